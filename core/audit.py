@@ -1,0 +1,55 @@
+"""The audit trail: every write names its actor and keeps the values before and after."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session
+
+from core.models import AuditEntry, Base
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def snapshot(record: Base) -> dict[str, Any]:
+    """The record's column values as JSON-ready data."""
+    mapper = inspect(record).mapper
+    return {attr.key: _jsonable(getattr(record, attr.key)) for attr in mapper.column_attrs}
+
+
+def record_audit(
+    session: Session,
+    *,
+    workspace_id: str,
+    actor: str,
+    action: str,
+    entity: Base,
+    before: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Add an audit row for `entity` in the caller's transaction (flushes to get ids)."""
+    session.flush()
+    mapper = inspect(entity).mapper
+    entity_id = str(mapper.primary_key_from_instance(entity)[0])
+    entry = AuditEntry(
+        workspace_id=workspace_id,
+        actor=actor,
+        action=action,
+        entity_type=mapper.local_table.name,
+        entity_id=entity_id,
+        before=before,
+        after=snapshot(entity),
+    )
+    session.add(entry)
+    return entry

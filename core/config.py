@@ -1,0 +1,48 @@
+"""Process settings from the environment (DESIGN.md section 6), read once."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept Heroku-style `postgres://` URLs and make every Postgres URL use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///crm.db"
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_api_url: str | None = None
+    crm_owner_ids: str = ""
+    crm_pipeline_channel: str = "#pipeline"
+    crm_timezone: str = "America/New_York"
+    crm_country: str = "US"
+    crm_secret_key: SecretStr | None = None
+    port: int = 3000
+
+    @field_validator("database_url")
+    @classmethod
+    def _psycopg3(cls, value: str) -> str:
+        return normalize_database_url(value)
+
+    @property
+    def owner_ids(self) -> list[str]:
+        return [part.strip() for part in self.crm_owner_ids.split(",") if part.strip()]
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,354 @@
+"""The data dictionary: every table, by the procedure's own field names.
+
+Every row carries `workspace_id` (the Slack team id). Phones and emails live in
+`contact_points`, normalized and indexed, so "match by phone or email" is one index probe.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from core import enums
+from core.db_types import ID, Money, UTCDateTime, enum_column_type
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id(prefix: str) -> str:
+    """Short, unguessable, prefixed ids ("ld_3f9a…") that read well in logs and exports."""
+    return f"{prefix}_{secrets.token_hex(8)}"
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), Decimal: Money()}
+
+
+class Timestamped:
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Workspace(Timestamped, Base):
+    """A tenant (one Slack team) and its settings."""
+
+    __tablename__ = "workspaces"
+
+    workspace_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64), default="America/New_York")
+    pipeline_channel: Mapped[str] = mapped_column(String(100), default="#pipeline")
+    owner_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    holiday_country: Mapped[str] = mapped_column(String(8), default="US")
+    default_phone_region: Mapped[str] = mapped_column(String(8), default="US")
+    auto_send: Mapped[bool] = mapped_column(Boolean, default=False)
+    stale_after_business_days: Mapped[int] = mapped_column(Integer, default=3)
+    digest_hour: Mapped[int] = mapped_column(Integer, default=8)
+    daily_digest_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    weekly_digest_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    monthly_digest_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def is_owner(self, user_id: str) -> bool:
+        return user_id in (self.owner_ids or [])
+
+
+class Company(Timestamped, Base):
+    __tablename__ = "companies"
+    __table_args__ = (Index("ix_companies_workspace_name", "workspace_id", "name"),)
+
+    company_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.workspace_id"))
+    name: Mapped[str] = mapped_column(String(200))
+    type: Mapped[enums.CompanyType] = mapped_column(
+        enum_column_type(enums.CompanyType), default=enums.CompanyType.business
+    )
+    main_phone: Mapped[str | None] = mapped_column(String(32))
+    billing_address: Mapped[str | None] = mapped_column(String(500))
+    primary_contact_id: Mapped[str | None] = mapped_column(
+        ForeignKey("contacts.contact_id", use_alter=True, name="fk_companies_primary_contact")
+    )
+    status: Mapped[enums.CompanyStatus] = mapped_column(
+        enum_column_type(enums.CompanyStatus), default=enums.CompanyStatus.prospect
+    )
+    quickbooks_customer_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class Contact(Timestamped, Base):
+    __tablename__ = "contacts"
+    __table_args__ = (
+        Index(
+            "ix_contacts_workspace_lifecycle_updated",
+            "workspace_id",
+            "lifecycle_stage",
+            "updated_at",
+        ),
+        Index("ix_contacts_workspace_name", "workspace_id", "last_name", "first_name"),
+    )
+
+    contact_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.workspace_id"))
+    first_name: Mapped[str] = mapped_column(String(200))
+    last_name: Mapped[str | None] = mapped_column(String(200))
+    company_id: Mapped[str | None] = mapped_column(ForeignKey("companies.company_id"))
+    address: Mapped[str | None] = mapped_column(String(500))
+    preferred_channel: Mapped[enums.PreferredChannel | None] = mapped_column(
+        enum_column_type(enums.PreferredChannel)
+    )
+    lifecycle_stage: Mapped[enums.LifecycleStage] = mapped_column(
+        enum_column_type(enums.LifecycleStage), default=enums.LifecycleStage.prospect
+    )
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    quickbooks_customer_id: Mapped[str | None] = mapped_column(String(64))
+    notes: Mapped[str | None] = mapped_column(Text)
+    merged_into_contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.contact_id"))
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    points: Mapped[list[ContactPoint]] = relationship(
+        order_by="ContactPoint.position",
+        cascade="save-update, merge",
+        lazy="selectin",
+        back_populates="contact",
+    )
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+    @property
+    def phones(self) -> list[str]:
+        return [p.value for p in self.points if p.kind == enums.ContactPointKind.phone]
+
+    @property
+    def emails(self) -> list[str]:
+        return [p.value for p in self.points if p.kind == enums.ContactPointKind.email]
+
+
+class ContactPoint(Base):
+    """One normalized phone (E.164) or email (lower-case) of a contact, in the contact's order."""
+
+    __tablename__ = "contact_points"
+    __table_args__ = (
+        Index("ix_contact_points_lookup", "workspace_id", "kind", "value"),
+        UniqueConstraint("contact_id", "kind", "value", name="uq_contact_points_contact_value"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.workspace_id"))
+    contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.contact_id"), index=True)
+    kind: Mapped[enums.ContactPointKind] = mapped_column(enum_column_type(enums.ContactPointKind))
+    value: Mapped[str] = mapped_column(String(320))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    contact: Mapped[Contact] = relationship(back_populates="points")
+
+
+class Lead(Timestamped, Base):
+    __tablename__ = "leads"
+    __table_args__ = (
+        Index("ix_leads_workspace_status_created", "workspace_id", "status", "created_at"),
+        Index("ix_leads_workspace_created", "workspace_id", "created_at"),
+        Index("ix_leads_contact", "contact_id"),
+    )
+
+    lead_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.workspace_id"))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.contact_id"))
+    source: Mapped[enums.LeadSource] = mapped_column(enum_column_type(enums.LeadSource))
+    status: Mapped[enums.LeadStatus] = mapped_column(
+        enum_column_type(enums.LeadStatus), default=enums.LeadStatus.new
+    )
+    disqualification_reason: Mapped[enums.DisqualificationReason | None] = mapped_column(
+        enum_column_type(enums.DisqualificationReason)
+    )
+    estimated_value: Mapped[Decimal | None]
+    pipeline_stage: Mapped[enums.PipelineStage] = mapped_column(
+        enum_column_type(enums.PipelineStage), default=enums.PipelineStage.inquiry
+    )
+    expected_close_date: Mapped[date | None] = mapped_column(Date)
+    owner: Mapped[str | None] = mapped_column(String(64))
+    converted_opportunity_id: Mapped[str | None] = mapped_column(
+        ForeignKey("opportunities.opportunity_id", use_alter=True, name="fk_leads_converted_opp")
+    )
+    snoozed_until: Mapped[date | None] = mapped_column(Date)
+
+    contact: Mapped[Contact | None] = relationship(lazy="joined")
+
+
+class Opportunity(Timestamped, Base):
+    __tablename__ = "opportunities"
+    __table_args__ = (
+        Index("ix_opportunities_workspace_stage_close", "workspace_id", "stage", "close_date"),
+        Index("ix_opportunities_lead", "lead_id"),
+    )
+
+    opportunity_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.workspace_id"))
+    lead_id: Mapped[str | None] = mapped_column(ForeignKey("leads.lead_id"))
+    contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.contact_id"))
+    company_id: Mapped[str | None] = mapped_column(ForeignKey("companies.company_id"))
+    name: Mapped[str] = mapped_column(String(200))
+    stage: Mapped[enums.OpportunityStage] = mapped_column(
+        enum_column_type(enums.OpportunityStage), default=enums.OpportunityStage.estimating
+    )
+    amount: Mapped[Decimal | None]
+    expected_close_date: Mapped[date | None] = mapped_column(Date)
+    close_date: Mapped[date | None] = mapped_column(Date)
+    loss_reason: Mapped[enums.LossReason | None] = mapped_column(enum_column_type(enums.LossReason))
+    loss_notes: Mapped[str | None] = mapped_column(Text)
+    estimate_id: Mapped[str | None] = mapped_column(String(64))
+    owner: Mapped[str | None] = mapped_column(String(64))
+
+    contact: Mapped[Contact | None] = relationship(lazy="joined")
+
+
+class Interaction(Timestamped, Base):
+    __tablename__ = "interactions"
+    __table_args__ = (
+        CheckConstraint(
+            "contact_id IS NOT NULL OR lead_id IS NOT NULL OR opportunity_id IS NOT NULL",
+            name="ck_interactions_linked",
+        ),
+        Index("ix_interactions_contact_ts", "contact_id", "timestamp"),
+        Index("ix_interactions_lead_ts", "lead_id", "timestamp"),
+        Index("ix_interactions_opportunity_ts", "opportunity_id", "timestamp"),
+        Index(
+            "ix_interactions_followups",
+            "workspace_id",
+            "follow_up_status",
+            "follow_up_date",
+        ),
+    )
+
+    interaction_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.workspace_id"))
+    type: Mapped[enums.InteractionType] = mapped_column(enum_column_type(enums.InteractionType))
+    timestamp: Mapped[datetime] = mapped_column(default=utcnow)
+    contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.contact_id"))
+    lead_id: Mapped[str | None] = mapped_column(ForeignKey("leads.lead_id"))
+    opportunity_id: Mapped[str | None] = mapped_column(ForeignKey("opportunities.opportunity_id"))
+    subject: Mapped[str | None] = mapped_column(String(500))
+    body: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[enums.Outcome] = mapped_column(
+        enum_column_type(enums.Outcome), default=enums.Outcome.none
+    )
+    follow_up_date: Mapped[date | None] = mapped_column(Date)
+    follow_up_status: Mapped[enums.FollowUpStatus] = mapped_column(
+        enum_column_type(enums.FollowUpStatus), default=enums.FollowUpStatus.none
+    )
+    ai_summary: Mapped[str | None] = mapped_column(Text)
+    logged_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class Draft(Timestamped, Base):
+    """An outbound message waiting for owner review; sent at most once."""
+
+    __tablename__ = "drafts"
+    __table_args__ = (Index("ix_drafts_workspace_status", "workspace_id", "status"),)
+
+    draft_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.workspace_id"))
+    contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.contact_id"))
+    lead_id: Mapped[str | None] = mapped_column(ForeignKey("leads.lead_id"))
+    opportunity_id: Mapped[str | None] = mapped_column(ForeignKey("opportunities.opportunity_id"))
+    channel: Mapped[enums.DraftChannel] = mapped_column(enum_column_type(enums.DraftChannel))
+    recipient: Mapped[str | None] = mapped_column(String(320))
+    subject: Mapped[str | None] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[enums.DraftStatus] = mapped_column(
+        enum_column_type(enums.DraftStatus), default=enums.DraftStatus.pending_approval
+    )
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    requested_by: Mapped[str | None] = mapped_column(String(64))
+    approved_by: Mapped[str | None] = mapped_column(String(64))
+    approved_at: Mapped[datetime | None]
+    approved_version: Mapped[int | None] = mapped_column(Integer)
+    sent_at: Mapped[datetime | None]
+    sent_message_id: Mapped[str | None] = mapped_column(String(200))
+    error: Mapped[str | None] = mapped_column(Text)
+    review_refs: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+
+
+class Reminder(Timestamped, Base):
+    __tablename__ = "reminders"
+    __table_args__ = (Index("ix_reminders_due", "workspace_id", "status", "due_date"),)
+
+    reminder_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.workspace_id"))
+    contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.contact_id"))
+    lead_id: Mapped[str | None] = mapped_column(ForeignKey("leads.lead_id"))
+    opportunity_id: Mapped[str | None] = mapped_column(ForeignKey("opportunities.opportunity_id"))
+    due_date: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(String(500))
+    status: Mapped[enums.ReminderStatus] = mapped_column(
+        enum_column_type(enums.ReminderStatus), default=enums.ReminderStatus.pending
+    )
+    created_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditEntry(Base):
+    """Who did what to which record, with the values before and after."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_entity", "workspace_id", "entity_type", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.workspace_id"))
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    entity_type: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class JobRun(Base):
+    """The ledger that makes each scheduled post happen once per workspace and period."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("workspace_id", "job", "period", name="uq_job_runs_period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.workspace_id"))
+    job: Mapped[str] = mapped_column(String(32))
+    period: Mapped[str] = mapped_column(String(32))
+    status: Mapped[enums.JobRunStatus] = mapped_column(
+        enum_column_type(enums.JobRunStatus), default=enums.JobRunStatus.running
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+
+class ProcessedEvent(Base):
+    """Slack event ids already handled, so retries and repeats never act twice."""
+
+    __tablename__ = "processed_events"
+
+    workspace_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+PERMANENT_TABLES = ("contacts", "companies", "leads", "opportunities", "interactions")
