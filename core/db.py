@@ -48,7 +48,7 @@ def make_sessions(engine: Engine | Any, **kwargs: Any) -> sessionmaker[Session]:
 
 @event.listens_for(Session, "before_flush")
 def _refuse_deletes(session: Session, _context: Any, _instances: Any) -> None:
-    """History is permanent: refuse to delete any contact, company, lead, opportunity, interaction."""
+    """History is permanent: refuse to delete any record of the five permanent tables."""
     for instance in session.deleted:
         table = getattr(instance, "__tablename__", None)
         if table in PERMANENT_TABLES:

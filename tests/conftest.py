@@ -51,6 +51,15 @@ def _fresh_postgres_database(base_url: str, suffix: str) -> str:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
+def drop_postgres_database(url: str) -> None:
+    import psycopg
+
+    parsed = make_url(url)
+    admin = parsed.set(drivername="postgresql", database="postgres")
+    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
+
+
 def migrated_database_url(backend: str, tmp_root: Path, suffix: str) -> str:
     """A database URL of the backend with the schema made by Alembic."""
     if backend == "sqlite":
@@ -70,8 +79,12 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> str:
-    return migrated_database_url(backend, tmp_path_factory.mktemp("db"), f"{_worker()}")
+def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    suffix = f"{_worker()}_{os.getpid()}"
+    url = migrated_database_url(backend, tmp_path_factory.mktemp("db"), suffix)
+    yield url
+    if backend == "postgres":
+        drop_postgres_database(url)
 
 
 @pytest.fixture(scope="session")
