@@ -1,0 +1,129 @@
+"""Phones and emails: normalization, validation and discovery in free text.
+
+Phones are stored as E.164 and emails lower-cased so that "match by phone or email" is one
+exact index probe (DESIGN.md section 3). A phone is kept when `phonenumbers` finds it
+*possible* for the region, not necessarily *valid*: `555-201-3344` is kept.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from core.errors import InvalidEmail, InvalidPhone
+
+__all__ = [
+    "Found",
+    "find_emails",
+    "find_phones",
+    "normalize_email",
+    "normalize_phone",
+    "scan_emails",
+    "scan_phones",
+    "shorten",
+]
+
+_SHOWN_LIMIT = 60
+
+# A word with an @ that has something before it: a candidate the validator then accepts or
+# refuses (so `dana@gmail` and `dana@@x.com` are seen, and refused). Slack mentions
+# (`<@U123|bob>`) and bare handles (`@bob`) have nothing before the @ and are not candidates.
+_EMAIL_CANDIDATE = re.compile(r"[^\s,;:<>()\[\]\"@]+@[^\s,;:<>()\[\]\"]*")
+_TRAILING = ".!?'’”-"
+
+
+@dataclass(frozen=True)
+class Found:
+    """One phone or email found in text, with where it was, so callers can cut it out."""
+
+    start: int
+    end: int
+    raw: str
+    value: str | None  # normalized (E.164 / lower-cased email); None when it is not valid
+
+
+def shorten(raw: str, limit: int = _SHOWN_LIMIT) -> str:
+    """Keep error messages readable when the offending value is long or multi-line."""
+    text = " ".join(raw.split())
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1] + "…"
+
+
+def normalize_phone(raw: str, region: str) -> str:
+    """One stored form (E.164) per phone, so the same number typed differently matches."""
+    text = raw.strip()
+    if not text:
+        raise InvalidPhone(
+            "An empty value is not a phone number. Try one like 555-201-3344.", field="phone"
+        )
+    try:
+        number = phonenumbers.parse(text, region.strip().upper() or None)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_possible_number(number):
+        raise InvalidPhone(
+            f'"{shorten(text)}" is not a phone number I can use. '
+            "Try one like 555-201-3344 or +1 555 201 3344.",
+            field="phone",
+        )
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def normalize_email(raw: str) -> str:
+    """One stored form per email (validated, lower-cased) for exact matching."""
+    text = raw.strip()
+    if not text:
+        raise InvalidEmail(
+            "An empty value is not an email address. Try one like dana@example.com.",
+            field="email",
+        )
+    try:
+        result = validate_email(text, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise InvalidEmail(
+            f'"{shorten(text)}" is not an email address I can use: {exc}', field="email"
+        ) from exc
+    return str(result.normalized).lower()
+
+
+def scan_phones(text: str, region: str) -> list[Found]:
+    """Every possible phone number in free text, with its position (for quick capture)."""
+    found: list[Found] = []
+    matcher = phonenumbers.PhoneNumberMatcher(
+        text, region.strip().upper() or None, leniency=phonenumbers.Leniency.POSSIBLE
+    )
+    for match in matcher:
+        e164 = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+        found.append(Found(match.start, match.end, match.raw_string, str(e164)))
+    return found
+
+
+def find_phones(text: str, region: str) -> list[tuple[str, str]]:
+    """The phones in free text as (as typed, E.164), in order of appearance."""
+    return [(f.raw, f.value) for f in scan_phones(text, region) if f.value is not None]
+
+
+def scan_emails(text: str) -> list[Found]:
+    """Every email-looking token in free text; `value` is None for the ones that are invalid."""
+    found: list[Found] = []
+    for match in _EMAIL_CANDIDATE.finditer(text):
+        raw = match.group(0).rstrip(_TRAILING)
+        try:
+            value: str | None = normalize_email(raw)
+        except InvalidEmail:
+            value = None
+        found.append(Found(match.start(), match.start() + len(raw), raw, value))
+    return found
+
+
+def find_emails(text: str) -> list[str]:
+    """The valid email addresses in free text, normalized, first occurrence order, no repeats."""
+    emails: list[str] = []
+    for f in scan_emails(text):
+        if f.value is not None and f.value not in emails:
+            emails.append(f.value)
+    return emails
