@@ -46,7 +46,7 @@ def record_audit(
         workspace_id=workspace_id,
         actor=actor,
         action=action,
-        entity_type=mapper.local_table.name,
+        entity_type=str(getattr(entity, "__tablename__", type(entity).__name__)),
         entity_id=entity_id,
         before=before,
         after=snapshot(entity),

@@ -304,6 +304,8 @@ class Reminder(Timestamped, Base):
     )
     created_by: Mapped[str | None] = mapped_column(String(64))
 
+    contact: Mapped[Contact | None] = relationship()
+
 
 class AuditEntry(Base):
     """Who did what to which record, with the values before and after."""
@@ -339,6 +341,9 @@ class JobRun(Base):
     error: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+    # Channel and ts of each message of the run already posted, so a retry or a takeover
+    # posts only the rest.
+    posted: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
 
 
 class ProcessedEvent(Base):

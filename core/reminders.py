@@ -1,0 +1,164 @@
+"""Reminders to act on a later day ("check back with Dana in 90 days")."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from core.audit import record_audit, snapshot
+from core.enums import ReminderStatus
+from core.errors import InvalidInput, InvalidTransition, NotFound
+from core.interactions import clean_text, local_today
+from core.models import Contact, Lead, Opportunity, Reminder, Workspace, new_id
+
+__all__ = [
+    "NOTE_LIMIT",
+    "cancel_reminder",
+    "complete_reminder",
+    "create_reminder",
+    "due_reminders",
+    "get_reminder",
+]
+
+NOTE_LIMIT = 500
+
+
+def _resolve_links(
+    session: Session,
+    workspace_id: str,
+    contact_id: str | None,
+    lead_id: str | None,
+    opportunity_id: str | None,
+) -> str | None:
+    """Check the links exist here; return the contact, taken from the lead or deal if not given."""
+    if not (contact_id or lead_id or opportunity_id):
+        raise InvalidInput(
+            "Say who the reminder is about: a contact, a lead or an opportunity.", field="contact"
+        )
+    implied: list[str | None] = []
+    if opportunity_id:
+        opportunity = session.get(Opportunity, opportunity_id)
+        if opportunity is None or opportunity.workspace_id != workspace_id:
+            raise NotFound("That opportunity is not in this workspace.", field="opportunity")
+        implied.append(opportunity.contact_id)
+    if lead_id:
+        lead = session.get(Lead, lead_id)
+        if lead is None or lead.workspace_id != workspace_id:
+            raise NotFound("That lead is not in this workspace.", field="lead")
+        implied.append(lead.contact_id)
+    if contact_id:
+        contact = session.get(Contact, contact_id)
+        if contact is None or contact.workspace_id != workspace_id:
+            raise NotFound("That contact is not in this workspace.", field="contact")
+        return contact_id
+    return next((found for found in implied if found), None)
+
+
+def create_reminder(
+    *,
+    session: Session,
+    workspace: Workspace,
+    actor: str,
+    due_date: date,
+    note: str,
+    contact_id: str | None = None,
+    lead_id: str | None = None,
+    opportunity_id: str | None = None,
+    now: datetime | None = None,
+) -> Reminder:
+    """Remember to act on `due_date`; with `now`, a date already past is refused."""
+    text = clean_text(note, field="note", label="reminder note", limit=NOTE_LIMIT, required=True)
+    if now is not None and due_date < local_today(workspace, now):
+        raise InvalidInput(
+            f"The reminder date {due_date.isoformat()} is in the past.", field="due_date"
+        )
+    contact_id = _resolve_links(
+        session, workspace.workspace_id, contact_id, lead_id, opportunity_id
+    )
+    reminder = Reminder(
+        reminder_id=new_id("rm"),
+        workspace_id=workspace.workspace_id,
+        contact_id=contact_id,
+        lead_id=lead_id,
+        opportunity_id=opportunity_id,
+        due_date=due_date,
+        note=text,
+        status=ReminderStatus.pending,
+        created_by=actor,
+    )
+    if now is not None:
+        reminder.created_at = reminder.updated_at = now
+    session.add(reminder)
+    record_audit(
+        session,
+        workspace_id=workspace.workspace_id,
+        actor=actor,
+        action="create_reminder",
+        entity=reminder,
+    )
+    return reminder
+
+
+def due_reminders(session: Session, *, workspace: Workspace, today: date) -> list[Reminder]:
+    """Pending reminders due today or earlier, oldest first, each with its contact loaded."""
+    statement = (
+        select(Reminder)
+        .options(joinedload(Reminder.contact).joinedload(Contact.points))
+        .where(
+            Reminder.workspace_id == workspace.workspace_id,
+            Reminder.status == ReminderStatus.pending,
+            Reminder.due_date <= today,
+        )
+        .order_by(Reminder.due_date, Reminder.created_at, Reminder.reminder_id)
+    )
+    return list(session.scalars(statement).unique())
+
+
+def get_reminder(session: Session, *, workspace: Workspace, reminder_id: str) -> Reminder:
+    """The reminder, or NotFound when it is not in this workspace."""
+    reminder = session.get(Reminder, reminder_id)
+    if reminder is None or reminder.workspace_id != workspace.workspace_id:
+        raise NotFound("That reminder is not in this workspace.", field="reminder")
+    return reminder
+
+
+def _close(
+    session: Session,
+    workspace: Workspace,
+    actor: str,
+    reminder_id: str,
+    status: ReminderStatus,
+    action: str,
+) -> Reminder:
+    reminder = get_reminder(session, workspace=workspace, reminder_id=reminder_id)
+    if reminder.status != ReminderStatus.pending:
+        raise InvalidTransition(f"That reminder is already {reminder.status.value}.")
+    before = snapshot(reminder)
+    reminder.status = status
+    record_audit(
+        session,
+        workspace_id=workspace.workspace_id,
+        actor=actor,
+        action=action,
+        entity=reminder,
+        before=before,
+    )
+    return reminder
+
+
+def complete_reminder(
+    *, session: Session, workspace: Workspace, actor: str, reminder_id: str
+) -> Reminder:
+    """Mark a reminder done so it stops coming up."""
+    return _close(session, workspace, actor, reminder_id, ReminderStatus.done, "complete_reminder")
+
+
+def cancel_reminder(
+    *, session: Session, workspace: Workspace, actor: str, reminder_id: str
+) -> Reminder:
+    """Drop a reminder that is no longer wanted (the row stays, canceled)."""
+    return _close(
+        session, workspace, actor, reminder_id, ReminderStatus.canceled, "cancel_reminder"
+    )
