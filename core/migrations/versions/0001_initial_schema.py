@@ -135,6 +135,7 @@ def upgrade() -> None:
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("started_at", core.db_types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("finished_at", core.db_types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("posted", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(
             ["workspace_id"],
             ["workspaces.workspace_id"],
