@@ -1,0 +1,596 @@
+"""Stale leads, today's follow-ups, last touchpoint, newest customers (DESIGN.md section 4).
+
+Calendar used throughout (America/New_York, US holidays): Thanksgiving is Thu 2026-11-26;
+Fri 2026-11-27 is not a US public holiday (checked with `holidays`). Business days are counted
+by hand in each test.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import holidays
+import pytest
+from sqlalchemy.orm import Session
+
+from core.enums import (
+    FollowUpStatus,
+    InteractionType,
+    LeadStatus,
+    LifecycleStage,
+    OpportunityStage,
+    Outcome,
+    PipelineStage,
+)
+from core.errors import InvalidInput, NotFound
+from core.followups import (
+    FollowUpKind,
+    followups,
+    last_touchpoint,
+    newest_customers,
+    stale_leads,
+)
+from core.models import Workspace
+from core.report_text import (
+    nudge_text,
+    render_followups,
+    render_last_touchpoint,
+    render_newest_customers,
+    render_stale_leads,
+)
+from core.workspaces import ensure_workspace
+from tests.core.report_factories import (
+    contact,
+    count_statements,
+    interaction,
+    lead,
+    ny,
+    opportunity,
+    utc,
+    workspace,
+)
+
+MON_NOV_30 = ny(2026, 11, 30, 8)
+FRI_NOV_27 = ny(2026, 11, 27, 8)
+WAY_BACK = ny(2026, 11, 2, 9)
+
+
+@pytest.fixture
+def ws(session: Session, workspace_id: str) -> Workspace:
+    return workspace(session, workspace_id)
+
+
+def test_the_calendar_these_tests_assume() -> None:
+    us = holidays.country_holidays("US", years=2026, observed=True)
+    assert date(2026, 11, 26) in us
+    assert date(2026, 11, 27) not in us
+
+
+# --- stale leads ------------------------------------------------------------------------------
+
+
+def test_stale_over_thanksgiving_week(session: Session, ws: Workspace) -> None:
+    dana = contact(session, ws.workspace_id, "Dana", "Smith")
+    sam = contact(session, ws.workspace_id, "Sam", "Lee")
+    bo = contact(session, ws.workspace_id, "Bo", "Chen")
+    faucet = lead(session, ws.workspace_id, "Leaky faucet", contact=dana, created_at=WAY_BACK)
+    interaction(
+        session,
+        ws.workspace_id,
+        at=ny(2026, 11, 23, 15),
+        lead=faucet,
+        contact=dana,
+        body="Wants a quote",
+    )
+    # Touched Wed 25: business days since are Fri 27 and Mon 30 = 2, under 3.
+    heater = lead(session, ws.workspace_id, "Water heater", contact=bo, created_at=WAY_BACK)
+    interaction(session, ws.workspace_id, at=ny(2026, 11, 25, 9), lead=heater)
+    # Created Tue 24 and never touched: Wed 25, Fri 27, Mon 30 = 3 business days.
+    lead(session, ws.workspace_id, "Gutter repair", contact=sam, created_at=ny(2026, 11, 24, 16))
+
+    report = stale_leads(session, workspace=ws, now=MON_NOV_30)
+
+    # Mon 23 -> Mon 30: Tue 24, Wed 25, Fri 27, Mon 30 = 4 business days (Thu 26 is a holiday).
+    assert report.today == date(2026, 11, 30)
+    assert report.cutoff == date(2026, 11, 24)
+    assert report.total == 2
+    assert [(i.title, i.contact_name, i.days_since) for i in report.items] == [
+        ("Leaky faucet", "Dana Smith", 7),
+        ("Gutter repair", "Sam Lee", 6),
+    ]
+    first = report.items[0]
+    assert first.last_touch is not None
+    assert first.last_touch.type == InteractionType.phone_call
+    assert first.last_touch.local_date == date(2026, 11, 23)
+    assert report.items[1].last_touch is None
+    assert nudge_text(first) == (
+        "Heads up: the Leaky faucet lead from Dana Smith has had no activity in 7 days. "
+        "Last touchpoint: phone call on Monday, November 23 — Wants a quote. "
+        "Want me to draft a follow-up message?"
+    )
+    assert nudge_text(report.items[1]) == (
+        "Heads up: the Gutter repair lead from Sam Lee has had no activity in 6 days. "
+        "Last touchpoint: none logged since it came in on Tuesday, November 24. "
+        "Want me to draft a follow-up message?"
+    )
+
+
+def test_the_holiday_is_not_a_business_day_but_only_in_its_country(
+    session: Session, ws: Workspace
+) -> None:
+    monday = lead(session, ws.workspace_id, "Touched Monday", created_at=WAY_BACK)
+    interaction(session, ws.workspace_id, at=ny(2026, 11, 23, 10), lead=monday)
+    tuesday = lead(session, ws.workspace_id, "Touched Tuesday", created_at=WAY_BACK)
+    interaction(session, ws.workspace_id, at=ny(2026, 11, 24, 10), lead=tuesday)
+
+    # US, Fri 27: since Mon 23 = Tue, Wed, Fri = 3 (stale); since Tue 24 = Wed, Fri = 2 (not).
+    us = stale_leads(session, workspace=ws, now=FRI_NOV_27)
+    assert [i.title for i in us.items] == ["Touched Monday"]
+
+    # In Great Britain Thursday 26 is a working day: since Tue 24 = Wed, Thu, Fri = 3.
+    ws.holiday_country = "GB"
+    session.flush()
+    gb = stale_leads(session, workspace=ws, now=FRI_NOV_27)
+    assert [i.title for i in gb.items] == ["Touched Monday", "Touched Tuesday"]
+
+
+def test_the_day_boundary_is_local_midnight_not_utc(session: Session, ws: Workspace) -> None:
+    # On Fri 27 with 3 business days the cutoff is Mon 23: stale means touched before local
+    # midnight starting Tue 24, which is 2026-11-24 05:00 UTC in New York (EST).
+    def touched_at(title: str, at: object) -> None:
+        row = lead(session, ws.workspace_id, title, created_at=WAY_BACK)
+        interaction(session, ws.workspace_id, at=at, lead=row)  # type: ignore[arg-type]
+
+    touched_at("Late Monday evening", utc(2026, 11, 24, 3))  # 22:00 Mon 23 in New York
+    touched_at("Last second of Monday", utc(2026, 11, 24, 4, 59, 59))
+    touched_at("First second of Tuesday", utc(2026, 11, 24, 5))
+
+    report = stale_leads(session, workspace=ws, now=FRI_NOV_27)
+
+    assert report.cutoff == date(2026, 11, 23)
+    assert [(i.title, i.days_since) for i in report.items] == [
+        ("Late Monday evening", 4),
+        ("Last second of Monday", 4),
+    ]
+    assert report.items[0].last_touch is not None
+    assert report.items[0].last_touch.local_date == date(2026, 11, 23)
+
+
+def test_touches_through_the_contact_count_and_creation_is_a_touch(
+    session: Session, ws: Workspace
+) -> None:
+    pat = contact(session, ws.workspace_id, "Pat", "Jones")
+    old = lead(session, ws.workspace_id, "Old lead, fresh call", contact=pat, created_at=WAY_BACK)
+    interaction(session, ws.workspace_id, at=ny(2026, 11, 10), lead=old)
+    interaction(session, ws.workspace_id, at=ny(2026, 11, 25, 12), contact=pat, body="Called")
+    # An interaction from long before the lead came in does not make a new lead stale.
+    kim = contact(session, ws.workspace_id, "Kim", "Park")
+    interaction(session, ws.workspace_id, at=ny(2025, 3, 2), contact=kim, body="Old job")
+    lead(session, ws.workspace_id, "Brand new", contact=kim, created_at=ny(2026, 11, 26, 9))
+
+    assert stale_leads(session, workspace=ws, now=MON_NOV_30).total == 0
+
+
+def test_snoozed_and_closed_leads_are_never_stale(session: Session, ws: Workspace) -> None:
+    def quiet(title: str, **fields: object) -> None:
+        lead(session, ws.workspace_id, title, created_at=WAY_BACK, **fields)  # type: ignore[arg-type]
+
+    quiet("Snoozed through today", snoozed_until=date(2026, 11, 30))
+    quiet("Snooze ended yesterday", snoozed_until=date(2026, 11, 29))
+    quiet("Working", status=LeadStatus.working)
+    quiet("Qualified", status=LeadStatus.qualified)
+    quiet("Disqualified", status=LeadStatus.disqualified)
+    quiet("Converted", status=LeadStatus.converted)
+
+    report = stale_leads(session, workspace=ws, now=MON_NOV_30)
+
+    assert sorted(i.title for i in report.items) == ["Snooze ended yesterday", "Working"]
+
+
+def test_merged_contacts_show_the_survivor(session: Session, ws: Workspace) -> None:
+    dana = contact(session, ws.workspace_id, "Dana", "Smith")
+    typo = contact(
+        session, ws.workspace_id, "Dana", "Smyth", merged_into_contact_id=dana.contact_id
+    )
+    quiet = lead(session, ws.workspace_id, "Porch light", contact=typo, created_at=WAY_BACK)
+
+    report = stale_leads(session, workspace=ws, now=MON_NOV_30)
+    assert [(i.lead_id, i.contact_name, i.contact_id) for i in report.items] == [
+        (quiet.lead_id, "Dana Smith", dana.contact_id)
+    ]
+
+    # A call logged on the survivor counts for the lead still naming the merged-away record.
+    interaction(session, ws.workspace_id, at=ny(2026, 11, 27, 9), contact=dana)
+    assert stale_leads(session, workspace=ws, now=MON_NOV_30).total == 0
+
+
+def test_other_workspaces_and_the_future_do_not_count(session: Session, ws: Workspace) -> None:
+    other = ensure_workspace(session, "T0OTHER")
+    lead(session, other.workspace_id, "Their stale lead", created_at=WAY_BACK)
+    ours = lead(session, ws.workspace_id, "Our lead", created_at=WAY_BACK)
+    # A call after the report time has not happened yet as of the report.
+    interaction(session, ws.workspace_id, at=ny(2026, 12, 1), lead=ours)
+
+    report = stale_leads(session, workspace=ws, now=MON_NOV_30)
+
+    assert [i.title for i in report.items] == ["Our lead"]
+    assert report.total == 1
+    assert report.items[0].last_touch is None
+    assert stale_leads(session, workspace=ws, now=ny(2026, 12, 1, 9)).total == 0
+
+
+def test_limit_lists_the_oldest_and_counts_the_rest(session: Session, ws: Workspace) -> None:
+    for day in range(1, 13):  # touched Nov 1..12, all stale on Nov 30
+        row = lead(session, ws.workspace_id, f"Lead {day:02d}", created_at=ny(2026, 10, 1))
+        interaction(session, ws.workspace_id, at=ny(2026, 11, day, 12), lead=row)
+
+    report = stale_leads(session, workspace=ws, now=MON_NOV_30, limit=10)
+
+    assert report.total == 12
+    assert report.more == 2
+    assert [i.title for i in report.items] == [f"Lead {d:02d}" for d in range(1, 11)]
+    assert render_stale_leads(report).endswith("\n\n…and 2 more stale leads.")
+
+
+def test_quotes_emoji_and_long_text_in_the_nudge(session: Session, ws: Workspace) -> None:
+    owner = contact(session, ws.workspace_id, 'Zoë "Z"', "O'Neil 🚿")
+    row = lead(
+        session, ws.workspace_id, 'Dana\'s "big" leak 🚿', contact=owner, created_at=WAY_BACK
+    )
+    interaction(session, ws.workspace_id, at=ny(2026, 11, 20, 9), lead=row, body="word " * 2000)
+
+    [item] = stale_leads(session, workspace=ws, now=MON_NOV_30).items
+
+    assert item.last_touch is not None
+    assert len(item.last_touch.summary) <= 120
+    assert item.last_touch.summary.endswith("word…")
+    assert nudge_text(item).startswith(
+        'Heads up: the Dana\'s "big" leak 🚿 lead from Zoë "Z" O\'Neil 🚿 has had no '
+        "activity in 10 days. Last touchpoint: phone call on Friday, November 20 — word word"
+    )
+    assert nudge_text(item).endswith("word… Want me to draft a follow-up message?")
+
+
+def test_no_stale_leads_renders_plainly(session: Session, ws: Workspace) -> None:
+    assert render_stale_leads(stale_leads(session, workspace=ws, now=MON_NOV_30)) == (
+        "No stale leads."
+    )
+
+
+@pytest.mark.parametrize("rows", [3, 300])
+def test_stale_leads_is_two_statements_however_many_leads(
+    session: Session, ws: Workspace, rows: int
+) -> None:
+    for n in range(rows):
+        person = contact(session, ws.workspace_id, f"Person {n}")
+        row = lead(session, ws.workspace_id, f"Lead {n}", contact=person, created_at=WAY_BACK)
+        interaction(session, ws.workspace_id, at=ny(2026, 11, 10), lead=row)
+        interaction(session, ws.workspace_id, at=ny(2026, 11, 12), contact=person)
+
+    with count_statements(session) as statements:
+        report = stale_leads(session, workspace=ws, now=MON_NOV_30)
+
+    assert report.total == rows
+    assert all(i.last_touch is not None for i in report.items)
+    assert statements.n == 2
+
+
+# --- today's follow-ups -----------------------------------------------------------------------
+
+
+def _morning(session: Session, ws: Workspace) -> None:
+    wid = ws.workspace_id
+    dana = contact(session, wid, "Dana", "Smith")
+    sam = contact(session, wid, "Sam", "Lee")
+    pat = contact(session, wid, "Pat", "Jones")
+    kim = contact(session, wid, "Kim", "Park")
+    lou = contact(session, wid, "Lou", "Reed")
+    interaction(
+        session,
+        wid,
+        at=ny(2026, 11, 27, 10),
+        contact=dana,
+        body="Wants a quote, call back Monday.",
+        follow_up_date=date(2026, 11, 30),
+    )
+    estimate = lead(
+        session,
+        wid,
+        "Water heater",
+        contact=sam,
+        stage=PipelineStage.estimate_sent,
+        status=LeadStatus.working,
+        created_at=WAY_BACK,
+    )
+    # Linked to the lead only: the name comes from the lead's contact.
+    interaction(
+        session,
+        wid,
+        at=ny(2026, 11, 27, 11),
+        lead=estimate,
+        type=InteractionType.email_outbound,
+        subject="Your estimate",
+        follow_up_date=date(2026, 11, 30),
+    )
+    interaction(
+        session,
+        wid,
+        at=ny(2026, 11, 20, 10),
+        contact=pat,
+        type=InteractionType.meeting,
+        subject="Kitchen remodel walkthrough",
+        follow_up_date=date(2026, 11, 27),
+    )
+    deal = opportunity(session, wid, "Bath remodel", stage=OpportunityStage.estimating, contact=kim)
+    interaction(
+        session,
+        wid,
+        at=ny(2026, 11, 25, 10),
+        opportunity=deal,
+        type=InteractionType.email_outbound,
+        outcome=Outcome.sent_proposal,
+        follow_up_date=date(2026, 11, 29),
+    )
+    interaction(
+        session,
+        wid,
+        at=ny(2026, 11, 26, 10),
+        contact=lou,
+        type=InteractionType.sms,
+        outcome=Outcome.left_voicemail,
+        body="Re: gutter cleaning",
+        follow_up_date=date(2026, 11, 26),
+    )
+    # Not listed: done, canceled, due tomorrow.
+    for status in (FollowUpStatus.completed, FollowUpStatus.canceled):
+        interaction(
+            session,
+            wid,
+            at=ny(2026, 11, 20),
+            contact=dana,
+            follow_up_date=date(2026, 11, 30),
+            follow_up_status=status,
+        )
+    interaction(session, wid, at=ny(2026, 11, 20), contact=dana, follow_up_date=date(2026, 12, 1))
+
+
+EXPECTED_MORNING = """\
+Today's follow-ups:
+— Call back Dana Smith re: Wants a quote, call back Monday
+— Sam Lee expects a proposal by today
+
+Overdue:
+— Call back Lou Reed re: Re: gutter cleaning (4 days late)
+— Follow up with Pat Jones re: Kitchen remodel walkthrough (3 days late)
+— Kim Park expected a proposal by Sunday, November 29 (1 day late)"""
+
+
+def test_the_morning_list(session: Session, ws: Workspace) -> None:
+    _morning(session, ws)
+
+    result = followups(session, workspace=ws, now=MON_NOV_30)
+
+    assert result.today == date(2026, 11, 30)
+    assert [(i.contact_name, i.kind, i.days_overdue) for i in result.due_today] == [
+        ("Dana Smith", FollowUpKind.call_back, 0),
+        ("Sam Lee", FollowUpKind.proposal, 0),
+    ]
+    assert result.due_today[1].lead_title == "Water heater"
+    assert [(i.contact_name, i.days_overdue) for i in result.overdue] == [
+        ("Lou Reed", 4),
+        ("Pat Jones", 3),
+        ("Kim Park", 1),
+    ]
+    assert render_followups(result) == EXPECTED_MORNING
+
+
+def test_today_is_the_workspace_date_not_the_utc_date(session: Session, ws: Workspace) -> None:
+    _morning(session, ws)
+    # 2026-12-01 03:00 UTC is still Monday Nov 30, 22:00, in New York.
+    late_monday = followups(session, workspace=ws, now=utc(2026, 12, 1, 3))
+    assert render_followups(late_monday) == EXPECTED_MORNING
+
+
+def test_nothing_due(session: Session, ws: Workspace) -> None:
+    assert render_followups(followups(session, workspace=ws, now=MON_NOV_30)) == (
+        "Today's follow-ups: none"
+    )
+
+
+@pytest.mark.parametrize("rows", [3, 300])
+def test_followups_is_one_statement(session: Session, ws: Workspace, rows: int) -> None:
+    for n in range(rows):
+        person = contact(session, ws.workspace_id, f"Person {n}")
+        row = lead(session, ws.workspace_id, f"Lead {n}", contact=person, created_at=WAY_BACK)
+        interaction(
+            session, ws.workspace_id, at=WAY_BACK, lead=row, follow_up_date=date(2026, 11, 30)
+        )
+
+    with count_statements(session) as statements:
+        result = followups(session, workspace=ws, now=MON_NOV_30)
+
+    assert len(result.due_today) == rows
+    assert statements.n == 1
+
+
+# --- "How long since we talked to [customer]?" ----------------------------------------------
+
+
+def test_last_touchpoint_across_contact_leads_and_deals(session: Session, ws: Workspace) -> None:
+    wid = ws.workspace_id
+    dana = contact(session, wid, "Dana", "Smith")
+    row = lead(session, wid, "Leaky faucet", contact=dana, created_at=WAY_BACK)
+    deal = opportunity(session, wid, "Faucet", stage=OpportunityStage.estimating, contact=dana)
+    interaction(session, wid, at=ny(2026, 11, 20), lead=row, type=InteractionType.email_inbound)
+    interaction(session, wid, at=ny(2026, 11, 22), opportunity=deal, type=InteractionType.note)
+    interaction(session, wid, at=ny(2026, 11, 24, 10), contact=dana, body="Wants a quote")
+    interaction(session, wid, at=ny(2026, 11, 26), contact=dana, body="after report time")
+
+    answer = last_touchpoint(
+        session, workspace=ws, contact_id=dana.contact_id, now=ny(2026, 11, 25, 9)
+    )
+    assert answer.days_ago == 1
+    assert render_last_touchpoint(answer) == (
+        "Last touchpoint with Dana Smith: phone call on Tuesday, November 24 (1 day ago) "
+        "— Wants a quote."
+    )
+
+    interaction(
+        session,
+        wid,
+        at=ny(2026, 11, 25, 8),
+        opportunity=deal,
+        type=InteractionType.meeting,
+        subject="Walkthrough!",
+    )
+    answer = last_touchpoint(
+        session, workspace=ws, contact_id=dana.contact_id, now=ny(2026, 11, 25, 9)
+    )
+    assert render_last_touchpoint(answer) == (
+        "Last touchpoint with Dana Smith: meeting on Wednesday, November 25 (today) — Walkthrough!"
+    )
+
+
+def test_last_touchpoint_of_a_merged_contact_and_of_nobody(session: Session, ws: Workspace) -> None:
+    dana = contact(session, ws.workspace_id, "Dana", "Smith")
+    typo = contact(
+        session, ws.workspace_id, "Dana", "Smyth", merged_into_contact_id=dana.contact_id
+    )
+
+    answer = last_touchpoint(session, workspace=ws, contact_id=typo.contact_id, now=MON_NOV_30)
+    assert render_last_touchpoint(answer) == "No touchpoints logged with Dana Smith yet."
+
+    interaction(session, ws.workspace_id, at=ny(2025, 11, 2, 9), contact=typo, body="Old call")
+    answer = last_touchpoint(session, workspace=ws, contact_id=dana.contact_id, now=MON_NOV_30)
+    assert answer.days_ago == 393
+    assert render_last_touchpoint(answer) == (
+        "Last touchpoint with Dana Smith: phone call on Sunday, November 2, 2025 "
+        "(393 days ago) — Old call."
+    )
+
+
+def test_last_touchpoint_of_an_unknown_contact(session: Session, ws: Workspace) -> None:
+    other = ensure_workspace(session, "T0OTHER")
+    theirs = contact(session, other.workspace_id, "Their", "Contact")
+    for contact_id in ("ct_nope", theirs.contact_id):
+        with pytest.raises(NotFound):
+            last_touchpoint(session, workspace=ws, contact_id=contact_id, now=MON_NOV_30)
+
+
+@pytest.mark.parametrize("rows", [3, 300])
+def test_last_touchpoint_is_two_statements(session: Session, ws: Workspace, rows: int) -> None:
+    dana = contact(session, ws.workspace_id, "Dana", "Smith")
+    for n in range(rows):
+        row = lead(session, ws.workspace_id, f"Lead {n}", contact=dana, created_at=WAY_BACK)
+        interaction(session, ws.workspace_id, at=ny(2026, 11, 2, n % 20), lead=row)
+
+    with count_statements(session) as statements:
+        answer = last_touchpoint(session, workspace=ws, contact_id=dana.contact_id, now=MON_NOV_30)
+
+    assert answer.touch is not None
+    assert statements.n == 2
+
+
+# --- "Who are our newest customers?" ------------------------------------------------------------
+
+
+def test_newest_customers(session: Session, ws: Workspace) -> None:
+    wid = ws.workspace_id
+    customer = LifecycleStage.customer
+    contact(session, wid, "Ann", "Old", lifecycle=customer, updated_at=ny(2026, 9, 1))
+    contact(
+        session,
+        wid,
+        "Dana",
+        "Smith",
+        lifecycle=customer,
+        updated_at=ny(2026, 11, 20),
+        phone="+15552013344",
+        email="dana@example.com",
+    )
+    contact(
+        session, wid, "Bo", None, lifecycle=customer, updated_at=ny(2026, 10, 5), email="bo@x.io"
+    )
+    survivor = contact(session, wid, "Kim", "Park", lifecycle=customer, updated_at=ny(2026, 1, 1))
+    contact(
+        session,
+        wid,
+        "Kim",
+        "Parks",
+        lifecycle=customer,
+        updated_at=ny(2026, 11, 29),
+        merged_into_contact_id=survivor.contact_id,
+    )
+    contact(
+        session, wid, "Arch", "Ived", lifecycle=customer, updated_at=ny(2026, 11, 29), archived=True
+    )
+    contact(session, wid, "Pro", "Spect", updated_at=ny(2026, 11, 29))
+    other = ensure_workspace(session, "T0OTHER")
+    contact(
+        session, other.workspace_id, "Not", "Ours", lifecycle=customer, updated_at=ny(2026, 11, 29)
+    )
+
+    rows = newest_customers(session, workspace=ws, limit=3)
+
+    assert [c.name for c in rows] == ["Dana Smith", "Bo", "Ann Old"]
+    assert render_newest_customers(rows) == (
+        "Newest customers:\n"
+        "— Dana Smith (+15552013344, dana@example.com)\n"
+        "— Bo (bo@x.io)\n"
+        "— Ann Old"
+    )
+    assert render_newest_customers(()) == "No customers yet."
+
+
+@pytest.mark.parametrize("rows", [3, 300])
+def test_newest_customers_is_two_statements(session: Session, ws: Workspace, rows: int) -> None:
+    for n in range(rows):
+        contact(
+            session,
+            ws.workspace_id,
+            f"Person {n}",
+            lifecycle=LifecycleStage.customer,
+            phone=f"+1555201{n:04d}",
+        )
+
+    with count_statements(session) as statements:
+        result = newest_customers(session, workspace=ws, limit=1000)
+
+    assert len(result) == rows
+    assert all(c.phone for c in result)
+    assert statements.n == 2
+
+
+def test_items_carry_the_lead_owner_for_the_home_tab(session: Session, ws: Workspace) -> None:
+    """Added for the App Home dashboard, which lists a person's own leads first."""
+    dana = contact(session, ws.workspace_id, "Dana", "Smith")
+    mine = lead(session, ws.workspace_id, "Faucet", contact=dana, created_at=WAY_BACK, owner="U1")
+    lead(session, ws.workspace_id, "Gutter", contact=dana, created_at=WAY_BACK)
+    interaction(
+        session,
+        ws.workspace_id,
+        at=WAY_BACK,
+        lead=mine,
+        contact=dana,
+        follow_up_date=date(2026, 11, 30),
+    )
+
+    stale = stale_leads(session, workspace=ws, now=MON_NOV_30)
+    due = followups(session, workspace=ws, now=MON_NOV_30)
+
+    assert sorted((item.title, item.owner or "") for item in stale.items) == [
+        ("Faucet", "U1"),
+        ("Gutter", ""),
+    ]
+    assert [item.owner for item in due.due_today] == ["U1"]
+
+
+def test_bad_arguments_are_refused(session: Session, ws: Workspace) -> None:
+    with pytest.raises(ValueError, match="limit"):
+        stale_leads(session, workspace=ws, now=MON_NOV_30, limit=0)
+    with pytest.raises(ValueError, match="aware"):
+        stale_leads(session, workspace=ws, now=MON_NOV_30.replace(tzinfo=None))
+    ws.holiday_country = "XX"
+    with pytest.raises(InvalidInput) as refused:
+        stale_leads(session, workspace=ws, now=MON_NOV_30)
+    assert refused.value.field == "holiday_country"
