@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from base64 import b64decode
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -98,6 +99,8 @@ class LocalSlackAPI:
         self._response_urls: dict[str, dict[str, str | None]] = {}
         self._channels: dict[str, None] = {}
         self._lock = threading.RLock()
+        self._arrived = threading.Condition(self._lock)  # notified on every recorded call
+        self.installer_user_id = "U0INSTALLER"  # the `authed_user` oauth.v2.access reports
         self._counter = 0
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -148,6 +151,21 @@ class LocalSlackAPI:
         """Filter the call log to one method for focused assertions."""
         with self._lock:
             return [c for c in self.calls if c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 5) -> list[SlackCall]:
+        """Block until `count` calls to `method` arrived (listeners run after the ack)."""
+        with self._arrived:
+            arrived = self._arrived.wait_for(
+                lambda: len(self.calls_to(method)) >= count, timeout=timeout
+            )
+            calls = self.calls_to(method)
+        if not arrived:
+            seen = [c.method for c in self.calls]
+            raise AssertionError(
+                f"expected {count} call(s) to {method} within {timeout}s, got {len(calls)}; "
+                f"calls so far: {seen}"
+            )
+        return calls
 
     @property
     def messages(self) -> list[dict[str, Any]]:
@@ -232,12 +250,16 @@ class LocalSlackAPI:
                 return self._send(req, 404, {"ok": False, "error": "unknown_path"})
         auth = req.headers.get("Authorization") or ""
         token = auth[7:] if auth.startswith("Bearer ") else None
+        if auth.startswith("Basic "):  # oauth.v2.access sends the app's client id and secret
+            client_id, _, client_secret = b64decode(auth[6:]).decode().partition(":")
+            params |= {"client_id": client_id, "client_secret": client_secret}
         token = token or params.pop("token", None)
         params.pop("token", None)
         with self._lock:
             self.calls.append(SlackCall(method, params, token))
             queue = self._failures.get(method)
             failure = queue.pop(0) if queue else None
+            self._arrived.notify_all()
         if failure is not None:
             error, status, retry_after = failure
             wait = (
@@ -321,6 +343,8 @@ class LocalSlackAPI:
         if channel:
             with self._lock:
                 self._channels.setdefault(str(channel))
+        if method == "oauth.v2.access":
+            return ok | self._oauth_access(p)
         if method == "auth.test":
             ids = {"team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": BOT_ID}
             return ok | {"url": "https://local.slack.com/", "team": "Local", "user": "crm"} | ids
@@ -378,6 +402,22 @@ class LocalSlackAPI:
                 done.append({"id": f["id"], "title": title, "name": name})
             return ok | {"files": done}
         return ok
+
+    def _oauth_access(self, p: dict[str, Any]) -> dict[str, Any]:
+        """Exchange an install code for a bot token the way Slack's oauth.v2.access answers."""
+        scope = "commands,chat:write,chat:write.public,im:write,im:history,im:read"
+        scope += ",app_mentions:read,users:read,files:write,channels:read,groups:read"
+        return {
+            "app_id": "A0LOCAL",
+            "authed_user": {"id": self.installer_user_id},
+            "scope": scope,
+            "token_type": "bot",
+            "access_token": f"xoxb-{self.team_id}-{p.get('code', 'code')}",
+            "bot_user_id": self.bot_user_id,
+            "team": {"id": self.team_id, "name": "Local"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
 
     def _views(self, method: str, p: dict[str, Any]) -> dict[str, Any]:
         """Answer views.open/push/update/publish, keeping the latest version of each view."""

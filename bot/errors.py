@@ -1,0 +1,135 @@
+"""Turn errors into friendly Slack replies: one `@app.error` handler and one modal-error helper.
+
+A `CRMError` carries a sentence written for the user; anything else is our fault, is logged
+with its traceback, and the user gets a short apology. Either way the user hears back:
+ephemerally through the response_url when the request has one, else ephemerally in the
+channel, else by direct message.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, BoltContext, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
+
+from bot.ids import block_for_field
+from core.errors import CRMError, IncompleteContact
+
+SORRY = "Sorry, something went wrong on our side; it has been logged."
+
+logger = logging.getLogger(__name__)
+
+
+def user_message(error: BaseException) -> str:
+    """What the user reads: the error's own sentence for a CRMError, an apology otherwise."""
+    return error.message if isinstance(error, CRMError) else SORRY
+
+
+def _error_fields(error: CRMError) -> list[str]:
+    if isinstance(error, IncompleteContact):
+        return list(error.missing)
+    return [error.field] if error.field else []
+
+
+def view_errors(error: CRMError, field_to_block: dict[str, str]) -> dict[str, Any]:
+    """The `ack()` body that shows a modal's error on the input of the field that was wrong.
+
+    An error without a field (or with one the modal does not show) goes on the first block
+    of `field_to_block`, so the modal stays open and the user still reads why.
+    """
+    if not field_to_block:
+        raise ValueError("view_errors needs at least one block to show the error on")
+    blocks = [field_to_block[name] for name in _error_fields(error) if name in field_to_block]
+    blocks = blocks or [next(iter(field_to_block.values()))]
+    return {"response_action": "errors", "errors": dict.fromkeys(blocks, error.message)}
+
+
+def _view_block_ids(view: dict[str, Any]) -> set[str]:
+    ids = {block.get("block_id") for block in view.get("blocks") or []}
+    ids |= set((view.get("state") or {}).get("values") or {})
+    return {block_id for block_id in ids if block_id}
+
+
+def _inline_view_errors(error: BaseException, body: dict[str, Any]) -> dict[str, Any] | None:
+    """Errors for an unacknowledged modal submission whose input blocks follow `block_for_field`."""
+    if body.get("type") != "view_submission" or not isinstance(error, CRMError):
+        return None
+    shown = _view_block_ids(body.get("view") or {})
+    fields = {name: block_for_field(name) for name in _error_fields(error)}
+    on_view = {name: block for name, block in fields.items() if block in shown}
+    return view_errors(error, on_view) if on_view else None
+
+
+def _reply_routes(
+    context: BoltContext, client: WebClient, body: dict[str, Any], text: str
+) -> list[tuple[str, Callable[[], bool]]]:
+    """Ways to reach the user, best first: response_url, ephemeral in channel, direct message."""
+    user: str = context.user_id or (body.get("user") or {}).get("id") or ""
+    channel: str = context.channel_id or ""
+    dm = channel if channel.startswith("D") else user
+
+    def by_response_url() -> bool:
+        assert context.respond is not None
+        sent = context.respond(text=text, response_type="ephemeral", replace_original=False)
+        return sent.status_code == 200
+
+    def ephemeral() -> bool:
+        return bool(client.chat_postEphemeral(channel=channel, user=user, text=text)["ok"])
+
+    def direct_message() -> bool:
+        return bool(client.chat_postMessage(channel=dm, text=text)["ok"])
+
+    routes: list[tuple[str, Callable[[], bool]]] = []
+    if context.response_url:
+        routes.append(("response_url", by_response_url))
+    if channel and user and not channel.startswith("D"):
+        routes.append(("ephemeral", ephemeral))
+    if dm:
+        routes.append(("direct message", direct_message))
+    return routes
+
+
+def tell_user(context: BoltContext, client: WebClient, body: dict[str, Any], text: str) -> bool:
+    """Reach the user by the first route that works; False (and a log line) when none does."""
+    for name, send in _reply_routes(context, client, body, text):
+        try:
+            if send():
+                return True
+        except (SlackClientError, OSError):
+            logger.warning("Could not reply to the user by %s", name, exc_info=True)
+    logger.error("No way to tell the user: %s", text)
+    return False
+
+
+def handle_error(
+    error: Exception,
+    body: dict[str, Any],
+    context: BoltContext,
+    client: WebClient,
+    response: BoltResponse | None,
+) -> BoltResponse | None:
+    """The one `@app.error` handler: log, acknowledge if the listener did not, tell the user."""
+    if isinstance(error, CRMError):
+        logger.info("Refused a request: %s", error.message)
+    else:
+        logger.exception("Unhandled error in a Slack request", exc_info=error)
+    unacknowledged = (
+        response is not None
+        and context.ack.response is None
+        and body.get("type") != "event_callback"  # events keep their status so Slack retries
+    )
+    if unacknowledged:
+        inline = _inline_view_errors(error, body)
+        if inline is not None:
+            return BoltResponse(status=200, body=inline)
+    tell_user(context, client, body, user_message(error))
+    return BoltResponse(status=200, body="") if unacknowledged else None
+
+
+def register_error_handler(app: App) -> None:
+    """Install `handle_error` as the app's error handler for listeners and middleware."""
+    app.error(handle_error)

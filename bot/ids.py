@@ -1,0 +1,139 @@
+"""Every action_id, callback_id and block_id the bot uses, so handlers and builders share one name.
+
+Values are kebab-case with a `crm-` prefix (CONVENTIONS.md 3). Slack wants an action_id unique
+within its block and a block_id unique within its message or view: a list of records reuses
+these ids, carries the record id in the button `value`, and suffixes block ids per record
+(`f"{BlockId.LEAD_ACTIONS}-{lead_id}"`) where one message holds several.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ActionId(StrEnum):
+    """Buttons and other interactive elements (block_actions `action_id`)."""
+
+    # drafts (owner-only: approve, edit, discard)
+    APPROVE = "crm-approve"
+    EDIT = "crm-edit"
+    DISCARD = "crm-discard"
+    MARK_SENT = "crm-mark-sent"
+    # a duplicate match (hard stop 3)
+    USE_EXISTING = "crm-use-existing"
+    MERGE = "crm-merge"
+    CREATE_SEPARATE = "crm-create-separate"
+    # the QuickBooks prompt (hard stop 5)
+    CREATE_IN_QUICKBOOKS = "crm-create-in-quickbooks"
+    NOT_NOW = "crm-not-now"
+    # next steps on a lead or opportunity
+    LOG_CALL = "crm-log-call"
+    DRAFT_FOLLOW_UP = "crm-draft-follow-up"
+    QUALIFY = "crm-qualify"
+    CONVERT = "crm-convert"
+    MARK_WON = "crm-mark-won"
+    MARK_LOST = "crm-mark-lost"
+    DISQUALIFY = "crm-disqualify"
+    SNOOZE = "crm-snooze"
+    # follow-ups and reminders
+    DONE = "crm-done"
+    RESCHEDULE = "crm-reschedule"
+    REMINDER_DONE = "crm-reminder-done"
+    # decisions engineer: the new-inquiry notice, the qualify stage choice, the re-engage question
+    DRAFT_RESPONSE = "crm-draft-response"  # value: lead_id
+    QUALIFY_AS = "crm-qualify-as"  # value: "<lead_id>:<needs_analysis|estimate_sent>"
+    REENGAGE_YES = "crm-reengage-yes"  # value: opportunity_id
+    REENGAGE_NO = "crm-reengage-no"  # value: opportunity_id
+    # navigation
+    OPEN_LEAD = "crm-open-lead"
+    SEE_ALL = "crm-see-all"
+    # capture and plain-word requests (values documented in bot/blocks/cards.py and lists.py)
+    OPEN_CONTACT = "crm-open-contact"  # value: contact_id -> the contact card
+    ADD_CUSTOMER = "crm-add-customer"  # opens the New customer modal (a DM has no trigger_id)
+    LOG_ENTRY = "crm-log-entry"  # value: `lists.log_entry_value` JSON -> log it for that person
+    DISQUALIFY_REASON = "crm-disqualify-reason"  # value: "<lead_id>:<reason>"
+    # the element inside every modal input block; the block id says which field it is
+    INPUT = "crm-input"
+
+
+class ViewId(StrEnum):
+    """Modal `callback_id`s (view_submission and view_closed)."""
+
+    NEW_LEAD = "crm-new-lead"
+    NEW_CUSTOMER = "crm-new-customer"
+    LOG_INTERACTION = "crm-log-interaction"
+    EDIT_DRAFT = "crm-edit-draft"
+    MARK_LOST = "crm-mark-lost"
+    DISQUALIFY = "crm-disqualify"
+    SETTINGS = "crm-settings"
+    RESCHEDULE = "crm-reschedule"
+
+
+class BlockId(StrEnum):
+    """Block ids: a modal input block is `crm-` + the core field name in kebab-case.
+
+    Keeping that rule lets `bot.errors` put a `CRMError(field=...)` on the right input
+    of any modal without a mapping (`block_for_field`).
+    """
+
+    # contact and company fields
+    NAME = "crm-name"
+    FIRST_NAME = "crm-first-name"
+    LAST_NAME = "crm-last-name"
+    PHONE = "crm-phone"
+    EMAIL = "crm-email"
+    ADDRESS = "crm-address"
+    COMPANY = "crm-company"
+    PREFERRED_CHANNEL = "crm-preferred-channel"
+    TAGS = "crm-tags"
+    NOTES = "crm-notes"
+    HEARD_ABOUT = "crm-heard-about"
+    COMPANY_NAME = "crm-company-name"
+    # lead fields
+    TITLE = "crm-title"
+    DESCRIPTION = "crm-description"
+    SOURCE = "crm-source"
+    ESTIMATED_VALUE = "crm-estimated-value"
+    PIPELINE_STAGE = "crm-pipeline-stage"
+    EXPECTED_CLOSE_DATE = "crm-expected-close-date"
+    OWNER = "crm-owner"
+    DISQUALIFICATION_REASON = "crm-disqualification-reason"
+    # interaction fields
+    CONTACT = "crm-contact"
+    TYPE = "crm-type"
+    SUBJECT = "crm-subject"
+    BODY = "crm-body"
+    OUTCOME = "crm-outcome"
+    FOLLOW_UP_DATE = "crm-follow-up-date"
+    # opportunity fields
+    AMOUNT = "crm-amount"
+    LOSS_REASON = "crm-loss-reason"
+    LOSS_NOTES = "crm-loss-notes"
+    # settings fields
+    TIMEZONE = "crm-timezone"
+    PIPELINE_CHANNEL = "crm-pipeline-channel"
+    OWNER_IDS = "crm-owner-ids"
+    AUTO_SEND = "crm-auto-send"
+    STALE_AFTER_BUSINESS_DAYS = "crm-stale-after-business-days"
+    DIGEST_HOUR = "crm-digest-hour"
+    HOLIDAY_COUNTRY = "crm-holiday-country"
+    # decision modals (mark lost: the 90-day checkbox is the `reengage_in_days` field)
+    REENGAGE_IN_DAYS = "crm-reengage-in-days"
+    # message sections
+    LEAD_ACTIONS = "crm-lead-actions"
+    DRAFT_ACTIONS = "crm-draft-actions"
+    DUPLICATE_ACTIONS = "crm-duplicate-actions"
+    QUICKBOOKS_ACTIONS = "crm-quickbooks-actions"
+    FOLLOW_UP_ACTIONS = "crm-follow-up-actions"
+    REMINDER_ACTIONS = "crm-reminder-actions"
+    CONTACT_ACTIONS = "crm-contact-actions"
+    OPPORTUNITY_ACTIONS = "crm-opportunity-actions"
+    CHOICE = "crm-choice"
+    INQUIRY_ACTIONS = "crm-inquiry-actions"
+    QUALIFY_ACTIONS = "crm-qualify-actions"
+    REENGAGE_ACTIONS = "crm-reengage-actions"
+
+
+def block_for_field(field: str) -> str:
+    """The block id of a core field's modal input: `follow_up_date` -> `crm-follow-up-date`."""
+    return "crm-" + field.replace("_", "-")
