@@ -283,6 +283,7 @@ class Draft(Timestamped, Base):
     approved_at: Mapped[datetime | None]
     approved_version: Mapped[int | None] = mapped_column(Integer)
     sent_at: Mapped[datetime | None]
+    sent_by: Mapped[str | None] = mapped_column(String(64))  # who sent it (or marked it sent)
     sent_message_id: Mapped[str | None] = mapped_column(String(200))
     error: Mapped[str | None] = mapped_column(Text)
     review_refs: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.audit import record_audit, snapshot
@@ -19,6 +20,7 @@ from core.enums import (
     LifecycleStage,
     LossReason,
     OpportunityStage,
+    ReminderStatus,
 )
 from core.errors import ConfirmationRequired, InvalidInput, InvalidTransition, NotFound
 from core.interactions import (
@@ -41,6 +43,7 @@ __all__ = [
     "mark_lost",
     "mark_won",
     "set_opportunity_stage",
+    "set_reengage_reminder",
 ]
 
 #: The re-engage interval the procedure suggests after a lost deal.
@@ -243,22 +246,69 @@ def mark_lost(
         now,
     )
 
-    name = opportunity.contact.full_name if opportunity.contact else opportunity.name
     if reengage_in_days is None:
+        name = opportunity.contact.full_name if opportunity.contact else opportunity.name
         question = f"Want me to set a reminder to check back with {name} in {REENGAGE_DAYS} days?"
         return LostDeal(opportunity=opportunity, reminder=None, reengage_question=question)
-    note = f"Check back with {name} about {opportunity.name} (lost: {in_words(why)})."
+    reminder = _reengage(session, workspace, actor, opportunity, reengage_in_days, now)
+    return LostDeal(opportunity=opportunity, reminder=reminder, reengage_question=None)
+
+
+def _reengage(
+    session: Session,
+    workspace: Workspace,
+    actor: str,
+    opportunity: Opportunity,
+    days: int,
+    now: datetime,
+) -> Reminder:
+    """The re-engage reminder of a lost deal, due `days` after today."""
+    name = opportunity.contact.full_name if opportunity.contact else opportunity.name
+    why = in_words(opportunity.loss_reason) if opportunity.loss_reason else "no reason given"
+    note = f"Check back with {name} about {opportunity.name} (lost: {why})."
     if len(note) > NOTE_LIMIT:
         note = note[: NOTE_LIMIT - 1] + "…"
-    reminder = create_reminder(
+    return create_reminder(
         session=session,
         workspace=workspace,
         actor=actor,
-        due_date=today + timedelta(days=reengage_in_days),
+        due_date=local_today(workspace, now) + timedelta(days=days),
         note=note,
         contact_id=opportunity.contact_id,
         lead_id=opportunity.lead_id,
         opportunity_id=opportunity.opportunity_id,
         now=now,
     )
-    return LostDeal(opportunity=opportunity, reminder=reminder, reengage_question=None)
+
+
+def set_reengage_reminder(
+    *,
+    session: Session,
+    workspace: Workspace,
+    actor: str,
+    opportunity_id: str,
+    days: int = REENGAGE_DAYS,
+    now: datetime,
+) -> Reminder:
+    """Answer "yes" to the re-engage question of a lost deal; asking twice sets one reminder."""
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_REENGAGE_DAYS:
+        raise InvalidInput(f"Re-engage in 1 to {MAX_REENGAGE_DAYS} days.", field="reengage_in_days")
+    opportunity = get_opportunity(session, workspace=workspace, opportunity_id=opportunity_id)
+    if opportunity.stage != OpportunityStage.lost:
+        raise InvalidTransition(
+            f"{opportunity.name} is {in_words(opportunity.stage)}, not lost; "
+            "a re-engage reminder is for a lost deal."
+        )
+    existing = session.scalars(
+        select(Reminder)
+        .where(
+            Reminder.workspace_id == workspace.workspace_id,
+            Reminder.opportunity_id == opportunity.opportunity_id,
+            Reminder.status == ReminderStatus.pending,
+        )
+        .order_by(Reminder.created_at)
+        .limit(1)
+    ).first()
+    if existing is not None:
+        return existing
+    return _reengage(session, workspace, actor, opportunity, days, now)

@@ -41,7 +41,8 @@ class QuickBooksCustomers(Protocol):
 
 
 def _contact(session: Session, workspace: Workspace, contact_id: str) -> Contact:
-    contact = session.get(Contact, contact_id)
+    # Lock the row (Postgres): a second click waits, then sees the stored id and stops.
+    contact = session.get(Contact, contact_id, with_for_update=True, populate_existing=True)
     if contact is None or contact.workspace_id != workspace.workspace_id:
         raise NotFound("That contact is not in this workspace.", field="contact")
     return contact

@@ -1,0 +1,254 @@
+"""Benchmark the daily digest at scale: 50,000 open leads and 2,000,000 interactions.
+
+    .venv/bin/python bench/daily_scale.py --url postgresql://postgres@127.0.0.1:5432/crm_bench
+    .venv/bin/python bench/daily_scale.py --url sqlite:////tmp/crm_bench.db
+    .venv/bin/python bench/daily_scale.py --url ... --leads 5000 --interactions 200000
+
+The data is made in a child process (COPY on Postgres, executemany on SQLite) so that the
+peak RSS printed is the daily job's own: one run of `run_daily` for Mon 2026-11-30 08:00 New York
+against a local Slack stand-in. It prints the SQL statements sent, the wall time, the peak RSS,
+and what was posted. An existing benchmark workspace is reused (delete the database to regenerate).
+Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import Engine, event, text  # noqa: E402
+
+from core.db import make_engine, make_sessions  # noqa: E402
+from core.migrate import upgrade  # noqa: E402
+from core.models import Contact, Interaction, Lead, Workspace  # noqa: E402
+
+WORKSPACE = "TBENCH"
+NOW = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)  # Monday 08:00 in New York
+HISTORY_DAYS = 730
+BATCH = 20_000
+OPEN = ("new", "working", "qualified")
+STAGES = ("inquiry", "needs_analysis", "estimate_sent", "follow_up", "scheduled_visit")
+TYPES = ("phone_call", "email_inbound", "email_outbound", "sms", "meeting", "note")
+
+
+def _contacts(n: int) -> Iterator[dict[str, Any]]:
+    for i in range(n):
+        yield {
+            "contact_id": f"ct_b{i:07d}",
+            "workspace_id": WORKSPACE,
+            "first_name": f"Person{i}",
+            "last_name": "Bench",
+            "lifecycle_stage": "prospect",
+            "tags": [],
+            "archived": False,
+            "created_at": NOW - timedelta(days=HISTORY_DAYS),
+            "updated_at": NOW - timedelta(days=HISTORY_DAYS),
+        }
+
+
+def _leads(n: int, rng: random.Random) -> Iterator[dict[str, Any]]:
+    for i in range(n):
+        created = NOW - timedelta(minutes=rng.randrange(60, HISTORY_DAYS * 1440))
+        yield {
+            "lead_id": f"ld_b{i:07d}",
+            "workspace_id": WORKSPACE,
+            "title": f"Job {i} at {i} Main St",
+            "contact_id": f"ct_b{i:07d}",
+            "source": "phone_call",
+            "status": OPEN[i % 3],
+            "estimated_value": Decimal(rng.randrange(100, 500_000)) / 100,
+            "pipeline_stage": STAGES[i % 5],
+            "created_at": created,
+            "updated_at": created,
+        }
+
+
+def _interactions(n: int, leads: int, rng: random.Random) -> Iterator[dict[str, Any]]:
+    today = date(2026, 11, 30)
+    for i in range(n):
+        k = rng.randrange(leads)
+        at = NOW - timedelta(minutes=rng.randrange(1, HISTORY_DAYS * 1440))
+        pending = i % 1000 == 0  # 2,000 pending follow-ups, most of them overdue
+        yield {
+            "interaction_id": f"ix_b{i:08d}",
+            "workspace_id": WORKSPACE,
+            "type": TYPES[i % len(TYPES)],
+            "timestamp": at,
+            "contact_id": f"ct_b{k:07d}",
+            "lead_id": f"ld_b{k:07d}",
+            "subject": f"Touch {i}",
+            "body": "Talked about the job and the next steps.",
+            "outcome": "spoke",
+            "follow_up_date": today - timedelta(days=rng.randrange(0, 60)) if pending else None,
+            "follow_up_status": "pending" if pending else "none",
+            "created_at": at,
+            "updated_at": at,
+        }
+
+
+def _converter(engine: Engine, model: Any, columns: list[str]) -> Any:
+    """Turn a row into database values with the columns' own SQLAlchemy types (Money to cents,
+    UTC timestamps, JSON), so the data is stored exactly as the ORM would store it."""
+    table = model.__table__
+    dialect = engine.dialect
+    convert = [table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+
+    def values(row: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(
+            f(row[c]) if f is not None else row[c] for c, f in zip(columns, convert, strict=True)
+        )
+
+    return values
+
+
+def _copy(engine: Engine, model: Any, rows: Iterator[dict[str, Any]]) -> None:
+    """Postgres: COPY FROM STDIN through psycopg 3, in one transaction."""
+    first = next(rows)
+    columns = list(first)
+    values = _converter(engine, model, columns)
+    raw = engine.raw_connection()
+    try:
+        cursor: Any = raw.cursor()
+        with cursor.copy(f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN") as copy:
+            copy.write_row(values(first))
+            for row in rows:
+                copy.write_row(values(row))
+        raw.commit()
+    finally:
+        raw.close()
+
+
+def _executemany(engine: Engine, model: Any, rows: Iterator[dict[str, Any]]) -> None:
+    """SQLite: the driver's executemany in batches, in one transaction."""
+    first = next(rows)
+    columns = list(first)
+    values = _converter(engine, model, columns)
+    placeholders = ", ".join("?" for _ in columns)
+    statement = f"INSERT INTO {model.__tablename__} ({', '.join(columns)}) VALUES ({placeholders})"
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        # A bench, not production: a big page cache and no fsync make bulk loading fast.
+        cursor.execute("PRAGMA cache_size = -400000")
+        cursor.execute("PRAGMA synchronous = OFF")
+        cursor.execute("BEGIN")
+        batch = [values(first)]
+        for row in rows:
+            batch.append(values(row))
+            if len(batch) == BATCH:
+                cursor.executemany(statement, batch)
+                batch = []
+        cursor.executemany(statement, batch)
+        cursor.execute("COMMIT")
+    finally:
+        raw.close()
+
+
+def generate(url: str, leads: int, interactions: int) -> None:
+    upgrade(url)
+    engine = make_engine(url)
+    sessions = make_sessions(engine)
+    with sessions.begin() as session:
+        if session.get(Workspace, WORKSPACE) is not None:
+            print(f"Reusing the {WORKSPACE} data already in the database.")
+            return
+        session.add(
+            Workspace(workspace_id=WORKSPACE, pipeline_channel="C0BENCH", owner_ids=["U0B"])
+        )
+    rng = random.Random(20261130)
+    started = time.perf_counter()
+    postgres = engine.dialect.name == "postgresql"
+    for model, rows in (
+        (Contact, _contacts(leads)),
+        (Lead, _leads(leads, rng)),
+        (Interaction, _interactions(interactions, leads, rng)),
+    ):
+        if postgres:
+            _copy(engine, model, rows)
+        else:
+            _executemany(engine, model, rows)
+        print(f"  {model.__tablename__}: done at {time.perf_counter() - started:.0f}s", flush=True)
+    with engine.begin() as connection:
+        connection.execute(text("ANALYZE"))
+    engine.dispose()
+    print(
+        f"Generated {leads:,} open leads and {interactions:,} interactions in "
+        f"{time.perf_counter() - started:.0f}s."
+    )
+
+
+def measure(url: str) -> None:
+    from bot.local_slack import LocalSlackAPI
+    from jobs.daily import run_daily
+    from jobs.slack_clients import make_client
+
+    engine = make_engine(url)
+    sessions = make_sessions(engine)
+    statements = 0
+
+    def count(*_args: Any) -> None:
+        nonlocal statements
+        statements += 1
+
+    event.listen(engine, "before_cursor_execute", count)
+    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with LocalSlackAPI() as api:
+        slack = make_client("xoxb-bench", base_url=api.url)
+        started = time.perf_counter()
+        outcome = run_daily(
+            sessions=sessions, slack=slack, now=NOW, workspace_id=WORKSPACE, force=True
+        )
+        wall = time.perf_counter() - started
+        messages = api.messages
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    engine.dispose()
+    print(outcome.describe())
+    for message in messages:
+        print(f"  posted: {message['text']!r} ({len(message['blocks'])} blocks)")
+    print(f"SQL statements: {statements}")
+    print(f"Wall time: {wall:.2f}s")
+    print(f"Peak RSS: {peak:.0f} MB (after imports, before the run: {baseline:.0f} MB)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("step", nargs="?", choices=["all", "generate", "measure"], default="all")
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--leads", type=int, default=50_000)
+    parser.add_argument("--interactions", type=int, default=2_000_000)
+    args = parser.parse_args()
+    if args.step in ("all", "generate"):
+        if args.step == "all":  # in a child, so the data's memory is not the job's peak RSS
+            subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "generate",
+                    "--url",
+                    args.url,
+                    "--leads",
+                    str(args.leads),
+                    "--interactions",
+                    str(args.interactions),
+                ],
+                check=True,
+            )
+        else:
+            generate(args.url, args.leads, args.interactions)
+    if args.step in ("all", "measure"):
+        measure(args.url)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,426 @@
+"""Cards: one lead, contact or opportunity as Slack shows it, with the buttons for its next step.
+
+Pure builders (CONVENTIONS.md 4): core results in, `{"text", "blocks"}` out. Button values are
+record ids; the kind of record a button acts on is also in its block id
+(`crm-lead-actions-<id>`, `crm-opportunity-actions-<id>`, `crm-contact-actions-<id>`), because
+**Log call** and **Draft follow-up** appear on leads, opportunities and contacts alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, tzinfo
+from typing import Any
+
+from bot.blocks.limits import (
+    Block,
+    actions,
+    button,
+    cap_blocks,
+    confirm_dialog,
+    context,
+    escape,
+    fields_section,
+    header,
+    message,
+    mrkdwn_section,
+    truncate,
+)
+from bot.ids import ActionId, BlockId
+from core.contact_history import ContactCard
+from core.contact_input import friendly_phone
+from core.contacts import AddedContact
+from core.drafts import FollowUpDraft
+from core.enums import (
+    OPEN_LEAD_STATUSES,
+    DisqualificationReason,
+    LeadStatus,
+    OpportunityStage,
+    PipelineStage,
+)
+from core.followups import LastTouch
+from core.inquiries import SOURCE_IN_WORDS, CapturedInquiry
+from core.models import Contact, Interaction, Lead, Opportunity
+from core.money import format_money
+from core.report_text import TOUCH_WORDS, days, friendly_date, render_last_touchpoint
+
+Message = dict[str, Any]
+
+DESCRIPTION_SHOWN = 500
+NOTES_SHOWN = 700
+OPEN_LEADS_SHOWN = 5
+OPEN_OPPORTUNITY_STAGES = (
+    OpportunityStage.estimating,
+    OpportunityStage.proposal_sent,
+    OpportunityStage.scheduled,
+)
+REVIEW_NOTICE = "Draft sent to the owners for review."
+REASON_LABELS = {
+    DisqualificationReason.budget: "Budget",
+    DisqualificationReason.timing: "Timing",
+    DisqualificationReason.outside_scope: "Outside scope",
+    DisqualificationReason.no_response: "No response",
+    DisqualificationReason.other: "Other",
+}
+
+
+def in_words(value: object) -> str:
+    return str(value).replace("_", " ")
+
+
+def phone_text(e164: str, region: str) -> str:
+    """A stored phone as people write it; a value `phonenumbers` cannot read is shown as stored."""
+    try:
+        return friendly_phone(e164, region)
+    except Exception:  # noqa: BLE001 - imported history may hold anything; show it as it is
+        return e164
+
+
+def reach_line(contact: Contact | None, region: str) -> str:
+    """`Dana Smith · (555) 201-3344 · dana@example.com` (escaped for mrkdwn)."""
+    if contact is None:
+        return "_no contact linked_"
+    parts = [f"*{escape(contact.full_name)}*"]
+    if contact.phones:
+        parts.append(escape(phone_text(contact.phones[0], region)))
+    if contact.emails:
+        parts.append(escape(contact.emails[0]))
+    return " · ".join(parts)
+
+
+def _mention(user_id: str | None) -> str | None:
+    return f"<@{user_id}>" if user_id and not user_id.startswith("system:") else user_id
+
+
+# --- leads ----------------------------------------------------------------------------------------
+
+
+def lead_is_open(lead: Lead) -> bool:
+    return lead.status in OPEN_LEAD_STATUSES
+
+
+def lead_actions(lead_id: str, *, stage: PipelineStage | None = None, block_id: str = "") -> Block:
+    """An open lead's buttons: Log call, Draft follow-up, Qualify, Convert, Snooze, Disqualify."""
+    buttons = [
+        button("Log call", ActionId.LOG_CALL, lead_id, style="primary"),
+        button("Draft follow-up", ActionId.DRAFT_FOLLOW_UP, lead_id),
+    ]
+    if stage is None or stage == PipelineStage.inquiry:
+        buttons.append(button("Qualify", ActionId.QUALIFY, lead_id))
+    buttons += [
+        button("Convert", ActionId.CONVERT, lead_id),
+        button("Snooze", ActionId.SNOOZE, lead_id),
+        button("Disqualify", ActionId.DISQUALIFY, lead_id, style="danger"),
+    ]
+    return actions(block_id or f"{BlockId.LEAD_ACTIONS}-{lead_id}", buttons)
+
+
+def lead_summary(lead: Lead) -> str:
+    """`new · inquiry · phone call · $350`: where the lead stands, in one line."""
+    parts = [in_words(lead.status), in_words(lead.pipeline_stage), SOURCE_IN_WORDS[lead.source]]
+    if lead.estimated_value is not None:
+        parts.append(format_money(lead.estimated_value))
+    return " · ".join(parts)
+
+
+def lead_blocks(lead: Lead, *, region: str = "US", describe: bool = True) -> list[Block]:
+    """A lead's details and, when it is still open, its next-step buttons."""
+    lines = [f"*{escape(lead.title)}*", reach_line(lead.contact, region), lead_summary(lead)]
+    if lead.contact is not None and lead.contact.address:
+        lines.append(f"Service address: {escape(lead.contact.address)}")
+    if lead.expected_close_date is not None:
+        lines.append(f"Expected close: {friendly_date(lead.expected_close_date)}")
+    if lead.owner:
+        lines.append(f"Owner: {_mention(lead.owner)}")
+    if describe and lead.description and lead.description.strip() != lead.title:
+        lines.append(">" + escape(truncate(" ".join(lead.description.split()), DESCRIPTION_SHOWN)))
+    blocks = [mrkdwn_section("\n".join(lines))]
+    if lead_is_open(lead):
+        blocks.append(lead_actions(lead.lead_id, stage=lead.pipeline_stage))
+    elif lead.status == LeadStatus.disqualified:
+        reason = lead.disqualification_reason
+        why = in_words(reason) if reason else "no reason"
+        blocks.append(context(f"Disqualified ({why}). The record stays."))
+    else:
+        blocks.append(context("Converted to a job."))
+    return blocks
+
+
+def lead_card(lead: Lead, *, region: str = "US", heading: str | None = None) -> Message:
+    """One lead, optionally under a line saying what just happened to it."""
+    blocks = ([mrkdwn_section(heading)] if heading else []) + lead_blocks(lead, region=region)
+    return message(heading or f"Lead: {lead.title}", blocks)
+
+
+def captured_lead_card(captured: CapturedInquiry, *, region: str = "US") -> Message:
+    """The `/lead` reply: the saved lead and whether it joined an existing contact."""
+    title = escape(captured.lead.title)
+    heading = f"Lead saved: *{title}*. {escape(captured.link_text)}"
+    blocks = [mrkdwn_section(heading), *lead_blocks(captured.lead, region=region)]
+    return message(f"Lead saved: {captured.lead.title}. {captured.link_text}", blocks)
+
+
+def disqualify_reasons(lead: Lead) -> Message:
+    """Ask why a lead is disqualified: one button per reason, value `<lead_id>:<reason>`."""
+    who = lead.contact.full_name if lead.contact is not None else "an unknown contact"
+    question = f"Why disqualify the {lead.title} lead from {who}? The record stays either way."
+    buttons = [
+        button(label, ActionId.DISQUALIFY_REASON, f"{lead.lead_id}:{reason.value}")
+        for reason, label in REASON_LABELS.items()
+    ]
+    blocks = [
+        mrkdwn_section(escape(question)),
+        actions(f"{BlockId.LEAD_ACTIONS}-{lead.lead_id}", buttons),
+    ]
+    return message(question, blocks)
+
+
+# --- contacts -------------------------------------------------------------------------------------
+
+
+def touch_line(card: ContactCard) -> str:
+    """`Last touchpoint: phone call 3 days ago — wants a quote.`"""
+    touch = card.last_touchpoint
+    if touch is None:
+        return "Last touchpoint: none logged yet."
+    ago = card.days_since_last_touch
+    when = "" if ago is None else " today" if ago == 0 else f" {days(ago)} ago"
+    said = f"{TOUCH_WORDS[touch.type]}{when}"
+    return f"Last touchpoint: {said}" + (f" — {touch.summary}" if touch.summary else "")
+
+
+def contact_actions(contact_id: str) -> Block:
+    return actions(
+        f"{BlockId.CONTACT_ACTIONS}-{contact_id}",
+        [button("Log call", ActionId.LOG_CALL, contact_id, style="primary")],
+    )
+
+
+def contact_card(
+    card: ContactCard, *, region: str = "US", open_leads_shown: int = OPEN_LEADS_SHOWN
+) -> Message:
+    """`/customer`: details, open leads (each with its buttons), last touchpoint."""
+    contact = card.contact
+    phones = ", ".join(phone_text(p, region) for p in contact.phones) or "—"
+    details = [
+        ("Phone", escape(phones)),
+        ("Email", escape(", ".join(contact.emails) or "—")),
+        ("Service address", escape(contact.address or "—")),
+        ("Stage", in_words(contact.lifecycle_stage)),
+    ]
+    if card.company_name:
+        details.append(("Company", escape(card.company_name)))
+    if contact.preferred_channel:
+        details.append(("Prefers", in_words(contact.preferred_channel)))
+    if contact.quickbooks_customer_id:
+        details.append(("QuickBooks", escape(contact.quickbooks_customer_id)))
+    blocks: list[Block] = [header(contact.full_name), fields_section(details)]
+    if contact.archived:
+        blocks.append(context("Archived contact."))
+    if contact.notes:
+        blocks.append(mrkdwn_section("*Notes*\n" + escape(truncate(contact.notes, NOTES_SHOWN))))
+    if contact.tags:
+        blocks.append(context("Tags: " + escape(", ".join(contact.tags))))
+    blocks += [mrkdwn_section(escape(touch_line(card))), contact_actions(contact.contact_id)]
+    leads = card.open_leads
+    if leads:
+        blocks.append(mrkdwn_section(f"*Open leads ({len(leads)})*"))
+        groups = [lead_blocks(lead, region=region, describe=False) for lead in leads]
+        more = f"…and {{n}} more open leads — type `/lead find {escape(contact.full_name)}`."
+        blocks += cap_blocks(groups, open_leads_shown * 2 + 1, more)
+    else:
+        blocks.append(context("No open leads."))
+    return message(f"{contact.full_name} — {touch_line(card)}", blocks)
+
+
+def log_call_prompt(contact: Contact, *, region: str = "US") -> Message:
+    """ "Log a call with [name]": the procedure's question and a button opening the form."""
+    question = "How did it go? Any next steps or follow-up needed?"
+    blocks = [
+        mrkdwn_section(f"Logging a call with {reach_line(contact, region)}.\n{question}"),
+        contact_actions(contact.contact_id),
+    ]
+    return message(f"Log a call with {contact.full_name}. {question}", blocks)
+
+
+def add_customer_prompt(name: str | None = None) -> Message:
+    """ "Add a new customer" from a DM: a DM carries no trigger to open a form, so a button does."""
+    text = (
+        "Let's add a new customer. I'll ask for their name, phone, email (if available), "
+        "service address and how they heard about the business."
+    )
+    blocks = [
+        mrkdwn_section(text),
+        actions(
+            BlockId.CONTACT_ACTIONS.value,
+            [button("Add customer", ActionId.ADD_CUSTOMER, truncate(name or "", 200))],
+        ),
+    ]
+    return message(text, blocks)
+
+
+def logged_interaction(
+    interaction: Interaction, contact_name: str, *, today: date | None = None
+) -> Message:
+    """The reply after logging: what was recorded and any follow-up it set."""
+    kind = TOUCH_WORDS[interaction.type]
+    text = f"Logged a {kind} with {contact_name}"
+    if interaction.body:
+        text += f": {truncate(' '.join(interaction.body.split()), 300)}"
+    text = text if text.endswith((".", "!", "?", "…")) else text + "."
+    if interaction.follow_up_date is not None:
+        text += f" Follow-up set for {friendly_date(interaction.follow_up_date, today)}."
+    return message(text, [mrkdwn_section(escape(text))])
+
+
+def last_touch_card(last: LastTouch) -> Message:
+    """ "How long since we talked to [customer]?" with the buttons to act on it."""
+    text = render_last_touchpoint(last)
+    blocks = [
+        mrkdwn_section(escape(text)),
+        actions(
+            f"{BlockId.CONTACT_ACTIONS}-{last.contact_id}",
+            [
+                button("Log call", ActionId.LOG_CALL, last.contact_id, style="primary"),
+                button("Open contact", ActionId.OPEN_CONTACT, last.contact_id),
+            ],
+        ),
+    ]
+    return message(text, blocks)
+
+
+def follow_up_requested(result: FollowUpDraft, lead: Lead, *, zone: tzinfo, today: date) -> Message:
+    """ "Follow up on the [name] lead": the last touchpoint, and that the draft awaits review."""
+    touch = result.last_touchpoint
+    if touch is None:
+        last = f"Last touchpoint with {result.contact_name}: none logged yet."
+    else:
+        local = touch.timestamp.astimezone(zone).date()
+        ago = (today - local).days
+        when = "today" if ago == 0 else f"{days(ago)} ago"
+        said = f"{TOUCH_WORDS[touch.type]} on {friendly_date(local, today)} ({when})"
+        summary = truncate(" ".join(touch.summary.split()), 300)
+        last = f"Last touchpoint with {result.contact_name}: {said}" + (
+            f" — {summary}" if summary else ""
+        )
+    # Even with auto-send on, a request in words goes to the owners first (hard stop 1).
+    text = f"{last}\n{REVIEW_NOTICE}"
+    blocks = [mrkdwn_section(f"*{escape(lead.title)}*\n{escape(text)}")]
+    return message(text, blocks)
+
+
+# --- opportunities --------------------------------------------------------------------------------
+
+
+def opportunity_actions(opportunity: Opportunity) -> Block:
+    """Next steps on an open job: Log call, Draft follow-up, Mark won (confirmed), Mark lost."""
+    oid = opportunity.opportunity_id
+    won = confirm_dialog(
+        f"Mark {opportunity.name} won?",
+        "This closes the deal as won, marks the customer, and asks about QuickBooks.",
+        confirm="Mark won",
+    )
+    return actions(
+        f"{BlockId.OPPORTUNITY_ACTIONS}-{oid}",
+        [
+            button("Log call", ActionId.LOG_CALL, oid),
+            button("Draft follow-up", ActionId.DRAFT_FOLLOW_UP, oid),
+            button("Mark won", ActionId.MARK_WON, oid, style="primary", confirm=won),
+            button("Mark lost", ActionId.MARK_LOST, oid, style="danger"),
+        ],
+    )
+
+
+def opportunity_blocks(opportunity: Opportunity, *, region: str = "US") -> list[Block]:
+    parts = [in_words(opportunity.stage)]
+    if opportunity.amount is not None:
+        parts.append(format_money(opportunity.amount))
+    lines = [
+        f"*{escape(opportunity.name)}*",
+        reach_line(opportunity.contact, region),
+        " · ".join(parts),
+    ]
+    if opportunity.expected_close_date is not None:
+        lines.append(f"Expected close: {friendly_date(opportunity.expected_close_date)}")
+    if opportunity.close_date is not None:
+        lines.append(f"Closed: {friendly_date(opportunity.close_date)}")
+    if opportunity.owner:
+        lines.append(f"Owner: {_mention(opportunity.owner)}")
+    blocks = [mrkdwn_section("\n".join(lines))]
+    if opportunity.stage in OPEN_OPPORTUNITY_STAGES:
+        blocks.append(opportunity_actions(opportunity))
+    return blocks
+
+
+def opportunity_card(
+    opportunity: Opportunity, *, region: str = "US", heading: str | None = None
+) -> Message:
+    """One job (opportunity) with Log call, Draft follow-up, Mark won and Mark lost."""
+    blocks = ([mrkdwn_section(heading)] if heading else []) + opportunity_blocks(
+        opportunity, region=region
+    )
+    return message(heading or f"Job: {opportunity.name}", blocks)
+
+
+def converted_card(opportunity: Opportunity, *, region: str = "US") -> Message:
+    """ "Convert [name] to a job": the new opportunity, ready for estimating or scheduling."""
+    stage = in_words(opportunity.stage)
+    heading = f"Converted to a job: *{escape(opportunity.name)}* (stage: {stage})."
+    card = opportunity_card(opportunity, region=region, heading=heading)
+    card["text"] = f"Converted to a job: {opportunity.name} (stage: {stage})."
+    return card
+
+
+def incomplete_contact(missing: Sequence[str], lead: Lead) -> Message:
+    """Conversion refused: say what the contact lacks, with a way to look at the contact."""
+    who = lead.contact.full_name if lead.contact is not None else "This lead"
+    text = f"{who} needs {', '.join(missing)} before the {lead.title} lead can become a job."
+    blocks: list[Block] = [mrkdwn_section(escape(text))]
+    if lead.contact is not None:
+        blocks.append(
+            actions(
+                f"{BlockId.CONTACT_ACTIONS}-{lead.contact.contact_id}",
+                [button("Open contact", ActionId.OPEN_CONTACT, lead.contact.contact_id)],
+            )
+        )
+    return message(text, blocks)
+
+
+# --- short answers --------------------------------------------------------------------------------
+
+
+def notice(text: str) -> Message:
+    """A one-paragraph answer with nothing to click."""
+    return message(text, [mrkdwn_section(escape(text))])
+
+
+def nobody_found(name: str) -> Message:
+    """A name that matches no one: say so, and offer to add them (never a guess)."""
+    text = (
+        f"I couldn't find anyone called “{truncate(name, 100)}”. Check the spelling, "
+        "try their phone or email, or add them as a new customer."
+    )
+    blocks = [
+        mrkdwn_section(escape(text)),
+        actions(
+            BlockId.CONTACT_ACTIONS.value,
+            [button("Add customer", ActionId.ADD_CUSTOMER, truncate(name, 200))],
+        ),
+    ]
+    return message(text, blocks)
+
+
+def customer_added_card(added: AddedContact) -> Message:
+    """The procedure's "Added: [name], [phone]…" with buttons to log notes or look them up."""
+    contact_id = added.contact.contact_id
+    blocks = [
+        mrkdwn_section(escape(added.confirmation_text)),
+        actions(
+            f"{BlockId.CONTACT_ACTIONS}-{contact_id}",
+            [
+                button("Log call", ActionId.LOG_CALL, contact_id, style="primary"),
+                button("Open contact", ActionId.OPEN_CONTACT, contact_id),
+            ],
+        ),
+    ]
+    return message(added.confirmation_text, blocks)

@@ -1,0 +1,328 @@
+"""Modals for decisions: edit a draft, mark a deal lost, disqualify a lead, reschedule a
+follow-up, and the owners' settings; each with one pure `parse_<view>` keyed by block id.
+
+Input blocks are named by the core field, so a `CRMError(field=...)` lands on its input
+(`bot.blocks.modal_inputs`). `private_metadata` is a `ModalMeta`: the record, the version
+the person saw, and where the click came from (channel, message ts, response_url) so the
+submission can answer there. The settings modal lives in `bot.blocks.settings` (re-exported).
+
+A draft body may be 10,000 characters but a Slack text input holds 3,000, so the edit modal
+splits the body at line breaks (or spaces, for one very long line) into as many inputs as it
+needs and keeps the separators in the metadata; `parse_edit_draft` joins them back exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from bot.blocks.drafts import CHANNEL_WORDS, show_recipient
+from bot.blocks.limits import Block, context, escape, modal, mrkdwn_section, option
+from bot.blocks.modal_inputs import (
+    ModalMeta,
+    input_block,
+    join_inputs,
+    select_element,
+    split_for_inputs,
+    state_checked,
+    state_element,
+    state_selected,
+    state_text,
+    state_values,
+    text_element,
+)
+from bot.blocks.settings import SettingsInput, parse_settings, settings_modal
+from bot.ids import BlockId, ViewId
+from core.enums import DisqualificationReason, DraftChannel, LossReason
+from core.errors import InvalidInput
+from core.models import Draft, Interaction, Lead, Opportunity
+from core.money import format_money
+from core.opportunities import REENGAGE_DAYS
+
+View = dict[str, Any]
+
+LOSS_REASON_LABELS = {
+    LossReason.price: "Price",
+    LossReason.competition: "Went with a competitor",
+    LossReason.timing: "Timing",
+    LossReason.no_decision: "No decision",
+    LossReason.scope: "Scope",
+    LossReason.other: "Other",
+}
+DISQUALIFY_LABELS = {
+    DisqualificationReason.budget: "Budget",
+    DisqualificationReason.timing: "Timing",
+    DisqualificationReason.outside_scope: "Outside our scope",
+    DisqualificationReason.no_response: "No response",
+    DisqualificationReason.other: "Other",
+}
+SUBJECT_LIMIT = 500
+
+
+__all__ = [
+    "DisqualifyInput",
+    "EditDraftInput",
+    "MarkLostInput",
+    "ModalMeta",
+    "RescheduleInput",
+    "SettingsInput",
+    "disqualify_modal",
+    "edit_draft_modal",
+    "join_inputs",
+    "mark_lost_modal",
+    "parse_disqualify",
+    "parse_edit_draft",
+    "parse_mark_lost",
+    "parse_reschedule",
+    "parse_settings",
+    "reschedule_modal",
+    "settings_modal",
+    "split_for_inputs",
+]
+
+
+# --- edit draft -----------------------------------------------------------------------------------
+
+
+def body_block_id(n: int) -> str:
+    """The first body input is `crm-body` (errors on `body` land there), then `crm-body-2`…"""
+    return BlockId.BODY.value if n == 0 else f"{BlockId.BODY}-{n + 1}"
+
+
+@dataclass(frozen=True)
+class EditDraftInput:
+    draft_id: str
+    version: int | None
+    subject: str | None
+    body: str
+    meta: ModalMeta
+
+
+def edit_draft_modal(draft: Draft, *, meta: ModalMeta | None = None, region: str = "US") -> View:
+    """The draft's text in inputs (split when long); saving makes a new version to approve."""
+    parts, joins = split_for_inputs(draft.body)
+    base = meta or ModalMeta()
+    carried = ModalMeta(
+        record_id=draft.draft_id,
+        version=draft.version,
+        channel=base.channel,
+        ts=base.ts,
+        response_url=base.response_url,
+        joins=tuple(joins),
+    )
+    to = escape(show_recipient(draft, region))
+    blocks: list[Block] = [
+        context(
+            f"{CHANNEL_WORDS[draft.channel]} to {to} · version {draft.version}. "
+            "Saving makes a new version that needs approval again."
+        )
+    ]
+    if draft.channel == DraftChannel.email:
+        blocks.append(
+            input_block(
+                BlockId.SUBJECT.value,
+                "Subject",
+                text_element(draft.subject, max_length=SUBJECT_LIMIT),
+                optional=True,
+            )
+        )
+    for n, part in enumerate(parts):
+        label = "Message" if len(parts) == 1 else f"Message (part {n + 1} of {len(parts)})"
+        blocks.append(
+            input_block(
+                body_block_id(n),
+                label,
+                text_element(part, multiline=True),
+                optional=n > 0,
+                hint="Slack holds 3,000 characters per box; long drafts use several."
+                if n == 0 and len(parts) > 1
+                else None,
+            )
+        )
+    return modal(
+        callback_id=ViewId.EDIT_DRAFT,
+        title="Edit draft",
+        submit="Save",
+        blocks=blocks,
+        private_metadata=carried.dump(),
+    )
+
+
+def parse_edit_draft(view: View) -> EditDraftInput:
+    """The edited subject and the body joined back from its inputs."""
+    meta = ModalMeta.load(view.get("private_metadata"))
+    values = state_values(view)
+    parts: list[str] = []
+    n = 0
+    while body_block_id(n) in values:
+        parts.append(state_element(view, body_block_id(n)).get("value") or "")
+        n += 1
+    subject = None
+    if BlockId.SUBJECT.value in values:
+        subject = state_element(view, BlockId.SUBJECT.value).get("value") or ""
+    return EditDraftInput(
+        draft_id=meta.record_id,
+        version=meta.version,
+        subject=subject,
+        body=join_inputs(parts, meta.joins),
+        meta=meta,
+    )
+
+
+# --- mark lost ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MarkLostInput:
+    opportunity_id: str
+    reason: str | None
+    notes: str | None
+    reengage_in_days: int | None
+    meta: ModalMeta
+
+
+def reengage_question(opportunity: Opportunity) -> str:
+    """The procedure's question, as the label of the modal's checkbox."""
+    name = opportunity.contact.full_name if opportunity.contact else opportunity.name
+    return f"Want me to set a reminder to check back with {name} in {REENGAGE_DAYS} days?"
+
+
+def mark_lost_modal(opportunity: Opportunity, *, meta: ModalMeta | None = None) -> View:
+    """Why the deal was lost (the procedure's reasons), notes, and the 90-day reminder."""
+    base = meta or ModalMeta()
+    carried = ModalMeta(opportunity.opportunity_id, None, base.channel, base.ts, base.response_url)
+    amount = f" — {format_money(opportunity.amount)}" if opportunity.amount is not None else ""
+    who = f" ({escape(opportunity.contact.full_name)})" if opportunity.contact else ""
+    blocks = [
+        mrkdwn_section(f"*{escape(opportunity.name)}*{amount}{who}"),
+        input_block(
+            BlockId.LOSS_REASON.value,
+            "Why was it lost?",
+            select_element(
+                [option(label, reason.value) for reason, label in LOSS_REASON_LABELS.items()]
+            ),
+        ),
+        input_block(
+            BlockId.LOSS_NOTES.value,
+            "Notes",
+            text_element(multiline=True),
+            optional=True,
+        ),
+        input_block(
+            BlockId.REENGAGE_IN_DAYS.value,
+            reengage_question(opportunity),
+            {
+                "type": "checkboxes",
+                "options": [option(f"Yes, remind me in {REENGAGE_DAYS} days", str(REENGAGE_DAYS))],
+            },
+            optional=True,
+        ),
+        context("Nothing is deleted: the lead, the contact and the history stay."),
+    ]
+    return modal(
+        callback_id=ViewId.MARK_LOST,
+        title="Mark lost",
+        submit="Mark lost",
+        blocks=blocks,
+        private_metadata=carried.dump(),
+    )
+
+
+def parse_mark_lost(view: View) -> MarkLostInput:
+    meta = ModalMeta.load(view.get("private_metadata"))
+    ticked = state_checked(view, BlockId.REENGAGE_IN_DAYS.value)
+    days = next((int(v) for v in ticked if v and v.isdigit()), None)
+    return MarkLostInput(
+        opportunity_id=meta.record_id,
+        reason=state_selected(view, BlockId.LOSS_REASON.value),
+        notes=state_text(view, BlockId.LOSS_NOTES.value),
+        reengage_in_days=days,
+        meta=meta,
+    )
+
+
+# --- disqualify -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DisqualifyInput:
+    lead_id: str
+    reason: str | None
+    note: str | None
+    meta: ModalMeta
+
+
+def disqualify_modal(lead: Lead, *, meta: ModalMeta | None = None) -> View:
+    """The procedure's "Ask for reason": budget, timing, outside scope, no response, other."""
+    base = meta or ModalMeta()
+    carried = ModalMeta(lead.lead_id, None, base.channel, base.ts, base.response_url)
+    who = f" from {escape(lead.contact.full_name)}" if lead.contact else ""
+    blocks = [
+        mrkdwn_section(f"*{escape(lead.title)}*{who}"),
+        input_block(
+            BlockId.DISQUALIFICATION_REASON.value,
+            "Reason",
+            select_element([option(label, r.value) for r, label in DISQUALIFY_LABELS.items()]),
+        ),
+        input_block(BlockId.NOTES.value, "Note", text_element(multiline=True), optional=True),
+        context("The lead stays on file as disqualified; nothing is deleted."),
+    ]
+    return modal(
+        callback_id=ViewId.DISQUALIFY,
+        title="Disqualify lead",
+        submit="Disqualify",
+        blocks=blocks,
+        private_metadata=carried.dump(),
+    )
+
+
+def parse_disqualify(view: View) -> DisqualifyInput:
+    meta = ModalMeta.load(view.get("private_metadata"))
+    return DisqualifyInput(
+        lead_id=meta.record_id,
+        reason=state_selected(view, BlockId.DISQUALIFICATION_REASON.value),
+        note=state_text(view, BlockId.NOTES.value),
+        meta=meta,
+    )
+
+
+# --- reschedule -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RescheduleInput:
+    interaction_id: str
+    new_date: date
+    meta: ModalMeta
+
+
+def reschedule_modal(interaction: Interaction, *, meta: ModalMeta | None = None) -> View:
+    """Pick the new day of a promised follow-up."""
+    base = meta or ModalMeta()
+    carried = ModalMeta(interaction.interaction_id, None, base.channel, base.ts, base.response_url)
+    about = " ".join((interaction.subject or interaction.body or "").split())
+    picker: Block = {"type": "datepicker"}
+    if interaction.follow_up_date is not None:
+        picker["initial_date"] = interaction.follow_up_date.isoformat()
+    blocks: list[Block] = []
+    if about:
+        blocks.append(context(escape(about[:300])))
+    blocks.append(input_block(BlockId.FOLLOW_UP_DATE.value, "New follow-up date", picker))
+    return modal(
+        callback_id=ViewId.RESCHEDULE,
+        title="Reschedule follow-up",
+        submit="Reschedule",
+        blocks=blocks,
+        private_metadata=carried.dump(),
+    )
+
+
+def parse_reschedule(view: View) -> RescheduleInput:
+    meta = ModalMeta.load(view.get("private_metadata"))
+    picked = state_element(view, BlockId.FOLLOW_UP_DATE.value).get("selected_date")
+    try:
+        new_date = date.fromisoformat(str(picked))
+    except ValueError:
+        raise InvalidInput("Pick the new follow-up date.", field="follow_up_date") from None
+    return RescheduleInput(interaction_id=meta.record_id, new_date=new_date, meta=meta)

@@ -1,0 +1,43 @@
+"""What the bot can do, for `/crm`, "help", and anything it did not understand."""
+
+from __future__ import annotations
+
+from bot.blocks.cards import Message
+from bot.blocks.limits import context, escape, message, mrkdwn_section, truncate
+
+COMMANDS = (
+    "`/lead` — a new lead (a form), or in one line: "
+    "`/lead Dana Smith, 555-201-3344, leaky faucet at 123 Main via phone $350`\n"
+    "`/lead find <words>` — search leads\n"
+    "`/customer` — add a customer (a form); `/customer Dana` — their card\n"
+    "`/log` — log a call, email, text, visit or note (a form); in one line: "
+    "`/log call Dana Smith: wants a quote, call back Friday`\n"
+    "`/pipeline` — the pipeline summary now\n"
+    "`/followups` — today's follow-ups, overdue ones and stale leads\n"
+    "`/crm settings` — workspace settings (owners)"
+)
+REQUESTS = (
+    "Or ask in plain words — here with `/crm`, in a direct message, or by mentioning me:\n"
+    "• add a new customer\n"
+    "• log a call with Dana\n"
+    "• what's our pipeline?\n"
+    "• follow up on the Dana lead\n"
+    "• convert Dana to a job\n"
+    "• disqualify the Dana lead\n"
+    "• how long since we talked to Dana?\n"
+    "• who are our newest customers?"
+)
+
+
+def help_message(*, unknown: str | None = None) -> Message:
+    """The commands and the eight plain-word requests; says so first when a request was unclear."""
+    blocks = []
+    text = "Here's what I can do."
+    if unknown is not None:
+        shown = truncate(" ".join(unknown.split()), 200)
+        text = f"Sorry, I didn't understand “{shown}”. Here's what I can do."
+    blocks.append(mrkdwn_section(escape(text)))
+    blocks.append(mrkdwn_section(COMMANDS))
+    blocks.append(mrkdwn_section(REQUESTS))
+    blocks.append(context("Every draft to a customer waits for an owner's approval."))
+    return message(text, blocks)

@@ -1,0 +1,77 @@
+"""The App Home tab: pipeline figures, today's follow-ups and stale leads for the whole
+workspace, the viewing person's own leads (`lead.owner`) first and starred."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from bot.blocks.limits import (
+    MAX_BLOCKS_VIEW,
+    Block,
+    context,
+    divider,
+    escape,
+    header,
+    mrkdwn_section,
+)
+from bot.blocks.lists import follow_up_group, stale_group
+from core.followups import FollowUpItem, FollowUpList, StaleLead, StaleLeadReport
+from core.report_text import render_pipeline_summary
+from core.reports import PipelineSummary
+
+View = dict[str, Any]
+Item = FollowUpItem | StaleLead
+
+SHOWN_PER_LIST = 10  # 3 lists x 10 x 2 blocks + headings and "more" lines < 100 blocks
+YOURS = "⭐ *Yours* · "
+
+
+def own_first(items: Sequence[Item], user_id: str) -> list[Item]:
+    """The person's own items first; otherwise the report's order (stable)."""
+    return sorted(items, key=lambda item: item.owner != user_id)
+
+
+def _count(items: Sequence[Item], total: int, user_id: str) -> str:
+    yours = sum(1 for item in items if item.owner == user_id)
+    return f"{total}, {yours} yours" if yours else str(total)
+
+
+def home_view(
+    *,
+    user_id: str,
+    summary: PipelineSummary,
+    followups: FollowUpList,
+    stale: StaleLeadReport,
+    shown: int = SHOWN_PER_LIST,
+) -> View:
+    """The dashboard view for `views.publish` (at most 100 blocks)."""
+    today = followups.today
+    figures = render_pipeline_summary(replace(summary, past_expected_close=()))
+    first, _, rest = figures.partition("\n")
+    blocks: list[Block] = [header(first), mrkdwn_section(escape(rest.strip()))]
+    if summary.past_expected_close:
+        n = len(summary.past_expected_close)
+        blocks.append(context(f"{n} past their expected close date — type `/pipeline`."))
+    lists: list[tuple[str, Sequence[Item], int, str]] = [
+        ("Today's follow-ups", followups.due_today, len(followups.due_today), "due"),
+        ("Overdue", followups.overdue, len(followups.overdue), "overdue"),
+        ("Stale leads", stale.items, stale.total, "stale"),
+    ]
+    for title, items, total, part in lists:
+        blocks.append(divider())
+        if total == 0:
+            blocks.append(mrkdwn_section(f"*{title}:* none"))
+            continue
+        blocks.append(mrkdwn_section(f"*{title} ({_count(items, total, user_id)}):*"))
+        for item in own_first(items, user_id)[:shown]:
+            mark = YOURS if item.owner == user_id else ""
+            if isinstance(item, StaleLead):
+                blocks += stale_group(item, mark=mark)
+            else:
+                blocks += follow_up_group(item, today, mark=mark)
+        more = total - min(shown, len(items))
+        if more > 0:
+            blocks.append(context(f"…and {more} more — type `/followups {part}` to list them."))
+    return {"type": "home", "blocks": blocks[:MAX_BLOCKS_VIEW]}

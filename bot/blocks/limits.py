@@ -1,0 +1,411 @@
+"""Block Kit's size limits in one place, and small constructors that never exceed them.
+
+Slack refuses a whole message or view when one text is a character too long, so every builder
+makes its blocks through these helpers: texts are cut with an ellipsis, long mrkdwn is split at
+line ends, lists are capped with an "and N more" line. Ids and button values are never cut
+(a cut id would point at nothing): a too-long one is a bug and raises `ValueError`.
+`limit_violations` walks any message or view and lists what breaks a limit, for tests.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from enum import StrEnum
+from typing import Any
+
+Block = dict[str, Any]
+
+# --- Slack's limits (api.slack.com/reference/block-kit) ------------------------------------------
+MAX_BLOCKS_MESSAGE = 50
+MAX_BLOCKS_VIEW = 100  # modal and App Home
+MAX_SECTION_TEXT = 3000
+MAX_FIELD_TEXT = 2000
+MAX_SECTION_FIELDS = 10
+MAX_CONTEXT_ELEMENTS = 10
+MAX_ACTIONS_ELEMENTS = 25
+MAX_HEADER_TEXT = 150
+MAX_BUTTON_TEXT = 75
+MAX_ACTION_ID = 255
+MAX_BLOCK_ID = 255
+MAX_CALLBACK_ID = 255
+MAX_BUTTON_VALUE = 2000
+MAX_MODAL_TITLE = 24
+MAX_MODAL_BUTTON = 24  # submit and close
+MAX_LABEL = 150  # input labels (Slack allows 2000; we keep them short like option texts)
+MAX_HINT = 2000
+MAX_PLACEHOLDER = 150
+MAX_OPTION_TEXT = 75
+MAX_OPTION_VALUE = 150
+MAX_OPTIONS = 100
+MAX_INPUT_LENGTH = 3000  # plain_text_input max_length
+MAX_PRIVATE_METADATA = 3000
+MAX_CONFIRM_TITLE = 100
+MAX_CONFIRM_TEXT = 300
+MAX_CONFIRM_BUTTON = 30
+MAX_FALLBACK_TEXT = 4000  # the notification text of a message; Slack cuts at 40,000
+
+ELLIPSIS = "…"
+BUTTON_STYLES = ("primary", "danger")
+
+_PARTIAL_ENTITY = re.compile(r"&[a-z]{0,4}$")
+_PARTIAL_LINK = re.compile(r"<[^<>]*$")
+
+
+# --- text -----------------------------------------------------------------------------------------
+
+
+def slack_len(text: str) -> int:
+    """Length as Slack counts it (UTF-16 code units): an emoji like 🔧 counts two."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+def _prefix(text: str, units: int) -> str:
+    """The longest prefix of at most `units` UTF-16 code units, never half an emoji."""
+    if slack_len(text) <= units:
+        return text
+    return text.encode("utf-16-le")[: units * 2].decode("utf-16-le", errors="ignore")
+
+
+def truncate(text: str, limit: int) -> str:
+    """`text` if it fits, else cut to `limit` characters (as Slack counts) with an ellipsis."""
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    if slack_len(text) <= limit:
+        return text
+    return _prefix(text, limit - 1).rstrip() + ELLIPSIS
+
+
+def escape(text: str) -> str:
+    """Escape &, < and > so a name like "A&B <Plumbing>" shows as typed in mrkdwn."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def truncate_mrkdwn(text: str, limit: int = MAX_SECTION_TEXT) -> str:
+    """Cut mrkdwn without leaving half an `&amp;` entity or half a `<@U…>` mention behind."""
+    if slack_len(text) <= limit:
+        return text
+    cut = _prefix(text, limit - 1)
+    cut = _PARTIAL_ENTITY.sub("", cut)
+    cut = _PARTIAL_LINK.sub("", cut)
+    return cut.rstrip() + ELLIPSIS
+
+
+def plain(text: str, limit: int = MAX_LABEL) -> dict[str, Any]:
+    """A plain_text object within `limit` (Slack refuses an empty one, so blank shows a dash)."""
+    shown = " ".join(text.split()) or "—"
+    return {"type": "plain_text", "text": truncate(shown, limit), "emoji": True}
+
+
+def mrkdwn(text: str, limit: int = MAX_SECTION_TEXT) -> dict[str, Any]:
+    """A mrkdwn text object within `limit` (blank shows a dash)."""
+    return {"type": "mrkdwn", "text": truncate_mrkdwn(text, limit) if text.strip() else "—"}
+
+
+def split_mrkdwn(text: str, limit: int = MAX_SECTION_TEXT) -> list[str]:
+    """Pieces of at most `limit` characters, cut at line ends (a longer line is cut itself)."""
+    pieces: list[str] = []
+    chunk = ""
+    for line in text.split("\n"):
+        while slack_len(line) > limit:
+            if chunk:
+                pieces.append(chunk)
+                chunk = ""
+            head = _prefix(line, limit)
+            pieces.append(head)
+            line = line[len(head) :]
+        candidate = f"{chunk}\n{line}" if chunk else line
+        if slack_len(candidate) > limit:
+            pieces.append(chunk)
+            candidate = line
+        chunk = candidate
+    if chunk.strip():
+        pieces.append(chunk)
+    return [piece for piece in pieces if piece.strip()]
+
+
+# --- blocks ---------------------------------------------------------------------------------------
+
+
+def _id(value: str | StrEnum, limit: int, what: str) -> str:
+    text = str(value)
+    if not text or len(text) > limit:
+        raise ValueError(f"{what} must be 1 to {limit} characters: {text[:80]!r}")
+    return text
+
+
+def mrkdwn_section(
+    text: str, *, block_id: str | None = None, accessory: Block | None = None
+) -> Block:
+    """One section of mrkdwn, cut at 3,000 characters (use `mrkdwn_sections` to keep it all)."""
+    block: Block = {"type": "section", "text": mrkdwn(text)}
+    if block_id:
+        block["block_id"] = _id(block_id, MAX_BLOCK_ID, "block_id")
+    if accessory is not None:
+        block["accessory"] = accessory
+    return block
+
+
+def mrkdwn_sections(text: str, *, max_blocks: int | None = None) -> list[Block]:
+    """As many sections as the text needs, split at line ends; past `max_blocks` the rest is cut."""
+    pieces = split_mrkdwn(text) or [""]
+    if max_blocks is not None and len(pieces) > max_blocks:
+        pieces = pieces[:max_blocks]
+        pieces[-1] = truncate_mrkdwn(pieces[-1] + "\n" + ELLIPSIS * 2)
+    return [mrkdwn_section(piece) for piece in pieces]
+
+
+def fields_section(pairs: Iterable[tuple[str, str]]) -> Block:
+    """A two-column section of `*label*\\nvalue` fields (at most 10, each cut at 2,000)."""
+    fields = [
+        mrkdwn(f"*{label}*\n{value}", MAX_FIELD_TEXT)
+        for label, value in list(pairs)[:MAX_SECTION_FIELDS]
+    ]
+    return {"type": "section", "fields": fields or [mrkdwn("—")]}
+
+
+def header(text: str) -> Block:
+    """A header block (plain text, 150 characters)."""
+    return {"type": "header", "text": plain(text, MAX_HEADER_TEXT)}
+
+
+def context(*texts: str) -> Block:
+    """A context block of up to 10 mrkdwn texts."""
+    elements = [mrkdwn(text) for text in texts[:MAX_CONTEXT_ELEMENTS]]
+    return {"type": "context", "elements": elements or [mrkdwn("—")]}
+
+
+def divider() -> Block:
+    return {"type": "divider"}
+
+
+def confirm_dialog(
+    title: str, text: str, *, confirm: str = "Yes", deny: str = "Cancel", danger: bool = False
+) -> Block:
+    """The "are you sure?" dialog a button opens before its action runs."""
+    dialog: Block = {
+        "title": plain(title, MAX_CONFIRM_TITLE),
+        "text": plain(text, MAX_CONFIRM_TEXT),
+        "confirm": plain(confirm, MAX_CONFIRM_BUTTON),
+        "deny": plain(deny, MAX_CONFIRM_BUTTON),
+    }
+    if danger:
+        dialog["style"] = "danger"
+    return dialog
+
+
+def button(
+    text: str,
+    action_id: str | StrEnum,
+    value: str,
+    style: str | None = None,
+    confirm: Block | None = None,
+) -> Block:
+    """A button: label cut at 75; an action_id over 255 or a value over 2,000 is a bug."""
+    if slack_len(value) > MAX_BUTTON_VALUE:
+        raise ValueError(f"a button value is {len(value)} characters; Slack allows 2000")
+    element: Block = {
+        "type": "button",
+        "text": plain(text, MAX_BUTTON_TEXT),
+        "action_id": _id(action_id, MAX_ACTION_ID, "action_id"),
+    }
+    if value:  # Slack refuses an empty value; a button that needs none carries none
+        element["value"] = value
+    if style is not None:
+        if style not in BUTTON_STYLES:
+            raise ValueError(f"button style must be one of {BUTTON_STYLES}")
+        element["style"] = style
+    if confirm is not None:
+        element["confirm"] = confirm
+    return element
+
+
+def actions(block_id: str, elements: Sequence[Block]) -> Block:
+    """An actions block of up to 25 elements (its block_id is unique within the message)."""
+    return {
+        "type": "actions",
+        "block_id": _id(block_id, MAX_BLOCK_ID, "block_id"),
+        "elements": list(elements[:MAX_ACTIONS_ELEMENTS]),
+    }
+
+
+def option(text: str, value: str) -> Block:
+    """A select option: text cut at 75; a value over 150 is a bug."""
+    return {"text": plain(text, MAX_OPTION_TEXT), "value": _id(value, MAX_OPTION_VALUE, "value")}
+
+
+# --- lists ----------------------------------------------------------------------------------------
+
+Item = Block | Sequence[Block]
+MoreText = str | Callable[[int], str]
+
+
+def more_line(count: int, more_text: MoreText) -> Block:
+    """The context line that says how many were left out and how to see them."""
+    text = more_text(count) if callable(more_text) else more_text.format(n=count)
+    return context(text)
+
+
+def cap_blocks(items: Sequence[Item], limit: int, more_text: MoreText) -> list[Block]:
+    """Keep whole items (a block, or a record's group of blocks) within `limit` blocks.
+
+    When some must go, the last kept block is a context line from `more_text` (a format
+    string with `{n}`, or a function of n) saying how many items were left out.
+    """
+    groups = [[item] if isinstance(item, Mapping) else list(item) for item in items]
+    total = sum(len(group) for group in groups)
+    if total <= limit:
+        return [block for group in groups for block in group]
+    kept: list[Block] = []
+    shown = 0
+    for group in groups:
+        if len(kept) + len(group) > limit - 1:
+            break
+        kept.extend(group)
+        shown += 1
+    return kept + [more_line(len(groups) - shown, more_text)]
+
+
+def message(text: str, blocks: Sequence[Block]) -> dict[str, Any]:
+    """A chat message: the fallback `text` (notifications) plus at most 50 blocks."""
+    return {
+        "text": truncate(text, MAX_FALLBACK_TEXT) if text.strip() else "—",
+        "blocks": list(blocks[:MAX_BLOCKS_MESSAGE]),
+    }
+
+
+def modal(
+    *,
+    callback_id: str | StrEnum,
+    title: str,
+    blocks: Sequence[Block],
+    submit: str | None = None,
+    close: str = "Cancel",
+    private_metadata: str = "",
+) -> dict[str, Any]:
+    """A modal view: title and buttons cut at 24, at most 100 blocks, metadata within 3,000."""
+    if len(private_metadata) > MAX_PRIVATE_METADATA:
+        raise ValueError(f"private_metadata is {len(private_metadata)} characters; max 3000")
+    view: dict[str, Any] = {
+        "type": "modal",
+        "callback_id": _id(callback_id, MAX_CALLBACK_ID, "callback_id"),
+        "title": plain(title, MAX_MODAL_TITLE),
+        "close": plain(close, MAX_MODAL_BUTTON),
+        "blocks": list(blocks[:MAX_BLOCKS_VIEW]),
+    }
+    if submit is not None:
+        view["submit"] = plain(submit, MAX_MODAL_BUTTON)
+    if private_metadata:
+        view["private_metadata"] = private_metadata
+    return view
+
+
+# --- checking -------------------------------------------------------------------------------------
+
+_TEXT_LIMITS = {
+    "header": MAX_HEADER_TEXT,
+    "section": MAX_SECTION_TEXT,
+    "context": MAX_SECTION_TEXT,
+    "button": MAX_BUTTON_TEXT,
+    "option": MAX_OPTION_TEXT,
+    "input": MAX_LABEL,
+    "placeholder": MAX_PLACEHOLDER,
+}
+
+
+def _text_of(obj: Any) -> str | None:
+    text = obj.get("text") if isinstance(obj, Mapping) else None
+    return text if isinstance(text, str) else None
+
+
+def _check_element(element: Mapping[str, Any], where: str, problems: list[str]) -> None:
+    kind = element.get("type")
+    if kind == "button":
+        label = _text_of(element.get("text")) or ""
+        if not label or slack_len(label) > MAX_BUTTON_TEXT:
+            problems.append(f"{where}: button text {slack_len(label)} chars")
+        if len(str(element.get("action_id", ""))) > MAX_ACTION_ID:
+            problems.append(f"{where}: action_id too long")
+        if slack_len(str(element.get("value", ""))) > MAX_BUTTON_VALUE:
+            problems.append(f"{where}: button value {len(str(element.get('value')))} chars")
+        dialog = element.get("confirm")
+        if dialog:
+            for key, limit in (("title", MAX_CONFIRM_TITLE), ("text", MAX_CONFIRM_TEXT)):
+                if slack_len(_text_of(dialog.get(key)) or "") > limit:
+                    problems.append(f"{where}: confirm {key} too long")
+    for opt in list(element.get("options") or []) + [element.get("initial_option") or {}]:
+        if opt and slack_len(_text_of(opt.get("text")) or "") > MAX_OPTION_TEXT:
+            problems.append(f"{where}: option text too long")
+        if opt and len(str(opt.get("value", ""))) > MAX_OPTION_VALUE:
+            problems.append(f"{where}: option value too long")
+    if len(element.get("options") or []) > MAX_OPTIONS:
+        problems.append(f"{where}: more than {MAX_OPTIONS} options")
+    placeholder = _text_of(element.get("placeholder"))
+    if placeholder is not None and slack_len(placeholder) > MAX_PLACEHOLDER:
+        problems.append(f"{where}: placeholder too long")
+
+
+def _check_block(block: Mapping[str, Any], where: str, problems: list[str]) -> None:
+    kind = str(block.get("type"))
+    if len(str(block.get("block_id", ""))) > MAX_BLOCK_ID:
+        problems.append(f"{where}: block_id too long")
+    text = _text_of(block.get("text"))
+    if text is not None:
+        limit = _TEXT_LIMITS.get(kind, MAX_SECTION_TEXT)
+        if not text or slack_len(text) > limit:
+            problems.append(f"{where}: {kind} text is {slack_len(text)} chars (limit {limit})")
+    for field in block.get("fields") or []:
+        if slack_len(_text_of(field) or "") > MAX_FIELD_TEXT:
+            problems.append(f"{where}: field text too long")
+    if len(block.get("fields") or []) > MAX_SECTION_FIELDS:
+        problems.append(f"{where}: more than {MAX_SECTION_FIELDS} fields")
+    if kind == "context":
+        if len(block.get("elements") or []) > MAX_CONTEXT_ELEMENTS:
+            problems.append(f"{where}: context has too many elements")
+        for element in block.get("elements") or []:
+            if slack_len(_text_of(element) or "") > MAX_SECTION_TEXT:
+                problems.append(f"{where}: context text too long")
+    if kind == "actions" and len(block.get("elements") or []) > MAX_ACTIONS_ELEMENTS:
+        problems.append(f"{where}: actions has too many elements")
+    if kind == "input":
+        label = _text_of(block.get("label")) or ""
+        if not label or slack_len(label) > MAX_LABEL:
+            problems.append(f"{where}: input label is {slack_len(label)} chars")
+    elements = list(block.get("elements") or []) if kind == "actions" else []
+    for extra in (block.get("accessory"), block.get("element")):
+        if isinstance(extra, Mapping):
+            elements.append(extra)
+    for n, element in enumerate(elements):
+        _check_element(element, f"{where}.element[{n}]", problems)
+
+
+def limit_violations(payload: Mapping[str, Any] | Sequence[Block]) -> list[str]:
+    """Every Block Kit limit a message, a view or a list of blocks breaks (empty when fine)."""
+    problems: list[str] = []
+    if isinstance(payload, Mapping):
+        blocks = list(payload.get("blocks") or [])
+        kind = payload.get("type")
+        max_blocks = MAX_BLOCKS_VIEW if kind in ("modal", "home") else MAX_BLOCKS_MESSAGE
+        if kind == "modal":
+            for key, limit in (
+                ("title", MAX_MODAL_TITLE),
+                ("submit", MAX_MODAL_BUTTON),
+                ("close", MAX_MODAL_BUTTON),
+            ):
+                value = _text_of(payload.get(key))
+                if value is not None and (not value or slack_len(value) > limit):
+                    problems.append(f"view {key} is {slack_len(value)} chars (limit {limit})")
+        if len(str(payload.get("private_metadata", ""))) > MAX_PRIVATE_METADATA:
+            problems.append("private_metadata too long")
+        if len(str(payload.get("callback_id", ""))) > MAX_CALLBACK_ID:
+            problems.append("callback_id too long")
+    else:
+        blocks, max_blocks = list(payload), MAX_BLOCKS_MESSAGE
+    if len(blocks) > max_blocks:
+        problems.append(f"{len(blocks)} blocks (limit {max_blocks})")
+    block_ids = [str(b["block_id"]) for b in blocks if b.get("block_id")]
+    if len(block_ids) != len(set(block_ids)):
+        problems.append("block_ids repeat")
+    for n, block in enumerate(blocks):
+        _check_block(block, f"block[{n}]", problems)
+    return problems

@@ -1,0 +1,164 @@
+"""The owners' settings modal and its parser (DESIGN.md section 3: settings per workspace).
+
+Owners only (core's `update_settings` refuses anyone else). Auto-send carries a plain warning:
+it lets drafts reach customers without an owner's review (hard stop 1's one exception).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import holidays
+
+from bot.blocks.limits import Block, modal, mrkdwn_section, option
+from bot.blocks.modal_inputs import (
+    ModalMeta,
+    input_block,
+    select_element,
+    state_checked,
+    state_element,
+    state_selected,
+    state_text,
+    state_values,
+    text_element,
+)
+from bot.ids import BlockId, ViewId
+from core.errors import InvalidInput
+from core.models import Workspace
+
+View = dict[str, Any]
+
+AUTO_SEND_VALUE = "on"
+AUTO_SEND_WARNING = (
+    ":warning: *Auto-send* sends follow-up drafts to customers *without an owner reviewing "
+    "them first*. Leave it off unless every owner is sure; drafts that cannot be sent by the "
+    "bot (texts, calls, email with no mailbox connected) still come to you."
+)
+
+
+# --- settings -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SettingsInput:
+    """The changes for `core.workspaces.update_settings`, by setting name."""
+
+    changes: dict[str, object]
+    meta: ModalMeta
+
+
+def _hour_label(hour: int) -> str:
+    twelve = hour % 12 or 12
+    return f"{hour:02d}:00 ({twelve} {'AM' if hour < 12 else 'PM'})"
+
+
+def settings_modal(workspace: Workspace, *, meta: ModalMeta | None = None) -> View:
+    """Owners' settings: zone, pipeline channel, owners, holidays, staleness, digest, auto-send."""
+    base = meta or ModalMeta()
+    carried = ModalMeta(workspace.workspace_id, None, base.channel, base.ts, base.response_url)
+    auto_option = option("Send drafts to customers without owner review", AUTO_SEND_VALUE)
+    auto: Block = {"type": "checkboxes", "options": [auto_option]}
+    if workspace.auto_send:
+        auto["initial_options"] = [auto_option]
+    owners: Block = {"type": "multi_users_select", "initial_users": list(workspace.owner_ids or [])}
+    stale: Block = {
+        "type": "number_input",
+        "is_decimal_allowed": False,
+        "min_value": "1",
+        "max_value": "60",
+        "initial_value": str(workspace.stale_after_business_days),
+    }
+    hours = [option(_hour_label(h), str(h)) for h in range(24)]
+    blocks = [
+        input_block(
+            BlockId.TIMEZONE.value,
+            "Time zone",
+            text_element(workspace.timezone, max_length=64),
+            hint="An IANA time zone, like America/Chicago or Europe/London.",
+        ),
+        input_block(
+            BlockId.PIPELINE_CHANNEL.value,
+            "Pipeline channel",
+            text_element(workspace.pipeline_channel, max_length=100),
+            hint="Where the daily and weekly digests go, like #pipeline.",
+        ),
+        input_block(BlockId.OWNER_IDS.value, "Owners", owners, hint="Owners approve drafts."),
+        input_block(
+            BlockId.HOLIDAY_COUNTRY.value,
+            "Holiday country",
+            text_element(workspace.holiday_country, max_length=8),
+            hint="Country code whose public holidays are not business days (US, CA, GB…).",
+        ),
+        input_block(
+            BlockId.STALE_AFTER_BUSINESS_DAYS.value,
+            "A lead is stale after this many business days",
+            stale,
+        ),
+        input_block(
+            BlockId.DIGEST_HOUR.value,
+            "Morning digest hour",
+            select_element(hours, str(workspace.digest_hour)),
+        ),
+        mrkdwn_section(AUTO_SEND_WARNING),
+        input_block(BlockId.AUTO_SEND.value, "Auto-send", auto, optional=True),
+    ]
+    return modal(
+        callback_id=ViewId.SETTINGS,
+        title="CRM settings",
+        submit="Save",
+        blocks=blocks,
+        private_metadata=carried.dump(),
+    )
+
+
+def _whole_number(text: str | None, *, field: str, label: str) -> int:
+    try:
+        return int(str(text).strip())
+    except ValueError:
+        raise InvalidInput(f"{label} must be a whole number.", field=field) from None
+
+
+def parse_settings(view: View) -> SettingsInput:
+    """Read and check the form; core's `update_settings` checks zone, owners and ranges again."""
+    meta = ModalMeta.load(view.get("private_metadata"))
+    values = state_values(view)
+    changes: dict[str, object] = {}
+    timezone = state_text(view, BlockId.TIMEZONE.value)
+    if BlockId.TIMEZONE.value in values:
+        if not timezone:
+            raise InvalidInput("Give a time zone, like America/Chicago.", field="timezone")
+        changes["timezone"] = timezone.strip()
+    if BlockId.PIPELINE_CHANNEL.value in values:
+        channel = (state_text(view, BlockId.PIPELINE_CHANNEL.value) or "").strip()
+        if not channel:
+            raise InvalidInput(
+                "Name the pipeline channel, like #pipeline.", field="pipeline_channel"
+            )
+        changes["pipeline_channel"] = channel
+    if BlockId.OWNER_IDS.value in values:
+        owners = state_element(view, BlockId.OWNER_IDS.value).get("selected_users") or []
+        changes["owner_ids"] = [str(u) for u in dict.fromkeys(owners)]
+    if BlockId.HOLIDAY_COUNTRY.value in values:
+        country = (state_text(view, BlockId.HOLIDAY_COUNTRY.value) or "").strip().upper()
+        if country not in holidays.list_supported_countries():
+            raise InvalidInput(
+                f"'{country[:8]}' is not a country code with a holiday calendar (try US, CA, GB).",
+                field="holiday_country",
+            )
+        changes["holiday_country"] = country
+    if BlockId.STALE_AFTER_BUSINESS_DAYS.value in values:
+        changes["stale_after_business_days"] = _whole_number(
+            state_text(view, BlockId.STALE_AFTER_BUSINESS_DAYS.value),
+            field="stale_after_business_days",
+            label="Stale after",
+        )
+    if BlockId.DIGEST_HOUR.value in values:
+        changes["digest_hour"] = _whole_number(
+            state_selected(view, BlockId.DIGEST_HOUR.value),
+            field="digest_hour",
+            label="Digest hour",
+        )
+    if BlockId.AUTO_SEND.value in values:
+        changes["auto_send"] = AUTO_SEND_VALUE in state_checked(view, BlockId.AUTO_SEND.value)
+    return SettingsInput(changes=changes, meta=meta)

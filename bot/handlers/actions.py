@@ -1,0 +1,56 @@
+"""Block action listeners: every button, each acknowledged at once and then handled.
+
+The handlers live by subject: the owner-review gate in `draft_actions`, the next steps on
+leads, jobs and follow-ups in `next_steps`, answers to the bot's questions in
+`prompt_actions`. This table is the one place that says which button runs what.
+"""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.context import BotContext
+from bot.handlers import draft_actions, next_steps, prompt_actions
+from bot.handlers.clicks import ClickHandler, on_click
+from bot.ids import ActionId
+
+BUTTONS: dict[ActionId, ClickHandler] = {
+    # the owner-review gate
+    ActionId.APPROVE: draft_actions.approve,
+    ActionId.EDIT: draft_actions.edit,
+    ActionId.DISCARD: draft_actions.discard,
+    ActionId.MARK_SENT: draft_actions.mark_sent,
+    ActionId.DRAFT_FOLLOW_UP: draft_actions.request_follow_up,
+    ActionId.DRAFT_RESPONSE: draft_actions.request_follow_up,
+    # next steps
+    ActionId.LOG_CALL: next_steps.log_call,
+    ActionId.LOG_ENTRY: next_steps.log_entry,
+    ActionId.QUALIFY: next_steps.qualify,
+    ActionId.QUALIFY_AS: next_steps.qualify_as,
+    ActionId.CONVERT: next_steps.convert,
+    ActionId.MARK_WON: next_steps.won,
+    ActionId.MARK_LOST: next_steps.lost,
+    ActionId.DISQUALIFY: next_steps.disqualify,
+    ActionId.DISQUALIFY_REASON: next_steps.disqualify_with_reason,
+    ActionId.SNOOZE: next_steps.snooze,
+    ActionId.DONE: next_steps.done,
+    ActionId.RESCHEDULE: next_steps.reschedule,
+    ActionId.REMINDER_DONE: next_steps.reminder_done,
+    ActionId.OPEN_LEAD: next_steps.open_lead,
+    ActionId.OPEN_CONTACT: next_steps.open_contact,
+    ActionId.ADD_CUSTOMER: next_steps.add_customer,
+    # answers to the bot's questions
+    ActionId.USE_EXISTING: prompt_actions.use_existing,
+    ActionId.MERGE: prompt_actions.merge,
+    ActionId.CREATE_SEPARATE: prompt_actions.create_separate,
+    ActionId.CREATE_IN_QUICKBOOKS: prompt_actions.create_in_quickbooks,
+    ActionId.NOT_NOW: prompt_actions.not_now,
+    ActionId.REENGAGE_YES: prompt_actions.reengage_yes,
+    ActionId.REENGAGE_NO: prompt_actions.reengage_no,
+}
+
+
+def register(app: App, ctx: BotContext) -> None:
+    """Register a listener for every button in `BUTTONS`."""
+    for action_id, handler in BUTTONS.items():
+        on_click(app, ctx, action_id, handler)

@@ -1,0 +1,153 @@
+"""What a button click says (who, which record, where) and how the clicker is answered.
+
+Listeners registered with `on_click` acknowledge first (Slack wants an answer within three
+seconds), then get a `Click`; a `CRMError` they raise reaches the `@app.error` handler, which
+tells the clicker ephemerally (an owner-only refusal, a record in the wrong state...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot.blocks.modal_inputs import ModalMeta
+from bot.context import BotContext
+from bot.ids import ActionId, BlockId
+from bot.notify import reply
+
+
+class RecordKind(StrEnum):
+    """What a next-step button acts on; Log call and Draft follow-up appear on all three."""
+
+    lead = "lead"
+    opportunity = "opportunity"
+    contact = "contact"
+
+
+@dataclass(frozen=True)
+class Click:
+    """One button click, read from the block_actions payload."""
+
+    team_id: str
+    user_id: str
+    value: str
+    block_id: str
+    channel_id: str | None = None
+    message_ts: str | None = None
+    is_ephemeral: bool = False
+    response_url: str | None = None
+    trigger_id: str | None = None
+
+    @classmethod
+    def from_body(cls, body: dict[str, Any], context: BoltContext) -> Click:
+        action = (body.get("actions") or [{}])[0]
+        value = action.get("value") or (action.get("selected_option") or {}).get("value") or ""
+        container = body.get("container") or {}
+        user = body.get("user") or {}
+        team = context.team_id or (body.get("team") or {}).get("id") or user.get("team_id")
+        return cls(
+            team_id=str(team or ""),
+            user_id=str(context.user_id or user.get("id") or ""),
+            value=str(value),
+            block_id=str(action.get("block_id") or ""),
+            channel_id=(body.get("channel") or {}).get("id") or container.get("channel_id"),
+            message_ts=container.get("message_ts") or (body.get("message") or {}).get("ts"),
+            is_ephemeral=bool(container.get("is_ephemeral")),
+            response_url=body.get("response_url"),
+            trigger_id=body.get("trigger_id"),
+        )
+
+    def meta(self, record_id: str = "", version: int | None = None) -> ModalMeta:
+        """Where to answer once a modal opened by this click is submitted."""
+        return ModalMeta(
+            record_id=record_id,
+            version=version,
+            channel=self.channel_id,
+            ts=None if self.is_ephemeral else self.message_ts,
+            response_url=self.response_url,
+        )
+
+    @property
+    def message_ref(self) -> dict[str, str] | None:
+        """The message the button sat on, when it is one the bot can update."""
+        if self.is_ephemeral or not (self.channel_id and self.message_ts):
+            return None
+        return {"channel": self.channel_id, "ts": self.message_ts}
+
+    def kind(self) -> RecordKind:
+        """Which record the value names: from the block id, else from the id's prefix."""
+        block = self.block_id
+        if block.startswith(BlockId.OPPORTUNITY_ACTIONS.value):
+            return RecordKind.opportunity
+        if block.startswith((BlockId.CONTACT_ACTIONS.value, BlockId.CHOICE.value)):
+            return RecordKind.contact
+        if block.startswith((BlockId.LEAD_ACTIONS.value, BlockId.INQUIRY_ACTIONS.value)):
+            return RecordKind.lead
+        if self.value.startswith("op_"):
+            return RecordKind.opportunity
+        if self.value.startswith("ct_"):
+            return RecordKind.contact
+        return RecordKind.lead
+
+
+ClickHandler = Callable[[BotContext, Click, WebClient], None]
+
+
+def on_click(app: App, ctx: BotContext, action_id: ActionId, handler: ClickHandler) -> None:
+    """Register `handler` for a button: ack at once, then handle the parsed click."""
+
+    def listener(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        ack()
+        handler(ctx, Click.from_body(body, context), client)
+
+    listener.__name__ = f"on_{action_id.name.lower()}"
+    app.action(action_id.value)(listener)
+
+
+def answer(
+    client: WebClient,
+    click: Click,
+    message: dict[str, Any] | str,
+    *,
+    visible: bool = False,
+    replace: bool = False,
+) -> bool:
+    """Answer the clicker: ephemerally by default, for the conversation when `visible`."""
+    text, blocks = _parts(message)
+    return reply(
+        client,
+        text=text,
+        blocks=blocks,
+        response_url=click.response_url,
+        channel=click.channel_id,
+        user=click.user_id,
+        visible=visible,
+        replace=replace,
+    )
+
+
+def answer_after_modal(
+    client: WebClient, meta: ModalMeta, user_id: str, message: dict[str, Any] | str, **kw: Any
+) -> bool:
+    """Answer once a modal is submitted, where its button was clicked (else by DM)."""
+    text, blocks = _parts(message)
+    return reply(
+        client,
+        text=text,
+        blocks=blocks,
+        response_url=meta.response_url,
+        channel=meta.channel,
+        user=user_id,
+        **kw,
+    )
+
+
+def _parts(message: dict[str, Any] | str) -> tuple[str, Sequence[dict[str, Any]] | None]:
+    if isinstance(message, str):
+        return message, None
+    return str(message.get("text") or ""), message.get("blocks")

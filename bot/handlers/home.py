@@ -1,0 +1,46 @@
+"""App Home listeners: the Home tab, published fresh each time a person opens it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.blocks.home import home_view
+from bot.context import BotContext
+from core.events import claim_event
+from core.followups import followups, stale_leads
+from core.reports import pipeline_summary
+
+Listener = Callable[..., None]
+
+
+def home_opened(ctx: BotContext) -> Listener:
+    """`app_home_opened`: the dashboard for this person (`views.publish`)."""
+
+    def on_home_opened(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab", "home") != "home" or not event.get("user"):
+            return
+        team_id, user = str(body.get("team_id") or ""), str(event["user"])
+        with ctx.sessions.begin() as session:
+            event_id = body.get("event_id")
+            if event_id and not claim_event(session, workspace_id=team_id, event_id=event_id):
+                return
+            workspace = ctx.workspace(session, team_id)
+            now = ctx.now()
+            view = home_view(
+                user_id=user,
+                summary=pipeline_summary(session, workspace=workspace, now=now),
+                followups=followups(session, workspace=workspace, now=now),
+                stale=stale_leads(session, workspace=workspace, now=now),
+            )
+        client.views_publish(user_id=user, view=view)
+
+    return on_home_opened
+
+
+def register(app: App, ctx: BotContext) -> None:
+    """Register the Home tab."""
+    app.event("app_home_opened")(home_opened(ctx))

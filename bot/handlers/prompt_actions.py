@@ -1,0 +1,118 @@
+"""Answers to the bot's questions: the duplicate prompt, the QuickBooks prompt, re-engage.
+
+Each answer replaces the question it answers, so a decided prompt cannot be pressed again by
+mistake; core refuses a second decision anyway (a QuickBooks id already stored, a reminder
+already set).
+"""
+
+from __future__ import annotations
+
+from slack_sdk import WebClient
+
+from bot.blocks.prompts import (
+    customer_added_message,
+    duplicate_prompt,
+    parse_duplicate_value,
+    quickbooks_created_message,
+    quickbooks_declined_message,
+    quickbooks_not_connected_text,
+    reengage_answer_message,
+)
+from bot.context import BotContext
+from bot.handlers.clicks import Click, answer
+from core.contacts import DuplicateDecision, add_customer, get_contact
+from core.errors import DuplicateContact
+from core.opportunities import set_reengage_reminder
+from core.quickbooks import create_quickbooks_customer, decline_quickbooks_prompt
+from core.workspaces import require_owner, zone
+
+
+def _decide(ctx: BotContext, click: Click, client: WebClient, decision: DuplicateDecision) -> None:
+    """Add the customer with the decision; core re-validates and re-checks the matches."""
+    data, match_contact_id = parse_duplicate_value(click.value)
+    with ctx.sessions.begin() as session:
+        workspace = ctx.workspace(session, click.team_id)
+        try:
+            added = add_customer(
+                session=session,
+                workspace=workspace,
+                actor=click.user_id,
+                data=data,
+                decision=decision,
+                match_contact_id=match_contact_id,
+            )
+        except DuplicateContact as still:  # the matches changed since the question was asked
+            shown = duplicate_prompt(still, region=workspace.default_phone_region)
+        else:
+            shown = customer_added_message(added)
+    answer(client, click, shown, replace=True)
+
+
+def use_existing(ctx: BotContext, click: Click, client: WebClient) -> None:
+    _decide(ctx, click, client, DuplicateDecision.use_existing)
+
+
+def merge(ctx: BotContext, click: Click, client: WebClient) -> None:
+    _decide(ctx, click, client, DuplicateDecision.merge)
+
+
+def create_separate(ctx: BotContext, click: Click, client: WebClient) -> None:
+    _decide(ctx, click, client, DuplicateDecision.create_separate)
+
+
+def create_in_quickbooks(ctx: BotContext, click: Click, client: WebClient) -> None:
+    """The owner's explicit yes (hard stop 5); with no QuickBooks connected, nothing changes."""
+    with ctx.sessions.begin() as session:
+        workspace = ctx.workspace(session, click.team_id)
+        require_owner(workspace, click.user_id, "create a customer in QuickBooks")
+        quickbooks = ctx.integrations.quickbooks(workspace)
+        if quickbooks is None:
+            contact = get_contact(session, workspace=workspace, contact_id=click.value)
+            refusal: str | None = quickbooks_not_connected_text(contact.full_name)
+        else:
+            refusal = None
+            contact = create_quickbooks_customer(
+                session=session,
+                workspace=workspace,
+                actor=click.user_id,
+                contact_id=click.value,
+                confirmed=True,
+                quickbooks=quickbooks,
+            )
+            done = quickbooks_created_message(contact, by=click.user_id)
+    if refusal is not None:
+        answer(client, click, refusal)
+        return
+    answer(client, click, done, visible=True, replace=True)
+
+
+def not_now(ctx: BotContext, click: Click, client: WebClient) -> None:
+    """The owner's "Not now": recorded, and the question replaced."""
+    with ctx.sessions.begin() as session:
+        workspace = ctx.workspace(session, click.team_id)
+        contact = decline_quickbooks_prompt(
+            session=session, workspace=workspace, actor=click.user_id, contact_id=click.value
+        )
+        shown = quickbooks_declined_message(contact, by=click.user_id)
+    answer(client, click, shown, visible=True, replace=True)
+
+
+def reengage_yes(ctx: BotContext, click: Click, client: WebClient) -> None:
+    """Set the 90-day re-engage reminder of a lost deal (asking twice sets one)."""
+    with ctx.sessions.begin() as session:
+        workspace = ctx.workspace(session, click.team_id)
+        reminder = set_reengage_reminder(
+            session=session,
+            workspace=workspace,
+            actor=click.user_id,
+            opportunity_id=click.value,
+            now=ctx.now(),
+        )
+        today = ctx.now().astimezone(zone(workspace)).date()
+        shown = reengage_answer_message(reminder, today=today)
+    answer(client, click, shown, visible=True, replace=True)
+
+
+def reengage_no(ctx: BotContext, click: Click, client: WebClient) -> None:
+    """No reminder: nothing to record, the question is replaced."""
+    answer(client, click, reengage_answer_message(None), visible=True, replace=True)

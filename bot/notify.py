@@ -1,0 +1,166 @@
+"""Telling people things: owners by direct message, and the person who clicked where they are.
+
+`post_to_owners` is how new-inquiry notices and drafts reach the owners (DESIGN.md section 5:
+"drafts to each owner by direct message; new-inquiry notices to the owners by direct
+message"). A failure to reach one owner is logged with its traceback and the others still get
+theirs; the caller learns how many copies landed from the refs returned.
+
+Anyone who creates a lead calls `notify_new_inquiry` after the transaction commits. Anyone who
+drafts a follow-up calls `share_draft_for_review` after the transaction commits: it DMs each
+owner the review message and stores where the copies are (`Draft.review_refs`), so every
+owner's copy is updated when one of them approves, edits, discards or sends it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
+from slack_sdk.webhook import WebhookClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.blocks.drafts import draft_review_message
+from bot.blocks.prompts import new_inquiry_notice
+from core.drafts import FollowUpDraft, record_review_messages
+from core.inquiries import CapturedInquiry
+from core.models import Workspace
+from core.workspaces import zone
+
+logger = logging.getLogger(__name__)
+
+Ref = dict[str, str]
+
+
+def post_to_owners(
+    client: WebClient,
+    workspace: Workspace,
+    *,
+    text: str,
+    blocks: Sequence[dict[str, Any]] | None = None,
+) -> list[Ref]:
+    """DM every owner (conversations.open + chat.postMessage); where each copy landed."""
+    refs: list[Ref] = []
+    for owner in dict.fromkeys(workspace.owner_ids or []):
+        try:
+            opened = client.conversations_open(users=owner)
+            channel = str(opened["channel"]["id"])
+            posted = client.chat_postMessage(
+                channel=channel, text=text, blocks=list(blocks or []) or None, unfurl_links=False
+            )
+        except (SlackClientError, OSError):
+            logger.exception("Could not DM owner %s in workspace %s", owner, workspace.workspace_id)
+            continue
+        refs.append({"channel": str(posted.get("channel") or channel), "ts": str(posted["ts"])})
+    if not refs:
+        logger.warning("No owner of workspace %s was reached: %s", workspace.workspace_id, text)
+    return refs
+
+
+def notify_new_inquiry(
+    client: WebClient, workspace: Workspace, captured: CapturedInquiry
+) -> list[Ref]:
+    """The procedure's new-inquiry notice to every owner, with Draft response / Open lead."""
+    notice = new_inquiry_notice(captured)
+    return post_to_owners(client, workspace, text=notice["text"], blocks=notice["blocks"])
+
+
+def post_draft_for_review(
+    client: WebClient, workspace: Workspace, draft_result: FollowUpDraft
+) -> list[Ref]:
+    """DM every owner the draft with Approve / Edit / Discard; the refs of the copies."""
+    review = draft_review_message(
+        draft_result.draft,
+        contact_name=draft_result.contact_name,
+        last_touchpoint=draft_result.last_touchpoint,
+        zone=zone(workspace),
+        region=workspace.default_phone_region,
+    )
+    return post_to_owners(client, workspace, text=review["text"], blocks=review["blocks"])
+
+
+def share_draft_for_review(
+    sessions: sessionmaker[Session],
+    client: WebClient,
+    workspace: Workspace,
+    draft_result: FollowUpDraft,
+    *,
+    actor: str,
+    now: datetime,
+) -> list[Ref]:
+    """Post the draft to the owners, then keep the refs on the draft (its own transaction)."""
+    refs = post_draft_for_review(client, workspace, draft_result)
+    if refs:
+        with sessions.begin() as session:
+            record_review_messages(
+                session=session,
+                workspace=workspace,
+                actor=actor,
+                draft_id=draft_result.draft.draft_id,
+                refs=refs,
+                now=now,
+            )
+    return refs
+
+
+def update_copies(client: WebClient, refs: Sequence[Ref], message: dict[str, Any]) -> int:
+    """Re-render every copy of a message (chat.update); how many were updated."""
+    updated = 0
+    for ref in refs:
+        try:
+            client.chat_update(
+                channel=ref["channel"], ts=ref["ts"], text=message["text"], blocks=message["blocks"]
+            )
+            updated += 1
+        except (SlackClientError, OSError, KeyError):
+            logger.exception("Could not update the message at %s", ref)
+    return updated
+
+
+def reply(
+    client: WebClient,
+    *,
+    text: str,
+    blocks: Sequence[dict[str, Any]] | None = None,
+    response_url: str | None = None,
+    channel: str | None = None,
+    user: str | None = None,
+    visible: bool = False,
+    replace: bool = False,
+) -> bool:
+    """Answer the person where they acted: the response_url, else ephemerally, else by DM.
+
+    `visible` posts for the whole conversation (in_channel) instead of just the person;
+    `replace` replaces the message that carried the button (response_url only).
+    """
+    payload_blocks = list(blocks or []) or None
+    if response_url:
+        try:
+            sent = WebhookClient(response_url).send(
+                text=text,
+                blocks=payload_blocks,
+                response_type="in_channel" if visible else "ephemeral",
+                replace_original=replace,
+            )
+            if sent.status_code == 200:
+                return True
+        except (SlackClientError, OSError):
+            logger.warning("The response_url did not take the reply", exc_info=True)
+    routes: list[tuple[Callable[..., Any], dict[str, Any]]] = []
+    if channel and user and not channel.startswith("D") and not visible:
+        routes.append((client.chat_postEphemeral, {"channel": channel, "user": user}))
+    if channel and (visible or channel.startswith("D")):
+        routes.append((client.chat_postMessage, {"channel": channel}))
+    if user:
+        routes.append((client.chat_postMessage, {"channel": user}))  # a DM, the last resort
+    for post, where in routes:
+        try:
+            post(**where, text=text, blocks=payload_blocks)
+            return True
+        except (SlackClientError, OSError):
+            logger.warning("Could not answer by %s in %s", post.__name__, where, exc_info=True)
+    logger.error("No way to answer %s in %s: %s", user, channel, text)
+    return False

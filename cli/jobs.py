@@ -1,0 +1,127 @@
+"""`crm worker` and `crm run-job`: the scheduled digests, on a schedule or one at a time."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.config import Settings, get_settings
+from core.db import make_engine, make_sessions
+from core.errors import InvalidInput, NotFound
+from core.models import Workspace, utcnow
+from core.workspaces import zone
+from jobs.periods import JobKind
+from jobs.slack_clients import SlackClients
+
+
+def register(commands: Any) -> None:
+    worker = commands.add_parser(
+        "worker", help="the scheduler process: daily, weekly and monthly digests"
+    )
+    worker.set_defaults(handler=_worker)
+    run = commands.add_parser(
+        "run-job",
+        help="run one scheduled job now, for the period containing --at; once unless --force",
+    )
+    run.add_argument("job", choices=[kind.value for kind in JobKind])
+    run.add_argument(
+        "--at",
+        metavar="ISO-TIME",
+        help="report time, e.g. 2026-11-30T08:00 (workspace time zone unless it has an offset); "
+        "default: now",
+    )
+    run.add_argument("--workspace", metavar="TEAM_ID", help="default: every workspace")
+    run.add_argument(
+        "--force", action="store_true", help="post again even if this period was posted"
+    )
+    run.set_defaults(handler=_run_job)
+
+
+def _clients(settings: Settings, sessions: sessionmaker[Session]) -> SlackClients:
+    """Per-workspace tokens from the install store in OAuth mode, else SLACK_BOT_TOKEN."""
+    if settings.slack_client_id:
+        from bot.oauth import installation_store
+
+        store = installation_store(settings.slack_client_id, sessions)
+        return SlackClients(settings, installation_store=store)
+    return SlackClients(settings)
+
+
+def parse_at(text: str) -> datetime:
+    """An ISO time; without an offset it is read later in each workspace's time zone."""
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError as error:
+        raise InvalidInput(
+            f'--at "{text[:60]}" is not an ISO time; use e.g. 2026-11-30T08:00 or '
+            "2026-11-30T08:00-05:00.",
+            field="at",
+        ) from error
+
+
+def report_time(at: datetime | None, workspace: Workspace) -> datetime:
+    if at is None:
+        return utcnow()
+    return at if at.tzinfo is not None else at.replace(tzinfo=zone(workspace))
+
+
+def _run_job(args: argparse.Namespace) -> int:
+    from jobs.scheduler import JOBS
+
+    at = parse_at(args.at) if args.at else None
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        sessions = make_sessions(engine)
+        with sessions.begin() as session:
+            query = select(Workspace).order_by(Workspace.workspace_id)
+            if args.workspace:
+                query = query.where(Workspace.workspace_id == args.workspace)
+            workspaces = list(session.scalars(query))
+        if args.workspace and not workspaces:
+            raise NotFound(f"No workspace {args.workspace} here.", field="workspace")
+        if not workspaces:
+            print("No workspaces yet: nothing to post.")
+            return 0
+        clients = _clients(settings, sessions)
+        run = JOBS[JobKind(args.job)]
+        failed = 0
+        for workspace in workspaces:
+            outcome = run(
+                sessions=sessions,
+                slack=clients(workspace.workspace_id),
+                now=report_time(at, workspace),
+                workspace_id=workspace.workspace_id,
+                force=args.force,
+            )
+            print(outcome.describe(), file=sys.stdout if outcome.ok else sys.stderr)
+            failed += not outcome.ok
+        return 1 if failed else 0
+    finally:
+        engine.dispose()
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from jobs.scheduler import build_scheduler, run_worker
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # One "Running job" line per kind every minute says nothing; outcomes are logged instead.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    sessions = make_sessions(engine)
+    scheduler = build_scheduler(sessions=sessions, clients=_clients(settings, sessions))
+    print("Worker started: digests are checked every minute (Ctrl-C to stop).", flush=True)
+    try:
+        run_worker(scheduler)
+    finally:
+        engine.dispose()
+    return 0

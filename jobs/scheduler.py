@@ -1,0 +1,153 @@
+"""`crm worker`: an APScheduler 3 process that posts each workspace's digests when they fall due.
+
+One APScheduler job per kind (ids `crm-digest-daily`, `-weekly`, `-monthly`) ticks every
+minute, and once at start-up, and asks "which workspaces have this job due today, past their
+digest hour, and not settled in job_runs?". Times, hours and on/off switches are workspace
+settings, read on every tick, so a settings change applies within a minute without a restart.
+Asking instead of firing at 08:00 is what gives catch-up: a worker down at 08:00 posts when it
+comes back that same day; a day later that period is no longer due, so nothing old is posted.
+Report time for a caught-up run is still the scheduled 08:00 (DESIGN.md section 4).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from slack_sdk import WebClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.errors import CRMError
+from core.models import Workspace, utcnow
+from jobs import ledger
+from jobs.daily import run_daily
+from jobs.monthly import run_monthly
+from jobs.periods import JobKind, Period, due_period
+from jobs.runner import Clock, JobOutcome
+from jobs.weekly import run_weekly
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 60
+ClientFor = Callable[[str], WebClient]
+
+
+class RunJob(Protocol):
+    def __call__(
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        slack: WebClient,
+        now: datetime,
+        workspace_id: str,
+        force: bool = False,
+        clock: Clock = utcnow,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> JobOutcome: ...
+
+
+JOBS: dict[JobKind, RunJob] = {
+    JobKind.daily: run_daily,
+    JobKind.weekly: run_weekly,
+    JobKind.monthly: run_monthly,
+}
+
+
+def due_runs(session: Session, *, job: JobKind, now: datetime) -> list[tuple[str, Period]]:
+    """Workspaces whose `job` is due at `now` and not settled: two statements for them all."""
+    due: dict[str, Period] = {}
+    for workspace in session.scalars(select(Workspace).order_by(Workspace.workspace_id)):
+        try:
+            period = due_period(workspace, job, now)
+        except CRMError as error:  # e.g. a holiday country nobody knows: that workspace only
+            log.error("%s digest for %s: %s", job.value, workspace.workspace_id, error.message)
+            continue
+        if period is not None:
+            due[workspace.workspace_id] = period
+    keys = {workspace_id: period.key for workspace_id, period in due.items()}
+    settled = ledger.settled_runs(session, job=job.value, periods=keys, now=now)
+    return [
+        (workspace_id, period)
+        for workspace_id, period in due.items()
+        if workspace_id not in settled
+    ]
+
+
+def tick(
+    job: JobKind,
+    *,
+    sessions: sessionmaker[Session],
+    clients: ClientFor,
+    clock: Clock = utcnow,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[JobOutcome]:
+    """Run every due `job` now, each workspace on its own; one failing never stops the rest."""
+    now = clock()
+    with sessions.begin() as session:
+        due = due_runs(session, job=job, now=now)
+    outcomes: list[JobOutcome] = []
+    for workspace_id, period in due:
+        try:
+            outcome = JOBS[job](
+                sessions=sessions,
+                slack=clients(workspace_id),
+                now=period.scheduled_at,
+                workspace_id=workspace_id,
+                clock=clock,
+                sleep=sleep,
+            )
+        except Exception:  # noqa: BLE001 - logged; the next workspace still gets its post
+            log.exception("%s %s for %s could not run", job.value, period.key, workspace_id)
+            continue
+        level = logging.ERROR if not outcome.ok else logging.INFO
+        log.log(level, outcome.describe())
+        outcomes.append(outcome)
+    return outcomes
+
+
+def build_scheduler(
+    *,
+    sessions: sessionmaker[Session],
+    clients: ClientFor,
+    clock: Clock = utcnow,
+    tick_seconds: int = TICK_SECONDS,
+) -> BlockingScheduler:
+    """The worker's scheduler: one ticking job per kind, the first tick right at start-up."""
+    scheduler = BlockingScheduler(
+        timezone=UTC,
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": tick_seconds},
+    )
+    for job in JobKind:
+        kwargs: dict[str, Any] = {"sessions": sessions, "clients": clients, "clock": clock}
+        scheduler.add_job(
+            tick,
+            IntervalTrigger(seconds=tick_seconds, timezone=UTC),
+            args=[job],
+            kwargs=kwargs,
+            id=f"crm-digest-{job.value}",
+            name=f"{job.value} digest",
+            next_run_time=clock(),
+            replace_existing=True,
+        )
+    return scheduler
+
+
+def run_worker(scheduler: BlockingScheduler) -> None:
+    """Block until SIGTERM or Ctrl-C; a post under way finishes before the process exits."""
+
+    def stop(_signum: int, _frame: object) -> None:
+        log.info("Worker stopping; waiting for runs under way")
+        scheduler.shutdown(wait=True)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        scheduler.shutdown(wait=True)

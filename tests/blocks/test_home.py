@@ -1,0 +1,68 @@
+"""The App Home dashboard: figures, follow-ups and stale leads, the viewer's own first."""
+
+from __future__ import annotations
+
+from bot.blocks.home import home_view
+from bot.blocks.limits import limit_violations
+from core.followups import FollowUpList
+from tests.blocks.test_cards import TEN_KB
+from tests.blocks.test_lists import TODAY, follow_up, report, stale_lead, summary
+from tests.bot.harness import block_texts, iter_buttons
+
+ME = "U0STAFF"
+
+
+def test_the_dashboard_shows_the_figures_and_each_list_with_buttons() -> None:
+    followups = FollowUpList(TODAY, (follow_up(1),), (follow_up(2, late=1),))
+    view = home_view(
+        user_id=ME, summary=summary(past=2), followups=followups, stale=report([stale_lead(1)])
+    )
+    assert view["type"] == "home" and limit_violations(view) == []
+    shown = block_texts(view["blocks"])
+    assert shown[0] == "Pipeline — Monday, March 2, 2026"
+    assert "New leads this week: 3" in shown[1] and "Oldest open lead: Dana Smith" in shown[1]
+    assert "2 past their expected close date — type `/pipeline`." in shown
+    assert "*Today's follow-ups (1):*" in shown and "*Overdue (1):*" in shown
+    assert "*Stale leads (1):*" in shown
+    labels = [b["text"]["text"] for b in iter_buttons(view["blocks"])]
+    assert labels.count("Done") == 2 and "Draft follow-up" in labels
+
+
+def test_the_viewers_own_leads_come_first_and_are_starred() -> None:
+    due = (follow_up(1, name="Sam Lee"), follow_up(2, owner=ME), follow_up(3, owner="U0OTHER"))
+    stale = report([stale_lead(1, title="Theirs"), stale_lead(2, title="Mine", owner=ME)])
+    view = home_view(
+        user_id=ME, summary=summary(), followups=FollowUpList(TODAY, due, ()), stale=stale
+    )
+    shown = block_texts(view["blocks"])
+    assert "*Today's follow-ups (3, 1 yours):*" in shown
+    lines = [t for t in shown if "Call back" in t]
+    assert lines[0] == "⭐ *Yours* · — Call back Dana Smith re: quote"
+    assert lines[1] == "— Call back Sam Lee re: quote"
+    nudges = [t for t in shown if t.startswith(("Heads up", "⭐"))]
+    assert nudges[-2].startswith("⭐ *Yours* · Heads up: the Mine lead")
+    assert "*Stale leads (2, 1 yours):*" in shown
+
+
+def test_empty_lists_say_none() -> None:
+    view = home_view(
+        user_id=ME, summary=summary(), followups=FollowUpList(TODAY, (), ()), stale=report([])
+    )
+    shown = block_texts(view["blocks"])
+    assert "*Today's follow-ups:* none" in shown and "*Stale leads:* none" in shown
+
+
+def test_500_stale_leads_and_huge_text_stay_inside_100_blocks() -> None:
+    due = tuple(follow_up(n, name=TEN_KB[:200], owner=ME) for n in range(200))
+    overdue = tuple(follow_up(n, late=5) for n in range(200))
+    stale = report([stale_lead(n, title=TEN_KB[:200]) for n in range(500)])
+    view = home_view(
+        user_id=ME,
+        summary=summary(past=500, title=TEN_KB[:200]),
+        followups=FollowUpList(TODAY, due, overdue),
+        stale=stale,
+    )
+    assert limit_violations(view) == []
+    shown = block_texts(view["blocks"])
+    assert "…and 190 more — type `/followups due` to list them." in shown
+    assert "…and 490 more — type `/followups stale` to list them." in shown

@@ -1,0 +1,285 @@
+"""Lists: choices, search results, newest customers, `/followups`, and the pipeline message."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from bot.blocks import lists
+from bot.blocks.limits import limit_violations
+from bot.blocks.lists import FollowUpPart, followups_list, parse_followups_args
+from bot.blocks.pipeline import pipeline_message
+from core.enums import InteractionType, LeadStatus, Outcome, PipelineStage
+from core.followups import (
+    CustomerSummary,
+    FollowUpItem,
+    FollowUpKind,
+    FollowUpList,
+    PastDueLead,
+    StaleLead,
+    StaleLeadReport,
+)
+from core.quick_capture import LogEntry
+from core.reports import OldestOpenLead, PipelineSummary
+from tests.blocks.test_cards import EMOJI, TEN_KB, a_lead, dana, labels
+from tests.bot.harness import block_texts, iter_buttons
+
+TODAY = date(2026, 3, 2)
+NOW = datetime(2026, 3, 2, 14, tzinfo=UTC)
+
+
+def follow_up(n: int, *, late: int = 0, name: str = "Dana Smith", owner: str | None = None):
+    return FollowUpItem(
+        interaction_id=f"ix_{late}_{n}",
+        contact_id="ct_dana",
+        contact_name=name,
+        lead_id="ld_1",
+        lead_title="Faucet",
+        opportunity_id=None,
+        interaction_type=InteractionType.phone_call,
+        outcome=Outcome.none,
+        topic="quote",
+        follow_up_date=TODAY - timedelta(days=late),
+        days_overdue=late,
+        kind=FollowUpKind.call_back,
+        owner=owner,
+    )
+
+
+def stale_lead(n: int, *, title: str = "Gutter", owner: str | None = None) -> StaleLead:
+    return StaleLead(
+        lead_id=f"ld_stale_{n}",
+        title=title,
+        contact_id="ct_dana",
+        contact_name="Dana Smith",
+        created_on=date(2026, 2, 1),
+        last_touch_at=datetime(2026, 2, 1, tzinfo=UTC),
+        days_since=29,
+        last_touch=None,
+        today=TODAY,
+        owner=owner,
+    )
+
+
+def report(items: list[StaleLead], total: int | None = None) -> StaleLeadReport:
+    total = len(items) if total is None else total
+    return StaleLeadReport(TODAY, date(2026, 2, 25), 3, tuple(items), total)
+
+
+def test_contact_choice_offers_one_button_per_person_not_a_guess() -> None:
+    people = [dana(contact_id="ct_1", address="1 Elm"), dana(contact_id="ct_2", last_name="Jones")]
+    message = lists.contact_choice(
+        people, name="Dana", action_id=lists.ActionId.OPEN_CONTACT, label="Open contact"
+    )
+    assert message["text"] == "Which Dana? 2 people match."
+    assert [(b["value"], b["action_id"]) for b in iter_buttons(message["blocks"])] == [
+        ("ct_1", "crm-open-contact"),
+        ("ct_2", "crm-open-contact"),
+    ]
+    shown = block_texts(message["blocks"])
+    assert "*Dana Smith* · (555) 201-3344 · dana@example.com\n1 Elm" in shown
+    assert limit_violations(message) == []
+
+
+def test_a_choice_among_many_people_is_cut() -> None:
+    people = [dana(contact_id=f"ct_{n}", first_name=TEN_KB[:200]) for n in range(40)]
+    message = lists.contact_choice(
+        people, name=TEN_KB, action_id=lists.ActionId.OPEN_CONTACT, label=TEN_KB
+    )
+    assert len(list(iter_buttons(message["blocks"]))) == 10
+    assert limit_violations(message) == []
+    assert block_texts(message["blocks"])[-1].startswith("…and 30 more.")
+
+
+def test_log_entry_choice_carries_the_parsed_entry_and_reads_back() -> None:
+    entry = LogEntry(
+        InteractionType.phone_call, "Dana", "wants a quote “asap” 🔧", date(2026, 3, 6)
+    )
+    people = [dana(contact_id="ct_1"), dana(contact_id="ct_2", last_name="Jones")]
+    message = lists.log_entry_choice(people, entry)
+    buttons = list(iter_buttons(message["blocks"]))
+    assert [b["action_id"] for b in buttons] == ["crm-log-entry", "crm-log-entry"]
+    chosen = lists.parse_log_entry_value(buttons[1]["value"])
+    assert chosen == lists.LogEntryChoice(
+        "ct_2", InteractionType.phone_call, "wants a quote “asap” 🔧", date(2026, 3, 6)
+    )
+
+
+def test_a_log_entry_too_long_for_a_button_opens_the_form_instead() -> None:
+    entry = LogEntry(InteractionType.note, "Dana", "x" * 2500, None)
+    message = lists.log_entry_choice([dana(contact_id="ct_1"), dana(contact_id="ct_2")], entry)
+    assert [(b["action_id"], b["value"]) for b in iter_buttons(message["blocks"])] == [
+        ("crm-log-call", "ct_1"),
+        ("crm-log-call", "ct_2"),
+    ]
+    assert "paste it into the form" in message["text"]
+    assert limit_violations(message) == []
+
+
+def test_lead_choice_and_search_results_carry_the_lead_buttons() -> None:
+    leads = [a_lead(dana(), lead_id=f"ld_{n}", title=f"Job {n}") for n in range(3)]
+    choice = lists.lead_choice(
+        leads, name="Dana", action_id=lists.ActionId.DRAFT_FOLLOW_UP, label="Draft follow-up"
+    )
+    assert choice["text"] == "Which Dana lead? 3 open leads match."
+    assert [b["value"] for b in iter_buttons(choice["blocks"])] == ["ld_0", "ld_1", "ld_2"]
+    leads[2].status = LeadStatus.converted
+    found = lists.lead_search_results(leads, "job")
+    assert found["text"] == "Leads matching “job” (3):"
+    assert labels(found).count("Convert") == 2  # the converted lead has no buttons
+    nothing = lists.lead_search_results([], "zebra")
+    assert nothing["text"].startswith("No leads match “zebra”.")
+
+
+def test_search_results_on_huge_inputs_stay_inside_the_limits() -> None:
+    contact = dana(first_name=TEN_KB[:200])
+    leads = [a_lead(contact, lead_id=f"ld_{n}", title=TEN_KB[:200]) for n in range(500)]
+    found = lists.lead_search_results(leads, TEN_KB)
+    assert limit_violations(found) == []
+    assert block_texts(found["blocks"])[-1] == "…and 485 more — add words to narrow the search."
+
+
+def test_newest_customers_list() -> None:
+    customers = [
+        CustomerSummary("ct_1", "Dana Smith", "+15552013344", "dana@example.com", NOW),
+        CustomerSummary("ct_2", "Sam Lee", None, None, NOW),
+    ]
+    message = lists.newest_customers_list(customers)
+    assert message["text"] == (
+        "Newest customers:\n— Dana Smith (+15552013344, dana@example.com)\n— Sam Lee"
+    )
+    shown = block_texts(message["blocks"])
+    assert "*Dana Smith* · (555) 201-3344 · dana@example.com" in shown
+    assert [b["value"] for b in iter_buttons(message["blocks"])] == ["ct_1", "ct_2"]
+    assert lists.newest_customers_list([])["text"].startswith("No customers yet")
+    many = [CustomerSummary(f"ct_{n}", TEN_KB[:200], None, TEN_KB, NOW) for n in range(80)]
+    assert limit_violations(lists.newest_customers_list(many)) == []
+
+
+def test_followups_lists_each_part_with_its_buttons() -> None:
+    followups = FollowUpList(TODAY, (follow_up(1),), (follow_up(1, late=2),))
+    message = followups_list(followups, report([stale_lead(1)]))
+    shown = block_texts(message["blocks"])
+    assert message["text"] == "Today's follow-ups: 1; overdue: 1; stale leads: 1"
+    assert shown[0] == "*Today's follow-ups:*"
+    assert "— Call back Dana Smith re: quote" in shown
+    assert "*Overdue:*" in shown and "— Call back Dana Smith re: quote (2 days late)" in shown
+    assert "*Stale leads (1):*" in shown
+    assert any(t.startswith("Heads up: the Gutter lead from Dana Smith") for t in shown)
+    assert labels(message)[:4] == ["Done", "Reschedule", "Done", "Reschedule"]
+    assert "Draft follow-up" in labels(message) and "Snooze" in labels(message)
+    assert limit_violations(message) == []
+
+
+def test_nothing_to_follow_up() -> None:
+    message = followups_list(FollowUpList(TODAY, (), ()), report([]))
+    assert block_texts(message["blocks"]) == ["*Today's follow-ups:* none"]
+
+
+def test_500_stale_leads_and_long_lists_are_cut_with_the_command_to_see_them() -> None:
+    due = tuple(follow_up(n, name=TEN_KB[:200]) for n in range(60))
+    overdue = tuple(follow_up(n, late=3) for n in range(60))
+    stale = report([stale_lead(n, title=TEN_KB[:200]) for n in range(500)])
+    message = followups_list(FollowUpList(TODAY, due, overdue), stale)
+    assert limit_violations(message) == []
+    shown = block_texts(message["blocks"])
+    assert "…and 53 more due today — type `/followups due` to list them." in shown
+    assert "…and 53 more overdue — type `/followups overdue` to list them." in shown
+    assert "…and 493 more stale leads — type `/followups stale` to list them." in shown
+
+
+def test_a_report_listing_fewer_than_it_counts_says_how_many_more() -> None:
+    stale = report([stale_lead(n) for n in range(3)], total=40)
+    shown = block_texts(followups_list(FollowUpList(TODAY, (), ()), stale)["blocks"])
+    assert "…and 37 more stale leads — type `/followups stale` to list them." in shown
+
+
+def test_one_part_page_by_page() -> None:
+    stale = report([stale_lead(n) for n in range(50)])
+    empty = FollowUpList(TODAY, (), ())
+    first = followups_list(empty, stale, part=FollowUpPart.stale)
+    third = followups_list(empty, stale, part=FollowUpPart.stale, page=3)
+    assert limit_violations(first) == [] and limit_violations(third) == []
+    assert block_texts(first["blocks"])[-1] == (
+        "…and 28 more stale leads — type `/followups stale 2` for the next page."
+    )
+    assert block_texts(third["blocks"])[0] == "*Stale leads (50):* page 3"
+    assert len([b for b in iter_buttons(third["blocks"]) if b["text"]["text"] == "Snooze"]) == 6
+    beyond = followups_list(empty, stale, part=FollowUpPart.stale, page=9)
+    assert block_texts(beyond["blocks"])[-1] == "Nothing stale leads here."
+
+
+def test_followups_arguments() -> None:
+    assert parse_followups_args("") == (None, 1)
+    assert parse_followups_args("stale 2") == (FollowUpPart.stale, 2)
+    assert parse_followups_args("Overdue") == (FollowUpPart.overdue, 1)
+    assert parse_followups_args("whatever 0") == (None, 1)
+
+
+def summary(past: int = 0, title: str = "Faucet") -> PipelineSummary:
+    return PipelineSummary(
+        today=TODAY,
+        window_start=NOW - timedelta(days=7),
+        window_end=NOW,
+        first_close_date=date(2026, 2, 24),
+        new_leads=3,
+        follow_up_count=2,
+        follow_up_avg_age_days=Decimal("4.5"),
+        proposals_out_count=1,
+        proposals_out_value=Decimal("1250"),
+        won_count=1,
+        won_value=Decimal("800"),
+        lost_count=0,
+        oldest_open_lead=OldestOpenLead(
+            "ld_old", "Old job", "ct_dana", "Dana Smith", 40, PipelineStage.follow_up
+        ),
+        past_expected_close=tuple(
+            PastDueLead(
+                f"ld_p{n}",
+                title,
+                "ct_dana",
+                "Dana Smith",
+                PipelineStage.inquiry,
+                date(2026, 2, 1),
+                29,
+            )
+            for n in range(past)
+        ),
+    )
+
+
+def test_the_pipeline_message_keeps_the_procedures_lines() -> None:
+    message = pipeline_message(summary(past=2))
+    shown = "\n".join(block_texts(message["blocks"]))
+    for line in (
+        "Pipeline — Monday, March 2, 2026",
+        "New leads this week: 3",
+        "Leads in follow-up: 2 (avg age: 4.5 days)",
+        "Proposals out: 1 (total value: $1,250)",
+        "Won this week: 1 ($800)",
+        "Lost this week: 0",
+        "Oldest open lead: Dana Smith — 40 days, stage: follow up",
+        "*Past expected close (2):*",
+        "— Dana Smith: *Faucet* — expected Sunday, February 1 (29 days past)",
+    ):
+        assert line in shown
+    assert "Past expected close:" in message["text"]
+    assert [
+        b["value"] for b in iter_buttons(message["blocks"]) if b["text"]["text"] == "Convert"
+    ] == [
+        "ld_old",
+        "ld_p0",
+        "ld_p1",
+    ]
+    assert limit_violations(message) == []
+
+
+def test_a_long_past_due_list_is_paged() -> None:
+    message = pipeline_message(summary(past=500, title=TEN_KB[:200] + EMOJI))
+    assert limit_violations(message) == []
+    assert block_texts(message["blocks"])[-1] == (
+        "…and 480 more past their expected close date — type `/pipeline 2` to list them."
+    )
+    last = pipeline_message(summary(past=45), page=3)
+    assert "*Past expected close (45):* page 3" in block_texts(last["blocks"])
+    assert len([b for b in iter_buttons(last["blocks"]) if b["text"]["text"] == "Snooze"]) == 6

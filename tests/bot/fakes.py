@@ -1,0 +1,96 @@
+"""Recording fakes of the mailbox and QuickBooks adapters, and a harness that uses them.
+
+The adapters do not exist yet; the bot reaches them through `ctx.integrations`
+(`bot/integrations.py`). `harness_with` builds the ordinary test harness with fakes injected
+through `create_app(..., integrations=...)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.app import create_app
+from bot.integrations import Integrations
+from core.models import Contact, Draft, Lead, Workspace
+from tests.bot import harness
+from tests.bot.harness import START, SlackHarness
+from tests.conftest import TEAM
+from tests.core.factories import make_contact, make_lead
+
+
+class RecordingSender:
+    """A mailbox that records every draft it is asked to send."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, int, str]] = []
+
+    def send(self, draft: Draft) -> str:
+        self.sent.append((draft.draft_id, draft.version, draft.body))
+        return f"gmail-{len(self.sent)}"
+
+
+class RecordingQuickBooks:
+    """A QuickBooks company that records every customer it is asked to create."""
+
+    def __init__(self) -> None:
+        self.created: list[dict[str, Any]] = []
+
+    def create_customer(self, **customer: Any) -> str:
+        self.created.append(customer)
+        return f"QB-{len(self.created)}"
+
+
+@contextmanager
+def harness_with(
+    sessions: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    sender: RecordingSender | None = None,
+    quickbooks: RecordingQuickBooks | None = None,
+) -> Iterator[SlackHarness]:
+    """The real app over HTTP, with these fakes as the workspace's mailbox and QuickBooks."""
+    integrations = Integrations(
+        draft_sender=lambda workspace: sender, quickbooks=lambda workspace: quickbooks
+    )
+    monkeypatch.setattr(harness, "create_app", partial(create_app, integrations=integrations))
+    with SlackHarness(sessions) as slack:
+        yield slack
+
+
+def set_owners(sessions: sessionmaker[Session], *owners: str, auto_send: bool = False) -> None:
+    with sessions.begin() as session:
+        workspace = session.get(Workspace, TEAM)
+        assert workspace is not None
+        workspace.owner_ids = list(owners)
+        workspace.auto_send = auto_send
+
+
+def dana_lead(
+    sessions: sessionmaker[Session],
+    *,
+    email: bool = True,
+    phone: bool = True,
+    address: str | None = "123 Main St",
+    title: str = "Leaky faucet",
+) -> tuple[str, str]:
+    """Dana Smith and an open lead of hers, created a day before the harness's clock."""
+    with sessions.begin() as session:
+        contact: Contact = make_contact(
+            session,
+            TEAM,
+            phones=["+15552013344"] if phone else [],
+            emails=["dana@example.com"] if email else [],
+            address=address,
+            created_at=START - timedelta(days=1),
+        )
+        lead: Lead = make_lead(
+            session, TEAM, contact=contact, title=title, created_at=START - timedelta(days=1)
+        )
+        return contact.contact_id, lead.lead_id

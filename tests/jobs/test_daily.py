@@ -1,0 +1,322 @@
+"""The daily digest as the channel sees it: nudges with their buttons, the morning list,
+due reminders; the oldest ten stale leads only; a fixed number of statements.
+
+Calendar (America/New_York, US): Thanksgiving is Thu 2026-11-26; the digest runs Mon 2026-11-30
+at 08:00. Business days are counted by hand in the comments.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pytest
+from slack_sdk import WebClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.blocks.limits import limit_violations
+from bot.local_slack import LocalSlackAPI
+from core.enums import InteractionType, JobRunStatus, LeadStatus
+from core.models import JobRun, Workspace
+from jobs.daily import render_daily, run_daily
+from jobs.runner import OutcomeStatus
+from tests.core.factories import make_reminder
+from tests.core.report_factories import contact, count_statements, interaction, lead, ny
+from tests.jobs.conftest import PIPELINE
+
+MON_NOV_30 = ny(2026, 11, 30, 8)
+WAY_BACK = ny(2026, 11, 2, 9)
+
+
+@pytest.fixture
+def ws(sessions: sessionmaker[Session], workspace_id: str) -> str:
+    with sessions.begin() as session:
+        workspace = session.get(Workspace, workspace_id)
+        assert workspace is not None
+        workspace.pipeline_channel = PIPELINE
+    return workspace_id
+
+
+def seed_morning(session: Session, workspace_id: str) -> None:
+    dana = contact(session, workspace_id, "Dana", "Smith")
+    sam = contact(session, workspace_id, "Sam", "Lee")
+    pat = contact(session, workspace_id, "Pat", "Kim")
+    faucet = lead(
+        session,
+        workspace_id,
+        "Leaky faucet at 123 Main",
+        contact=dana,
+        created_at=ny(2026, 11, 16, 9),
+    )
+    # The last touch: Wed 18. Since then Thu 19, Fri 20, Mon 23, Tue 24, Wed 25, Fri 27,
+    # Mon 30 = 7 business days (stale); Nov 30 - Nov 18 = 12 calendar days. It promised a
+    # call back today.
+    interaction(
+        session,
+        workspace_id,
+        at=ny(2026, 11, 18, 10),
+        lead=faucet,
+        contact=dana,
+        subject="the faucet quote",
+        follow_up_date=date(2026, 11, 30),
+    )
+    # Created Tue 24, not touched since: Wed 25, Fri 27, Mon 30 = 3 business days: stale,
+    # 6 days; its last touchpoint is the email to Sam below (the newest with its contact).
+    lead(
+        session,
+        workspace_id,
+        "Water heater swap",
+        contact=sam,
+        created_at=ny(2026, 11, 24, 15),
+        status=LeadStatus.working,
+    )
+    # Created Wed 25: Fri 27, Mon 30 = 2 business days (Thanksgiving does not count): not stale.
+    lead(session, workspace_id, "Deck repair", contact=pat, created_at=ny(2026, 11, 25, 9))
+    lead(
+        session, workspace_id, "Qualified, quiet", created_at=WAY_BACK, status=LeadStatus.qualified
+    )
+    lead(session, workspace_id, "Snoozed", created_at=WAY_BACK, snoozed_until=date(2026, 12, 2))
+    # An email to Sam on Fri 20 (before his lead came in) promised news by Wed 25: overdue.
+    interaction(
+        session,
+        workspace_id,
+        at=ny(2026, 11, 20, 11),
+        contact=sam,
+        type=InteractionType.email_outbound,
+        subject="Heater model",
+        follow_up_date=date(2026, 11, 25),
+    )
+    make_reminder(
+        session,
+        workspace_id,
+        date(2026, 11, 30),
+        contact=pat,
+        note="Check in about spring deck work",
+    )
+    make_reminder(session, workspace_id, date(2026, 11, 27), contact=dana, note="Annual service")
+
+
+def section_texts(message: dict[str, Any]) -> list[str]:
+    return [b["text"]["text"] for b in message["blocks"] if b["type"] == "section"]
+
+
+def buttons(message: dict[str, Any]) -> list[list[tuple[str, str]]]:
+    return [
+        [(e["text"]["text"], e["action_id"]) for e in b["elements"]]
+        for b in message["blocks"]
+        if b["type"] == "actions"
+    ]
+
+
+def test_the_morning_post(
+    sessions: sessionmaker[Session], ws: str, slack_api: LocalSlackAPI, slack: WebClient
+) -> None:
+    with sessions.begin() as session:
+        seed_morning(session, ws)
+
+    outcome = run_daily(sessions=sessions, slack=slack, now=MON_NOV_30, workspace_id=ws)
+
+    assert outcome.status is OutcomeStatus.posted and outcome.period == "2026-11-30"
+    stale, morning, reminders = slack_api.messages
+    assert {m["channel"] for m in slack_api.messages} == {PIPELINE}
+    assert stale["text"] == "Stale leads: 2"
+    assert stale["blocks"][0]["text"]["text"] == "2 leads have gone quiet"
+    assert section_texts(stale) == [
+        "Heads up: the Leaky faucet at 123 Main lead from Dana Smith has had no activity in "
+        "12 days. Last touchpoint: phone call on Wednesday, November 18 — the faucet quote. "
+        "Want me to draft a follow-up message?",
+        "Heads up: the Water heater swap lead from Sam Lee has had no activity in 6 days. "
+        "Last touchpoint: email to them on Friday, November 20 — Heater model. "
+        "Want me to draft a follow-up message?",
+    ]
+    nudge_buttons = [
+        ("Draft follow-up", "crm-draft-follow-up"),
+        ("Snooze 3 days", "crm-snooze"),
+        ("Disqualify", "crm-disqualify"),
+    ]
+    assert buttons(stale) == [nudge_buttons, nudge_buttons]
+
+    assert section_texts(morning) == [
+        "*Today's follow-ups:*",
+        "— Call back Dana Smith re: the faucet quote",
+        "*Overdue:*",
+        "— Follow up with Sam Lee re: Heater model (5 days late)",
+    ]
+    assert buttons(morning) == [[("Done", "crm-done"), ("Reschedule", "crm-reschedule")]] * 2
+
+    assert section_texts(reminders) == [
+        "*Re-engage reminders due:*",
+        "— Check back with Dana Smith: Annual service (due Friday, November 27)",
+        "— Check back with Pat Kim: Check in about spring deck work",
+    ]
+    assert buttons(reminders) == [[("Done", "crm-reminder-done")]] * 2
+    assert [limit_violations(m) for m in slack_api.messages] == [[], [], []]
+
+    with sessions.begin() as session:
+        run = session.scalars(select(JobRun)).one()
+        assert (run.job, run.period, run.status, run.attempts) == (
+            "daily",
+            "2026-11-30",
+            JobRunStatus.done,
+            1,
+        )
+        assert [p["ts"] for p in run.posted] == [m["ts"] for m in slack_api.messages]
+
+    again = run_daily(sessions=sessions, slack=slack, now=ny(2026, 11, 30, 17), workspace_id=ws)
+    assert again.status is OutcomeStatus.already_done
+    assert "already posted" in again.describe()
+    assert len(slack_api.messages) == 3
+
+
+def test_buttons_carry_the_record_ids(
+    sessions: sessionmaker[Session], ws: str, slack_api: LocalSlackAPI, slack: WebClient
+) -> None:
+    with sessions.begin() as session:
+        quiet = lead(session, ws, "Gutters", created_at=WAY_BACK)
+        call = interaction(
+            session,
+            ws,
+            at=WAY_BACK,
+            contact=contact(session, ws, "Bo"),
+            follow_up_date=date(2026, 11, 30),
+        )
+    run_daily(sessions=sessions, slack=slack, now=MON_NOV_30, workspace_id=ws)
+    stale, morning = slack_api.messages
+    assert {e["value"] for e in stale["blocks"][2]["elements"]} == {quiet.lead_id}
+    assert stale["blocks"][2]["block_id"] == f"crm-lead-actions-{quiet.lead_id}"
+    assert {e["value"] for e in morning["blocks"][2]["elements"]} == {call.interaction_id}
+
+
+def test_a_big_backlog_shows_the_oldest_ten_and_how_many_more(
+    sessions: sessionmaker[Session], ws: str, slack_api: LocalSlackAPI, slack: WebClient
+) -> None:
+    with sessions.begin() as session:
+        for n in range(12):  # created Nov 2, 3, ... 13: all long stale, oldest first
+            lead(session, ws, f"Job {n:02d}", created_at=WAY_BACK + timedelta(days=n))
+
+    run_daily(sessions=sessions, slack=slack, now=MON_NOV_30, workspace_id=ws)
+
+    stale = slack_api.messages[0]
+    assert stale["text"] == "Stale leads: 12"
+    nudges = section_texts(stale)
+    assert [t.split(" lead from")[0] for t in nudges] == [
+        f"Heads up: the Job {n:02d}" for n in range(10)
+    ]
+    assert "has had no activity in 28 days" in nudges[0]  # Nov 30 - Nov 2
+    assert stale["blocks"][-1] == {
+        "type": "context",
+        "elements": [
+            {
+                "type": "mrkdwn",
+                "text": "…and 2 more stale leads — type `/followups` to see them all.",
+            }
+        ],
+    }
+    assert limit_violations(stale) == []
+
+
+def test_nothing_to_report_still_says_good_morning(
+    sessions: sessionmaker[Session], ws: str, slack_api: LocalSlackAPI, slack: WebClient
+) -> None:
+    run_daily(sessions=sessions, slack=slack, now=MON_NOV_30, workspace_id=ws)
+    assert [section_texts(m) for m in slack_api.messages] == [["*Today's follow-ups: none*"]]
+
+
+def test_names_are_escaped_for_slack(
+    sessions: sessionmaker[Session], ws: str, slack_api: LocalSlackAPI, slack: WebClient
+) -> None:
+    with sessions.begin() as session:
+        tricky = contact(session, ws, "Ann & <Bo>", "O'Hara 🚰")
+        lead(session, ws, 'The "big" job', contact=tricky, created_at=WAY_BACK)
+    run_daily(sessions=sessions, slack=slack, now=MON_NOV_30, workspace_id=ws)
+    nudge = section_texts(slack_api.messages[0])[0]
+    assert nudge.startswith(
+        'Heads up: the The "big" job lead from Ann &amp; &lt;Bo&gt; O\'Hara 🚰 has had'
+    )
+
+
+def test_not_posted_on_a_weekend_or_holiday_unless_forced(
+    sessions: sessionmaker[Session], ws: str, slack_api: LocalSlackAPI, slack: WebClient
+) -> None:
+    thanksgiving = run_daily(
+        sessions=sessions, slack=slack, now=ny(2026, 11, 26, 8), workspace_id=ws
+    )
+    assert thanksgiving.status is OutcomeStatus.skipped
+    assert thanksgiving.describe() == (
+        f"daily 2026-11-26 for {ws}: not posted: Thursday 2026-11-26 is not a business day."
+    )
+    saturday = run_daily(
+        sessions=sessions, slack=slack, now=ny(2026, 11, 28, 8), workspace_id=ws, force=True
+    )
+    assert saturday.status is OutcomeStatus.posted
+    assert len(slack_api.messages) == 1
+
+
+def test_the_daily_run_is_a_fixed_number_of_statements(
+    sessions: sessionmaker[Session], ws: str, slack: WebClient
+) -> None:
+    def statements_for(now: datetime) -> int:
+        with sessions() as session, count_statements(session) as counter:
+            outcome = run_daily(sessions=sessions, slack=slack, now=now, workspace_id=ws)
+        assert outcome.messages == 3
+        return counter.n
+
+    with sessions.begin() as session:
+        seed_morning(session, ws)
+    few = statements_for(MON_NOV_30)  # 2 stale, 1 + 1 follow-ups, 2 reminders
+    with sessions.begin() as session:
+        for n in range(40):
+            someone = contact(session, ws, f"Person {n}")
+            quiet = lead(session, ws, f"Job {n}", contact=someone, created_at=WAY_BACK)
+            interaction(
+                session,
+                ws,
+                at=WAY_BACK,
+                lead=quiet,
+                contact=someone,
+                follow_up_date=date(2026, 11, 10 + n % 10),
+            )
+            interaction(session, ws, at=WAY_BACK, lead=quiet, follow_up_date=date(2026, 12, 1))
+            make_reminder(session, ws, date(2026, 11, 20), contact=someone)
+    many = statements_for(ny(2026, 12, 1, 8))  # a new period: 42 stale, 80 follow-ups
+    assert many == few
+
+
+def test_render_reads_five_statements(sessions: sessionmaker[Session], ws: str) -> None:
+    with sessions.begin() as session:
+        seed_morning(session, ws)
+    with sessions() as session:
+        workspace = session.get(Workspace, ws)
+        assert workspace is not None
+        with count_statements(session) as counter:
+            posts = render_daily(session, workspace, MON_NOV_30)
+    assert len(posts) == 3
+    assert counter.n <= 5  # stale leads (page and count, touches), follow-ups, reminders
+
+
+def test_an_overdue_backlog_is_cut_too(
+    sessions: sessionmaker[Session], ws: str, slack_api: LocalSlackAPI, slack: WebClient
+) -> None:
+    with sessions.begin() as session:
+        someone = contact(session, ws, "Bo", "Chen")
+        for n in range(25):  # due Nov 1 .. Nov 25: all overdue, most late first
+            interaction(
+                session,
+                ws,
+                at=WAY_BACK,
+                contact=someone,
+                subject=f"Item {n + 1}",
+                follow_up_date=date(2026, 11, 1 + n),
+            )
+    run_daily(sessions=sessions, slack=slack, now=MON_NOV_30, workspace_id=ws)
+    (morning,) = [m for m in slack_api.messages if m["text"].startswith("Today's")]
+    texts = section_texts(morning)
+    assert texts[:2] == ["*Today's follow-ups: none*", "*Overdue:*"]
+    assert texts[2] == "— Call back Bo Chen re: Item 1 (29 days late)"
+    assert len(texts) == 2 + 10
+    assert morning["blocks"][-1]["elements"][0]["text"] == (
+        "…and 15 more overdue — type `/followups` to see them all."
+    )
+    assert morning["text"] == "Today's follow-ups: none; overdue: 25"
+    assert limit_violations(morning) == []
