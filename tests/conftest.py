@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, make_url
@@ -119,3 +120,13 @@ def workspace_id(sessions: sessionmaker[Session]) -> str:
     with sessions.begin() as session:
         ensure_workspace(session, TEAM, WorkspaceDefaults(owner_ids=[OWNER]))
     return TEAM
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say once, not once per test, why the Postgres half was skipped."""
+    if postgres_url() is None:
+        terminalreporter.write_line(
+            "Postgres tests were skipped: set TEST_DATABASE_URL "
+            "(e.g. postgresql://postgres@127.0.0.1:5432/test) to run them too; .ci/run does.",
+            yellow=True,
+        )

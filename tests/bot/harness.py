@@ -125,9 +125,19 @@ class ServedWSGI:
     def stop(self) -> None:
         # Close from inside the server's loop (a trigger thunk) so it stops at once instead
         # of after its 1-second poll timeout.
-        self._server.trigger.pull_trigger(self._server.close)  # type: ignore[union-attr]
+        server: Any = self._server
+        try:
+            server.trigger.pull_trigger(server.close)
+        except OSError:
+            # The trigger pipe is already gone (closed by the loop on its way out): close
+            # the listening socket directly instead.
+            server.close()
         self._thread.join(timeout=5)
-        self._server.task_dispatcher.shutdown()  # type: ignore[union-attr]
+        server.task_dispatcher.shutdown()
+        # Close every descriptor now, so none is closed later by garbage collection after
+        # its number has been reused by another test's server.
+        for channel in list(server._map.values()):
+            channel.close()
 
 
 def harness_settings(api_url: str, *, oauth: bool = False, **overrides: Any) -> Settings:
