@@ -9,7 +9,7 @@ Rules (DESIGN.md section 6, "a scheduled job runs once per workspace and period"
 - `done` never posts again, unless forced: `--force` reuses the same row (attempts + 1, status
   back to `running`, `posted` emptied), so the history of attempts stays on one row.
 - `failed` is retried by a later claim after a backoff (2, 4, 8, 16 minutes) up to
-  MAX_ATTEMPTS attempts; a retry posts only the messages not yet posted.
+  MAX_ATTEMPTS attempts; a retry (forced or not) posts only the messages not yet posted.
 - `running` for longer than TAKEOVER_AFTER means its worker died mid-run: the next claim takes
   it over and posts the rest. A fresh `running` row is refused, even with `--force`.
 Every change after the insert is a compare-and-set on (status, attempts), so two workers can
@@ -112,11 +112,10 @@ def claim_run(
         return False
     if run.status == JobRunStatus.running:
         log.warning(
-            "Taking over %s %s %s for %s: running since %s",
+            "Taking over %s %s for %s: its worker has been at it since %s and must have died",
             job,
             period,
             workspace_id,
-            now,
             run.started_at,
         )
     changes: dict[str, Any] = {

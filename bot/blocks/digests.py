@@ -68,7 +68,7 @@ def paginate(fallback: str, groups: Sequence[list[Block]]) -> list[Message]:
 
 
 def _more(count: int, what: str) -> str:
-    return f"…and {count} more {what} — {SEE_ALL}."
+    return f"…and {count:,} more {what} — {SEE_ALL}."
 
 
 # --- daily ------------------------------------------------------------------------------------
