@@ -11,10 +11,20 @@ from core.models import Base
 target_metadata = Base.metadata
 
 
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Autogenerate compares only our models: the Slack SDK's OAuth tables are not in them."""
+    return not (
+        type_ == "table" and reflected and compare_to is None and (name or "").startswith("slack_")
+    )
+
+
 def run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        include_object=include_object,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )
