@@ -22,10 +22,8 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -33,17 +31,17 @@ from urllib.parse import urlencode
 from pydantic import SecretStr
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
-from slack_sdk.signature import SignatureVerifier
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import create_app
 from bot.console_form import FormField, control_value, form_fields
 from bot.console_mirror import Shown, SlackMirror, Turn
-from bot.console_payloads import SlackPayloads
 from bot.console_render import Control, confirm_question, render_message
 from bot.console_screen import Pressable, Screen, form_screen, screen
 from bot.integrations import Integrations
+from bot.listener_pool import ListenerPool
 from bot.local_slack import LocalSlackAPI
+from bot.slack_requests import RequestSigner, SlackPayloads
 from core.config import Settings, get_settings
 from core.models import Workspace
 
@@ -60,44 +58,6 @@ BOT_TOKEN = "xoxb-console"
 APP_ID = "A0CONSOLE"
 FORM = "application/x-www-form-urlencoded"
 QUIET = 0.02  # seconds without a new Web API call after which a turn is over
-
-
-class ListenerPool(ThreadPoolExecutor):
-    """Bolt's listener executor with one worker, which can tell when everything given finished."""
-
-    def __init__(self) -> None:
-        super().__init__(max_workers=1, thread_name_prefix="console-listener")
-        self._pending = 0
-        self._idle = threading.Condition()
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        with self._idle:
-            self._pending += 1
-
-        def run() -> Any:
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                with self._idle:
-                    self._pending -= 1
-                    self._idle.notify_all()
-
-        try:
-            return super().submit(run)
-        except BaseException:
-            with self._idle:
-                self._pending -= 1
-            raise
-
-    @property
-    def idle(self) -> bool:
-        with self._idle:
-            return self._pending == 0
-
-    def wait_idle(self, timeout: float) -> bool:
-        """True once nothing is queued or running; False if that took longer than `timeout`."""
-        with self._idle:
-            return self._idle.wait_for(lambda: self._pending == 0, timeout=timeout)
 
 
 def console_settings(
@@ -139,13 +99,15 @@ class ConsoleSession:
         self.timeout = timeout
         self.api = LocalSlackAPI(team_id=team_id, bot_user_id=BOT_USER, users=self.users)
         self.mirror = SlackMirror(self.api, team_id=team_id, app_id=APP_ID)
-        self.pool = ListenerPool()
+        self.pool = ListenerPool("console-listener")
         self._base_settings = settings
         self._clock = clock
         self._integrations = integrations
         self._signing_secret = secrets.token_hex(16)
-        self._verifier = SignatureVerifier(self._signing_secret)
-        self.payloads = SlackPayloads(team_id=team_id, app_id=APP_ID, bot_user=BOT_USER)
+        self._signer = RequestSigner(self._signing_secret)
+        self.payloads = SlackPayloads(
+            team_id=team_id, app_id=APP_ID, bot_user=BOT_USER, domain="console"
+        )
         self._numbered: list[Pressable] = []
         self.app: App
         self.settings: Settings
@@ -211,10 +173,7 @@ class ConsoleSession:
 
     def signed_headers(self, body: str, timestamp: int | None = None) -> dict[str, str]:
         """Slack's signature headers for `body`, signed with this run's secret."""
-        ts = str(int(time.time()) if timestamp is None else timestamp)
-        signature = self._verifier.generate_signature(timestamp=ts, body=body)
-        assert signature is not None
-        return {"x-slack-request-timestamp": ts, "x-slack-signature": signature}
+        return self._signer.headers(body, timestamp=timestamp)
 
     def dispatch(
         self, body: str, content_type: str, headers: Mapping[str, str] | None = None

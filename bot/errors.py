@@ -9,7 +9,7 @@ channel, else by direct message.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
@@ -35,7 +35,7 @@ def _error_fields(error: CRMError) -> list[str]:
     return [error.field] if error.field else []
 
 
-def view_errors(error: CRMError, field_to_block: dict[str, str]) -> dict[str, Any]:
+def view_errors(error: CRMError, field_to_block: Mapping[str, str]) -> dict[str, Any]:
     """The `ack()` body that shows a modal's error on the input of the field that was wrong.
 
     An error without a field (or with one the modal does not show) goes on the first block

@@ -1,6 +1,6 @@
 """The third-party adapters the bot may use, looked up per workspace; none is connected yet.
 
-Core defines what it needs (`core.drafts.DraftSender`, `core.quickbooks.QuickBooksCustomers`);
+Core defines what it needs (`core.draft_review.DraftSender`, `core.quickbooks.QuickBooksCustomers`);
 this says, for a workspace, which adapter (if any) serves it. Each workspace connects its own
 mailbox and QuickBooks company, so a lookup takes the workspace: the Gmail and QuickBooks
 adapters, once written, plug in as functions that read the workspace's stored (encrypted)
@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from core.drafts import DraftSender
+from core.draft_review import DraftSender
 from core.models import Workspace
 from core.quickbooks import QuickBooksCustomers
 

@@ -6,15 +6,13 @@ import json
 import threading
 from base64 import b64decode
 from collections.abc import Callable
-from contextlib import suppress
 from dataclasses import dataclass, field
-from email import policy
-from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-JSON_FIELDS = {"blocks", "attachments", "view", "files", "metadata", "unfurls", "user_auth_blocks"}
+from bot.local_slack_bodies import decode_json_fields, parse_body, parse_multipart
+
 BASE_TS = 1_700_000_000_000_000  # microseconds; message ts values count up from here
 BOT_ID = "B0LOCAL"
 PERMALINK = "https://local.slack.com/archives/"
@@ -31,45 +29,6 @@ class SlackCall:
 
 
 _Failure = tuple[str, int, int | None]  # error, HTTP status, Retry-After seconds
-
-
-def _parse_multipart(content_type: str, body: bytes) -> dict[str, Any]:
-    """Split multipart form data by hand because `cgi` is gone; file parts stay bytes."""
-    head = f"Content-Type: {content_type}\r\n\r\n".encode()
-    msg = BytesParser(policy=policy.HTTP).parsebytes(head + body)
-    out: dict[str, Any] = {}
-    for part in msg.iter_parts():
-        name = str(part.get_param("name", "", header="content-disposition"))
-        payload = part.get_payload(decode=True) or b""
-        assert isinstance(payload, bytes)  # non-multipart parts always decode to bytes
-        if part.get_filename() is not None:
-            out[name or "file"] = payload
-            out.setdefault("filename", part.get_filename())
-        elif name:
-            out[name] = payload.decode("utf-8", "replace")
-    return out
-
-
-def _parse_body(content_type: str, body: bytes) -> dict[str, Any]:
-    """Accept the JSON, form and multipart bodies slack_sdk and Bolt send."""
-    ctype = content_type.split(";")[0].strip().lower()
-    if not body:
-        return {}
-    if ctype == "application/json":
-        data = json.loads(body.decode("utf-8") or "{}")
-        return data if isinstance(data, dict) else {"_body": data}
-    if ctype == "multipart/form-data":
-        return _parse_multipart(content_type, body)
-    return {k: v[-1] for k, v in parse_qs(body.decode("utf-8"), keep_blank_values=True).items()}
-
-
-def _decode_json_fields(params: dict[str, Any]) -> dict[str, Any]:
-    """Turn JSON-encoded form fields back into objects so assertions read naturally."""
-    for key in JSON_FIELDS & params.keys():
-        if isinstance(params[key], str):
-            with suppress(ValueError):
-                params[key] = json.loads(params[key])
-    return params
 
 
 class LocalSlackAPI:
@@ -233,15 +192,15 @@ class LocalSlackAPI:
         if path.startswith("/upload/"):
             method, params["file_id"] = "upload", path.rsplit("/", 1)[-1]
             if ctype.lower().startswith("multipart/"):
-                form = _parse_multipart(ctype, body)
+                form = parse_multipart(ctype, body)
                 data = next((v for v in form.values() if isinstance(v, bytes)), b"")
             else:
                 data = body
             params["length"] = len(data)
         else:
             params |= {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-            params.update(_parse_body(ctype, body))
-            _decode_json_fields(params)
+            params.update(parse_body(ctype, body))
+            decode_json_fields(params)
             if path.startswith("/response/"):
                 method = "response_url"
             elif path.startswith("/api/"):

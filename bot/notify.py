@@ -25,14 +25,23 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.drafts import draft_review_message
 from bot.blocks.prompts import new_inquiry_notice
-from core.drafts import FollowUpDraft, record_review_messages
+from core.draft_review import record_review_messages
+from core.drafts import FollowUpDraft
 from core.inquiries import CapturedInquiry
-from core.models import Workspace
+from core.models import Draft, Workspace
 from core.workspaces import zone
 
 logger = logging.getLogger(__name__)
 
 Ref = dict[str, str]
+Message = dict[str, Any]
+
+
+def message_parts(message: Message | str) -> tuple[str, Sequence[dict[str, Any]] | None]:
+    """A builder's `{"text", "blocks"}` (or a bare sentence) as the text and blocks to send."""
+    if isinstance(message, str):
+        return message, None
+    return str(message.get("text") or ""), message.get("blocks")
 
 
 def post_to_owners(
@@ -106,6 +115,14 @@ def share_draft_for_review(
     return refs
 
 
+def review_copies(draft: Draft, extra: Ref | None = None) -> list[Ref]:
+    """Every owner's copy of a draft's review message, and the message clicked if another."""
+    refs = [dict(ref) for ref in draft.review_refs or []]
+    if extra is not None and extra not in refs:
+        refs.append(extra)
+    return refs
+
+
 def update_copies(client: WebClient, refs: Sequence[Ref], message: dict[str, Any]) -> int:
     """Re-render every copy of a message (chat.update); how many were updated."""
     updated = 0
@@ -122,9 +139,8 @@ def update_copies(client: WebClient, refs: Sequence[Ref], message: dict[str, Any
 
 def reply(
     client: WebClient,
+    message: Message | str,
     *,
-    text: str,
-    blocks: Sequence[dict[str, Any]] | None = None,
     response_url: str | None = None,
     channel: str | None = None,
     user: str | None = None,
@@ -136,6 +152,7 @@ def reply(
     `visible` posts for the whole conversation (in_channel) instead of just the person;
     `replace` replaces the message that carried the button (response_url only).
     """
+    text, blocks = message_parts(message)
     payload_blocks = list(blocks or []) or None
     if response_url:
         try:

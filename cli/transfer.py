@@ -17,10 +17,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cli.workspace_choice import choose_workspace
 from core.config import get_settings
-from core.csv_import import CONTACT_COLUMNS, import_contacts_csv
+from core.contact_sheet import CONTACT_COLUMNS
+from core.csv_import import import_contacts_csv
 from core.db import make_engine, make_sessions
 from core.errors import CRMError
-from core.transfer import describe_counts, import_document, parse_document, write_document
+from core.transfer import describe_counts, import_document, write_document
+from core.transfer_format import parse_document
 
 ACTOR = "system:cli"
 
@@ -163,11 +165,11 @@ def run_import(args: argparse.Namespace) -> int:
         workspace = choose_workspace(session, args.workspace, create_if_none=True)
         if kind == "json":
             report = import_document(
-                session, workspace=workspace, actor=ACTOR, document=document
+                session=session, workspace=workspace, actor=ACTOR, document=document
             ).render()
         else:
             report = import_contacts_csv(
-                session, workspace=workspace, actor=ACTOR, text=text, mapping=mapping
+                session=session, workspace=workspace, actor=ACTOR, text=text, mapping=mapping
             ).render()
     print(report)
     return 0

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
-from core.models import AuditEntry, Base
+from core.models import AuditEntry, Base, Workspace
 
 
 def _jsonable(value: Any) -> Any:
@@ -53,3 +53,23 @@ def record_audit(
     )
     session.add(entry)
     return entry
+
+
+def audit(
+    session: Session,
+    workspace: Workspace,
+    *,
+    actor: str,
+    action: str,
+    entity: Base,
+    before: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """The audit row of one step of an operation in `workspace` (see `record_audit`)."""
+    return record_audit(
+        session,
+        workspace_id=workspace.workspace_id,
+        actor=actor,
+        action=action,
+        entity=entity,
+        before=before,
+    )

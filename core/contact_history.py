@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from core.audit import record_audit, snapshot
+from core.audit import audit, snapshot
 from core.contact_input import NOTES_LIMIT, join_notes, merge_tags
+from core.customer_lookups import newest_interaction_with
 from core.enums import OPEN_LEAD_STATUSES, InteractionType, LifecycleStage
 from core.errors import InvalidInput, InvalidTransition, NotFound
+from core.local_dates import local_date, local_today
 from core.matching import set_contact_points
 from core.models import (
     Company,
@@ -24,7 +26,6 @@ from core.models import (
     Workspace,
     utcnow,
 )
-from core.workspaces import zone
 
 _LIFECYCLE_RANK = {
     LifecycleStage.prospect: 0,
@@ -116,22 +117,15 @@ def merge_contacts(
         survivor.notes = notes
     other.archived = True
     other.merged_into_contact_id = survivor_id
-    record_audit(
+    audit(
         session,
-        workspace_id=workspace.workspace_id,
+        workspace,
         actor=actor,
         action="merge_contacts",
         entity=survivor,
         before=survivor_before,
     )
-    record_audit(
-        session,
-        workspace_id=workspace.workspace_id,
-        actor=actor,
-        action="merged_into",
-        entity=other,
-        before=other_before,
-    )
+    audit(session, workspace, actor=actor, action="merged_into", entity=other, before=other_before)
     for record in list(session.identity_map.values()):  # re-pointed rows already in memory
         if isinstance(record, Lead | Opportunity) and record.contact_id == survivor_id:
             session.expire(record, ["contact"])
@@ -190,30 +184,13 @@ def contact_card(
             .order_by(Lead.created_at.desc(), Lead.lead_id)
         ).unique()
     )
-    leads_of_contact = select(Lead.lead_id).where(
-        Lead.workspace_id == scope, Lead.contact_id == contact.contact_id
+    newest = newest_interaction_with(
+        session, workspace=workspace, contact_id=contact.contact_id, now=now
     )
-    opportunities_of_contact = select(Opportunity.opportunity_id).where(
-        Opportunity.workspace_id == scope, Opportunity.contact_id == contact.contact_id
-    )
-    newest = session.execute(
-        select(Interaction.timestamp, Interaction.type, Interaction.subject, Interaction.body)
-        .where(
-            Interaction.workspace_id == scope,
-            or_(
-                Interaction.contact_id == contact.contact_id,
-                Interaction.lead_id.in_(leads_of_contact),
-                Interaction.opportunity_id.in_(opportunities_of_contact),
-            ),
-        )
-        .order_by(Interaction.timestamp.desc(), Interaction.interaction_id.desc())
-        .limit(1)
-    ).first()
     if newest is None:
         return ContactCard(contact, company_name, open_leads)
     touch = Touchpoint(
         newest.timestamp, newest.type, summarize_interaction(newest.subject, newest.body)
     )
-    local = zone(workspace)
-    days = (now.astimezone(local).date() - touch.timestamp.astimezone(local).date()).days
+    days = (local_today(workspace, now) - local_date(workspace, touch.timestamp)).days
     return ContactCard(contact, company_name, open_leads, touch, days)

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any
 
 import phonenumbers
 
@@ -19,60 +18,13 @@ from core.contact_points import normalize_email, normalize_phone
 from core.enums import LeadSource, PreferredChannel
 from core.errors import InvalidInput
 from core.quick_capture import parse_source
+from core.validation import clean_text, parse_optional_choice, required_text
 
 NAME_LIMIT = 200
 ADDRESS_LIMIT = 500
 NOTES_LIMIT = 10000
 TAG_LIMIT = 100
 HEARD_ABOUT_TAG = "heard_about:"
-
-E = TypeVar("E", bound=StrEnum)
-
-
-def clean_text(
-    value: object, *, field: str, label: str, limit: int, required: bool = False, one_line: bool
-) -> str | None:
-    """Strip a user's text and refuse what cannot be stored, naming the field."""
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise InvalidInput(f"{label} must be text.", field=field)
-    text = " ".join(value.split()) if one_line else value.strip()
-    if "\x00" in text:
-        raise InvalidInput(f"{label} contains a NUL character; remove it.", field=field)
-    if not text:
-        if required:
-            raise InvalidInput(f"{label} is required.", field=field)
-        return None
-    if len(text) > limit:
-        raise InvalidInput(
-            f"{label} is {len(text):,} characters; keep it to {limit:,}.", field=field
-        )
-    return text
-
-
-def required_text(value: object, *, field: str, label: str, limit: int) -> str:
-    """A one-line text that must be given (a name, a title)."""
-    text = clean_text(value, field=field, label=label, limit=limit, required=True, one_line=True)
-    if text is None:  # clean_text already refused it; this keeps the type exact
-        raise InvalidInput(f"{label} is required.", field=field)
-    return text
-
-
-def parse_choice(vocabulary: type[E], value: object, *, field: str, label: str) -> E | None:
-    """Read one of a vocabulary's values ("web form" reads as web_form); None stays None."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, vocabulary):
-        return value
-    key = "_".join(str(value).strip().lower().replace("-", " ").split())
-    try:
-        return vocabulary(key)
-    except ValueError:
-        choices = ", ".join(member.value for member in vocabulary)
-        raise InvalidInput(
-            f'"{str(value)[:60]}" is not a {label}. Choose one of: {choices}.', field=field
-        ) from None
 
 
 def friendly_phone(e164: str, region: str) -> str:
@@ -190,7 +142,7 @@ def clean_tags(raw: Sequence[str]) -> tuple[str, ...]:
         raw = (raw,)
     tags: list[str] = []
     for item in raw:
-        tag = clean_text(item, field="tags", label="A tag", limit=TAG_LIMIT, one_line=True)
+        tag = clean_text(item, field="tags", label="tag", limit=TAG_LIMIT, one_line=True)
         if tag:
             tags = merge_tags(tags, [tag])
     return tuple(tags)
@@ -213,50 +165,51 @@ def join_notes(*parts: str | None) -> str | None:
     return "\n\n".join(kept) if kept else None
 
 
+# A contact's text fields: how a message names each, its column limit, and whether it is one line.
+_TEXT_FIELDS: dict[str, tuple[str, int, bool]] = {
+    "first_name": ("first name", NAME_LIMIT, True),
+    "last_name": ("last name", NAME_LIMIT, True),
+    "address": ("address", ADDRESS_LIMIT, True),
+    "company_name": ("company name", NAME_LIMIT, True),
+    "heard_about": ("heard-about-us answer", NAME_LIMIT, True),
+    "notes": ("notes field", NOTES_LIMIT, False),
+}
+
+
+def clean_contact_text(name: str, value: object, *, required: bool = False) -> str | None:
+    """One of a contact's text fields checked by its own rules (label, limit, one line)."""
+    label, limit, one_line = _TEXT_FIELDS[name]
+    return clean_text(
+        value, field=name, label=label, limit=limit, required=required, one_line=one_line
+    )
+
+
 def validate_contact_input(data: ContactInput, *, region: str) -> NormalizedContact:
     """Check and normalize every field before anything is written (also used by import)."""
     first_name = required_text(
-        data.first_name, field="first_name", label="First name", limit=NAME_LIMIT
+        data.first_name, field="first_name", label="first name", limit=NAME_LIMIT
     )
-    heard_about = clean_text(
-        data.heard_about,
-        field="heard_about",
-        label="How they heard about us",
-        limit=NAME_LIMIT,
-        one_line=True,
-    )
+    heard_about = clean_contact_text("heard_about", data.heard_about)
     source = parse_source(heard_about) if heard_about else None
     if source == LeadSource.other and heard_about and heard_about.lower() != "other":
         source = None
     normalized = NormalizedContact(
         first_name=first_name,
-        last_name=clean_text(
-            data.last_name, field="last_name", label="Last name", limit=NAME_LIMIT, one_line=True
-        ),
+        last_name=clean_contact_text("last_name", data.last_name),
         phones=normalize_phones(data.phones, region),
         emails=normalize_emails(data.emails),
-        address=clean_text(
-            data.address, field="address", label="Address", limit=ADDRESS_LIMIT, one_line=True
-        ),
-        preferred_channel=parse_choice(
+        address=clean_contact_text("address", data.address),
+        preferred_channel=parse_optional_choice(
             PreferredChannel,
             data.preferred_channel,
             field="preferred_channel",
             label="preferred channel",
         ),
         tags=clean_tags(data.tags),
-        notes=clean_text(
-            data.notes, field="notes", label="Notes", limit=NOTES_LIMIT, one_line=False
-        ),
+        notes=clean_contact_text("notes", data.notes),
         heard_about=heard_about,
         heard_about_source=source,
-        company_name=clean_text(
-            data.company_name,
-            field="company_name",
-            label="Company name",
-            limit=NAME_LIMIT,
-            one_line=True,
-        ),
+        company_name=clean_contact_text("company_name", data.company_name),
     )
     check_notes_length(normalized.stored_notes)
     return normalized

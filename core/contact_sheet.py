@@ -13,13 +13,18 @@ import io
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from enum import StrEnum
+from typing import TypeVar
 
+from core.contact_input import ADDRESS_LIMIT, NAME_LIMIT, NOTES_LIMIT
 from core.contact_points import normalize_email, normalize_phone
 from core.enums import LifecycleStage, PreferredChannel
 from core.errors import CRMError, ImportRejected
+from core.validation import parse_choice
 
 __all__ = ["CONTACT_COLUMNS", "IGNORE", "SheetRow", "read_contact_sheet"]
+
+E = TypeVar("E", bound=StrEnum)
 
 IGNORE = "ignore"
 # What a header can mean, tried on the header lower-cased with punctuation turned to spaces.
@@ -50,7 +55,13 @@ _RECOGNISED: tuple[tuple[str, str], ...] = (
 CONTACT_COLUMNS = tuple(name for name, _ in _RECOGNISED)
 _PATTERNS = tuple((name, re.compile(pattern)) for name, pattern in _RECOGNISED)
 _MANY = {"phone", "email", "tags", "notes"}  # fields several columns may feed
-_LIMITS = {"first_name": 200, "last_name": 200, "company": 200, "address": 500, "notes": 10000}
+_LIMITS = {
+    "first_name": NAME_LIMIT,
+    "last_name": NAME_LIMIT,
+    "company": NAME_LIMIT,
+    "address": ADDRESS_LIMIT,
+    "notes": NOTES_LIMIT,
+}
 _SPLIT = re.compile(r":::|[;,\n]")
 
 
@@ -137,15 +148,13 @@ def _split_name(text: str) -> tuple[str, str | None]:
     return (" ".join(words[:-1]), words[-1]) if len(words) > 1 else (text, None)
 
 
-def _choice(vocabulary: Any, value: str, column: _Column, row: int) -> Any:
-    key = "_".join(value.lower().replace("-", " ").split())
+def _choice(vocabulary: type[E], value: str, column: _Column, row: int) -> E:
     try:
-        return vocabulary(key)
-    except ValueError:
-        choices = ", ".join(member.value for member in vocabulary)
-        raise ImportRejected(
-            f"'{value}' is not one of {choices}.", row=row, field=column.header
-        ) from None
+        return parse_choice(
+            vocabulary, value, field=column.header, label=column.field.replace("_", " ")
+        )
+    except CRMError as error:
+        raise ImportRejected(error.message, row=row, field=column.header) from None
 
 
 def _parse_row(number: int, cells: Sequence[str], columns: list[_Column], region: str) -> SheetRow:

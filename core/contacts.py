@@ -1,7 +1,7 @@
 """Contacts: adding a customer without duplicates (hard stop 3), editing, archiving.
 
-Merging and the contact card live in `core.contact_history` and validation in
-`core.contact_input`; both are re-exported here, so callers import contacts from one place.
+Merging and the contact card live in `core.contact_history`, checking input in
+`core.contact_input`.
 """
 
 from __future__ import annotations
@@ -14,30 +14,19 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.audit import record_audit, snapshot
-from core.contact_history import (
-    ContactCard,
-    Touchpoint,
-    contact_card,
-    get_contact,
-    load_contact,
-    merge_contacts,
-)
+from core.audit import audit, snapshot
+from core.contact_history import get_contact, load_contact
 from core.contact_input import (
-    ADDRESS_LIMIT,
-    NAME_LIMIT,
-    NOTES_LIMIT,
     ContactInput,
     NormalizedContact,
     check_notes_length,
+    clean_contact_text,
     clean_tags,
-    clean_text,
     friendly_phone,
     join_notes,
     merge_tags,
     normalize_emails,
     normalize_phones,
-    parse_choice,
     reconcile_name,
     validate_contact_input,
 )
@@ -45,26 +34,19 @@ from core.enums import LifecycleStage, PreferredChannel
 from core.errors import DuplicateContact, DuplicateMatch
 from core.matching import ContactMatch, find_matching_contacts, set_contact_points
 from core.models import Company, Contact, Workspace, new_id
+from core.validation import parse_optional_choice
 
 __all__ = [
     "KEEP",
     "AddedContact",
-    "ContactCard",
-    "ContactInput",
     "DuplicateDecision",
-    "NormalizedContact",
-    "Touchpoint",
     "add_customer",
     "archive_contact",
-    "contact_card",
     "contact_line",
     "create_contact",
     "duplicate_matches",
     "find_or_create_company",
-    "get_contact",
-    "merge_contacts",
     "update_contact",
-    "validate_contact_input",
 ]
 
 
@@ -106,7 +88,7 @@ def _confirmation(contact: Contact, decision: DuplicateDecision | None, region: 
 
 
 def find_or_create_company(
-    session: Session, *, workspace: Workspace, actor: str, name: str
+    *, session: Session, workspace: Workspace, actor: str, name: str
 ) -> Company:
     """The workspace's company of that name (ignoring case), made the first time it is named."""
     company = session.scalars(
@@ -120,13 +102,7 @@ def find_or_create_company(
     if company is None:
         company = Company(company_id=new_id("co"), workspace_id=workspace.workspace_id, name=name)
         session.add(company)
-        record_audit(
-            session,
-            workspace_id=workspace.workspace_id,
-            actor=actor,
-            action="create_company",
-            entity=company,
-        )
+        audit(session, workspace, actor=actor, action="create_company", entity=company)
     return company
 
 
@@ -164,8 +140,8 @@ def _refusal(matches: list[ContactMatch], proposed: dict[str, Any]) -> Duplicate
 
 
 def create_contact(
-    session: Session,
     *,
+    session: Session,
     workspace: Workspace,
     actor: str,
     data: NormalizedContact,
@@ -174,7 +150,9 @@ def create_contact(
 ) -> Contact:
     """Write a validated contact as a new prospect (no duplicate check: callers do that)."""
     company = (
-        find_or_create_company(session, workspace=workspace, actor=actor, name=data.company_name)
+        find_or_create_company(
+            session=session, workspace=workspace, actor=actor, name=data.company_name
+        )
         if data.company_name
         else None
     )
@@ -192,9 +170,7 @@ def create_contact(
     )
     set_contact_points(contact, phones=data.phones, emails=data.emails)
     session.add(contact)
-    entry = record_audit(
-        session, workspace_id=workspace.workspace_id, actor=actor, action=action, entity=contact
-    )
+    entry = audit(session, workspace, actor=actor, action=action, entity=contact)
     if audit_extra:
         entry.after = {**(entry.after or {}), **audit_extra}
     if company is not None and company.primary_contact_id is None:
@@ -221,7 +197,7 @@ def _merge_details(
     if data.company_name:
         if contact.company_id is None:
             company = find_or_create_company(
-                session, workspace=workspace, actor=actor, name=data.company_name
+                session=session, workspace=workspace, actor=actor, name=data.company_name
             )
         else:
             asides.append(f"Company given: {data.company_name}")
@@ -237,14 +213,7 @@ def _merge_details(
     if company is not None:
         contact.company_id = company.company_id
     set_contact_points(contact, phones=data.phones, emails=data.emails)
-    record_audit(
-        session,
-        workspace_id=workspace.workspace_id,
-        actor=actor,
-        action="merge_details",
-        entity=contact,
-        before=before,
-    )
+    audit(session, workspace, actor=actor, action="merge_details", entity=contact, before=before)
 
 
 def add_customer(
@@ -259,12 +228,14 @@ def add_customer(
     """Add a new customer, refusing a phone or email match until someone decides (hard stop 3)."""
     region = workspace.default_phone_region
     normalized = validate_contact_input(data, region=region)
-    choice = parse_choice(DuplicateDecision, decision, field="decision", label="duplicate decision")
+    choice = parse_optional_choice(
+        DuplicateDecision, decision, field="decision", label="duplicate decision"
+    )
     matches = duplicate_matches(
         session, workspace=workspace, phones=normalized.phones, emails=normalized.emails
     )
     if not matches:
-        contact = create_contact(session, workspace=workspace, actor=actor, data=normalized)
+        contact = create_contact(session=session, workspace=workspace, actor=actor, data=normalized)
         return AddedContact(contact, None, True, _confirmation(contact, None, region))
     if choice is None:
         raise _refusal(matches, normalized.as_proposed())
@@ -275,7 +246,7 @@ def add_customer(
             "duplicate_of": [m.contact.contact_id for m in matches],
         }
         contact = create_contact(
-            session,
+            session=session,
             workspace=workspace,
             actor=actor,
             data=normalized,
@@ -322,33 +293,20 @@ def update_contact(
     contact = get_contact(session, workspace=workspace, contact_id=contact_id)
     changes: dict[str, Any] = {}
     if not isinstance(first_name, _Keep):
-        changes["first_name"] = clean_text(
-            first_name,
-            field="first_name",
-            label="First name",
-            limit=NAME_LIMIT,
-            required=True,
-            one_line=True,
-        )
+        changes["first_name"] = clean_contact_text("first_name", first_name, required=True)
     if not isinstance(last_name, _Keep):
-        changes["last_name"] = clean_text(
-            last_name, field="last_name", label="Last name", limit=NAME_LIMIT, one_line=True
-        )
+        changes["last_name"] = clean_contact_text("last_name", last_name)
     if not isinstance(address, _Keep):
-        changes["address"] = clean_text(
-            address, field="address", label="Address", limit=ADDRESS_LIMIT, one_line=True
-        )
+        changes["address"] = clean_contact_text("address", address)
     if not isinstance(preferred_channel, _Keep):
-        changes["preferred_channel"] = parse_choice(
+        changes["preferred_channel"] = parse_optional_choice(
             PreferredChannel,
             preferred_channel,
             field="preferred_channel",
             label="preferred channel",
         )
     if not isinstance(notes, _Keep):
-        changes["notes"] = clean_text(
-            notes, field="notes", label="Notes", limit=NOTES_LIMIT, one_line=False
-        )
+        changes["notes"] = clean_contact_text("notes", notes)
     if not isinstance(tags, _Keep):
         changes["tags"] = list(clean_tags(tags))
     phones = normalize_phones(phones_to_add, workspace.default_phone_region)
@@ -373,14 +331,7 @@ def update_contact(
     for name, value in changes.items():
         setattr(contact, name, value)
     set_contact_points(contact, phones=phones, emails=emails)
-    record_audit(
-        session,
-        workspace_id=workspace.workspace_id,
-        actor=actor,
-        action="update_contact",
-        entity=contact,
-        before=before,
-    )
+    audit(session, workspace, actor=actor, action="update_contact", entity=contact, before=before)
     return contact
 
 
@@ -393,12 +344,5 @@ def archive_contact(
         return contact
     before = snapshot(contact)
     contact.archived = True
-    record_audit(
-        session,
-        workspace_id=workspace.workspace_id,
-        actor=actor,
-        action="archive_contact",
-        entity=contact,
-        before=before,
-    )
+    audit(session, workspace, actor=actor, action="archive_contact", entity=contact, before=before)
     return contact

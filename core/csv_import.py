@@ -16,16 +16,16 @@ from sqlalchemy import func, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from core.audit import snapshot
-from core.contact_sheet import CONTACT_COLUMNS, SheetRow, read_contact_sheet
+from core.contact_input import NOTES_LIMIT
+from core.contact_sheet import SheetRow, read_contact_sheet
 from core.enums import ContactPointKind, LifecycleStage
 from core.errors import ImportRejected
 from core.matching import find_matching_contacts
 from core.models import AuditEntry, Base, Company, Contact, ContactPoint, Workspace, new_id, utcnow
 
-__all__ = ["CONTACT_COLUMNS", "CsvImportReport", "import_contacts_csv"]
+__all__ = ["CsvImportReport", "import_contacts_csv"]
 
 Point = tuple[ContactPointKind, str]
-NOTES_LIMIT = 10000
 _MATCH_CHUNK = 10000  # phones and emails per lookup: one query for any ordinary file
 
 
@@ -172,8 +172,8 @@ def _existing_owners(
 
 
 def import_contacts_csv(
-    session: Session,
     *,
+    session: Session,
     workspace: Workspace,
     actor: str,
     text: str,

@@ -1,22 +1,19 @@
-"""Follow-up drafts and the owner-review gate (hard stop 1: nothing reaches a customer unreviewed).
+"""Follow-up drafts in the procedure's three tones, written for the owner to review.
 
-A draft is written in the procedure's tone for the job's stage, waits in `pending_approval`, and
-is sent only when an owner approved exactly the version being sent (or the owner turned on
-`auto_send`). Sending claims the draft with one conditional UPDATE, so it happens at most once
-however many clicks, retries or processes race for it.
+"Follow up on the [name] lead": pull the job and its history, summarize the last touchpoint and
+draft a message in the tone of the job's stage (inquiry, estimate sent, proposal accepted). The
+draft waits in `pending_approval`; approving and sending it is `core.draft_review` (hard stop 1).
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Protocol, cast
 
-from sqlalchemy import CursorResult, Update, or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from core.audit import record_audit, snapshot
+from core.audit import audit
 from core.business_days import is_business_day
 from core.enums import (
     DraftChannel,
@@ -27,13 +24,26 @@ from core.enums import (
     Outcome,
     PipelineStage,
 )
-from core.errors import ApprovalRequired, CRMError, InvalidInput, InvalidTransition, NotFound
-from core.models import Base, Contact, Draft, Interaction, Lead, Opportunity, Workspace, new_id
-from core.workspaces import require_owner, zone
+from core.errors import InvalidInput, InvalidTransition
+from core.leads import get_lead
+from core.local_dates import local_date, local_today
+from core.models import Contact, Draft, Interaction, Lead, Opportunity, Workspace, new_id
+from core.opportunities import get_opportunity
+from core.validation import parse_optional_choice
 
-logger = logging.getLogger(__name__)
+__all__ = [
+    "BODY_LIMIT",
+    "ESTIMATE_SENT_TEXT",
+    "INQUIRY_TEXT",
+    "PROPOSAL_ACCEPTED_TEXT",
+    "SUBJECT_LIMIT",
+    "FollowUpDraft",
+    "LastTouch",
+    "draft_follow_up",
+    "format_day",
+    "next_business_day",
+]
 
-AUTO_SEND_ACTOR = "system:auto_send"
 BODY_LIMIT = 10000
 SUBJECT_LIMIT = 500
 
@@ -53,7 +63,6 @@ PROPOSAL_ACCEPTED_TEXT = (
     "Great news — I have you on my list to get scheduled. I'll reach out shortly with "
     "available dates. Looking forward to it."
 )
-CHANGED_SINCE_SEEN = "The draft changed since you saw it; review the new version."
 
 # Locale-independent names, so a server's LANG never changes what a customer reads.
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -66,12 +75,6 @@ _PROPOSAL_OUTCOMES = (
     Outcome.accepted_proposal,
     Outcome.rejected_proposal,
 )
-_OUTBOUND_TYPE = {
-    DraftChannel.email: InteractionType.email_outbound,
-    DraftChannel.sms: InteractionType.sms,
-    DraftChannel.phone: InteractionType.phone_call,
-}
-_EDITABLE = (DraftStatus.pending_approval, DraftStatus.approved, DraftStatus.failed)
 
 
 @dataclass(frozen=True)
@@ -94,24 +97,6 @@ class FollowUpDraft:
     needs_owner_review: bool
 
 
-@dataclass(frozen=True)
-class SendOutcome:
-    """What happened to a send: sent now, sent before (nothing done), or failed (recorded)."""
-
-    draft: Draft
-    sent: bool = False
-    already_sent: bool = False
-    failed: bool = False
-    error: str | None = None
-    interaction: Interaction | None = None
-
-
-class DraftSender(Protocol):
-    """Delivers a draft (the Gmail adapter, later) and returns the provider's message id."""
-
-    def send(self, draft: Draft) -> str: ...
-
-
 def format_day(day: date) -> str:
     """Name a date the way the procedure writes to customers ("November 20")."""
     return f"{_MONTHS[day.month - 1]} {day.day}"
@@ -131,17 +116,6 @@ def _job_phrase(title: str) -> str:
     if len(title) > 1 and title[0].isupper() and title[1].islower():
         return title[0].lower() + title[1:]
     return title
-
-
-def _parse_channel(value: str | None) -> DraftChannel | None:
-    if value is None:
-        return None
-    try:
-        return DraftChannel(str(value).strip().lower())
-    except ValueError:
-        raise InvalidInput(
-            f"'{str(value)[:60]}' is not a channel; choose email, sms or phone.", field="channel"
-        ) from None
 
 
 def _address(contact: Contact, channel: DraftChannel) -> str | None:
@@ -176,30 +150,19 @@ def _load_job(
     """The lead and/or opportunity the follow-up is about (a converted lead means its deal)."""
     if (lead_id is None) == (opportunity_id is None):
         raise InvalidInput("Say which lead or which opportunity to follow up on.", field="lead_id")
-    ws = workspace.workspace_id
     lead: Lead | None = None
     if lead_id is not None:
-        lead = session.scalar(select(Lead).where(Lead.workspace_id == ws, Lead.lead_id == lead_id))
-        if lead is None:
-            raise NotFound("That lead is not in this workspace.")
+        lead = get_lead(session, workspace=workspace, lead_id=lead_id)
         if lead.status == LeadStatus.disqualified:
             raise InvalidTransition(f"The {lead.title} lead is disqualified; reopen it first.")
         opportunity_id = lead.converted_opportunity_id
     opportunity: Opportunity | None = None
     if opportunity_id is not None:
-        opportunity = session.scalar(
-            select(Opportunity).where(
-                Opportunity.workspace_id == ws, Opportunity.opportunity_id == opportunity_id
-            )
-        )
-        if opportunity is None:
-            raise NotFound("That opportunity is not in this workspace.")
+        opportunity = get_opportunity(session, workspace=workspace, opportunity_id=opportunity_id)
         if opportunity.stage == OpportunityStage.lost:
             raise InvalidTransition(f"{opportunity.name} was lost; there is nothing to follow up.")
         if lead is None and opportunity.lead_id is not None:
-            lead = session.scalar(
-                select(Lead).where(Lead.workspace_id == ws, Lead.lead_id == opportunity.lead_id)
-            )
+            lead = get_lead(session, workspace=workspace, lead_id=opportunity.lead_id)
     return lead, opportunity
 
 
@@ -276,7 +239,7 @@ def draft_follow_up(
     now: datetime,
 ) -> FollowUpDraft:
     """Write the stage's follow-up for the owner to review; nothing is sent here."""
-    requested = _parse_channel(channel)
+    requested = parse_optional_choice(DraftChannel, channel, field="channel", label="channel")
     lead, opportunity = _load_job(session, workspace, lead_id, opportunity_id)
     if opportunity is not None:
         title, since, changed = opportunity.name, opportunity.created_at, opportunity.updated_at
@@ -298,17 +261,16 @@ def draft_follow_up(
     history = _history(session, workspace, contact, ids)
     job = [ix for ix in history if _about_job(ix, ids, since)]
     tone = _choose_tone(lead, opportunity, job)
-    local = zone(workspace)
     name = contact.first_name.strip()
     if tone == INQUIRY:
-        visit = next_business_day(now.astimezone(local).date(), workspace.holiday_country)
+        visit = next_business_day(local_today(workspace, now), workspace.holiday_country)
         when = f"{_DAYS[visit.weekday()]}, {format_day(visit)} at 10am"
         body = INQUIRY_TEXT.format(name=name, job=_job_phrase(title), when=when)
     elif tone == ESTIMATE_SENT:
         # The estimate's own log entry, else the last step on the job (the stage change).
         sent = next((ix for ix in job if ix.outcome == Outcome.sent_proposal), None)
         stamp = sent.timestamp if sent else job[0].timestamp if job else changed
-        body = ESTIMATE_SENT_TEXT.format(name=name, date=format_day(stamp.astimezone(local).date()))
+        body = ESTIMATE_SENT_TEXT.format(name=name, date=format_day(local_date(workspace, stamp)))
     else:
         body = PROPOSAL_ACCEPTED_TEXT
     draft = Draft(
@@ -331,7 +293,7 @@ def draft_follow_up(
         updated_at=now,
     )
     session.add(draft)
-    _audit(session, workspace, actor, "draft_follow_up", draft)
+    audit(session, workspace, actor=actor, action="draft_follow_up", entity=draft)
     last = history[0] if history else None
     return FollowUpDraft(
         draft=draft,
@@ -340,287 +302,3 @@ def draft_follow_up(
         tone=tone,
         needs_owner_review=not workspace.auto_send,
     )
-
-
-def get_draft(session: Session, *, workspace: Workspace, draft_id: str) -> Draft:
-    """One draft of this workspace, read afresh (never a stale copy from the session)."""
-    return _load_draft(session, workspace, draft_id, lock=False)
-
-
-def pending_drafts(session: Session, *, workspace: Workspace) -> list[Draft]:
-    """Drafts waiting for an owner's review, oldest first."""
-    return list(
-        session.scalars(
-            select(Draft)
-            .where(
-                Draft.workspace_id == workspace.workspace_id,
-                Draft.status == DraftStatus.pending_approval,
-            )
-            .order_by(Draft.created_at, Draft.draft_id)
-        )
-    )
-
-
-def _load_draft(session: Session, workspace: Workspace, draft_id: str, *, lock: bool) -> Draft:
-    """Read the committed row; `lock` holds it (Postgres) so reviews never overwrite a send."""
-    query = (
-        select(Draft)
-        .where(Draft.workspace_id == workspace.workspace_id, Draft.draft_id == draft_id)
-        .execution_options(populate_existing=True)
-    )
-    draft = session.scalar(query.with_for_update() if lock else query)
-    if draft is None:
-        raise NotFound("That draft is not in this workspace.")
-    return draft
-
-
-def _audit(
-    session: Session,
-    workspace: Workspace,
-    actor: str,
-    action: str,
-    entity: Base,
-    before: dict[str, Any] | None = None,
-) -> None:
-    record_audit(
-        session,
-        workspace_id=workspace.workspace_id,
-        actor=actor,
-        action=action,
-        entity=entity,
-        before=before,
-    )
-
-
-def _rowcount(session: Session, statement: Update) -> int:
-    """Run a conditional UPDATE; how many rows it changed says who won a race."""
-    result = session.execute(statement.execution_options(synchronize_session=False))
-    return cast(CursorResult[Any], result).rowcount
-
-
-def approve_draft(
-    *,
-    session: Session,
-    workspace: Workspace,
-    actor: str,
-    draft_id: str,
-    version: int,
-    now: datetime,
-) -> Draft:
-    """Record an owner's approval of exactly the version they read (hard stop 1)."""
-    require_owner(workspace, actor, "approve drafts")
-    draft = _load_draft(session, workspace, draft_id, lock=True)
-    if draft.status in (DraftStatus.sent, DraftStatus.discarded):
-        raise InvalidTransition(f"This draft was already {draft.status.value}.")
-    if draft.version != version:
-        raise ApprovalRequired(CHANGED_SINCE_SEEN)
-    if draft.status == DraftStatus.approved and draft.approved_version == version:
-        return draft
-    before = snapshot(draft)
-    draft.status = DraftStatus.approved
-    draft.approved_by = actor
-    draft.approved_at = now
-    draft.approved_version = version
-    draft.error = None
-    draft.updated_at = now
-    _audit(session, workspace, actor, "approve_draft", draft, before)
-    return draft
-
-
-def edit_draft(
-    *,
-    session: Session,
-    workspace: Workspace,
-    actor: str,
-    draft_id: str,
-    body: str,
-    subject: str | None = None,
-    now: datetime,
-) -> Draft:
-    """Change the text; any earlier approval no longer counts (a new version needs review)."""
-    require_owner(workspace, actor, "edit drafts")
-    if not body or not body.strip():
-        raise InvalidInput("The message can't be empty.", field="body")
-    if len(body) > BODY_LIMIT:
-        raise InvalidInput(f"The message is over {BODY_LIMIT:,} characters.", field="body")
-    if subject is not None and len(subject) > SUBJECT_LIMIT:
-        raise InvalidInput(f"The subject is over {SUBJECT_LIMIT} characters.", field="subject")
-    draft = _load_draft(session, workspace, draft_id, lock=True)
-    if draft.status not in _EDITABLE:
-        raise InvalidTransition(f"This draft was already {draft.status.value}; it can't change.")
-    before = snapshot(draft)
-    draft.body = body
-    if subject is not None:
-        draft.subject = subject.strip() or None
-    draft.version += 1
-    draft.status = DraftStatus.pending_approval
-    draft.approved_by = draft.approved_at = draft.approved_version = None
-    draft.error = None
-    draft.updated_at = now
-    _audit(session, workspace, actor, "edit_draft", draft, before)
-    return draft
-
-
-def discard_draft(
-    *, session: Session, workspace: Workspace, actor: str, draft_id: str, now: datetime
-) -> Draft:
-    """Drop a draft from the queue; the row stays as history."""
-    require_owner(workspace, actor, "discard drafts")
-    draft = _load_draft(session, workspace, draft_id, lock=True)
-    if draft.status == DraftStatus.sent:
-        raise InvalidTransition("This draft was already sent; it can't be discarded.")
-    if draft.status == DraftStatus.discarded:
-        return draft
-    before = snapshot(draft)
-    draft.status = DraftStatus.discarded
-    draft.updated_at = now
-    _audit(session, workspace, actor, "discard_draft", draft, before)
-    return draft
-
-
-def _claim(session: Session, workspace: Workspace, draft: Draft, now: datetime) -> bool:
-    """Take the draft for sending with one conditional UPDATE; False if someone else did first.
-
-    First the auto-send approval (when on), itself conditional, then the claim, which requires
-    an approval of the very version read. On Postgres a concurrent claimer waits on the row
-    lock and then finds nothing to update; on SQLite writers are serialized by the database.
-    """
-    ws, version = workspace.workspace_id, draft.version
-    mine = (Draft.draft_id == draft.draft_id, Draft.workspace_id == ws, Draft.version == version)
-    if workspace.auto_send and draft.status in (DraftStatus.pending_approval, DraftStatus.failed):
-        before = snapshot(draft)
-        pending = (DraftStatus.pending_approval, DraftStatus.failed)
-        approval = dict(approved_by=AUTO_SEND_ACTOR, approved_at=now, approved_version=version)
-        if _rowcount(
-            session,
-            update(Draft)
-            .where(*mine, Draft.status.in_(pending))
-            .values(status=DraftStatus.approved, error=None, updated_at=now, **approval),
-        ):
-            session.refresh(draft)
-            _audit(session, workspace, AUTO_SEND_ACTOR, "approve_draft", draft, before)
-    elif draft.status != DraftStatus.approved or draft.approved_version != version:
-        raise ApprovalRequired("An owner needs to approve this version of the draft first.")
-    claimed = _rowcount(
-        session,
-        update(Draft)
-        .where(*mine, Draft.status == DraftStatus.approved, Draft.approved_version == version)
-        .values(status=DraftStatus.sent, sent_at=now, error=None, updated_at=now),
-    )
-    session.refresh(draft)
-    return claimed == 1
-
-
-def _after_lost_claim(draft: Draft) -> SendOutcome:
-    """Someone else moved the draft between our read and our claim: say what they did."""
-    if draft.status == DraftStatus.sent:
-        return SendOutcome(draft=draft, already_sent=True)
-    if draft.status == DraftStatus.discarded:
-        raise InvalidTransition("This draft was discarded.")
-    raise ApprovalRequired(CHANGED_SINCE_SEEN)
-
-
-def _log_outbound(
-    session: Session, workspace: Workspace, actor: str, draft: Draft, now: datetime
-) -> Interaction:
-    interaction = Interaction(
-        interaction_id=new_id("ix"),
-        workspace_id=workspace.workspace_id,
-        type=_OUTBOUND_TYPE[draft.channel],
-        timestamp=now,
-        contact_id=draft.contact_id,
-        lead_id=draft.lead_id,
-        opportunity_id=draft.opportunity_id,
-        subject=draft.subject,
-        body=draft.body,
-        logged_by=actor,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(interaction)
-    _audit(session, workspace, actor, "log_interaction", interaction)
-    return interaction
-
-
-def send_draft(
-    *,
-    session: Session,
-    workspace: Workspace,
-    actor: str,
-    draft_id: str,
-    sender: DraftSender,
-    now: datetime,
-) -> SendOutcome:
-    """Send an approved draft exactly once; the sender is never called without approval.
-
-    A failure of the sender is recorded on the draft (status failed, `error`) and RETURNED as
-    `SendOutcome(failed=True, error=...)`, not raised, so the caller's `sessions.begin()` block
-    commits the recorded failure and can show the error. To retry, an owner approves the same
-    version again (or edits it and approves the new one), then sends again.
-    Claim and send share the caller's transaction: if the process dies after the provider took
-    the message but before the commit, the claim rolls back and the draft stays approved.
-    """
-    draft = _load_draft(session, workspace, draft_id, lock=False)
-    if draft.status == DraftStatus.sent:
-        return SendOutcome(draft=draft, already_sent=True)
-    if draft.status == DraftStatus.discarded:
-        raise InvalidTransition("This draft was discarded.")
-    if draft.channel == DraftChannel.phone:
-        raise InvalidTransition("A phone follow-up is made by hand; press Mark sent after calling.")
-    if not _claim(session, workspace, draft, now):
-        return _after_lost_claim(draft)
-    draft.sent_by = actor
-    try:
-        message_id = sender.send(draft)
-    except Exception as error:  # recorded on the draft and returned to the caller, not swallowed
-        text = error.message if isinstance(error, CRMError) else f"Sending failed: {error}"
-        if not isinstance(error, CRMError):
-            logger.exception("sending draft %s failed", draft.draft_id)
-        before = snapshot(draft)
-        draft.status = DraftStatus.failed
-        draft.sent_at = draft.sent_by = None
-        draft.error = text[:BODY_LIMIT]
-        draft.updated_at = now
-        _audit(session, workspace, actor, "send_failed", draft, before)
-        return SendOutcome(draft=draft, failed=True, error=text)
-    before = snapshot(draft)
-    draft.sent_message_id = message_id
-    _audit(session, workspace, actor, "send_draft", draft, before)
-    interaction = _log_outbound(session, workspace, actor, draft, now)
-    return SendOutcome(draft=draft, sent=True, interaction=interaction)
-
-
-def mark_draft_sent(
-    *, session: Session, workspace: Workspace, actor: str, draft_id: str, now: datetime
-) -> SendOutcome:
-    """Record a message the owner sent by hand (text, call, email with no mailbox connected)."""
-    draft = _load_draft(session, workspace, draft_id, lock=False)
-    if draft.status == DraftStatus.sent:
-        return SendOutcome(draft=draft, already_sent=True)
-    if draft.status == DraftStatus.discarded:
-        raise InvalidTransition("This draft was discarded.")
-    if not _claim(session, workspace, draft, now):
-        return _after_lost_claim(draft)
-    draft.sent_by = actor
-    _audit(session, workspace, actor, "mark_draft_sent", draft)
-    interaction = _log_outbound(session, workspace, actor, draft, now)
-    return SendOutcome(draft=draft, sent=True, interaction=interaction)
-
-
-def record_review_messages(
-    *,
-    session: Session,
-    workspace: Workspace,
-    actor: str,
-    draft_id: str,
-    refs: list[dict[str, str]],
-    now: datetime,
-) -> Draft:
-    """Keep where the draft was posted for review (channel, ts), so every copy can be updated."""
-    kept = [{"channel": str(r["channel"]), "ts": str(r["ts"])} for r in refs]
-    draft = _load_draft(session, workspace, draft_id, lock=False)
-    before = snapshot(draft)
-    draft.review_refs = kept
-    draft.updated_at = now
-    _audit(session, workspace, actor, "post_draft_for_review", draft, before)
-    return draft

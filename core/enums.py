@@ -143,3 +143,8 @@ class JobRunStatus(StrEnum):
     running = "running"
     done = "done"
     failed = "failed"
+
+
+def in_words(value: StrEnum | str) -> str:
+    """A vocabulary value as people say it: `needs_analysis` -> "needs analysis"."""
+    return str(value).replace("_", " ")

@@ -11,32 +11,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from core.audit import record_audit, snapshot
+from core.audit import audit, snapshot
 from core.contact_input import (
-    ADDRESS_LIMIT,
-    NAME_LIMIT,
     NOTES_LIMIT,
     NormalizedContact,
-    clean_text,
+    clean_contact_text,
     friendly_phone,
     join_notes,
     normalize_emails,
     normalize_phones,
-    parse_choice,
     reconcile_name,
-    required_text,
 )
 from core.contacts import create_contact, duplicate_matches
 from core.enums import InteractionType, LeadSource, LeadStatus, PipelineStage
 from core.errors import InvalidInput
+from core.interactions import log_interaction
 from core.matching import set_contact_points
 from core.models import Contact, Interaction, Lead, Workspace, new_id
-from core.money import MAX_AMOUNT, parse_money
+from core.money import read_amount
 from core.quick_capture import parse_lead_text
+from core.validation import clean_text, parse_choice, parse_optional_choice, required_text
 
 __all__ = [
     "SOURCE_IN_WORDS",
@@ -117,30 +115,10 @@ class _Checked:
     address: str | None
 
 
-def _check_value(value: Decimal | int | str | None) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        return parse_money(value)
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        amount = Decimal("NaN")
-    if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT:
-        raise InvalidInput(
-            f"The estimated value must be between $0 and ${MAX_AMOUNT:,}.",
-            field="estimated_value",
-        )
-    return amount.quantize(Decimal("0.01"))
-
-
 def _check(inquiry: InquiryInput, *, region: str, now: datetime) -> _Checked:
     """Every field checked before anything is written."""
     source = parse_choice(LeadSource, inquiry.source, field="source", label="lead source")
-    if source is None:
-        choices = ", ".join(LeadSource)
-        raise InvalidInput(f"Say how the inquiry came in: {choices}.", field="source")
-    interaction_type = parse_choice(
+    interaction_type = parse_optional_choice(
         InteractionType,
         inquiry.interaction_type,
         field="interaction_type",
@@ -150,37 +128,27 @@ def _check(inquiry: InquiryInput, *, region: str, now: datetime) -> _Checked:
     if received_at.tzinfo is None:
         raise InvalidInput("The time received needs a time zone.", field="received_at")
     return _Checked(
-        title=required_text(inquiry.title, field="title", label="Title", limit=TITLE_LIMIT),
+        title=required_text(inquiry.title, field="title", label="title", limit=TITLE_LIMIT),
         description=clean_text(
             inquiry.description,
             field="description",
-            label="Description",
+            label="description",
             limit=DESCRIPTION_LIMIT,
             one_line=False,
         ),
         source=source,
         interaction_type=interaction_type
         or _INTERACTION_FOR_SOURCE.get(source, InteractionType.note),
-        estimated_value=_check_value(inquiry.estimated_value),
+        estimated_value=read_amount(inquiry.estimated_value, field="estimated_value"),
         received_at=min(received_at, now),
         owner=clean_text(
-            inquiry.owner, field="owner", label="Owner", limit=OWNER_LIMIT, one_line=True
+            inquiry.owner, field="owner", label="owner", limit=OWNER_LIMIT, one_line=True
         ),
-        first_name=clean_text(
-            inquiry.first_name,
-            field="first_name",
-            label="First name",
-            limit=NAME_LIMIT,
-            one_line=True,
-        ),
-        last_name=clean_text(
-            inquiry.last_name, field="last_name", label="Last name", limit=NAME_LIMIT, one_line=True
-        ),
+        first_name=clean_contact_text("first_name", inquiry.first_name),
+        last_name=clean_contact_text("last_name", inquiry.last_name),
         phones=normalize_phones(inquiry.phones, region),
         emails=normalize_emails(inquiry.emails),
-        address=clean_text(
-            inquiry.address, field="address", label="Address", limit=ADDRESS_LIMIT, one_line=True
-        ),
+        address=clean_contact_text("address", inquiry.address),
     )
 
 
@@ -237,9 +205,9 @@ def _fill_in(
     if contact.archived:  # a new inquiry brings an archived contact back into play
         contact.archived, changed = False, True
     if changed:
-        record_audit(
+        audit(
             session,
-            workspace_id=workspace.workspace_id,
+            workspace,
             actor=actor,
             action="update_contact_from_inquiry",
             entity=contact,
@@ -275,7 +243,7 @@ def capture_inquiry(
         )
     else:
         contact = create_contact(
-            session, workspace=workspace, actor=actor, data=_new_contact_data(checked)
+            session=session, workspace=workspace, actor=actor, data=_new_contact_data(checked)
         )
 
     lead = Lead(
@@ -294,29 +262,18 @@ def capture_inquiry(
         updated_at=now,
     )
     session.add(lead)
-    record_audit(
-        session, workspace_id=workspace.workspace_id, actor=actor, action="create_lead", entity=lead
-    )
-    interaction = Interaction(
-        interaction_id=new_id("ix"),
-        workspace_id=workspace.workspace_id,
+    audit(session, workspace, actor=actor, action="create_lead", entity=lead)
+    interaction = log_interaction(
+        session=session,
+        workspace=workspace,
+        actor=actor,
         type=checked.interaction_type,
-        timestamp=checked.received_at,
-        contact_id=contact.contact_id,
-        lead_id=lead.lead_id,
         subject="Web form" if checked.source == LeadSource.web_form else "New inquiry",
         body=checked.description or checked.title,
-        logged_by=actor,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(interaction)
-    record_audit(
-        session,
-        workspace_id=workspace.workspace_id,
-        actor=actor,
-        action="log_interaction",
-        entity=interaction,
+        contact_id=contact.contact_id,
+        lead_id=lead.lead_id,
+        timestamp=checked.received_at,
+        now=now,
     )
     return CapturedInquiry(
         lead=lead,

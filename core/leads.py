@@ -7,34 +7,28 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy.orm import Session
 
-from core.audit import record_audit, snapshot
+from core.audit import audit, snapshot
 from core.enums import (
     OPEN_LEAD_STATUSES,
     DisqualificationReason,
-    InteractionType,
     LeadStatus,
     OpportunityStage,
     PipelineStage,
-)
-from core.errors import IncompleteContact, InvalidInput, InvalidTransition, NotFound
-from core.interactions import (
-    BODY_LIMIT,
-    clean_text,
     in_words,
-    local_today,
-    log_interaction,
-    parse_choice,
 )
+from core.errors import IncompleteContact, InvalidInput, InvalidTransition
+from core.interactions import BODY_LIMIT, log_system_note
+from core.local_dates import local_today
 from core.models import Contact, Lead, Opportunity, Workspace, new_id
-from core.money import MAX_AMOUNT, format_money
+from core.money import read_amount
+from core.validation import clean_text, parse_choice
+from core.workspaces import get_in_workspace
 
 __all__ = [
     "assign_lead_owner",
-    "check_amount",
     "contact_gaps",
     "convert_lead",
     "disqualify_lead",
@@ -52,10 +46,7 @@ MAX_SNOOZE_DAYS = 365
 
 def get_lead(session: Session, *, workspace: Workspace, lead_id: str) -> Lead:
     """The lead, or NotFound when it is not in this workspace."""
-    lead = session.get(Lead, lead_id)
-    if lead is None or lead.workspace_id != workspace.workspace_id:
-        raise NotFound("That lead is not in this workspace.", field="lead")
-    return lead
+    return get_in_workspace(session, Lead, lead_id, workspace=workspace, field="lead")
 
 
 def _open_lead(session: Session, workspace: Workspace, lead_id: str, doing: str) -> Lead:
@@ -66,46 +57,6 @@ def _open_lead(session: Session, workspace: Workspace, lead_id: str, doing: str)
             f"The {lead.title} lead is already {lead.status.value}, so I can't {doing} it."
         )
     return lead
-
-
-def _audit(
-    session: Session,
-    workspace: Workspace,
-    actor: str,
-    action: str,
-    lead: Lead,
-    before: dict[str, Any],
-) -> None:
-    record_audit(
-        session,
-        workspace_id=workspace.workspace_id,
-        actor=actor,
-        action=action,
-        entity=lead,
-        before=before,
-    )
-
-
-def _log_system(
-    session: Session,
-    workspace: Workspace,
-    actor: str,
-    lead: Lead,
-    body: str,
-    now: datetime,
-    opportunity_id: str | None = None,
-) -> None:
-    log_interaction(
-        session=session,
-        workspace=workspace,
-        actor=actor,
-        type=InteractionType.system,
-        body=body,
-        lead_id=lead.lead_id,
-        contact_id=lead.contact_id,
-        opportunity_id=opportunity_id,
-        now=now,
-    )
 
 
 def qualify_lead(
@@ -125,9 +76,15 @@ def qualify_lead(
     before = snapshot(lead)
     lead.status = LeadStatus.working
     lead.pipeline_stage = chosen
-    _audit(session, workspace, actor, "qualify_lead", lead, before)
-    _log_system(
-        session, workspace, actor, lead, f"Lead qualified — moving to {in_words(chosen)}.", now
+    audit(session, workspace, actor=actor, action="qualify_lead", entity=lead, before=before)
+    log_system_note(
+        session,
+        workspace,
+        actor=actor,
+        body=f"Lead qualified — moving to {in_words(chosen)}.",
+        lead_id=lead.lead_id,
+        contact_id=lead.contact_id,
+        now=now,
     )
     return lead
 
@@ -145,7 +102,7 @@ def set_lead_stage(
     lead = _open_lead(session, workspace, lead_id, "change the stage of")
     before = snapshot(lead)
     lead.pipeline_stage = chosen
-    _audit(session, workspace, actor, "set_lead_stage", lead, before)
+    audit(session, workspace, actor=actor, action="set_lead_stage", entity=lead, before=before)
     return lead
 
 
@@ -168,9 +125,17 @@ def disqualify_lead(
     before = snapshot(lead)
     lead.status = LeadStatus.disqualified
     lead.disqualification_reason = why
-    _audit(session, workspace, actor, "disqualify_lead", lead, before)
+    audit(session, workspace, actor=actor, action="disqualify_lead", entity=lead, before=before)
     body = f"Lead disqualified — {in_words(why)}."
-    _log_system(session, workspace, actor, lead, f"{body}\n{extra}" if extra else body, now)
+    log_system_note(
+        session,
+        workspace,
+        actor=actor,
+        body=f"{body}\n{extra}" if extra else body,
+        lead_id=lead.lead_id,
+        contact_id=lead.contact_id,
+        now=now,
+    )
     return lead
 
 
@@ -188,23 +153,6 @@ def contact_gaps(contact: Contact | None) -> list[str]:
     return missing
 
 
-def check_amount(amount: Decimal | int | str | None, *, field: str = "amount") -> Decimal | None:
-    """A dollar amount from zero up to the largest the database keeps."""
-    if amount is None:
-        return None
-    try:
-        value = Decimal(str(amount))
-    except ArithmeticError as error:
-        raise InvalidInput(f"'{amount}' is not an amount in dollars.", field=field) from error
-    if not value.is_finite():
-        raise InvalidInput(f"'{amount}' is not an amount in dollars.", field=field)
-    if value < 0:
-        raise InvalidInput("An amount must be zero or more.", field=field)
-    if value > MAX_AMOUNT:
-        raise InvalidInput(f"An amount must be at most {format_money(MAX_AMOUNT)}.", field=field)
-    return value
-
-
 def convert_lead(
     *,
     session: Session,
@@ -219,7 +167,7 @@ def convert_lead(
     chosen = parse_choice(
         OpportunityStage, stage, field="stage", label="stage for a new job", allowed=CONVERT_STAGES
     )
-    value = check_amount(amount)
+    value = read_amount(amount, field="amount")
     lead = _open_lead(session, workspace, lead_id, "convert")
     contact = lead.contact
     missing = contact_gaps(contact)
@@ -240,25 +188,20 @@ def convert_lead(
         updated_at=now,
     )
     session.add(opportunity)
-    record_audit(
-        session,
-        workspace_id=workspace.workspace_id,
-        actor=actor,
-        action="create_opportunity",
-        entity=opportunity,
-    )
+    audit(session, workspace, actor=actor, action="create_opportunity", entity=opportunity)
     before = snapshot(lead)
     lead.status = LeadStatus.converted
     lead.converted_opportunity_id = opportunity.opportunity_id
-    _audit(session, workspace, actor, "convert_lead", lead, before)
-    _log_system(
+    audit(session, workspace, actor=actor, action="convert_lead", entity=lead, before=before)
+    log_system_note(
         session,
         workspace,
-        actor,
-        lead,
-        f"Lead converted — opportunity {opportunity.name} at stage {in_words(chosen)}.",
-        now,
+        actor=actor,
+        body=f"Lead converted — opportunity {opportunity.name} at stage {in_words(chosen)}.",
+        lead_id=lead.lead_id,
+        contact_id=lead.contact_id,
         opportunity_id=opportunity.opportunity_id,
+        now=now,
     )
     return opportunity
 
@@ -278,7 +221,7 @@ def snooze_lead(
     lead = _open_lead(session, workspace, lead_id, "snooze")
     before = snapshot(lead)
     lead.snoozed_until = local_today(workspace, now) + timedelta(days=days)
-    _audit(session, workspace, actor, "snooze_lead", lead, before)
+    audit(session, workspace, actor=actor, action="snooze_lead", entity=lead, before=before)
     return lead
 
 
@@ -301,7 +244,14 @@ def set_expected_close_date(
     lead = _open_lead(session, workspace, lead_id, "change the close date of")
     before = snapshot(lead)
     lead.expected_close_date = expected_close_date
-    _audit(session, workspace, actor, "set_expected_close_date", lead, before)
+    audit(
+        session,
+        workspace,
+        actor=actor,
+        action="set_expected_close_date",
+        entity=lead,
+        before=before,
+    )
     return lead
 
 
@@ -313,5 +263,5 @@ def assign_lead_owner(
     lead = get_lead(session, workspace=workspace, lead_id=lead_id)
     before = snapshot(lead)
     lead.owner = who
-    _audit(session, workspace, actor, "assign_lead_owner", lead, before)
+    audit(session, workspace, actor=actor, action="assign_lead_owner", entity=lead, before=before)
     return lead

@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from core.errors import InvalidInput
 
-__all__ = ["MAX_AMOUNT", "format_money", "parse_money"]
+__all__ = ["MAX_AMOUNT", "format_money", "parse_money", "read_amount"]
 
 #: Largest amount accepted from a user; far above any small-business job, it catches typos
 #: and keeps values inside a NUMERIC(12, 2) column.
@@ -62,3 +62,30 @@ def parse_money(text: str) -> Decimal:
             field="estimated_value",
         )
     return value
+
+
+def read_amount(value: Decimal | int | str | None, *, field: str) -> Decimal | None:
+    """An amount from a form or a caller: typed text (`$1,250`) or a number, in whole cents
+    from $0 up to MAX_AMOUNT; nothing given stays None. A refusal names `field`."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str):
+        try:
+            return parse_money(value)
+        except InvalidInput as error:
+            raise InvalidInput(error.message, field=field) from None
+    try:
+        amount = Decimal(str(value))
+    except ArithmeticError:
+        amount = Decimal("NaN")
+    if (
+        not amount.is_finite()
+        or amount < 0
+        or amount > MAX_AMOUNT
+        or amount != amount.quantize(_CENT)
+    ):
+        raise InvalidInput(
+            f"An amount must be in dollars and cents from $0 to {format_money(MAX_AMOUNT)}.",
+            field=field,
+        )
+    return amount

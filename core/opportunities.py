@@ -8,32 +8,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.audit import record_audit, snapshot
+from core.audit import audit, snapshot
 from core.enums import (
     CompanyStatus,
-    InteractionType,
     LifecycleStage,
     LossReason,
     OpportunityStage,
     ReminderStatus,
-)
-from core.errors import ConfirmationRequired, InvalidInput, InvalidTransition, NotFound
-from core.interactions import (
-    BODY_LIMIT,
-    clean_text,
     in_words,
-    local_today,
-    log_interaction,
-    parse_choice,
 )
+from core.errors import ConfirmationRequired, InvalidInput, InvalidTransition
+from core.interactions import BODY_LIMIT, log_system_note
+from core.local_dates import local_today
 from core.models import Company, Contact, Opportunity, Reminder, Workspace
 from core.reminders import NOTE_LIMIT, create_reminder
-from core.workspaces import require_owner
+from core.validation import clean_text, parse_choice
+from core.workspaces import get_in_workspace, require_owner
 
 __all__ = [
     "REENGAGE_DAYS",
@@ -76,10 +70,9 @@ class LostDeal:
 
 def get_opportunity(session: Session, *, workspace: Workspace, opportunity_id: str) -> Opportunity:
     """The opportunity, or NotFound when it is not in this workspace."""
-    opportunity = session.get(Opportunity, opportunity_id)
-    if opportunity is None or opportunity.workspace_id != workspace.workspace_id:
-        raise NotFound("That opportunity is not in this workspace.", field="opportunity")
-    return opportunity
+    return get_in_workspace(
+        session, Opportunity, opportunity_id, workspace=workspace, field="opportunity"
+    )
 
 
 def _open_opportunity(
@@ -91,43 +84,6 @@ def _open_opportunity(
             f"{opportunity.name} is already {opportunity.stage.value}, so I can't {doing} it."
         )
     return opportunity
-
-
-def _audit(
-    session: Session,
-    workspace: Workspace,
-    actor: str,
-    action: str,
-    entity: Opportunity | Contact | Company,
-    before: dict[str, Any] | None,
-) -> None:
-    record_audit(
-        session,
-        workspace_id=workspace.workspace_id,
-        actor=actor,
-        action=action,
-        entity=entity,
-        before=before,
-    )
-
-
-def _log_system(
-    session: Session,
-    workspace: Workspace,
-    actor: str,
-    opportunity: Opportunity,
-    body: str,
-    now: datetime,
-) -> None:
-    log_interaction(
-        session=session,
-        workspace=workspace,
-        actor=actor,
-        type=InteractionType.system,
-        body=body,
-        opportunity_id=opportunity.opportunity_id,
-        now=now,
-    )
 
 
 def set_opportunity_stage(
@@ -148,14 +104,17 @@ def set_opportunity_stage(
     opportunity = _open_opportunity(session, workspace, opportunity_id, "move")
     before = snapshot(opportunity)
     opportunity.stage = chosen
-    _audit(session, workspace, actor, "set_opportunity_stage", opportunity, before)
-    _log_system(
+    audit(
         session,
         workspace,
-        actor,
-        opportunity,
-        f"Opportunity {opportunity.name} moved to {in_words(chosen)}.",
-        now,
+        actor=actor,
+        action="set_opportunity_stage",
+        entity=opportunity,
+        before=before,
+    )
+    body = f"Opportunity {opportunity.name} moved to {in_words(chosen)}."
+    log_system_note(
+        session, workspace, actor=actor, body=body, opportunity_id=opportunity_id, now=now
     )
     return opportunity
 
@@ -180,7 +139,7 @@ def mark_won(
     before = snapshot(opportunity)
     opportunity.stage = OpportunityStage.won
     opportunity.close_date = local_today(workspace, now)
-    _audit(session, workspace, actor, "mark_won", opportunity, before)
+    audit(session, workspace, actor=actor, action="mark_won", entity=opportunity, before=before)
 
     contact = opportunity.contact
     company = session.get(Company, opportunity.company_id) if opportunity.company_id else None
@@ -189,13 +148,28 @@ def mark_won(
     if contact is not None and contact.lifecycle_stage != LifecycleStage.customer:
         contact_before = snapshot(contact)
         contact.lifecycle_stage = LifecycleStage.customer
-        _audit(session, workspace, actor, "became_customer", contact, contact_before)
+        audit(
+            session,
+            workspace,
+            actor=actor,
+            action="became_customer",
+            entity=contact,
+            before=contact_before,
+        )
     if company is not None and company.status != CompanyStatus.active_customer:
         company_before = snapshot(company)
         company.status = CompanyStatus.active_customer
-        _audit(session, workspace, actor, "became_customer", company, company_before)
-    _log_system(
-        session, workspace, actor, opportunity, f"Opportunity won — {opportunity.name}.", now
+        audit(
+            session,
+            workspace,
+            actor=actor,
+            action="became_customer",
+            entity=company,
+            before=company_before,
+        )
+    body = f"Opportunity won — {opportunity.name}."
+    log_system_note(
+        session, workspace, actor=actor, body=body, opportunity_id=opportunity_id, now=now
     )
 
     in_quickbooks = bool(
@@ -221,7 +195,7 @@ def mark_lost(
 ) -> LostDeal:
     """Lose a deal with its reason; nothing is deleted, and a re-engage reminder is offered."""
     why = parse_choice(LossReason, reason, field="reason", label="loss reason")
-    clean_notes = clean_text(notes, field="notes", label="notes", limit=BODY_LIMIT - 100)
+    clean_notes = clean_text(notes, field="notes", label="loss note", limit=BODY_LIMIT - 100)
     if reengage_in_days is not None and (
         isinstance(reengage_in_days, bool)
         or not isinstance(reengage_in_days, int)
@@ -235,15 +209,15 @@ def mark_lost(
     opportunity.loss_reason = why
     opportunity.loss_notes = clean_notes
     opportunity.close_date = today
-    _audit(session, workspace, actor, "mark_lost", opportunity, before)
+    audit(session, workspace, actor=actor, action="mark_lost", entity=opportunity, before=before)
     body = f"Opportunity lost — {opportunity.name}. Reason: {in_words(why)}."
-    _log_system(
+    log_system_note(
         session,
         workspace,
-        actor,
-        opportunity,
-        f"{body}\n{clean_notes}" if clean_notes else body,
-        now,
+        actor=actor,
+        body=f"{body}\n{clean_notes}" if clean_notes else body,
+        opportunity_id=opportunity_id,
+        now=now,
     )
 
     if reengage_in_days is None:

@@ -10,10 +10,10 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from core.audit import record_audit, snapshot
-from core.errors import ConfirmationRequired, CRMError, InvalidTransition, NotFound
+from core.audit import audit, snapshot
+from core.errors import ConfirmationRequired, CRMError, InvalidTransition
 from core.models import Company, Contact, Workspace
-from core.workspaces import require_owner
+from core.workspaces import get_in_workspace, require_owner
 
 __all__ = [
     "QuickBooksCustomers",
@@ -40,14 +40,6 @@ class QuickBooksCustomers(Protocol):
     ) -> str: ...
 
 
-def _contact(session: Session, workspace: Workspace, contact_id: str) -> Contact:
-    # Lock the row (Postgres): a second click waits, then sees the stored id and stops.
-    contact = session.get(Contact, contact_id, with_for_update=True, populate_existing=True)
-    if contact is None or contact.workspace_id != workspace.workspace_id:
-        raise NotFound("That contact is not in this workspace.", field="contact")
-    return contact
-
-
 def create_quickbooks_customer(
     *,
     session: Session,
@@ -62,7 +54,10 @@ def create_quickbooks_customer(
     Every check runs before QuickBooks is called; if QuickBooks fails, nothing is stored.
     """
     require_owner(workspace, actor, "create a customer in QuickBooks")
-    contact = _contact(session, workspace, contact_id)
+    # Lock the row (Postgres): a second click waits, then sees the stored id and stops.
+    contact = get_in_workspace(
+        session, Contact, contact_id, workspace=workspace, field="contact", lock=True
+    )
     name = contact.full_name
     if contact.quickbooks_customer_id:
         raise InvalidTransition(
@@ -98,9 +93,9 @@ def create_quickbooks_customer(
 
     before = snapshot(contact)
     contact.quickbooks_customer_id = customer_id
-    record_audit(
+    audit(
         session,
-        workspace_id=workspace.workspace_id,
+        workspace,
         actor=actor,
         action="create_quickbooks_customer",
         entity=contact,
@@ -109,9 +104,9 @@ def create_quickbooks_customer(
     if company is not None and not company.quickbooks_customer_id:
         company_before = snapshot(company)
         company.quickbooks_customer_id = customer_id
-        record_audit(
+        audit(
             session,
-            workspace_id=workspace.workspace_id,
+            workspace,
             actor=actor,
             action="create_quickbooks_customer",
             entity=company,
@@ -125,10 +120,12 @@ def decline_quickbooks_prompt(
 ) -> Contact:
     """Record the owner's "Not now" to the QuickBooks question; nothing else changes."""
     require_owner(workspace, actor, "answer the QuickBooks question")
-    contact = _contact(session, workspace, contact_id)
-    record_audit(
+    contact = get_in_workspace(
+        session, Contact, contact_id, workspace=workspace, field="contact", lock=True
+    )
+    audit(
         session,
-        workspace_id=workspace.workspace_id,
+        workspace,
         actor=actor,
         action="decline_quickbooks_prompt",
         entity=contact,

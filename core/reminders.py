@@ -7,11 +7,14 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from core.audit import record_audit, snapshot
+from core.audit import audit, snapshot
 from core.enums import ReminderStatus
-from core.errors import InvalidInput, InvalidTransition, NotFound
-from core.interactions import clean_text, local_today
-from core.models import Contact, Lead, Opportunity, Reminder, Workspace, new_id
+from core.errors import InvalidInput, InvalidTransition
+from core.interactions import resolve_links
+from core.local_dates import local_today
+from core.models import Contact, Reminder, Workspace, new_id
+from core.validation import clean_text
+from core.workspaces import get_in_workspace
 
 __all__ = [
     "NOTE_LIMIT",
@@ -23,37 +26,6 @@ __all__ = [
 ]
 
 NOTE_LIMIT = 500
-
-
-def _resolve_links(
-    session: Session,
-    workspace_id: str,
-    contact_id: str | None,
-    lead_id: str | None,
-    opportunity_id: str | None,
-) -> str | None:
-    """Check the links exist here; return the contact, taken from the lead or deal if not given."""
-    if not (contact_id or lead_id or opportunity_id):
-        raise InvalidInput(
-            "Say who the reminder is about: a contact, a lead or an opportunity.", field="contact"
-        )
-    implied: list[str | None] = []
-    if opportunity_id:
-        opportunity = session.get(Opportunity, opportunity_id)
-        if opportunity is None or opportunity.workspace_id != workspace_id:
-            raise NotFound("That opportunity is not in this workspace.", field="opportunity")
-        implied.append(opportunity.contact_id)
-    if lead_id:
-        lead = session.get(Lead, lead_id)
-        if lead is None or lead.workspace_id != workspace_id:
-            raise NotFound("That lead is not in this workspace.", field="lead")
-        implied.append(lead.contact_id)
-    if contact_id:
-        contact = session.get(Contact, contact_id)
-        if contact is None or contact.workspace_id != workspace_id:
-            raise NotFound("That contact is not in this workspace.", field="contact")
-        return contact_id
-    return next((found for found in implied if found), None)
 
 
 def create_reminder(
@@ -74,8 +46,13 @@ def create_reminder(
         raise InvalidInput(
             f"The reminder date {due_date.isoformat()} is in the past.", field="due_date"
         )
-    contact_id = _resolve_links(
-        session, workspace.workspace_id, contact_id, lead_id, opportunity_id
+    contact_id, lead_id, opportunity_id = resolve_links(
+        session,
+        workspace,
+        contact_id=contact_id,
+        lead_id=lead_id,
+        opportunity_id=opportunity_id,
+        what="reminder",
     )
     reminder = Reminder(
         reminder_id=new_id("rm"),
@@ -91,13 +68,7 @@ def create_reminder(
     if now is not None:
         reminder.created_at = reminder.updated_at = now
     session.add(reminder)
-    record_audit(
-        session,
-        workspace_id=workspace.workspace_id,
-        actor=actor,
-        action="create_reminder",
-        entity=reminder,
-    )
+    audit(session, workspace, actor=actor, action="create_reminder", entity=reminder)
     return reminder
 
 
@@ -118,10 +89,7 @@ def due_reminders(session: Session, *, workspace: Workspace, today: date) -> lis
 
 def get_reminder(session: Session, *, workspace: Workspace, reminder_id: str) -> Reminder:
     """The reminder, or NotFound when it is not in this workspace."""
-    reminder = session.get(Reminder, reminder_id)
-    if reminder is None or reminder.workspace_id != workspace.workspace_id:
-        raise NotFound("That reminder is not in this workspace.", field="reminder")
-    return reminder
+    return get_in_workspace(session, Reminder, reminder_id, workspace=workspace, field="reminder")
 
 
 def _close(
@@ -137,14 +105,7 @@ def _close(
         raise InvalidTransition(f"That reminder is already {reminder.status.value}.")
     before = snapshot(reminder)
     reminder.status = status
-    record_audit(
-        session,
-        workspace_id=workspace.workspace_id,
-        actor=actor,
-        action=action,
-        entity=reminder,
-        before=before,
-    )
+    audit(session, workspace, actor=actor, action=action, entity=reminder, before=before)
     return reminder
 
 

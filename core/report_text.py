@@ -12,19 +12,13 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from core.enums import InteractionType
-from core.followups import (
-    CustomerSummary,
-    FollowUpItem,
-    FollowUpKind,
-    FollowUpList,
-    LastTouch,
-    StaleLead,
-    StaleLeadReport,
-    Touchpoint,
-)
+from core.customer_lookups import CustomerSummary, LastTouch
+from core.enums import InteractionType, in_words
+from core.followups import FollowUpItem, FollowUpKind, FollowUpList
 from core.money import format_money
+from core.report_rows import Touchpoint
 from core.reports import PipelineSummary, ReasonCount, WinLossSummary
+from core.stale_leads import StaleLead, StaleLeadReport
 
 UNKNOWN_CONTACT = "unknown contact"
 
@@ -37,10 +31,6 @@ TOUCH_WORDS = {
     InteractionType.note: "note",
     InteractionType.system: "update",
 }
-
-
-def in_words(value: object) -> str:
-    return str(value).replace("_", " ")
 
 
 def friendly_date(day: date, today: date | None = None) -> str:

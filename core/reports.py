@@ -1,23 +1,18 @@
 """The weekly pipeline summary and the monthly win/loss summary (DESIGN.md section 4).
 
 Each report is a fixed handful of aggregate statements whatever the data size. Day counts are
-differences of local dates, so the local date of a stored UTC timestamp is computed in SQL:
-`timezone()` on Postgres, a registered Python function on SQLite (which has no time zones).
+differences of local dates, computed in SQL by `core.local_dates`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, and_, func, literal, select
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session, aliased
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
 
 from core.enums import (
     OPEN_LEAD_STATUSES,
@@ -28,78 +23,34 @@ from core.enums import (
     OpportunityStage,
     PipelineStage,
 )
-from core.followups import (
-    PastDueLead,
-    contact_columns,
-    display_name,
-    leads_past_expected_close,
+from core.local_dates import (
+    age_in_days,
+    day_number,
     local_date,
+    local_day_number,
     local_midnight,
     local_today,
+    prepare_local_dates,
 )
-from core.models import Contact, Lead, Opportunity, Workspace
+from core.models import Lead, Opportunity, Workspace
+from core.report_rows import ShownContact, display_name, open_lead_at
+
+__all__ = [
+    "OldestOpenLead",
+    "PastDueLead",
+    "PipelineSummary",
+    "ReasonCount",
+    "SourceAmount",
+    "SourceCount",
+    "WinLossSummary",
+    "leads_past_expected_close",
+    "pipeline_summary",
+    "previous_month",
+    "win_loss",
+]
 
 WEEK = timedelta(days=7)
-_EPOCH = date(1970, 1, 1)
 _TENTH = Decimal("0.1")
-
-
-# --- local dates in SQL ---------------------------------------------------------------------
-
-
-class local_day_number(FunctionElement[int]):
-    """Days from 1970-01-01 to the local date, in a named zone, of a UTC timestamp column."""
-
-    type = Integer()
-    inherit_cache = True
-
-
-@compiles(local_day_number)
-def _local_day_number_default(element: local_day_number, compiler: SQLCompiler, **kw: Any) -> str:
-    instant, zone_name = (compiler.process(c, **kw) for c in element.clauses)
-    return f"(CAST(timezone({zone_name}, {instant}) AS DATE) - DATE '1970-01-01')"
-
-
-@compiles(local_day_number, "sqlite")
-def _local_day_number_sqlite(element: local_day_number, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"crm_local_day_number({compiler.process(element.clauses, **kw)})"
-
-
-class day_number(FunctionElement[int]):
-    """Days from 1970-01-01 to a DATE column."""
-
-    type = Integer()
-    inherit_cache = True
-
-
-@compiles(day_number)
-def _day_number_default(element: day_number, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"({compiler.process(element.clauses, **kw)} - DATE '1970-01-01')"
-
-
-@compiles(day_number, "sqlite")
-def _day_number_sqlite(element: day_number, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"CAST(julianday({compiler.process(element.clauses, **kw)}) - 2440587.5 AS INTEGER)"
-
-
-def _sqlite_local_day_number(stored: str | None, zone_name: str) -> int | None:
-    if stored is None:
-        return None
-    instant = datetime.fromisoformat(stored).replace(tzinfo=UTC)
-    return (instant.astimezone(ZoneInfo(zone_name)).date() - _EPOCH).days
-
-
-def _prepare_connection(session: Session) -> None:
-    """Give SQLite the local-date function (no statement is run; Postgres needs nothing)."""
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        raw: Any = connection.connection.dbapi_connection
-        raw.create_function("crm_local_day_number", 2, _sqlite_local_day_number, deterministic=True)
-
-
-def _age_days(workspace: Workspace, instant_column: Any, today: date) -> Any:
-    """Local calendar days from a timestamp column to `today`, as a SQL expression."""
-    return literal((today - _EPOCH).days) - local_day_number(instant_column, workspace.timezone)
 
 
 def one_decimal(total: int | Decimal, count: int) -> Decimal | None:
@@ -120,6 +71,19 @@ class OldestOpenLead:
     contact_name: str | None
     age_days: int
     stage: PipelineStage
+
+
+@dataclass(frozen=True)
+class PastDueLead:
+    """An open lead whose expected close date has passed."""
+
+    lead_id: str
+    title: str
+    contact_id: str | None
+    contact_name: str | None
+    stage: PipelineStage
+    expected_close_date: date
+    days_past: int
 
 
 @dataclass(frozen=True)
@@ -147,7 +111,7 @@ def pipeline_summary(session: Session, *, workspace: Workspace, now: datetime) -
     window in dates is every D with local_date(now - 7 days) < D <= today. Snapshot figures
     (follow-up, proposals out, oldest, past expected close) count open leads created by `now`.
     """
-    _prepare_connection(session)
+    prepare_local_dates(session)
     ws = workspace.workspace_id
     today = local_today(workspace, now)
     window_start = now - WEEK
@@ -159,7 +123,7 @@ def pipeline_summary(session: Session, *, workspace: Workspace, now: datetime) -
     def opportunities(column: Any, *where: Any) -> Any:
         return select(column).where(Opportunity.workspace_id == ws, *where)
 
-    open_lead = and_(Lead.status.in_(OPEN_LEAD_STATUSES), Lead.created_at <= now)
+    open_lead = open_lead_at(workspace, now)
     follow_up = and_(open_lead, Lead.pipeline_stage == PipelineStage.follow_up)
     estimate_sent = and_(open_lead, Lead.pipeline_stage == PipelineStage.estimate_sent)
     proposal_sent = Opportunity.stage == OpportunityStage.proposal_sent
@@ -175,7 +139,7 @@ def pipeline_summary(session: Session, *, workspace: Workspace, now: datetime) -
             .scalar_subquery()
             .label("new_leads"),
             count_leads(follow_up).scalar_subquery().label("follow_up_count"),
-            select(func.coalesce(func.sum(_age_days(workspace, Lead.created_at, today)), 0))
+            select(func.coalesce(func.sum(age_in_days(workspace, Lead.created_at, today)), 0))
             .where(Lead.workspace_id == ws, follow_up)
             .scalar_subquery()
             .label("follow_up_age_total"),
@@ -221,26 +185,18 @@ def pipeline_summary(session: Session, *, workspace: Workspace, now: datetime) -
     )
 
 
+def _open_leads_with_contact(workspace: Workspace, now: datetime, *columns: Any) -> Any:
+    """Open leads at `now` with the given columns and the contact each is shown under."""
+    shown = ShownContact()
+    query = select(Lead.lead_id, Lead.title, Lead.pipeline_stage, *columns, *shown.columns)
+    return shown.join(query, Lead.contact_id).where(open_lead_at(workspace, now))
+
+
 def _oldest_open_lead(
     session: Session, workspace: Workspace, now: datetime, today: date
 ) -> OldestOpenLead | None:
-    contact = aliased(Contact)
-    survivor = aliased(Contact)
     row = session.execute(
-        select(
-            Lead.lead_id,
-            Lead.title,
-            Lead.created_at,
-            Lead.pipeline_stage,
-            *contact_columns(contact, survivor),
-        )
-        .outerjoin(contact, contact.contact_id == Lead.contact_id)
-        .outerjoin(survivor, survivor.contact_id == contact.merged_into_contact_id)
-        .where(
-            Lead.workspace_id == workspace.workspace_id,
-            Lead.status.in_(OPEN_LEAD_STATUSES),
-            Lead.created_at <= now,
-        )
+        _open_leads_with_contact(workspace, now, Lead.created_at)
         .order_by(Lead.created_at, Lead.lead_id)
         .limit(1)
     ).first()
@@ -253,6 +209,30 @@ def _oldest_open_lead(
         contact_name=display_name(row.first_name, row.last_name),
         age_days=(today - local_date(workspace, row.created_at)).days,
         stage=PipelineStage(row.pipeline_stage),
+    )
+
+
+def leads_past_expected_close(
+    session: Session, *, workspace: Workspace, now: datetime
+) -> tuple[PastDueLead, ...]:
+    """Open leads (created by `now`) whose expected close date is before today, oldest first."""
+    today = local_today(workspace, now)
+    rows = session.execute(
+        _open_leads_with_contact(workspace, now, Lead.expected_close_date)
+        .where(Lead.expected_close_date < today)
+        .order_by(Lead.expected_close_date, Lead.created_at, Lead.lead_id)
+    ).all()
+    return tuple(
+        PastDueLead(
+            lead_id=row.lead_id,
+            title=row.title,
+            contact_id=row.contact_id,
+            contact_name=display_name(row.first_name, row.last_name),
+            stage=PipelineStage(row.pipeline_stage),
+            expected_close_date=row.expected_close_date,
+            days_past=(today - row.expected_close_date).days,
+        )
+        for row in rows
     )
 
 
@@ -316,7 +296,7 @@ def win_loss(session: Session, *, workspace: Workspace, now: datetime) -> WinLos
     Leads count when created in the month (local dates); deals when their close_date is in it.
     Won amounts are credited to the source of the deal's lead. Four statements.
     """
-    _prepare_connection(session)
+    prepare_local_dates(session)
     ws = workspace.workspace_id
     month_start, month_end = previous_month(local_today(workspace, now))
     created_in_month = and_(

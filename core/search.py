@@ -15,7 +15,7 @@ from rapidfuzz import fuzz, process, utils
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from core.contact_points import scan_emails, scan_phones
+from core.contact_points import Found, scan_emails, scan_phones
 from core.enums import OPEN_LEAD_STATUSES
 from core.matching import find_matching_contacts
 from core.models import Contact, Lead, Workspace
@@ -55,14 +55,18 @@ class _Probe:
     rest: str  # the query with the phones and emails cut out
 
 
+def _blank_out(text: str, spans: Sequence[Found]) -> str:
+    """The text with each found span turned to spaces (positions kept for the next scan)."""
+    for found in spans:
+        text = text[: found.start] + " " * (found.end - found.start) + text[found.end :]
+    return text
+
+
 def _probe(query: str, region: str) -> _Probe:
     emails = [f for f in scan_emails(query) if f.value]
-    masked = query
-    for found in emails:
-        masked = masked[: found.start] + " " * (found.end - found.start) + masked[found.end :]
+    masked = _blank_out(query, emails)
     phones = [f for f in scan_phones(masked, region) if f.value]
-    for found in phones:
-        masked = masked[: found.start] + " " * (found.end - found.start) + masked[found.end :]
+    masked = _blank_out(masked, phones)
     return _Probe(
         phones=list(dict.fromkeys(f.value for f in phones if f.value)),
         emails=list(dict.fromkeys(f.value for f in emails if f.value)),

@@ -34,19 +34,16 @@ from core.transfer_format import (
     ItemError,
     RecordKind,
     check_schema,
-    parse_document,
     parse_value,
     render_record,
 )
 
 __all__ = [
-    "DOCUMENT_KEYS",
     "ImportReport",
     "describe_counts",
     "export_document",
     "import_document",
     "iter_export",
-    "parse_document",
     "write_document",
 ]
 
@@ -407,7 +404,7 @@ def _write(
 
 
 def import_document(
-    session: Session, *, workspace: Workspace, actor: str, document: Any
+    *, session: Session, workspace: Workspace, actor: str, document: Any
 ) -> ImportReport:
     """Bring an exported document into the workspace, or refuse it whole naming row and field."""
     check_schema(document)

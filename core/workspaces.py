@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
-from core.audit import record_audit, snapshot
+from core.audit import audit, snapshot
 from core.errors import InvalidInput, NotAnOwner, NotFound
-from core.models import Workspace
+from core.models import Base, Workspace
+
+Record = TypeVar("Record", bound=Base)
 
 
 @dataclass(frozen=True)
@@ -44,10 +47,30 @@ def ensure_workspace(
 
 
 def get_workspace(session: Session, workspace_id: str) -> Workspace:
+    """The workspace, or NotFound when it was never seen."""
     workspace = session.get(Workspace, workspace_id)
     if workspace is None:
         raise NotFound(f"No workspace {workspace_id} here.")
     return workspace
+
+
+def get_in_workspace(
+    session: Session,
+    model: type[Record],
+    key: str,
+    *,
+    workspace: Workspace,
+    field: str,
+    lock: bool = False,
+) -> Record:
+    """The record with this id when it is the workspace's, else NotFound naming the field.
+
+    `lock` re-reads the row and holds it (Postgres) until the transaction ends.
+    """
+    record = session.get(model, key, with_for_update=lock, populate_existing=lock)
+    if record is None or getattr(record, "workspace_id", None) != workspace.workspace_id:
+        raise NotFound(f"That {field} is not in this workspace.", field=field)
+    return record
 
 
 def require_owner(workspace: Workspace, actor: str, what: str) -> None:
@@ -57,6 +80,7 @@ def require_owner(workspace: Workspace, actor: str, what: str) -> None:
 
 
 def zone(workspace: Workspace) -> ZoneInfo:
+    """The workspace's time zone, in which "today" and every date shown are read."""
     return ZoneInfo(workspace.timezone)
 
 
@@ -76,7 +100,7 @@ SETTING_NAMES = (
 
 
 def update_settings(
-    session: Session, *, workspace: Workspace, actor: str, changes: dict[str, object]
+    *, session: Session, workspace: Workspace, actor: str, changes: dict[str, object]
 ) -> Workspace:
     """Change workspace settings (owners only), validating each value."""
     require_owner(workspace, actor, "change settings")
@@ -99,12 +123,7 @@ def update_settings(
         if name == "digest_hour" and not (isinstance(value, int) and 0 <= value <= 23):
             raise InvalidInput("The digest hour must be 0 to 23.", field=name)
         setattr(workspace, name, value)
-    record_audit(
-        session,
-        workspace_id=workspace.workspace_id,
-        actor=actor,
-        action="update_settings",
-        entity=workspace,
-        before=before,
+    audit(
+        session, workspace, actor=actor, action="update_settings", entity=workspace, before=before
     )
     return workspace

@@ -9,20 +9,19 @@ the memory it takes stay the same size however big the backlog.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from datetime import datetime
+from typing import Unpack
 
-from slack_sdk import WebClient
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from bot.blocks.digests import STALE_SHOWN, daily_digest_messages
-from core.followups import followups, stale_leads
-from core.models import Workspace, utcnow
+from core.followups import followups
+from core.models import Workspace
 from core.reminders import due_reminders
+from core.stale_leads import stale_leads
 from jobs.periods import JobKind
 from jobs.posting import Post
-from jobs.runner import Clock, JobOutcome, run_job
+from jobs.runner import JobOutcome, RunOptions, run_job
 
 
 def render_daily(session: Session, workspace: Workspace, now: datetime) -> list[Post]:
@@ -36,25 +35,6 @@ def render_daily(session: Session, workspace: Workspace, now: datetime) -> list[
     ]
 
 
-def run_daily(
-    *,
-    sessions: sessionmaker[Session],
-    slack: WebClient,
-    now: datetime,
-    workspace_id: str,
-    force: bool = False,
-    clock: Clock = utcnow,
-    sleep: Callable[[float], None] = time.sleep,
-) -> JobOutcome:
+def run_daily(**options: Unpack[RunOptions]) -> JobOutcome:
     """Post the daily digest for the day containing `now`, once."""
-    return run_job(
-        JobKind.daily,
-        render_daily,
-        sessions=sessions,
-        slack=slack,
-        now=now,
-        workspace_id=workspace_id,
-        force=force,
-        clock=clock,
-        sleep=sleep,
-    )
+    return run_job(JobKind.daily, render_daily, **options)

@@ -5,19 +5,17 @@ With no owner set yet it goes to the pipeline channel, so it is never lost.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from datetime import datetime
+from typing import Unpack
 
-from slack_sdk import WebClient
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from bot.blocks.digests import win_loss_messages
-from core.models import Workspace, utcnow
+from core.models import Workspace
 from core.reports import win_loss
 from jobs.periods import JobKind
 from jobs.posting import Post
-from jobs.runner import Clock, JobOutcome, run_job
+from jobs.runner import JobOutcome, RunOptions, run_job
 
 
 def render_monthly(session: Session, workspace: Workspace, now: datetime) -> list[Post]:
@@ -31,25 +29,6 @@ def render_monthly(session: Session, workspace: Workspace, now: datetime) -> lis
     ]
 
 
-def run_monthly(
-    *,
-    sessions: sessionmaker[Session],
-    slack: WebClient,
-    now: datetime,
-    workspace_id: str,
-    force: bool = False,
-    clock: Clock = utcnow,
-    sleep: Callable[[float], None] = time.sleep,
-) -> JobOutcome:
+def run_monthly(**options: Unpack[RunOptions]) -> JobOutcome:
     """Post last month's win/loss summary for the month containing `now`, once."""
-    return run_job(
-        JobKind.monthly,
-        render_monthly,
-        sessions=sessions,
-        slack=slack,
-        now=now,
-        workspace_id=workspace_id,
-        force=force,
-        clock=clock,
-        sleep=sleep,
-    )
+    return run_job(JobKind.monthly, render_monthly, **options)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import NotRequired, TypedDict
 
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,7 +28,24 @@ from jobs.posting import Post, PostFailed, deliver
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+Sleep = Callable[[float], None]
 Render = Callable[[Session, Workspace, datetime], list[Post]]
+
+
+class RunOptions(TypedDict):
+    """The keyword arguments of every `run_<name>` job (jobs/daily.py, weekly.py, monthly.py).
+
+    sessions, slack: where to read and post; now: the report time; workspace_id: whose digest;
+    force: post again even if done; clock, sleep: the worker's clock and backoff (tests fix them).
+    """
+
+    sessions: sessionmaker[Session]
+    slack: WebClient
+    now: datetime
+    workspace_id: str
+    force: NotRequired[bool]
+    clock: NotRequired[Clock]
+    sleep: NotRequired[Sleep]
 
 
 class OutcomeStatus(StrEnum):
@@ -77,9 +95,12 @@ def run_job(
     workspace_id: str,
     force: bool = False,
     clock: Clock = utcnow,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Sleep = time.sleep,
 ) -> JobOutcome:
-    """Post `job` for the period containing `now` (the report time), at most once unless forced."""
+    """Post `job` for the period containing `now` (the report time), at most once unless forced.
+
+    Claim, render as of `now`, deliver what an earlier attempt did not, and record the outcome.
+    """
     with sessions.begin() as session:
         workspace = get_workspace(session, workspace_id)
         period = period_at(workspace, job, now)
@@ -90,16 +111,37 @@ def run_job(
             reason = f"{period.day:%A %Y-%m-%d} is not a business day"
     if reason is not None and not force:
         return JobOutcome(workspace_id, job, period.key, OutcomeStatus.skipped, detail=reason)
-    return run_period(
-        period,
-        render,
-        sessions=sessions,
-        slack=slack,
-        now=now,
-        workspace_id=workspace_id,
-        force=force,
-        clock=clock,
-        sleep=sleep,
+
+    key = {"workspace_id": workspace_id, "job": job.value, "period": period.key}
+    with sessions.begin() as session:
+        claimed = ledger.claim_run(session, **key, now=clock(), force=force)
+    if not claimed:
+        return _refusal(sessions, workspace_id, period)
+
+    def remember(records: list[dict[str, str]]) -> None:
+        with sessions.begin() as session:
+            ledger.record_posted(session, **key, posted=records)
+
+    try:
+        with sessions.begin() as session:
+            run = ledger.get_run(session, **key)
+            already = list(run.posted or []) if run is not None else []
+            posts = render(session, get_workspace(session, workspace_id), now)
+        records = deliver(slack, posts, already_posted=already, on_posted=remember, sleep=sleep)
+    except Exception as error:  # noqa: BLE001 - recorded on the ledger, logged, and returned
+        if isinstance(error, PostFailed):  # Slack's answer says it all
+            log.error("%s %s for %s failed: %s", job.value, period.key, workspace_id, error)
+        else:  # a bug or the database: keep the traceback
+            log.exception("%s %s for %s failed", job.value, period.key, workspace_id)
+        with sessions.begin() as session:
+            ledger.fail_run(session, **key, now=clock(), error=str(error) or repr(error))
+        return JobOutcome(workspace_id, job, period.key, OutcomeStatus.failed, detail=str(error))
+    with sessions.begin() as session:
+        ledger.finish_run(session, **key, now=clock())
+    fresh = len(records) - len(already)
+    detail = f" (the first {len(already)} were posted by an earlier attempt)" if already else ""
+    return JobOutcome(
+        workspace_id, job, period.key, OutcomeStatus.posted, messages=fresh, detail=detail
     )
 
 
@@ -119,52 +161,3 @@ def _refusal(sessions: sessionmaker[Session], workspace_id: str, period: Period)
         return JobOutcome(workspace_id, period.job, period.key, OutcomeStatus.failed, detail=detail)
     since = f" (since {run.started_at:%H:%M} UTC)" if run is not None else ""
     return JobOutcome(workspace_id, period.job, period.key, OutcomeStatus.in_progress, detail=since)
-
-
-def run_period(
-    period: Period,
-    render: Render,
-    *,
-    sessions: sessionmaker[Session],
-    slack: WebClient,
-    now: datetime,
-    workspace_id: str,
-    force: bool = False,
-    clock: Clock = utcnow,
-    sleep: Callable[[float], None] = time.sleep,
-) -> JobOutcome:
-    """Claim, render as of `now`, deliver what an earlier attempt did not, and record it."""
-    key = {"workspace_id": workspace_id, "job": period.job.value, "period": period.key}
-    with sessions.begin() as session:
-        claimed = ledger.claim_run(session, **key, now=clock(), force=force)
-    if not claimed:
-        return _refusal(sessions, workspace_id, period)
-
-    def remember(records: list[dict[str, str]]) -> None:
-        with sessions.begin() as session:
-            ledger.record_posted(session, **key, posted=records)
-
-    try:
-        with sessions.begin() as session:
-            run = ledger.get_run(session, **key)
-            already = list(run.posted or []) if run is not None else []
-            workspace = get_workspace(session, workspace_id)
-            posts = render(session, workspace, now)
-        records = deliver(slack, posts, already_posted=already, on_posted=remember, sleep=sleep)
-    except Exception as error:  # noqa: BLE001 - recorded on the ledger, logged, and returned
-        if isinstance(error, PostFailed):  # Slack's answer says it all
-            log.error("%s %s for %s failed: %s", period.job.value, period.key, workspace_id, error)
-        else:  # a bug or the database: keep the traceback
-            log.exception("%s %s for %s failed", period.job.value, period.key, workspace_id)
-        with sessions.begin() as session:
-            ledger.fail_run(session, **key, now=clock(), error=str(error) or repr(error))
-        return JobOutcome(
-            workspace_id, period.job, period.key, OutcomeStatus.failed, detail=str(error)
-        )
-    with sessions.begin() as session:
-        ledger.finish_run(session, **key, now=clock())
-    fresh = len(records) - len(already)
-    detail = f" (the first {len(already)} were posted by an earlier attempt)" if already else ""
-    return JobOutcome(
-        workspace_id, period.job, period.key, OutcomeStatus.posted, messages=fresh, detail=detail
-    )

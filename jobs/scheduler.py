@@ -16,7 +16,7 @@ import signal
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, Unpack
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -30,7 +30,7 @@ from jobs import ledger
 from jobs.daily import run_daily
 from jobs.monthly import run_monthly
 from jobs.periods import JobKind, Period, due_period
-from jobs.runner import Clock, JobOutcome
+from jobs.runner import Clock, JobOutcome, RunOptions, Sleep
 from jobs.weekly import run_weekly
 
 log = logging.getLogger(__name__)
@@ -40,17 +40,7 @@ ClientFor = Callable[[str], WebClient]
 
 
 class RunJob(Protocol):
-    def __call__(
-        self,
-        *,
-        sessions: sessionmaker[Session],
-        slack: WebClient,
-        now: datetime,
-        workspace_id: str,
-        force: bool = False,
-        clock: Clock = utcnow,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> JobOutcome: ...
+    def __call__(self, **options: Unpack[RunOptions]) -> JobOutcome: ...
 
 
 JOBS: dict[JobKind, RunJob] = {
@@ -86,7 +76,7 @@ def tick(
     sessions: sessionmaker[Session],
     clients: ClientFor,
     clock: Clock = utcnow,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Sleep = time.sleep,
 ) -> list[JobOutcome]:
     """Run every due `job` now, each workspace on its own; one failing never stops the rest."""
     now = clock()

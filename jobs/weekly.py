@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from datetime import datetime
+from typing import Unpack
 
-from slack_sdk import WebClient
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from bot.blocks.digests import pipeline_digest_messages
-from core.models import Workspace, utcnow
+from core.models import Workspace
 from core.reports import pipeline_summary
 from jobs.chart import chart_data, render_chart
 from jobs.periods import JobKind
 from jobs.posting import Post
-from jobs.runner import Clock, JobOutcome, run_job
+from jobs.runner import JobOutcome, RunOptions, run_job
 
 
 def render_weekly(session: Session, workspace: Workspace, now: datetime) -> list[Post]:
@@ -41,25 +39,6 @@ def render_weekly(session: Session, workspace: Workspace, now: datetime) -> list
     return posts
 
 
-def run_weekly(
-    *,
-    sessions: sessionmaker[Session],
-    slack: WebClient,
-    now: datetime,
-    workspace_id: str,
-    force: bool = False,
-    clock: Clock = utcnow,
-    sleep: Callable[[float], None] = time.sleep,
-) -> JobOutcome:
+def run_weekly(**options: Unpack[RunOptions]) -> JobOutcome:
     """Post the pipeline digest for the week containing `now`, once."""
-    return run_job(
-        JobKind.weekly,
-        render_weekly,
-        sessions=sessions,
-        slack=slack,
-        now=now,
-        workspace_id=workspace_id,
-        force=force,
-        clock=clock,
-        sleep=sleep,
-    )
+    return run_job(JobKind.weekly, render_weekly, **options)

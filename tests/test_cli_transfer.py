@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from secrets import token_hex
 from typing import Any
 
 import pytest
@@ -19,6 +20,8 @@ from core.config import get_settings
 from core.db import make_engine, make_sessions
 from core.migrate import upgrade
 from core.models import Contact, Workspace
+from schemas import validation_errors
+from tests.conftest import _fresh_postgres_database, drop_postgres_database, postgres_url
 
 SAMPLE = Path(__file__).parent / "data" / "sample_export.json"
 
@@ -29,9 +32,15 @@ def sample() -> dict[str, Any]:
 
 
 @pytest.fixture
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """DATABASE_URL of an empty SQLite file in a scratch directory; the schema not made yet."""
-    url = f"sqlite:///{tmp_path / 'crm.db'}"
+def database(backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """DATABASE_URL of an empty database of the backend (no schema yet), all its own."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'crm.db'}"
+    else:
+        base = postgres_url()
+        if base is None:
+            pytest.skip("Postgres tests need TEST_DATABASE_URL")
+        url = _fresh_postgres_database(base, f"cli_{os.getpid()}_{token_hex(3)}")
     monkeypatch.chdir(tmp_path)  # no stray .env, and proof the command needs no repo checkout
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("CRM_OWNER_IDS", "U0OWNER, U0SECOND")
@@ -39,6 +48,8 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     get_settings.cache_clear()
     yield url
     get_settings.cache_clear()
+    if backend == "postgres":
+        drop_postgres_database(url)
 
 
 @pytest.fixture
@@ -90,6 +101,7 @@ def test_import_then_export_round_trips_and_makes_the_workspace(
 
     assert code == 0
     assert json.loads(out) == sample()
+    assert validation_errors(json.loads(out)) == []
     assert out == json.dumps(sample(), indent=2, ensure_ascii=False) + "\n"
     assert err == (
         "Exported T0LOCAL: 3 contacts, 1 company, 4 leads, 5 interactions, 2 opportunities.\n"

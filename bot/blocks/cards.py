@@ -8,9 +8,9 @@ record ids; the kind of record a button acts on is also in its block id
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, tzinfo
 from typing import Any
+
+import phonenumbers
 
 from bot.blocks.limits import (
     Block,
@@ -29,20 +29,19 @@ from bot.blocks.limits import (
 from bot.ids import ActionId, BlockId
 from core.contact_history import ContactCard
 from core.contact_input import friendly_phone
-from core.contacts import AddedContact
-from core.drafts import FollowUpDraft
 from core.enums import (
     OPEN_LEAD_STATUSES,
     DisqualificationReason,
     LeadStatus,
     OpportunityStage,
     PipelineStage,
+    in_words,
 )
-from core.followups import LastTouch
+from core.errors import InvalidInput
 from core.inquiries import SOURCE_IN_WORDS, CapturedInquiry
-from core.models import Contact, Interaction, Lead, Opportunity
+from core.models import Contact, Lead, Opportunity
 from core.money import format_money
-from core.report_text import TOUCH_WORDS, days, friendly_date, render_last_touchpoint
+from core.report_text import TOUCH_WORDS, days, friendly_date
 
 Message = dict[str, Any]
 
@@ -54,8 +53,7 @@ OPEN_OPPORTUNITY_STAGES = (
     OpportunityStage.proposal_sent,
     OpportunityStage.scheduled,
 )
-REVIEW_NOTICE = "Draft sent to the owners for review."
-REASON_LABELS = {
+DISQUALIFY_REASON_LABELS = {
     DisqualificationReason.budget: "Budget",
     DisqualificationReason.timing: "Timing",
     DisqualificationReason.outside_scope: "Outside scope",
@@ -64,16 +62,30 @@ REASON_LABELS = {
 }
 
 
-def in_words(value: object) -> str:
-    return str(value).replace("_", " ")
-
-
 def phone_text(e164: str, region: str) -> str:
     """A stored phone as people write it; a value `phonenumbers` cannot read is shown as stored."""
     try:
         return friendly_phone(e164, region)
-    except Exception:  # noqa: BLE001 - imported history may hold anything; show it as it is
+    except phonenumbers.NumberParseException:  # imported history may hold anything
         return e164
+
+
+def reach_text(value: str, region: str) -> str:
+    """A stored phone or email as people read it."""
+    return value if "@" in value else phone_text(value, region)
+
+
+def choice_value(record_id: str, choice: str) -> str:
+    """A button value naming a record and the choice made for it: `"<record_id>:<choice>"`."""
+    return f"{record_id}:{choice}"
+
+
+def parse_choice_value(value: str | None, *, what: str) -> tuple[str, str]:
+    """`"<record_id>:<choice>"` back into its parts; anything else is refused, not guessed."""
+    record_id, _, choice = (value or "").rpartition(":")
+    if not record_id or not choice:
+        raise InvalidInput(f"That button does not say {what}; try again.")
+    return record_id, choice
 
 
 def reach_line(contact: Contact | None, region: str) -> str:
@@ -152,6 +164,19 @@ def lead_card(lead: Lead, *, region: str = "US", heading: str | None = None) -> 
     return message(heading or f"Lead: {lead.title}", blocks)
 
 
+def qualified_card(lead: Lead, *, region: str = "US") -> Message:
+    """The procedure's "Lead qualified — moving to [stage]." over the lead."""
+    heading = f"Lead qualified — moving to {in_words(lead.pipeline_stage)}."
+    return lead_card(lead, region=region, heading=heading)
+
+
+def disqualified_card(lead: Lead, *, region: str = "US") -> Message:
+    """A disqualified lead with its reason; the record stays (hard stop 2)."""
+    reason = lead.disqualification_reason
+    why = in_words(reason) if reason else "no reason given"
+    return lead_card(lead, region=region, heading=f"Lead disqualified — {why}. The record stays.")
+
+
 def captured_lead_card(captured: CapturedInquiry, *, region: str = "US") -> Message:
     """The `/lead` reply: the saved lead and whether it joined an existing contact."""
     title = escape(captured.lead.title)
@@ -165,8 +190,8 @@ def disqualify_reasons(lead: Lead) -> Message:
     who = lead.contact.full_name if lead.contact is not None else "an unknown contact"
     question = f"Why disqualify the {lead.title} lead from {who}? The record stays either way."
     buttons = [
-        button(label, ActionId.DISQUALIFY_REASON, f"{lead.lead_id}:{reason.value}")
-        for reason, label in REASON_LABELS.items()
+        button(label, ActionId.DISQUALIFY_REASON, choice_value(lead.lead_id, reason))
+        for reason, label in DISQUALIFY_REASON_LABELS.items()
     ]
     blocks = [
         mrkdwn_section(escape(question)),
@@ -233,82 +258,6 @@ def contact_card(
     return message(f"{contact.full_name} — {touch_line(card)}", blocks)
 
 
-def log_call_prompt(contact: Contact, *, region: str = "US") -> Message:
-    """ "Log a call with [name]": the procedure's question and a button opening the form."""
-    question = "How did it go? Any next steps or follow-up needed?"
-    blocks = [
-        mrkdwn_section(f"Logging a call with {reach_line(contact, region)}.\n{question}"),
-        contact_actions(contact.contact_id),
-    ]
-    return message(f"Log a call with {contact.full_name}. {question}", blocks)
-
-
-def add_customer_prompt(name: str | None = None) -> Message:
-    """ "Add a new customer" from a DM: a DM carries no trigger to open a form, so a button does."""
-    text = (
-        "Let's add a new customer. I'll ask for their name, phone, email (if available), "
-        "service address and how they heard about the business."
-    )
-    blocks = [
-        mrkdwn_section(text),
-        actions(
-            BlockId.CONTACT_ACTIONS.value,
-            [button("Add customer", ActionId.ADD_CUSTOMER, truncate(name or "", 200))],
-        ),
-    ]
-    return message(text, blocks)
-
-
-def logged_interaction(
-    interaction: Interaction, contact_name: str, *, today: date | None = None
-) -> Message:
-    """The reply after logging: what was recorded and any follow-up it set."""
-    kind = TOUCH_WORDS[interaction.type]
-    text = f"Logged a {kind} with {contact_name}"
-    if interaction.body:
-        text += f": {truncate(' '.join(interaction.body.split()), 300)}"
-    text = text if text.endswith((".", "!", "?", "…")) else text + "."
-    if interaction.follow_up_date is not None:
-        text += f" Follow-up set for {friendly_date(interaction.follow_up_date, today)}."
-    return message(text, [mrkdwn_section(escape(text))])
-
-
-def last_touch_card(last: LastTouch) -> Message:
-    """ "How long since we talked to [customer]?" with the buttons to act on it."""
-    text = render_last_touchpoint(last)
-    blocks = [
-        mrkdwn_section(escape(text)),
-        actions(
-            f"{BlockId.CONTACT_ACTIONS}-{last.contact_id}",
-            [
-                button("Log call", ActionId.LOG_CALL, last.contact_id, style="primary"),
-                button("Open contact", ActionId.OPEN_CONTACT, last.contact_id),
-            ],
-        ),
-    ]
-    return message(text, blocks)
-
-
-def follow_up_requested(result: FollowUpDraft, lead: Lead, *, zone: tzinfo, today: date) -> Message:
-    """ "Follow up on the [name] lead": the last touchpoint, and that the draft awaits review."""
-    touch = result.last_touchpoint
-    if touch is None:
-        last = f"Last touchpoint with {result.contact_name}: none logged yet."
-    else:
-        local = touch.timestamp.astimezone(zone).date()
-        ago = (today - local).days
-        when = "today" if ago == 0 else f"{days(ago)} ago"
-        said = f"{TOUCH_WORDS[touch.type]} on {friendly_date(local, today)} ({when})"
-        summary = truncate(" ".join(touch.summary.split()), 300)
-        last = f"Last touchpoint with {result.contact_name}: {said}" + (
-            f" — {summary}" if summary else ""
-        )
-    # Even with auto-send on, a request in words goes to the owners first (hard stop 1).
-    text = f"{last}\n{REVIEW_NOTICE}"
-    blocks = [mrkdwn_section(f"*{escape(lead.title)}*\n{escape(text)}")]
-    return message(text, blocks)
-
-
 # --- opportunities --------------------------------------------------------------------------------
 
 
@@ -369,58 +318,3 @@ def converted_card(opportunity: Opportunity, *, region: str = "US") -> Message:
     card = opportunity_card(opportunity, region=region, heading=heading)
     card["text"] = f"Converted to a job: {opportunity.name} (stage: {stage})."
     return card
-
-
-def incomplete_contact(missing: Sequence[str], lead: Lead) -> Message:
-    """Conversion refused: say what the contact lacks, with a way to look at the contact."""
-    who = lead.contact.full_name if lead.contact is not None else "This lead"
-    text = f"{who} needs {', '.join(missing)} before the {lead.title} lead can become a job."
-    blocks: list[Block] = [mrkdwn_section(escape(text))]
-    if lead.contact is not None:
-        blocks.append(
-            actions(
-                f"{BlockId.CONTACT_ACTIONS}-{lead.contact.contact_id}",
-                [button("Open contact", ActionId.OPEN_CONTACT, lead.contact.contact_id)],
-            )
-        )
-    return message(text, blocks)
-
-
-# --- short answers --------------------------------------------------------------------------------
-
-
-def notice(text: str) -> Message:
-    """A one-paragraph answer with nothing to click."""
-    return message(text, [mrkdwn_section(escape(text))])
-
-
-def nobody_found(name: str) -> Message:
-    """A name that matches no one: say so, and offer to add them (never a guess)."""
-    text = (
-        f"I couldn't find anyone called “{truncate(name, 100)}”. Check the spelling, "
-        "try their phone or email, or add them as a new customer."
-    )
-    blocks = [
-        mrkdwn_section(escape(text)),
-        actions(
-            BlockId.CONTACT_ACTIONS.value,
-            [button("Add customer", ActionId.ADD_CUSTOMER, truncate(name, 200))],
-        ),
-    ]
-    return message(text, blocks)
-
-
-def customer_added_card(added: AddedContact) -> Message:
-    """The procedure's "Added: [name], [phone]…" with buttons to log notes or look them up."""
-    contact_id = added.contact.contact_id
-    blocks = [
-        mrkdwn_section(escape(added.confirmation_text)),
-        actions(
-            f"{BlockId.CONTACT_ACTIONS}-{contact_id}",
-            [
-                button("Log call", ActionId.LOG_CALL, contact_id, style="primary"),
-                button("Open contact", ActionId.OPEN_CONTACT, contact_id),
-            ],
-        ),
-    ]
-    return message(added.confirmation_text, blocks)

@@ -13,17 +13,20 @@ needs and keeps the separators in the metadata; `parse_edit_draft` joins them ba
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
+from bot.blocks.cards import DISQUALIFY_REASON_LABELS
 from bot.blocks.drafts import CHANNEL_WORDS, show_recipient
-from bot.blocks.limits import Block, context, escape, modal, mrkdwn_section, option
+from bot.blocks.limits import Block, context, escape, mrkdwn_section, option
 from bot.blocks.modal_inputs import (
     ModalMeta,
+    form_modal,
     input_block,
     join_inputs,
-    select_element,
+    select_from,
     split_for_inputs,
     state_checked,
     state_element,
@@ -50,14 +53,18 @@ LOSS_REASON_LABELS = {
     LossReason.scope: "Scope",
     LossReason.other: "Other",
 }
-DISQUALIFY_LABELS = {
-    DisqualificationReason.budget: "Budget",
-    DisqualificationReason.timing: "Timing",
-    DisqualificationReason.outside_scope: "Outside our scope",
-    DisqualificationReason.no_response: "No response",
-    DisqualificationReason.other: "Other",
-}
 SUBJECT_LIMIT = 500
+Reason = TypeVar("Reason", LossReason, DisqualificationReason)
+
+# Core field -> the block its error is shown on, per modal.
+EDIT_DRAFT_FIELDS = {"body": BlockId.BODY.value, "subject": BlockId.SUBJECT.value}
+MARK_LOST_FIELDS = {
+    "reason": BlockId.LOSS_REASON.value,
+    "notes": BlockId.LOSS_NOTES.value,
+    "reengage_in_days": BlockId.REENGAGE_IN_DAYS.value,
+}
+DISQUALIFY_FIELDS = {"reason": BlockId.DISQUALIFICATION_REASON.value, "note": BlockId.NOTES.value}
+RESCHEDULE_FIELDS = {"follow_up_date": BlockId.FOLLOW_UP_DATE.value}
 
 
 __all__ = [
@@ -82,6 +89,19 @@ __all__ = [
 ]
 
 
+def _reason_input(block: BlockId, question: str, labels: Mapping[Reason, str]) -> Block:
+    """The reason, chosen from the procedure's list (required)."""
+    return input_block(block, question, select_from(labels))
+
+
+def _chosen_reason(view: View, block: BlockId, refusal: str) -> str:
+    """The reason picked; none picked is refused on the reason's input."""
+    reason = state_selected(view, block)
+    if not reason:
+        raise InvalidInput(refusal, field="reason")
+    return reason
+
+
 # --- edit draft -----------------------------------------------------------------------------------
 
 
@@ -102,15 +122,7 @@ class EditDraftInput:
 def edit_draft_modal(draft: Draft, *, meta: ModalMeta | None = None, region: str = "US") -> View:
     """The draft's text in inputs (split when long); saving makes a new version to approve."""
     parts, joins = split_for_inputs(draft.body)
-    base = meta or ModalMeta()
-    carried = ModalMeta(
-        record_id=draft.draft_id,
-        version=draft.version,
-        channel=base.channel,
-        ts=base.ts,
-        response_url=base.response_url,
-        joins=tuple(joins),
-    )
+    carried = (meta or ModalMeta()).about(draft.draft_id, version=draft.version, joins=joins)
     to = escape(show_recipient(draft, region))
     blocks: list[Block] = [
         context(
@@ -140,12 +152,12 @@ def edit_draft_modal(draft: Draft, *, meta: ModalMeta | None = None, region: str
                 else None,
             )
         )
-    return modal(
-        callback_id=ViewId.EDIT_DRAFT,
+    return form_modal(
+        ViewId.EDIT_DRAFT,
         title="Edit draft",
         submit="Save",
         blocks=blocks,
-        private_metadata=carried.dump(),
+        meta=carried,
     )
 
 
@@ -176,7 +188,7 @@ def parse_edit_draft(view: View) -> EditDraftInput:
 @dataclass(frozen=True)
 class MarkLostInput:
     opportunity_id: str
-    reason: str | None
+    reason: str
     notes: str | None
     reengage_in_days: int | None
     meta: ModalMeta
@@ -190,25 +202,13 @@ def reengage_question(opportunity: Opportunity) -> str:
 
 def mark_lost_modal(opportunity: Opportunity, *, meta: ModalMeta | None = None) -> View:
     """Why the deal was lost (the procedure's reasons), notes, and the 90-day reminder."""
-    base = meta or ModalMeta()
-    carried = ModalMeta(opportunity.opportunity_id, None, base.channel, base.ts, base.response_url)
+    carried = (meta or ModalMeta()).about(opportunity.opportunity_id)
     amount = f" — {format_money(opportunity.amount)}" if opportunity.amount is not None else ""
     who = f" ({escape(opportunity.contact.full_name)})" if opportunity.contact else ""
     blocks = [
         mrkdwn_section(f"*{escape(opportunity.name)}*{amount}{who}"),
-        input_block(
-            BlockId.LOSS_REASON.value,
-            "Why was it lost?",
-            select_element(
-                [option(label, reason.value) for reason, label in LOSS_REASON_LABELS.items()]
-            ),
-        ),
-        input_block(
-            BlockId.LOSS_NOTES.value,
-            "Notes",
-            text_element(multiline=True),
-            optional=True,
-        ),
+        _reason_input(BlockId.LOSS_REASON, "Why was it lost?", LOSS_REASON_LABELS),
+        input_block(BlockId.LOSS_NOTES, "Notes", text_element(multiline=True), optional=True),
         input_block(
             BlockId.REENGAGE_IN_DAYS.value,
             reengage_question(opportunity),
@@ -220,22 +220,24 @@ def mark_lost_modal(opportunity: Opportunity, *, meta: ModalMeta | None = None) 
         ),
         context("Nothing is deleted: the lead, the contact and the history stay."),
     ]
-    return modal(
-        callback_id=ViewId.MARK_LOST,
+    return form_modal(
+        ViewId.MARK_LOST,
         title="Mark lost",
         submit="Mark lost",
         blocks=blocks,
-        private_metadata=carried.dump(),
+        meta=carried,
     )
 
 
 def parse_mark_lost(view: View) -> MarkLostInput:
+    """Read the Mark lost form; a reason is required (the procedure asks for one)."""
     meta = ModalMeta.load(view.get("private_metadata"))
+    reason = _chosen_reason(view, BlockId.LOSS_REASON, "Choose why the deal was lost.")
     ticked = state_checked(view, BlockId.REENGAGE_IN_DAYS.value)
     days = next((int(v) for v in ticked if v and v.isdigit()), None)
     return MarkLostInput(
         opportunity_id=meta.record_id,
-        reason=state_selected(view, BlockId.LOSS_REASON.value),
+        reason=reason,
         notes=state_text(view, BlockId.LOSS_NOTES.value),
         reengage_in_days=days,
         meta=meta,
@@ -248,40 +250,37 @@ def parse_mark_lost(view: View) -> MarkLostInput:
 @dataclass(frozen=True)
 class DisqualifyInput:
     lead_id: str
-    reason: str | None
+    reason: str
     note: str | None
     meta: ModalMeta
 
 
 def disqualify_modal(lead: Lead, *, meta: ModalMeta | None = None) -> View:
     """The procedure's "Ask for reason": budget, timing, outside scope, no response, other."""
-    base = meta or ModalMeta()
-    carried = ModalMeta(lead.lead_id, None, base.channel, base.ts, base.response_url)
+    carried = (meta or ModalMeta()).about(lead.lead_id)
     who = f" from {escape(lead.contact.full_name)}" if lead.contact else ""
     blocks = [
         mrkdwn_section(f"*{escape(lead.title)}*{who}"),
-        input_block(
-            BlockId.DISQUALIFICATION_REASON.value,
-            "Reason",
-            select_element([option(label, r.value) for r, label in DISQUALIFY_LABELS.items()]),
-        ),
+        _reason_input(BlockId.DISQUALIFICATION_REASON, "Reason", DISQUALIFY_REASON_LABELS),
         input_block(BlockId.NOTES.value, "Note", text_element(multiline=True), optional=True),
         context("The lead stays on file as disqualified; nothing is deleted."),
     ]
-    return modal(
-        callback_id=ViewId.DISQUALIFY,
+    return form_modal(
+        ViewId.DISQUALIFY,
         title="Disqualify lead",
         submit="Disqualify",
         blocks=blocks,
-        private_metadata=carried.dump(),
+        meta=carried,
     )
 
 
 def parse_disqualify(view: View) -> DisqualifyInput:
+    """Read the Disqualify form; a reason is required (the procedure: "Ask for reason")."""
     meta = ModalMeta.load(view.get("private_metadata"))
+    reason = _chosen_reason(view, BlockId.DISQUALIFICATION_REASON, "Choose a reason.")
     return DisqualifyInput(
         lead_id=meta.record_id,
-        reason=state_selected(view, BlockId.DISQUALIFICATION_REASON.value),
+        reason=reason,
         note=state_text(view, BlockId.NOTES.value),
         meta=meta,
     )
@@ -299,8 +298,7 @@ class RescheduleInput:
 
 def reschedule_modal(interaction: Interaction, *, meta: ModalMeta | None = None) -> View:
     """Pick the new day of a promised follow-up."""
-    base = meta or ModalMeta()
-    carried = ModalMeta(interaction.interaction_id, None, base.channel, base.ts, base.response_url)
+    carried = (meta or ModalMeta()).about(interaction.interaction_id)
     about = " ".join((interaction.subject or interaction.body or "").split())
     picker: Block = {"type": "datepicker"}
     if interaction.follow_up_date is not None:
@@ -309,12 +307,12 @@ def reschedule_modal(interaction: Interaction, *, meta: ModalMeta | None = None)
     if about:
         blocks.append(context(escape(about[:300])))
     blocks.append(input_block(BlockId.FOLLOW_UP_DATE.value, "New follow-up date", picker))
-    return modal(
-        callback_id=ViewId.RESCHEDULE,
+    return form_modal(
+        ViewId.RESCHEDULE,
         title="Reschedule follow-up",
         submit="Reschedule",
         blocks=blocks,
-        private_metadata=carried.dump(),
+        meta=carried,
     )
 
 

@@ -27,17 +27,18 @@ from bot.blocks.limits import (
     mrkdwn_section,
     mrkdwn_sections,
 )
+from bot.blocks.lists import FollowUpPart, follow_up_group
 from bot.ids import ActionId, BlockId
-from core.followups import FollowUpItem, FollowUpList, StaleLeadReport
+from core.followups import FollowUpList
 from core.models import Reminder
 from core.report_text import (
-    followup_line,
     friendly_date,
     nudge_text,
     render_pipeline_summary,
     render_win_loss,
 )
 from core.reports import PipelineSummary, WinLossSummary
+from core.stale_leads import StaleLeadReport
 
 Message = dict[str, Any]
 
@@ -45,7 +46,6 @@ STALE_SHOWN = 10
 FOLLOW_UPS_SHOWN = 10  # today's and overdue: 44 blocks at most, one message
 REMINDERS_SHOWN = 10
 PAST_DUE_SHOWN = 25
-SEE_ALL = "type `/followups` to see them all"
 
 
 def paginate(fallback: str, groups: Sequence[list[Block]]) -> list[Message]:
@@ -67,8 +67,9 @@ def paginate(fallback: str, groups: Sequence[list[Block]]) -> list[Message]:
     ]
 
 
-def _more(count: int, what: str) -> str:
-    return f"…and {count:,} more {what} — {SEE_ALL}."
+def _more(count: int, what: str, part: FollowUpPart) -> str:
+    """The cut-off line, naming the `/followups` list that pages through every one of them."""
+    return f"…and {count:,} more {what} — type `/followups {part.value}` to see them all."
 
 
 # --- daily ------------------------------------------------------------------------------------
@@ -102,21 +103,9 @@ def stale_lead_messages(report: StaleLeadReport, *, shown: int = STALE_SHOWN) ->
         )
     more = report.total - min(len(report.items), shown)
     if more > 0:
-        groups.append([context(_more(more, "stale " + ("lead" if more == 1 else "leads")))])
+        what = "stale lead" if more == 1 else "stale leads"
+        groups.append([context(_more(more, what, FollowUpPart.stale))])
     return paginate(f"Stale leads: {report.total}", groups)
-
-
-def _follow_up_group(item: FollowUpItem, today: date) -> list[Block]:
-    return [
-        mrkdwn_section(escape(followup_line(item, today))),
-        actions(
-            f"{BlockId.FOLLOW_UP_ACTIONS}-{item.interaction_id}",
-            [
-                button("Done", ActionId.DONE, item.interaction_id, style="primary"),
-                button("Reschedule", ActionId.RESCHEDULE, item.interaction_id),
-            ],
-        ),
-    ]
 
 
 def followup_messages(followups: FollowUpList, *, shown: int = FOLLOW_UPS_SHOWN) -> list[Message]:
@@ -125,14 +114,14 @@ def followup_messages(followups: FollowUpList, *, shown: int = FOLLOW_UPS_SHOWN)
     due, overdue = followups.due_today, followups.overdue
     heading = "Today's follow-ups:" if due else "Today's follow-ups: none"
     groups: list[list[Block]] = [[mrkdwn_section(f"*{heading}*")]]
-    groups += [_follow_up_group(item, today) for item in due[:shown]]
+    groups += [follow_up_group(item, today) for item in due[:shown]]
     if len(due) > shown:
-        groups.append([context(_more(len(due) - shown, "due today"))])
+        groups.append([context(_more(len(due) - shown, "due today", FollowUpPart.due))])
     if overdue:
         groups.append([mrkdwn_section("*Overdue:*")])
-        groups += [_follow_up_group(item, today) for item in overdue[:shown]]
+        groups += [follow_up_group(item, today) for item in overdue[:shown]]
         if len(overdue) > shown:
-            groups.append([context(_more(len(overdue) - shown, "overdue"))])
+            groups.append([context(_more(len(overdue) - shown, "overdue", FollowUpPart.overdue))])
     fallback = f"{heading} {len(due)}" if due else heading
     if overdue:
         fallback += f"; overdue: {len(overdue)}"

@@ -14,8 +14,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-import phonenumbers
-
+from bot.blocks.cards import choice_value, parse_choice_value, reach_text
 from bot.blocks.limits import (
     MAX_SECTION_TEXT,
     Block,
@@ -31,11 +30,13 @@ from bot.blocks.limits import (
     split_mrkdwn,
 )
 from bot.ids import ActionId, BlockId
-from core.contact_input import friendly_phone
-from core.drafts import AUTO_SEND_ACTOR, FollowUpDraft, LastTouch
+from core.decisions import DraftShown
+from core.draft_review import AUTO_SEND_ACTOR
+from core.drafts import FollowUpDraft, LastTouch
 from core.enums import DraftChannel, DraftStatus
 from core.errors import InvalidInput
-from core.models import Draft
+from core.models import Draft, Workspace
+from core.workspaces import zone
 
 Message = dict[str, Any]
 
@@ -79,14 +80,14 @@ def when(moment: datetime | None, zone: tzinfo = UTC) -> str:
 
 def draft_value(draft: Draft) -> str:
     """The value of every draft button: the draft and the version the owner is looking at."""
-    return f"{draft.draft_id}:{draft.version}"
+    return choice_value(draft.draft_id, str(draft.version))
 
 
 def parse_draft_value(value: str | None) -> tuple[str, int]:
     """Read `"<draft_id>:<version>"` back; anything else is refused, not guessed."""
-    draft_id, _, version = (value or "").rpartition(":")
-    if not draft_id or not version.isdigit():
-        raise InvalidInput("That button does not name a draft version; open the draft again.")
+    draft_id, version = parse_choice_value(value, what="which version of the draft")
+    if not version.isdigit():
+        raise InvalidInput("That button does not say which version of the draft; try again.")
     return draft_id, int(version)
 
 
@@ -94,12 +95,7 @@ def show_recipient(draft: Draft, region: str) -> str:
     """The address as people write it: the email, or the phone in the workspace's style."""
     if not draft.recipient:
         return "no address on file"
-    if draft.channel == DraftChannel.email:
-        return draft.recipient
-    try:
-        return friendly_phone(draft.recipient, region)
-    except phonenumbers.NumberParseException:
-        return draft.recipient
+    return reach_text(draft.recipient, region)
 
 
 def already_sent_text(draft: Draft, zone: tzinfo = UTC) -> str:
@@ -234,6 +230,19 @@ def draft_review_message(
     blocks += state_blocks
     who_to = contact_name or show_recipient(draft, region)
     return message(f"Draft follow-up to {who_to} ({CHANNEL_WORDS[draft.channel]}): {state}", blocks)
+
+
+def review_message(
+    shown: DraftShown, workspace: Workspace, *, discarded_by: str | None = None
+) -> Message:
+    """A draft's review message as it now stands, in the workspace's zone and phone style."""
+    return draft_review_message(
+        shown.draft,
+        contact_name=shown.contact_name,
+        zone=zone(workspace),
+        region=workspace.default_phone_region,
+        discarded_by=discarded_by,
+    )
 
 
 def draft_requested_message(

@@ -17,9 +17,10 @@ from bot.blocks.limits import (
     mrkdwn_section,
 )
 from bot.blocks.lists import follow_up_group, stale_group
-from core.followups import FollowUpItem, FollowUpList, StaleLead, StaleLeadReport
+from core.dashboard import Dashboard
+from core.followups import FollowUpItem
 from core.report_text import render_pipeline_summary
-from core.reports import PipelineSummary
+from core.stale_leads import StaleLead
 
 View = dict[str, Any]
 Item = FollowUpItem | StaleLead
@@ -38,15 +39,9 @@ def _count(items: Sequence[Item], total: int, user_id: str) -> str:
     return f"{total}, {yours} yours" if yours else str(total)
 
 
-def home_view(
-    *,
-    user_id: str,
-    summary: PipelineSummary,
-    followups: FollowUpList,
-    stale: StaleLeadReport,
-    shown: int = SHOWN_PER_LIST,
-) -> View:
+def home_view(board: Dashboard, *, user_id: str, shown: int = SHOWN_PER_LIST) -> View:
     """The dashboard view for `views.publish` (at most 100 blocks)."""
+    summary, followups, stale = board.summary, board.followups, board.stale
     today = followups.today
     figures = render_pipeline_summary(replace(summary, past_expected_close=()))
     first, _, rest = figures.partition("\n")

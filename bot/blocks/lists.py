@@ -37,11 +37,13 @@ from bot.blocks.limits import (
     slack_len,
 )
 from bot.ids import ActionId, BlockId
+from core.customer_lookups import CustomerSummary
 from core.enums import InteractionType
-from core.followups import CustomerSummary, FollowUpItem, FollowUpList, StaleLead, StaleLeadReport
+from core.followups import FollowUpItem, FollowUpList
 from core.models import Contact, Lead
 from core.quick_capture import LogEntry
 from core.report_text import followup_line, nudge_text, render_newest_customers
+from core.stale_leads import StaleLead, StaleLeadReport
 
 CHOICES_SHOWN = 10
 SEARCH_SHOWN = 15
@@ -307,6 +309,11 @@ def followups_list(
         if rest > 0:
             blocks.append(context(_more(key, what).format(n=rest)))
     return message(summary, blocks)
+
+
+def stale_leads_wanted(part: FollowUpPart | None, page: int) -> int:
+    """How many stale leads `followups_list` shows at most for this part and page."""
+    return PAGE_SIZE if part is None else max(page, 1) * PART_PAGE_SIZE
 
 
 def parse_followups_args(text: str) -> tuple[FollowUpPart | None, int]:

@@ -1,4 +1,4 @@
-"""Pieces every decision modal shares: the typed private metadata, input blocks, state reading.
+"""Pieces every modal shares: the typed private metadata, input blocks, reading the state.
 
 Every input block holds one element whose action_id is `ActionId.INPUT`; the block id names
 the core field (`bot.ids.block_for_field`), so a `CRMError(field=...)` lands on its input.
@@ -10,13 +10,23 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
 
-from bot.blocks.limits import MAX_INPUT_LENGTH, Block, plain, slack_len
-from bot.ids import ActionId
+from bot.blocks.limits import (
+    MAX_INPUT_LENGTH,
+    Block,
+    modal,
+    option,
+    plain,
+    slack_len,
+    truncate,
+)
+from bot.ids import ActionId, BlockId, ViewId
 
 View = dict[str, Any]
+Choice = TypeVar("Choice", bound=str)  # an option's value: text, or a core StrEnum member
 
 
 # --- private metadata -----------------------------------------------------------------------------
@@ -24,50 +34,92 @@ View = dict[str, Any]
 
 @dataclass(frozen=True)
 class ModalMeta:
-    """What a decision modal carries from the click that opened it to its submission."""
+    """What a modal carries in `private_metadata`, from what opened it to its submission.
+
+    Where to answer once it is submitted (the channel, the message's ts, the response_url of
+    the command or click that opened it); the record a decision form is about (`record_id`,
+    and the `version` the person saw); the contact, lead or job the Log form is for; and how
+    a long text was split over several inputs (`joins`). Stored as compact JSON.
+    """
 
     record_id: str = ""
     version: int | None = None
     channel: str | None = None
     ts: str | None = None
     response_url: str | None = None
-    joins: tuple[str, ...] = field(default_factory=tuple)
+    joins: tuple[str, ...] = ()
+    contact_id: str | None = None
+    lead_id: str | None = None
+    opportunity_id: str | None = None
+
+    def about(
+        self, record_id: str, *, version: int | None = None, joins: Sequence[str] = ()
+    ) -> ModalMeta:
+        """The same place to answer, for a form about `record_id` (as seen at `version`)."""
+        return replace(self, record_id=record_id, version=version, joins=tuple(joins))
+
+    @property
+    def message_ref(self) -> dict[str, str] | None:
+        """The message whose button opened the modal, when the bot can update it."""
+        if self.channel and self.ts:
+            return {"channel": self.channel, "ts": self.ts}
+        return None
 
     def dump(self) -> str:
-        data = {
-            "id": self.record_id,
-            "v": self.version,
-            "c": self.channel,
-            "t": self.ts,
-            "r": self.response_url,
-            "j": list(self.joins) or None,
-        }
+        data = {key: getattr(self, name) for name, key in _META_KEYS.items()}
+        data["j"] = list(self.joins) or None
         return json.dumps({k: v for k, v in data.items() if v not in (None, "")})
 
     @classmethod
     def load(cls, text: str | None) -> ModalMeta:
+        """Read it back; anything unreadable is empty metadata (the modal still works)."""
         try:
             data = json.loads(text or "{}")
         except ValueError:
             data = {}
         if not isinstance(data, dict):
             data = {}
-        version = data.get("v")
+        found = {name: data.get(key) for name, key in _META_KEYS.items()}
+        version, joins = found.pop("version"), found.pop("joins")
+        texts = {name: value for name, value in found.items() if isinstance(value, str)}
         return cls(
-            record_id=str(data.get("id") or ""),
+            **texts,
             version=version if isinstance(version, int) else None,
-            channel=data.get("c"),
-            ts=data.get("t"),
-            response_url=data.get("r"),
-            joins=tuple(str(j) for j in data.get("j") or ()),
+            joins=tuple(str(j) for j in joins) if isinstance(joins, list) else (),
         )
+
+
+_META_KEYS = {
+    "record_id": "id",
+    "version": "v",
+    "channel": "c",
+    "ts": "t",
+    "response_url": "r",
+    "joins": "j",
+    "contact_id": "ct",
+    "lead_id": "ld",
+    "opportunity_id": "op",
+}
+
+
+def form_modal(
+    callback_id: ViewId, *, title: str, submit: str, blocks: Sequence[Block], meta: ModalMeta
+) -> View:
+    """A modal that carries `meta` from what opened it to its submission."""
+    return modal(
+        callback_id=callback_id,
+        title=title,
+        submit=submit,
+        blocks=blocks,
+        private_metadata=meta.dump(),
+    )
 
 
 # --- input blocks ---------------------------------------------------------------------------------
 
 
 def input_block(
-    block_id: str,
+    block_id: str | BlockId,
     label: str,
     element: Block,
     *,
@@ -76,7 +128,7 @@ def input_block(
 ) -> Block:
     block: Block = {
         "type": "input",
-        "block_id": block_id,
+        "block_id": str(block_id),
         "label": plain(label),
         "element": {**element, "action_id": ActionId.INPUT.value},
         "optional": optional,
@@ -87,24 +139,35 @@ def input_block(
 
 
 def text_element(
-    initial: str | None = None, *, multiline: bool = False, max_length: int = MAX_INPUT_LENGTH
+    initial: str | None = None,
+    *,
+    multiline: bool = False,
+    max_length: int = MAX_INPUT_LENGTH,
+    placeholder: str | None = None,
 ) -> Block:
     element: Block = {
         "type": "plain_text_input",
         "multiline": multiline,
-        "max_length": max_length,
+        "max_length": min(max_length, MAX_INPUT_LENGTH),
     }
     if initial:
-        element["initial_value"] = initial[:max_length]
+        element["initial_value"] = truncate(initial, element["max_length"])
+    if placeholder:
+        element["placeholder"] = plain(placeholder)
     return element
 
 
 def select_element(options: list[Block], initial: str | None = None) -> Block:
-    element: Block = {"type": "static_select", "options": options}
+    element: Block = {"type": "static_select", "options": options, "placeholder": plain("Choose…")}
     chosen = next((o for o in options if o["value"] == initial), None)
     if chosen is not None:
         element["initial_option"] = chosen
     return element
+
+
+def select_from(choices: Mapping[Choice, str], initial: str | None = None) -> Block:
+    """A static select of `{value: label}`."""
+    return select_element([option(label, str(value)) for value, label in choices.items()], initial)
 
 
 def state_values(view: View) -> dict[str, Any]:
@@ -128,6 +191,21 @@ def state_selected(view: View, block_id: str) -> str | None:
 
 def state_checked(view: View, block_id: str) -> list[str]:
     return [o.get("value") for o in state_element(view, block_id).get("selected_options") or []]
+
+
+def state_value(view: View, block_id: str) -> str | None:
+    """What was entered in a block, whatever its element: text, option, date or first user."""
+    element = state_element(view, block_id)
+    candidates = (
+        element.get("value"),
+        (element.get("selected_option") or {}).get("value"),
+        element.get("selected_date"),
+        element.get("selected_user"),
+        (element.get("selected_users") or [None])[0],
+    )
+    found = next((value for value in candidates if value is not None), None)
+    text = str(found).strip() if found is not None else ""
+    return text or None
 
 
 # --- long text in several inputs ------------------------------------------------------------------

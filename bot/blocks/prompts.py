@@ -25,8 +25,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-import phonenumbers
-
+from bot.blocks.cards import choice_value, parse_choice_value, reach_text
 from bot.blocks.drafts import who
 from bot.blocks.limits import (
     MAX_BUTTON_VALUE,
@@ -40,9 +39,9 @@ from bot.blocks.limits import (
     slack_len,
 )
 from bot.ids import ActionId, BlockId
-from core.contact_input import ContactInput, friendly_phone
+from core.contact_input import ContactInput
 from core.contacts import AddedContact
-from core.enums import PipelineStage
+from core.enums import PipelineStage, in_words
 from core.errors import DuplicateContact, DuplicateMatch, InvalidInput
 from core.inquiries import CapturedInquiry
 from core.models import Contact, Lead, Reminder
@@ -58,20 +57,6 @@ QUALIFY_CHOICES = (
     (PipelineStage.needs_analysis, "Needs analysis"),
     (PipelineStage.estimate_sent, "Estimate sent"),
 )
-
-
-def _words(value: str) -> str:
-    return value.replace("_", " ")
-
-
-def _reach(value: str, region: str) -> str:
-    """A normalized phone or email as people read it."""
-    if "@" in value:
-        return value
-    try:
-        return friendly_phone(value, region)
-    except phonenumbers.NumberParseException:
-        return value
 
 
 # --- the duplicate prompt (hard stop 3) -----------------------------------------------------------
@@ -105,13 +90,14 @@ def parse_duplicate_value(value: str | None) -> tuple[ContactInput, str | None]:
 def _proposed_line(proposed: Mapping[str, Any], region: str) -> str:
     name = " ".join(str(proposed.get(k) or "") for k in ("first_name", "last_name")).strip()
     reach = [
-        _reach(str(v), region) for v in [*proposed.get("phones", []), *proposed.get("emails", [])]
+        reach_text(str(v), region)
+        for v in [*proposed.get("phones", []), *proposed.get("emails", [])]
     ]
     return ", ".join(escape(part) for part in [name or "(no name)", *reach])
 
 
 def _match_line(match: DuplicateMatch, region: str) -> str:
-    on = ", ".join(_reach(value, region) for value in match.matched_on) or "phone or email"
+    on = ", ".join(reach_text(value, region) for value in match.matched_on) or "phone or email"
     return f"*{escape(match.name)}* — same {escape(on)}"
 
 
@@ -190,16 +176,9 @@ def new_inquiry_notice(captured: CapturedInquiry) -> Message:
 # --- qualify --------------------------------------------------------------------------------------
 
 
-def qualify_value(lead_id: str, stage: PipelineStage) -> str:
-    return f"{lead_id}:{stage.value}"
-
-
 def parse_qualify_value(value: str | None) -> tuple[str, str]:
     """`"<lead_id>:<stage>"` back into its parts (core checks the stage)."""
-    lead_id, _, stage = (value or "").rpartition(":")
-    if not lead_id or not stage:
-        raise InvalidInput("That button does not say which lead and stage; try again.")
-    return lead_id, stage
+    return parse_choice_value(value, what="which lead and stage")
 
 
 def qualify_choice(lead: Lead) -> Message:
@@ -212,7 +191,7 @@ def qualify_choice(lead: Lead) -> Message:
             actions(
                 f"{BlockId.QUALIFY_ACTIONS}-{lead.lead_id}",
                 [
-                    button(label, ActionId.QUALIFY_AS, qualify_value(lead.lead_id, stage))
+                    button(label, ActionId.QUALIFY_AS, choice_value(lead.lead_id, stage))
                     for stage, label in QUALIFY_CHOICES
                 ],
             ),
@@ -303,7 +282,7 @@ def reminder_set_text(reminder: Reminder, today: date | None = None) -> str:
 def lost_message(lost: LostDeal, *, today: date | None = None, ask: bool = True) -> Message:
     """The loss confirmed (history kept); the reminder set, or the re-engage question (`ask`)."""
     deal = lost.opportunity
-    reason = _words(deal.loss_reason.value) if deal.loss_reason else "no reason given"
+    reason = in_words(deal.loss_reason) if deal.loss_reason else "no reason given"
     text = f"Opportunity lost — {deal.name}. Reason: {reason}. The lead and contact stay on file."
     blocks = [mrkdwn_section(escape(text))]
     if deal.loss_notes:

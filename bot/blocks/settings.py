@@ -11,9 +11,10 @@ from typing import Any
 
 import holidays
 
-from bot.blocks.limits import Block, modal, mrkdwn_section, option
+from bot.blocks.limits import Block, mrkdwn_section, option
 from bot.blocks.modal_inputs import (
     ModalMeta,
+    form_modal,
     input_block,
     select_element,
     state_checked,
@@ -23,13 +24,20 @@ from bot.blocks.modal_inputs import (
     state_values,
     text_element,
 )
-from bot.ids import BlockId, ViewId
+from bot.ids import BlockId, ViewId, block_for_field
 from core.errors import InvalidInput
 from core.models import Workspace
+from core.workspaces import SETTING_NAMES
 
 View = dict[str, Any]
 
 AUTO_SEND_VALUE = "on"
+# Core field -> the block its error is shown on (every setting's block follows the id rule).
+SETTINGS_FIELDS = {
+    name: block_for_field(name)
+    for name in ("timezone", *SETTING_NAMES)
+    if block_for_field(name) in {b.value for b in BlockId}
+}
 AUTO_SEND_WARNING = (
     ":warning: *Auto-send* sends follow-up drafts to customers *without an owner reviewing "
     "them first*. Leave it off unless every owner is sure; drafts that cannot be sent by the "
@@ -55,8 +63,7 @@ def _hour_label(hour: int) -> str:
 
 def settings_modal(workspace: Workspace, *, meta: ModalMeta | None = None) -> View:
     """Owners' settings: zone, pipeline channel, owners, holidays, staleness, digest, auto-send."""
-    base = meta or ModalMeta()
-    carried = ModalMeta(workspace.workspace_id, None, base.channel, base.ts, base.response_url)
+    carried = (meta or ModalMeta()).about(workspace.workspace_id)
     auto_option = option("Send drafts to customers without owner review", AUTO_SEND_VALUE)
     auto: Block = {"type": "checkboxes", "options": [auto_option]}
     if workspace.auto_send:
@@ -103,13 +110,18 @@ def settings_modal(workspace: Workspace, *, meta: ModalMeta | None = None) -> Vi
         mrkdwn_section(AUTO_SEND_WARNING),
         input_block(BlockId.AUTO_SEND.value, "Auto-send", auto, optional=True),
     ]
-    return modal(
-        callback_id=ViewId.SETTINGS,
+    return form_modal(
+        ViewId.SETTINGS,
         title="CRM settings",
         submit="Save",
         blocks=blocks,
-        private_metadata=carried.dump(),
+        meta=carried,
     )
+
+
+def settings_saved_text(workspace: Workspace) -> str:
+    """What the owner is told once the settings are saved (auto-send is the one that matters)."""
+    return f"Settings saved. Auto-send is {'on' if workspace.auto_send else 'off'}."
 
 
 def _whole_number(text: str | None, *, field: str, label: str) -> int:

@@ -7,7 +7,7 @@ tells the clicker ephemerally (an owner-only refusal, a record in the wrong stat
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from bot.blocks.modal_inputs import ModalMeta
 from bot.context import BotContext
 from bot.ids import ActionId, BlockId
-from bot.notify import reply
+from bot.notify import Message, reply
 
 
 class RecordKind(StrEnum):
@@ -62,11 +62,9 @@ class Click:
             trigger_id=body.get("trigger_id"),
         )
 
-    def meta(self, record_id: str = "", version: int | None = None) -> ModalMeta:
+    def meta(self) -> ModalMeta:
         """Where to answer once a modal opened by this click is submitted."""
         return ModalMeta(
-            record_id=record_id,
-            version=version,
             channel=self.channel_id,
             ts=None if self.is_ephemeral else self.message_ts,
             response_url=self.response_url,
@@ -78,6 +76,10 @@ class Click:
         if self.is_ephemeral or not (self.channel_id and self.message_ts):
             return None
         return {"channel": self.channel_id, "ts": self.message_ts}
+
+    def record(self) -> dict[str, str]:
+        """The record the value names, as a keyword argument: `{"lead_id": "ld_…"}`."""
+        return {f"{self.kind().value}_id": self.value}
 
     def kind(self) -> RecordKind:
         """Which record the value names: from the block id, else from the id's prefix."""
@@ -112,42 +114,18 @@ def on_click(app: App, ctx: BotContext, action_id: ActionId, handler: ClickHandl
 def answer(
     client: WebClient,
     click: Click,
-    message: dict[str, Any] | str,
+    message: Message | str,
     *,
     visible: bool = False,
     replace: bool = False,
 ) -> bool:
     """Answer the clicker: ephemerally by default, for the conversation when `visible`."""
-    text, blocks = _parts(message)
     return reply(
         client,
-        text=text,
-        blocks=blocks,
+        message,
         response_url=click.response_url,
         channel=click.channel_id,
         user=click.user_id,
         visible=visible,
         replace=replace,
     )
-
-
-def answer_after_modal(
-    client: WebClient, meta: ModalMeta, user_id: str, message: dict[str, Any] | str, **kw: Any
-) -> bool:
-    """Answer once a modal is submitted, where its button was clicked (else by DM)."""
-    text, blocks = _parts(message)
-    return reply(
-        client,
-        text=text,
-        blocks=blocks,
-        response_url=meta.response_url,
-        channel=meta.channel,
-        user=user_id,
-        **kw,
-    )
-
-
-def _parts(message: dict[str, Any] | str) -> tuple[str, Sequence[dict[str, Any]] | None]:
-    if isinstance(message, str):
-        return message, None
-    return str(message.get("text") or ""), message.get("blocks")

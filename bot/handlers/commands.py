@@ -15,35 +15,33 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.blocks import cards
+from bot.blocks.answers import logged_answer, person_lookup_message
 from bot.blocks.decision_modals import settings_modal
 from bot.blocks.help import help_message
 from bot.blocks.lists import (
-    PAGE_SIZE,
-    PART_PAGE_SIZE,
-    contact_choice,
     followups_list,
     lead_search_results,
-    log_entry_choice,
     parse_followups_args,
+    stale_leads_wanted,
 )
 from bot.blocks.modal_inputs import ModalMeta
 from bot.blocks.modals import log_interaction_modal, new_customer_modal, new_lead_modal
 from bot.blocks.pipeline import pipeline_message
 from bot.context import BotContext
-from bot.handlers.requests import answer_request, show_contact
-from bot.ids import ActionId
+from bot.handlers.requests import answer_request
 from bot.notify import notify_new_inquiry
-from core.followups import followups, local_today, stale_leads
+from core.dashboard import followups_now
 from core.inquiries import capture_quick_lead
-from core.interactions import log_interaction
-from core.models import Contact
-from core.quick_capture import parse_log_text
+from core.interaction_logging import log_from_text
+from core.person_lookup import look_up_person
 from core.reports import pipeline_summary
-from core.search import resolve_person, search_contacts, search_leads
+from core.search import search_leads
 from core.workspaces import require_owner
 
 Command = dict[str, Any]
 Listener = Callable[..., None]
+ModalFor = Callable[..., dict[str, Any]]  # (channel_id=, response_url=) -> the modal
+TextAnswer = Callable[[BotContext, Command, str, WebClient, Respond], None]
 
 FIND = "find"
 
@@ -52,140 +50,71 @@ def _answer(respond: Respond, message: dict[str, Any]) -> None:
     respond(text=message["text"], blocks=message["blocks"], response_type="ephemeral")
 
 
-def _open(client: WebClient, command: Command, view: dict[str, Any]) -> None:
-    client.views_open(trigger_id=command["trigger_id"], view=view)
+def modal_or_text(ctx: BotContext, open_modal: ModalFor, with_text: TextAnswer) -> Listener:
+    """A command that opens its modal when typed alone and answers its text otherwise.
 
+    The modal carries where the command was typed, so its submission is answered there.
+    """
 
-def _where(command: Command) -> tuple[str | None, str | None]:
-    """Where the command was typed, so the modal's submission is answered there."""
-    return command.get("channel_id"), command.get("response_url")
-
-
-def lead_command(ctx: BotContext) -> Listener:
-    """`/lead`: the New lead modal; one-line quick capture; `/lead find <words>`."""
-
-    def lead(ack: Ack, command: Command, client: WebClient, respond: Respond) -> None:
+    def listener(ack: Ack, command: Command, client: WebClient, respond: Respond) -> None:
         ack()
         text = (command.get("text") or "").strip()
-        channel, response_url = _where(command)
-        if not text:
-            _open(client, command, new_lead_modal(channel_id=channel, response_url=response_url))
+        if text:
+            with_text(ctx, command, text, client, respond)
             return
-        first, _, words = text.partition(" ")
-        if first.lower() == FIND:
-            with ctx.sessions.begin() as session:
-                workspace = ctx.workspace(session, command["team_id"])
-                leads = search_leads(session, workspace=workspace, words=words, limit=50)
-                shown = lead_search_results(
-                    leads, words.strip(), region=workspace.default_phone_region
-                )
-            _answer(respond, shown)
-            return
+        where = {
+            "channel_id": command.get("channel_id"),
+            "response_url": command.get("response_url"),
+        }
+        client.views_open(trigger_id=command["trigger_id"], view=open_modal(**where))
+
+    return listener
+
+
+def lead_text(
+    ctx: BotContext, command: Command, text: str, client: WebClient, respond: Respond
+) -> None:
+    """`/lead Dana Smith, 555-201-3344, …`: quick capture; `/lead find <words>` searches."""
+    first, _, words = text.partition(" ")
+    if first.lower() == FIND:
         with ctx.sessions.begin() as session:
             workspace = ctx.workspace(session, command["team_id"])
-            captured = capture_quick_lead(
-                session=session,
-                workspace=workspace,
-                actor=command["user_id"],
-                text=text,
-                now=ctx.now(),
-            )
-            shown = cards.captured_lead_card(captured, region=workspace.default_phone_region)
+            leads = search_leads(session, workspace=workspace, words=words, limit=50)
+            shown = lead_search_results(leads, words.strip(), region=workspace.default_phone_region)
         _answer(respond, shown)
-        notify_new_inquiry(client, workspace, captured)
-
-    return lead
-
-
-def customer_command(ctx: BotContext) -> Listener:
-    """`/customer`: the New customer modal; with a name, phone or email, their card."""
-
-    def customer(ack: Ack, command: Command, client: WebClient, respond: Respond) -> None:
-        ack()
-        text = (command.get("text") or "").strip()
-        channel, response_url = _where(command)
-        if not text:
-            _open(
-                client, command, new_customer_modal(channel_id=channel, response_url=response_url)
-            )
-            return
-        with ctx.sessions.begin() as session:
-            workspace = ctx.workspace(session, command["team_id"])
-            people = resolve_person(session, workspace=workspace, name=text)
-            if len(people) == 1:
-                shown = show_contact(
-                    session, workspace=workspace, contact_id=people[0].contact_id, now=ctx.now()
-                )
-            elif people:
-                shown = _choice(people, text, workspace.default_phone_region)
-            else:  # no one for sure: offer the looser search's near misses, if any
-                hits = search_contacts(session, workspace=workspace, query=text)
-                near = [hit.contact for hit in hits]
-                question = f"No one is called “{text}”. Did you mean one of these?"
-                shown = (
-                    _choice(near, text, workspace.default_phone_region, question)
-                    if near
-                    else cards.nobody_found(text)
-                )
-        _answer(respond, shown)
-
-    return customer
+        return
+    with ctx.sessions.begin() as session:
+        workspace = ctx.workspace(session, command["team_id"])
+        captured = capture_quick_lead(
+            session=session, workspace=workspace, actor=command["user_id"], text=text, now=ctx.now()
+        )
+        shown = cards.captured_lead_card(captured, region=workspace.default_phone_region)
+    _answer(respond, shown)
+    notify_new_inquiry(client, workspace, captured)
 
 
-def _choice(
-    people: list[Contact], name: str, region: str, question: str | None = None
-) -> dict[str, Any]:
-    """Several people fit the name: one **Open contact** button each."""
-    return contact_choice(
-        people,
-        name=name,
-        action_id=ActionId.OPEN_CONTACT,
-        label="Open contact",
-        region=region,
-        question=question,
-    )
+def customer_text(
+    ctx: BotContext, command: Command, text: str, client: WebClient, respond: Respond
+) -> None:
+    """`/customer Dana`: the best-matching card, a choice among several, or nobody."""
+    with ctx.sessions.begin() as session:
+        workspace = ctx.workspace(session, command["team_id"])
+        found = look_up_person(session, workspace=workspace, query=text, now=ctx.now())
+        shown = person_lookup_message(found, region=workspace.default_phone_region)
+    _answer(respond, shown)
 
 
-def log_command(ctx: BotContext) -> Listener:
-    """`/log`: the Log interaction modal; `/log call Dana Smith: …` logs it for that person."""
-
-    def log(ack: Ack, command: Command, client: WebClient, respond: Respond) -> None:
-        ack()
-        text = (command.get("text") or "").strip()
-        channel, response_url = _where(command)
-        if not text:
-            _open(
-                client,
-                command,
-                log_interaction_modal(channel_id=channel, response_url=response_url),
-            )
-            return
-        with ctx.sessions.begin() as session:
-            workspace = ctx.workspace(session, command["team_id"])
-            now = ctx.now()
-            today = local_today(workspace, now)
-            entry = parse_log_text(text, today=today)
-            people = resolve_person(session, workspace=workspace, name=entry.who)
-            region = workspace.default_phone_region
-            if not people:
-                shown = cards.nobody_found(entry.who)
-            elif len(people) > 1:
-                shown = log_entry_choice(people, entry, region=region)
-            else:
-                interaction = log_interaction(
-                    session=session,
-                    workspace=workspace,
-                    actor=command["user_id"],
-                    type=entry.interaction_type,
-                    body=entry.summary,
-                    contact_id=people[0].contact_id,
-                    follow_up_date=entry.follow_up_date,
-                    now=now,
-                )
-                shown = cards.logged_interaction(interaction, people[0].full_name, today=today)
-        _answer(respond, shown)
-
-    return log
+def log_text(
+    ctx: BotContext, command: Command, text: str, client: WebClient, respond: Respond
+) -> None:
+    """`/log call Dana Smith: wants a quote, call back Friday`: logged for that one person."""
+    with ctx.sessions.begin() as session:
+        workspace = ctx.workspace(session, command["team_id"])
+        logged = log_from_text(
+            session, workspace=workspace, actor=command["user_id"], text=text, now=ctx.now()
+        )
+        shown = logged_answer(logged, region=workspace.default_phone_region)
+    _answer(respond, shown)
 
 
 def pipeline_command(ctx: BotContext) -> Listener:
@@ -209,13 +138,15 @@ def followups_command(ctx: BotContext) -> Listener:
     def followups_listener(ack: Ack, command: Command, respond: Respond) -> None:
         ack()
         part, page = parse_followups_args(command.get("text") or "")
-        stale_wanted = PAGE_SIZE if part is None else page * PART_PAGE_SIZE
         with ctx.sessions.begin() as session:
             workspace = ctx.workspace(session, command["team_id"])
-            now = ctx.now()
-            due = followups(session, workspace=workspace, now=now)
-            stale = stale_leads(session, workspace=workspace, now=now, limit=stale_wanted)
-            shown = followups_list(due, stale, part=part, page=page)
+            due = followups_now(
+                session,
+                workspace=workspace,
+                now=ctx.now(),
+                stale_limit=stale_leads_wanted(part, page),
+            )
+            shown = followups_list(due.followups, due.stale, part=part, page=page)
         _answer(respond, shown)
 
     return followups_listener
@@ -238,7 +169,7 @@ def crm_command(ctx: BotContext) -> Listener:
                     channel=command.get("channel_id"), response_url=command.get("response_url")
                 )
                 view = settings_modal(workspace, meta=meta)
-            _open(client, command, view)
+            client.views_open(trigger_id=command["trigger_id"], view=view)
             return
         with ctx.sessions.begin() as session:
             workspace = ctx.workspace(session, command["team_id"])
@@ -254,9 +185,9 @@ def crm_command(ctx: BotContext) -> Listener:
 
 def register(app: App, ctx: BotContext) -> None:
     """Register the six commands."""
-    app.command("/lead")(lead_command(ctx))
-    app.command("/customer")(customer_command(ctx))
-    app.command("/log")(log_command(ctx))
+    app.command("/lead")(modal_or_text(ctx, new_lead_modal, lead_text))
+    app.command("/customer")(modal_or_text(ctx, new_customer_modal, customer_text))
+    app.command("/log")(modal_or_text(ctx, log_interaction_modal, log_text))
     app.command("/pipeline")(pipeline_command(ctx))
     app.command("/followups")(followups_command(ctx))
     app.command("/crm")(crm_command(ctx))

@@ -21,31 +21,37 @@ from bot.blocks.decision_modals import edit_draft_modal
 from bot.blocks.drafts import (
     already_sent_text,
     draft_requested_message,
-    draft_review_message,
     parse_draft_value,
+    review_message,
     when,
     who,
 )
-from bot.blocks.modal_inputs import ModalMeta
 from bot.context import BotContext
 from bot.handlers.clicks import Click, RecordKind, answer
-from bot.notify import Ref, post_draft_for_review, share_draft_for_review, update_copies
-from core.contacts import get_contact
-from core.drafts import (
+from bot.notify import (
+    Ref,
+    post_draft_for_review,
+    review_copies,
+    share_draft_for_review,
+    update_copies,
+)
+from core.decisions import draft_shown, draft_to_edit, mark_sent_as_seen
+from core.draft_review import (
     AUTO_SEND_ACTOR,
-    CHANGED_SINCE_SEEN,
+    DraftSender,
+    SendClaim,
     SendOutcome,
     approve_draft,
+    claim_draft_for_sending,
+    deliver_claimed_draft,
     discard_draft,
-    draft_follow_up,
     get_draft,
-    mark_draft_sent,
-    send_draft,
 )
+from core.drafts import draft_follow_up
 from core.enums import DraftChannel, DraftStatus
-from core.errors import ApprovalRequired, InvalidInput, InvalidTransition
+from core.errors import InvalidInput, InvalidTransition
 from core.models import Draft, Workspace
-from core.workspaces import require_owner, zone
+from core.workspaces import zone
 
 Message = dict[str, object]
 
@@ -54,51 +60,23 @@ def review_of(
     session: Session, workspace: Workspace, draft: Draft, *, discarded_by: str | None = None
 ) -> dict[str, object]:
     """The review message of a draft as it now stands (its contact's name looked up)."""
-    name = None
-    if draft.contact_id:
-        name = get_contact(session, workspace=workspace, contact_id=draft.contact_id).full_name
-    return draft_review_message(
-        draft,
-        contact_name=name,
-        zone=zone(workspace),
-        region=workspace.default_phone_region,
-        discarded_by=discarded_by,
-    )
+    shown = draft_shown(session, workspace=workspace, draft=draft)
+    return review_message(shown, workspace, discarded_by=discarded_by)
 
 
-def copies(draft: Draft, extra: Ref | None) -> list[Ref]:
-    """Every owner's copy of the review message, and the message clicked if it is another."""
-    refs = [dict(ref) for ref in draft.review_refs or []]
-    if extra is not None and extra not in refs:
-        refs.append(extra)
-    return refs
-
-
-def _deliver(
-    ctx: BotContext, session: Session, workspace: Workspace, draft: Draft, click: Click
-) -> tuple[str | None, SendOutcome | None]:
-    """After approval: send through the mailbox when one is connected (email only)."""
-    sender = None
-    if draft.channel == DraftChannel.email:
-        sender = ctx.integrations.draft_sender(workspace)
-    if sender is None:
-        return None, None
-    outcome = send_draft(
-        session=session,
-        workspace=workspace,
-        actor=click.user_id,
-        draft_id=draft.draft_id,
-        sender=sender,
-        now=ctx.now(),
-    )
-    note = already_sent_text(outcome.draft, zone(workspace)) if outcome.already_sent else None
-    return note, outcome
+def _mailbox(ctx: BotContext, workspace: Workspace, draft: Draft) -> DraftSender | None:
+    """The workspace's connected mailbox for an email draft; None means it is sent by hand."""
+    if draft.channel != DraftChannel.email:
+        return None
+    return ctx.integrations.draft_sender(workspace)
 
 
 def approve(ctx: BotContext, click: Click, client: WebClient) -> None:
     """Approve the version shown; send it when a mailbox is connected, else hand it over."""
     draft_id, version = parse_draft_value(click.value)
     outcome: SendOutcome | None = None
+    claim: SendClaim | None = None
+    sender: DraftSender | None = None
     review: dict[str, object] = {}
     refs: list[Ref] = []
     with ctx.sessions.begin() as session:
@@ -120,14 +98,38 @@ def approve(ctx: BotContext, click: Click, client: WebClient) -> None:
                 raise
             note: str | None = already_sent_text(prior, zone(workspace))
         else:
-            note, outcome = _deliver(ctx, session, workspace, draft, click)
-            if outcome is None and was_approved:
+            note = None
+            sender = _mailbox(ctx, workspace, draft)
+            if sender is not None:
+                claim = claim_draft_for_sending(
+                    session=session,
+                    workspace=workspace,
+                    actor=click.user_id,
+                    draft_id=draft_id,
+                    now=ctx.now(),
+                )
+                if claim.already_sent:
+                    note = already_sent_text(claim.draft, zone(workspace))
+            elif was_approved:
                 note = (
                     f"Already approved by {who(draft.approved_by)} at "
                     f"{when(draft.approved_at, zone(workspace))}; send it, then press Mark sent."
                 )
             review = review_of(session, workspace, draft)
-            refs = copies(draft, click.message_ref)
+            refs = review_copies(draft, click.message_ref)
+    if claim is not None and claim.claimed and sender is not None:
+        # The claim is committed: the mailbox is reached at most once, even if this process dies.
+        with ctx.sessions.begin() as session:
+            workspace = ctx.workspace(session, click.team_id)
+            outcome = deliver_claimed_draft(
+                session=session,
+                workspace=workspace,
+                actor=click.user_id,
+                claim=claim,
+                sender=sender,
+                now=ctx.now(),
+            )
+            review = review_of(session, workspace, outcome.draft)
     if note is not None:
         answer(client, click, note)
         return
@@ -141,20 +143,18 @@ def mark_sent(ctx: BotContext, click: Click, client: WebClient) -> None:
     draft_id, version = parse_draft_value(click.value)
     with ctx.sessions.begin() as session:
         workspace = ctx.workspace(session, click.team_id)
-        prior = get_draft(session, workspace=workspace, draft_id=draft_id)
-        if prior.status != DraftStatus.sent and prior.version != version:
-            raise ApprovalRequired(CHANGED_SINCE_SEEN)
-        outcome = mark_draft_sent(
-            session=session,
+        sent = mark_sent_as_seen(
+            session,
             workspace=workspace,
             actor=click.user_id,
             draft_id=draft_id,
+            version=version,
             now=ctx.now(),
         )
-        note = already_sent_text(outcome.draft, zone(workspace)) if outcome.already_sent else None
-        review = review_of(session, workspace, outcome.draft)
-        refs = copies(outcome.draft, click.message_ref)
-    if note is not None:
+        note = already_sent_text(sent.shown.draft, zone(workspace))
+        review = review_message(sent.shown, workspace)
+        refs = review_copies(sent.shown.draft, click.message_ref)
+    if sent.outcome.already_sent:
         answer(client, click, note)
         return
     update_copies(client, refs, review)
@@ -165,17 +165,10 @@ def edit(ctx: BotContext, click: Click, client: WebClient) -> None:
     draft_id, version = parse_draft_value(click.value)
     with ctx.sessions.begin() as session:
         workspace = ctx.workspace(session, click.team_id)
-        require_owner(workspace, click.user_id, "edit drafts")
-        draft = get_draft(session, workspace=workspace, draft_id=draft_id)
-        if draft.status in (DraftStatus.sent, DraftStatus.discarded):
-            raise InvalidTransition(
-                f"This draft was already {draft.status.value}; it can't change."
-            )
-        if draft.version != version:
-            raise ApprovalRequired(CHANGED_SINCE_SEEN)
-        view = edit_draft_modal(
-            draft, meta=click.meta(draft_id, version), region=workspace.default_phone_region
+        draft = draft_to_edit(
+            session, workspace=workspace, actor=click.user_id, draft_id=draft_id, version=version
         )
+        view = edit_draft_modal(draft, meta=click.meta(), region=workspace.default_phone_region)
     client.views_open(trigger_id=click.trigger_id, view=view)
 
 
@@ -192,7 +185,7 @@ def discard(ctx: BotContext, click: Click, client: WebClient) -> None:
             now=ctx.now(),
         )
         review = review_of(session, workspace, draft, discarded_by=click.user_id)
-        refs = copies(draft, click.message_ref)
+        refs = review_copies(draft, click.message_ref)
     update_copies(client, refs, review)
 
 
@@ -202,30 +195,38 @@ def request_follow_up(ctx: BotContext, click: Click, client: WebClient) -> None:
     With auto-send on and a mailbox connected, an email draft goes out at once and the owners
     are shown what was sent.
     """
-    kind = click.kind()
-    if kind == RecordKind.contact:
+    if click.kind() == RecordKind.contact:
         raise InvalidInput("Choose the lead or job to follow up on; open it from the contact card.")
-    ids = {"opportunity_id" if kind == RecordKind.opportunity else "lead_id": click.value}
+    ids = click.record()
     now = ctx.now()
     auto = None
+    claim = None
     with ctx.sessions.begin() as session:
         workspace = ctx.workspace(session, click.team_id)
         result = draft_follow_up(
             session=session, workspace=workspace, actor=click.user_id, now=now, **ids
         )
-        sender = None
-        if workspace.auto_send and result.draft.channel == DraftChannel.email:
-            sender = ctx.integrations.draft_sender(workspace)
+        sender = _mailbox(ctx, workspace, result.draft) if workspace.auto_send else None
         if sender is not None:
-            auto = send_draft(
+            claim = claim_draft_for_sending(
                 session=session,
                 workspace=workspace,
                 actor=AUTO_SEND_ACTOR,
                 draft_id=result.draft.draft_id,
-                sender=sender,
                 now=now,
             )
         by_owner = workspace.is_owner(click.user_id)
+    if claim is not None and claim.claimed and sender is not None:
+        with ctx.sessions.begin() as session:  # after the claim committed: at most once
+            workspace = ctx.workspace(session, click.team_id)
+            auto = deliver_claimed_draft(
+                session=session,
+                workspace=workspace,
+                actor=AUTO_SEND_ACTOR,
+                claim=claim,
+                sender=sender,
+                now=now,
+            )
     if auto is not None and auto.sent:
         post_draft_for_review(client, workspace, result)  # the owners see what went out
         told = draft_requested_message(result, owners_told=1, by_owner=by_owner, auto_sent=True)
@@ -236,10 +237,3 @@ def request_follow_up(ctx: BotContext, click: Click, client: WebClient) -> None:
     )
     told = draft_requested_message(result, owners_told=len(refs), by_owner=by_owner)
     answer(client, click, told)
-
-
-def edit_meta_ref(meta: ModalMeta) -> Ref | None:
-    """The message whose Edit button opened the modal, when the bot can update it."""
-    if meta.channel and meta.ts:
-        return {"channel": meta.channel, "ts": meta.ts}
-    return None

@@ -15,7 +15,7 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.blocks.cards import notice
+from bot.blocks.answers import notice
 from bot.context import BotContext
 from bot.handlers.requests import Answer, answer_request
 from core.errors import CRMError

@@ -10,9 +10,8 @@ from slack_sdk import WebClient
 
 from bot.blocks.home import home_view
 from bot.context import BotContext
+from core.dashboard import dashboard
 from core.events import claim_event
-from core.followups import followups, stale_leads
-from core.reports import pipeline_summary
 
 Listener = Callable[..., None]
 
@@ -29,13 +28,7 @@ def home_opened(ctx: BotContext) -> Listener:
             if event_id and not claim_event(session, workspace_id=team_id, event_id=event_id):
                 return
             workspace = ctx.workspace(session, team_id)
-            now = ctx.now()
-            view = home_view(
-                user_id=user,
-                summary=pipeline_summary(session, workspace=workspace, now=now),
-                followups=followups(session, workspace=workspace, now=now),
-                stale=stale_leads(session, workspace=workspace, now=now),
-            )
+            view = home_view(dashboard(session, workspace=workspace, now=ctx.now()), user_id=user)
         client.views_publish(user_id=user, view=view)
 
     return on_home_opened

@@ -11,61 +11,57 @@ from __future__ import annotations
 
 from slack_sdk import WebClient
 
+from bot.blocks.answers import (
+    conversion_message,
+    follow_up_done_text,
+    logged_answer,
+    reminder_done_text,
+    snoozed_text,
+)
 from bot.blocks.cards import (
     contact_card,
-    converted_card,
-    incomplete_contact,
+    disqualified_card,
     lead_card,
-    logged_interaction,
+    parse_choice_value,
+    qualified_card,
 )
 from bot.blocks.decision_modals import disqualify_modal, mark_lost_modal, reschedule_modal
 from bot.blocks.lists import parse_log_entry_value
 from bot.blocks.modals import log_interaction_modal, new_customer_modal
 from bot.blocks.prompts import parse_qualify_value, qualify_choice, won_message
 from bot.context import BotContext
-from bot.handlers.clicks import Click, RecordKind, answer
-from core.contacts import contact_card as load_contact_card
-from core.contacts import get_contact
-from core.enums import OPEN_LEAD_STATUSES, FollowUpStatus, OpportunityStage
-from core.errors import IncompleteContact, InvalidInput, InvalidTransition
-from core.interactions import complete_follow_up, get_interaction, in_words, log_interaction
-from core.leads import convert_lead, disqualify_lead, get_lead, qualify_lead, snooze_lead
-from core.opportunities import get_opportunity, mark_won
+from bot.handlers.clicks import Click, answer
+from core.contact_history import contact_card as load_contact_card
+from core.decisions import (
+    convert_or_explain,
+    deal_to_decide,
+    follow_up_to_reschedule,
+    lead_to_decide,
+)
+from core.errors import InvalidInput
+from core.interaction_logging import log_with_person, person_on_record
+from core.interactions import complete_follow_up
+from core.leads import disqualify_lead, get_lead, qualify_lead, snooze_lead
+from core.local_dates import local_today
+from core.opportunities import mark_won
 from core.reminders import complete_reminder
-from core.report_text import friendly_date
-from core.workspaces import zone
 
 SNOOZE_DAYS = 3
 
 
 def log_call(ctx: BotContext, click: Click, client: WebClient) -> None:
     """Open the Log interaction form for the lead's, job's or contact's person."""
-    kind = click.kind()
     with ctx.sessions.begin() as session:
         workspace = ctx.workspace(session, click.team_id)
-        if kind == RecordKind.lead:
-            lead = get_lead(session, workspace=workspace, lead_id=click.value)
-            name = lead.contact.full_name if lead.contact else None
-            view = log_interaction_modal(
-                lead.contact_id,
-                contact_name=name,
-                lead_id=lead.lead_id,
-                channel_id=click.channel_id,
-            )
-        elif kind == RecordKind.opportunity:
-            deal = get_opportunity(session, workspace=workspace, opportunity_id=click.value)
-            name = deal.contact.full_name if deal.contact else None
-            view = log_interaction_modal(
-                deal.contact_id,
-                contact_name=name,
-                opportunity_id=deal.opportunity_id,
-                channel_id=click.channel_id,
-            )
-        else:
-            contact = get_contact(session, workspace=workspace, contact_id=click.value)
-            view = log_interaction_modal(
-                contact.contact_id, contact_name=contact.full_name, channel_id=click.channel_id
-            )
+        person = person_on_record(session, workspace=workspace, **click.record())
+        view = log_interaction_modal(
+            person.contact_id,
+            contact_name=person.contact_name,
+            lead_id=person.lead_id,
+            opportunity_id=person.opportunity_id,
+            channel_id=click.channel_id,
+            response_url=click.response_url,
+        )
     client.views_open(trigger_id=click.trigger_id, view=view)
 
 
@@ -77,20 +73,17 @@ def log_entry(ctx: BotContext, click: Click, client: WebClient) -> None:
         raise InvalidInput("That button no longer carries the note; type `/log` again.") from None
     with ctx.sessions.begin() as session:
         workspace = ctx.workspace(session, click.team_id)
-        contact = get_contact(session, workspace=workspace, contact_id=chosen.contact_id)
-        logged = log_interaction(
-            session=session,
+        logged = log_with_person(
+            session,
             workspace=workspace,
             actor=click.user_id,
+            contact_id=chosen.contact_id,
             type=chosen.interaction_type,
             body=chosen.summary,
-            contact_id=contact.contact_id,
             follow_up_date=chosen.follow_up_date,
             now=ctx.now(),
         )
-        shown = logged_interaction(
-            logged, contact.full_name, today=ctx.now().astimezone(zone(workspace)).date()
-        )
+        shown = logged_answer(logged, region=workspace.default_phone_region)
     answer(client, click, shown, replace=True)
 
 
@@ -98,11 +91,7 @@ def qualify(ctx: BotContext, click: Click, client: WebClient) -> None:
     """Ask which stage the qualified lead moves to (needs analysis or estimate sent)."""
     with ctx.sessions.begin() as session:
         workspace = ctx.workspace(session, click.team_id)
-        lead = get_lead(session, workspace=workspace, lead_id=click.value)
-        if lead.status not in OPEN_LEAD_STATUSES:
-            status = lead.status.value
-            raise InvalidTransition(f"The {lead.title} lead is already {status}.")
-        choice = qualify_choice(lead)
+        choice = qualify_choice(lead_to_decide(session, workspace=workspace, lead_id=click.value))
     answer(client, click, choice)
 
 
@@ -119,8 +108,7 @@ def qualify_as(ctx: BotContext, click: Click, client: WebClient) -> None:
             stage=stage,
             now=ctx.now(),
         )
-        heading = f"Lead qualified — moving to {in_words(lead.pipeline_stage)}."
-        card = lead_card(lead, region=workspace.default_phone_region, heading=heading)
+        card = qualified_card(lead, region=workspace.default_phone_region)
     answer(client, click, card, replace=True)
 
 
@@ -128,20 +116,10 @@ def convert(ctx: BotContext, click: Click, client: WebClient) -> None:
     """Convert the lead to a job; an incomplete contact is named, not guessed around."""
     with ctx.sessions.begin() as session:
         workspace = ctx.workspace(session, click.team_id)
-        region = workspace.default_phone_region
-        try:
-            deal = convert_lead(
-                session=session,
-                workspace=workspace,
-                actor=click.user_id,
-                lead_id=click.value,
-                now=ctx.now(),
-            )
-        except IncompleteContact as missing:
-            lead = get_lead(session, workspace=workspace, lead_id=click.value)
-            shown = incomplete_contact(missing.missing, lead)
-        else:
-            shown = converted_card(deal, region=region)
+        conversion = convert_or_explain(
+            session, workspace=workspace, actor=click.user_id, lead_id=click.value, now=ctx.now()
+        )
+        shown = conversion_message(conversion, region=workspace.default_phone_region)
     answer(client, click, shown)
 
 
@@ -149,15 +127,16 @@ def won(ctx: BotContext, click: Click, client: WebClient) -> None:
     """Mark won (the button's confirm dialog is the confirmation; owners only, in core)."""
     with ctx.sessions.begin() as session:
         workspace = ctx.workspace(session, click.team_id)
+        now = ctx.now()
         deal = mark_won(
             session=session,
             workspace=workspace,
             actor=click.user_id,
             opportunity_id=click.value,
             confirmed=True,
-            now=ctx.now(),
+            now=now,
         )
-        shown = won_message(deal, today=ctx.now().astimezone(zone(workspace)).date())
+        shown = won_message(deal, today=local_today(workspace, now))
     answer(client, click, shown, visible=True)
 
 
@@ -165,10 +144,8 @@ def lost(ctx: BotContext, click: Click, client: WebClient) -> None:
     """Open the Mark lost form: reason, notes, the 90-day re-engage reminder."""
     with ctx.sessions.begin() as session:
         workspace = ctx.workspace(session, click.team_id)
-        deal = get_opportunity(session, workspace=workspace, opportunity_id=click.value)
-        if deal.stage in (OpportunityStage.won, OpportunityStage.lost):
-            raise InvalidTransition(f"{deal.name} is already {deal.stage.value}.")
-        view = mark_lost_modal(deal, meta=click.meta(deal.opportunity_id))
+        deal = deal_to_decide(session, workspace=workspace, opportunity_id=click.value)
+        view = mark_lost_modal(deal, meta=click.meta())
     client.views_open(trigger_id=click.trigger_id, view=view)
 
 
@@ -176,18 +153,14 @@ def disqualify(ctx: BotContext, click: Click, client: WebClient) -> None:
     """Open the Disqualify form (the procedure: "Ask for reason")."""
     with ctx.sessions.begin() as session:
         workspace = ctx.workspace(session, click.team_id)
-        lead = get_lead(session, workspace=workspace, lead_id=click.value)
-        if lead.status not in OPEN_LEAD_STATUSES:
-            raise InvalidTransition(f"The {lead.title} lead is already {lead.status.value}.")
-        view = disqualify_modal(lead, meta=click.meta(lead.lead_id))
+        lead = lead_to_decide(session, workspace=workspace, lead_id=click.value)
+        view = disqualify_modal(lead, meta=click.meta())
     client.views_open(trigger_id=click.trigger_id, view=view)
 
 
 def disqualify_with_reason(ctx: BotContext, click: Click, client: WebClient) -> None:
     """A reason button (`"<lead_id>:<reason>"`) from a plain-word request: disqualify now."""
-    lead_id, _, reason = click.value.rpartition(":")
-    if not lead_id:
-        raise InvalidInput("That button does not say which lead; ask again.")
+    lead_id, reason = parse_choice_value(click.value, what="which lead and reason")
     with ctx.sessions.begin() as session:
         workspace = ctx.workspace(session, click.team_id)
         lead = disqualify_lead(
@@ -198,9 +171,7 @@ def disqualify_with_reason(ctx: BotContext, click: Click, client: WebClient) -> 
             reason=reason,
             now=ctx.now(),
         )
-        why = in_words(lead.disqualification_reason or reason)
-        heading = f"Lead disqualified — {why}. The record stays."
-        card = lead_card(lead, region=workspace.default_phone_region, heading=heading)
+        card = disqualified_card(lead, region=workspace.default_phone_region)
     answer(client, click, card, replace=True)
 
 
@@ -208,17 +179,17 @@ def snooze(ctx: BotContext, click: Click, client: WebClient) -> None:
     """Quiet the stale-lead nudge for three days."""
     with ctx.sessions.begin() as session:
         workspace = ctx.workspace(session, click.team_id)
+        now = ctx.now()
         lead = snooze_lead(
             session=session,
             workspace=workspace,
             actor=click.user_id,
             lead_id=click.value,
             days=SNOOZE_DAYS,
-            now=ctx.now(),
+            now=now,
         )
-        today = ctx.now().astimezone(zone(workspace)).date()
-        until = friendly_date(lead.snoozed_until, today) if lead.snoozed_until else "later"
-    answer(client, click, f"Snoozed the {lead.title} lead until {until}; no nudges before then.")
+        text = snoozed_text(lead, local_today(workspace, now))
+    answer(client, click, text)
 
 
 def done(ctx: BotContext, click: Click, client: WebClient) -> None:
@@ -228,18 +199,16 @@ def done(ctx: BotContext, click: Click, client: WebClient) -> None:
         item = complete_follow_up(
             session=session, workspace=workspace, actor=click.user_id, interaction_id=click.value
         )
-        about = " ".join((item.subject or item.body or "").split())[:200]
-    answer(client, click, f"Follow-up done{': ' + about if about else ''}.")
+        text = follow_up_done_text(item)
+    answer(client, click, text)
 
 
 def reschedule(ctx: BotContext, click: Click, client: WebClient) -> None:
     """Open the Reschedule form for a pending follow-up."""
     with ctx.sessions.begin() as session:
         workspace = ctx.workspace(session, click.team_id)
-        item = get_interaction(session, workspace=workspace, interaction_id=click.value)
-        if item.follow_up_status != FollowUpStatus.pending:
-            raise InvalidTransition(f"That follow-up is {item.follow_up_status.value}.")
-        view = reschedule_modal(item, meta=click.meta(item.interaction_id))
+        item = follow_up_to_reschedule(session, workspace=workspace, interaction_id=click.value)
+        view = reschedule_modal(item, meta=click.meta())
     client.views_open(trigger_id=click.trigger_id, view=view)
 
 
@@ -250,7 +219,8 @@ def reminder_done(ctx: BotContext, click: Click, client: WebClient) -> None:
         reminder = complete_reminder(
             session=session, workspace=workspace, actor=click.user_id, reminder_id=click.value
         )
-    answer(client, click, f"Reminder done: {reminder.note}")
+        text = reminder_done_text(reminder)
+    answer(client, click, text)
 
 
 def open_lead(ctx: BotContext, click: Click, client: WebClient) -> None:

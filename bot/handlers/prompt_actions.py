@@ -20,11 +20,12 @@ from bot.blocks.prompts import (
 )
 from bot.context import BotContext
 from bot.handlers.clicks import Click, answer
-from core.contacts import DuplicateDecision, add_customer, get_contact
+from core.contacts import DuplicateDecision, add_customer
+from core.decisions import contact_for_quickbooks
 from core.errors import DuplicateContact
+from core.local_dates import local_today
 from core.opportunities import set_reengage_reminder
 from core.quickbooks import create_quickbooks_customer, decline_quickbooks_prompt
-from core.workspaces import require_owner, zone
 
 
 def _decide(ctx: BotContext, click: Click, client: WebClient, decision: DuplicateDecision) -> None:
@@ -64,13 +65,13 @@ def create_in_quickbooks(ctx: BotContext, click: Click, client: WebClient) -> No
     """The owner's explicit yes (hard stop 5); with no QuickBooks connected, nothing changes."""
     with ctx.sessions.begin() as session:
         workspace = ctx.workspace(session, click.team_id)
-        require_owner(workspace, click.user_id, "create a customer in QuickBooks")
         quickbooks = ctx.integrations.quickbooks(workspace)
-        if quickbooks is None:
-            contact = get_contact(session, workspace=workspace, contact_id=click.value)
-            refusal: str | None = quickbooks_not_connected_text(contact.full_name)
+        if quickbooks is None:  # nothing to create it in: say so, for an owner, and keep the ask
+            contact = contact_for_quickbooks(
+                session, workspace=workspace, actor=click.user_id, contact_id=click.value
+            )
+            refusal = quickbooks_not_connected_text(contact.full_name)
         else:
-            refusal = None
             contact = create_quickbooks_customer(
                 session=session,
                 workspace=workspace,
@@ -80,7 +81,7 @@ def create_in_quickbooks(ctx: BotContext, click: Click, client: WebClient) -> No
                 quickbooks=quickbooks,
             )
             done = quickbooks_created_message(contact, by=click.user_id)
-    if refusal is not None:
+    if quickbooks is None:
         answer(client, click, refusal)
         return
     answer(client, click, done, visible=True, replace=True)
@@ -101,15 +102,15 @@ def reengage_yes(ctx: BotContext, click: Click, client: WebClient) -> None:
     """Set the 90-day re-engage reminder of a lost deal (asking twice sets one)."""
     with ctx.sessions.begin() as session:
         workspace = ctx.workspace(session, click.team_id)
+        now = ctx.now()
         reminder = set_reengage_reminder(
             session=session,
             workspace=workspace,
             actor=click.user_id,
             opportunity_id=click.value,
-            now=ctx.now(),
+            now=now,
         )
-        today = ctx.now().astimezone(zone(workspace)).date()
-        shown = reengage_answer_message(reminder, today=today)
+        shown = reengage_answer_message(reminder, today=local_today(workspace, now))
     answer(client, click, shown, visible=True, replace=True)
 
 

@@ -16,22 +16,23 @@ from typing import Any
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot.blocks import cards
+from bot.blocks import answers
+from bot.blocks.cards import disqualify_reasons
 from bot.blocks.help import help_message
-from bot.blocks.lists import contact_choice, lead_choice, newest_customers_list
+from bot.blocks.lists import newest_customers_list
 from bot.blocks.pipeline import pipeline_message
 from bot.context import BotContext
 from bot.ids import ActionId
 from bot.notify import share_draft_for_review
-from core.contacts import contact_card
+from core.customer_lookups import newest_customers
+from core.decisions import convert_or_explain
 from core.drafts import draft_follow_up
-from core.errors import IncompleteContact
-from core.followups import last_touchpoint, local_today, newest_customers
 from core.intents import Intent, IntentKind, parse_request
-from core.leads import convert_lead
-from core.models import Contact, Lead, Workspace
+from core.local_dates import local_today
+from core.models import Workspace
+from core.person_lookup import LeadLookup, look_up_last_touch, look_up_open_lead
 from core.reports import pipeline_summary
-from core.search import open_leads_for_person, resolve_person
+from core.search import resolve_person
 from core.workspaces import zone
 
 Message = dict[str, Any]
@@ -54,11 +55,21 @@ class Request:
     workspace: Workspace
     actor: str
     now: datetime
-    name: str | None
+    name: str
 
     @property
     def region(self) -> str:
         return self.workspace.default_phone_region
+
+
+# What each request that is about someone looks like, to show when the name is left out.
+EXAMPLES = {
+    IntentKind.log_call: "log a call with Dana",
+    IntentKind.follow_up: "follow up on the Dana lead",
+    IntentKind.convert: "convert Dana to a job",
+    IntentKind.disqualify: "disqualify the Dana lead",
+    IntentKind.last_touch: "how long since we talked to Dana?",
+}
 
 
 def answer_request(
@@ -74,64 +85,23 @@ def answer_request(
 def answer_intent(
     ctx: BotContext, session: Session, *, workspace: Workspace, actor: str, intent: Intent
 ) -> Answer:
-    request = Request(ctx, session, workspace, actor, ctx.now(), intent.name)
+    """Answer one recognised request; one about someone who is not named asks who."""
+    example = EXAMPLES.get(intent.kind)
+    if example is not None and not intent.name:
+        return Answer(answers.ask_who(example))
+    request = Request(ctx, session, workspace, actor, ctx.now(), intent.name or "")
     return _ANSWERS[intent.kind](request)
 
 
-# --- shared by the commands and the buttons ---------------------------------------------------
+def _open_lead(request: Request) -> LeadLookup:
+    return look_up_open_lead(request.session, workspace=request.workspace, name=request.name)
 
 
-def show_contact(
-    session: Session, *, workspace: Workspace, contact_id: str, now: datetime
-) -> Message:
-    """The contact card (`/customer <name>`, and the **Open contact** button)."""
-    card = contact_card(session, workspace=workspace, contact_id=contact_id, now=now)
-    return cards.contact_card(card, region=workspace.default_phone_region)
-
-
-def _ask_for_name(example: str) -> Answer:
-    return Answer(cards.notice(f"Who is it about? For example: “{example}”."))
-
-
-def _people(request: Request, example: str) -> list[Contact] | Answer:
-    """Everyone the name could mean (at least one), or the answer to give when it means no one."""
-    if not request.name:
-        return _ask_for_name(example)
-    people = resolve_person(request.session, workspace=request.workspace, name=request.name)
-    return people or Answer(cards.nobody_found(request.name))
-
-
-def _choice(request: Request, people: list[Contact], action_id: ActionId, label: str) -> Answer:
-    """Several people fit the name: one button each, never a guess."""
+def _no_single_lead(found: LeadLookup, request: Request, action_id: ActionId, label: str) -> Answer:
+    """The name did not settle on one open lead: a choice of leads, or why there is none."""
     return Answer(
-        contact_choice(
-            people,
-            name=request.name or "",
-            action_id=action_id,
-            label=label,
-            region=request.region,
-        )
+        answers.lead_lookup_message(found, action_id=action_id, label=label, region=request.region)
     )
-
-
-def _one_lead(request: Request, action_id: ActionId, label: str, example: str) -> Lead | Answer:
-    """The one open lead the name means, or a choice of leads, or why there is none."""
-    if not request.name:
-        return _ask_for_name(example)
-    leads = open_leads_for_person(request.session, workspace=request.workspace, name=request.name)
-    if len(leads) == 1:
-        return leads[0]
-    if leads:
-        return Answer(
-            lead_choice(
-                leads, name=request.name, action_id=action_id, label=label, region=request.region
-            )
-        )
-    people = resolve_person(request.session, workspace=request.workspace, name=request.name)
-    if not people:
-        return Answer(cards.nobody_found(request.name))
-    names = ", ".join(person.full_name for person in people[:5])
-    return Answer(cards.notice(f"{names} {'has' if len(people) == 1 else 'have'} no open leads."))
 
 
 # --- the eight requests ---------------------------------------------------------------------------
@@ -142,16 +112,12 @@ def _help(request: Request) -> Answer:
 
 
 def _add_customer(request: Request) -> Answer:
-    return Answer(cards.add_customer_prompt(request.name))
+    return Answer(answers.add_customer_prompt(request.name or None))
 
 
 def _log_call(request: Request) -> Answer:
-    people = _people(request, "log a call with Dana")
-    if isinstance(people, Answer):
-        return people
-    if len(people) > 1:
-        return _choice(request, people, ActionId.LOG_CALL, "Log call")
-    return Answer(cards.log_call_prompt(people[0], region=request.region))
+    people = resolve_person(request.session, workspace=request.workspace, name=request.name)
+    return Answer(answers.log_call_answer(people, request.name, region=request.region))
 
 
 def _pipeline(request: Request) -> Answer:
@@ -160,21 +126,19 @@ def _pipeline(request: Request) -> Answer:
 
 
 def _follow_up(request: Request) -> Answer:
-    found = _one_lead(
-        request, ActionId.DRAFT_FOLLOW_UP, "Draft follow-up", "follow up on the Dana lead"
-    )
-    if isinstance(found, Answer):
-        return found
+    found = _open_lead(request)
+    if found.lead is None:
+        return _no_single_lead(found, request, ActionId.DRAFT_FOLLOW_UP, "Draft follow-up")
     result = draft_follow_up(
         session=request.session,
         workspace=request.workspace,
         actor=request.actor,
-        lead_id=found.lead_id,
+        lead_id=found.lead.lead_id,
         now=request.now,
     )
-    shown = cards.follow_up_requested(
+    shown = answers.follow_up_requested(
         result,
-        found,
+        found.lead,
         zone=zone(request.workspace),
         today=local_today(request.workspace, request.now),
     )
@@ -187,42 +151,31 @@ def _follow_up(request: Request) -> Answer:
 
 
 def _convert(request: Request) -> Answer:
-    found = _one_lead(request, ActionId.CONVERT, "Convert", "convert Dana to a job")
-    if isinstance(found, Answer):
-        return found
-    try:
-        opportunity = convert_lead(
-            session=request.session,
-            workspace=request.workspace,
-            actor=request.actor,
-            lead_id=found.lead_id,
-            now=request.now,
-        )
-    except IncompleteContact as missing:  # refused before anything was written
-        return Answer(cards.incomplete_contact(missing.missing, found))
-    return Answer(cards.converted_card(opportunity, region=request.region))
+    found = _open_lead(request)
+    if found.lead is None:
+        return _no_single_lead(found, request, ActionId.CONVERT, "Convert")
+    conversion = convert_or_explain(
+        request.session,
+        workspace=request.workspace,
+        actor=request.actor,
+        lead_id=found.lead.lead_id,
+        now=request.now,
+    )
+    return Answer(answers.conversion_message(conversion, region=request.region))
 
 
 def _disqualify(request: Request) -> Answer:
-    found = _one_lead(request, ActionId.DISQUALIFY, "Disqualify", "disqualify the Dana lead")
-    if isinstance(found, Answer):
-        return found
-    return Answer(cards.disqualify_reasons(found))
+    found = _open_lead(request)
+    if found.lead is None:
+        return _no_single_lead(found, request, ActionId.DISQUALIFY, "Disqualify")
+    return Answer(disqualify_reasons(found.lead))
 
 
 def _last_touch(request: Request) -> Answer:
-    people = _people(request, "how long since we talked to Dana?")
-    if isinstance(people, Answer):
-        return people
-    if len(people) > 1:
-        return _choice(request, people, ActionId.OPEN_CONTACT, "Open contact")
-    last = last_touchpoint(
-        request.session,
-        workspace=request.workspace,
-        contact_id=people[0].contact_id,
-        now=request.now,
+    found = look_up_last_touch(
+        request.session, workspace=request.workspace, name=request.name, now=request.now
     )
-    return Answer(cards.last_touch_card(last))
+    return Answer(answers.last_touch_answer(found, region=request.region))
 
 
 def _newest_customers(request: Request) -> Answer:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.blocks import cards
+from bot.blocks import answers, cards
 from bot.blocks.limits import limit_violations, slack_len
 from core.contact_history import ContactCard, Touchpoint
-from core.drafts import FollowUpDraft, LastTouch
 from core.enums import (
     DisqualificationReason,
     InteractionType,
@@ -20,12 +19,14 @@ from core.enums import (
     OpportunityStage,
     PipelineStage,
 )
-from core.followups import LastTouch as ReportLastTouch
-from core.followups import Touchpoint as ReportTouchpoint
 from core.inquiries import CapturedInquiry
 from core.matching import set_contact_points
-from core.models import Contact, Draft, Interaction, Lead, Opportunity
-from tests.bot.harness import block_texts, iter_buttons
+from core.models import Contact, Interaction, Lead, Opportunity
+from tests.bot.harness import (
+    block_texts,
+    iter_buttons,
+    labels,
+)
 
 EMOJI = "🔧"
 TEN_KB = ("Dana “the plumber” O'Brien & <Sons> " + EMOJI) * 250
@@ -59,10 +60,6 @@ def a_lead(contact: Contact | None = None, **fields: Any) -> Lead:
     )
     lead.contact = contact
     return lead
-
-
-def labels(message: dict[str, Any]) -> list[str]:
-    return [b["text"]["text"] for b in iter_buttons(message["blocks"])]
 
 
 def button_for(message: dict[str, Any], label: str) -> dict[str, Any]:
@@ -135,9 +132,11 @@ def test_huge_quoted_emoji_text_stays_inside_the_limits() -> None:
         cards.lead_card(lead, heading=TEN_KB),
         cards.captured_lead_card(CapturedInquiry(lead, contact, True, Interaction(), TEN_KB)),
         cards.disqualify_reasons(lead),
-        cards.log_call_prompt(contact),
-        cards.add_customer_prompt(TEN_KB),
-        cards.incomplete_contact(["a phone number", "a service address"], lead),
+        answers.log_call_prompt(contact),
+        answers.add_customer_prompt(TEN_KB),
+        answers.incomplete_contact(["a phone number", "a service address"], lead),
+        cards.qualified_card(lead),
+        cards.disqualified_card(lead),
     ):
         assert limit_violations(message) == [], message["text"][:80]
         assert all(slack_len(b["value"]) <= 2000 for b in iter_buttons(message["blocks"]))
@@ -212,37 +211,3 @@ def test_disqualify_asks_for_the_reason_with_one_button_each() -> None:
         ("Other", "ld_1:other"),
     ]
     assert {b["action_id"] for b in iter_buttons(message["blocks"])} == {"crm-disqualify-reason"}
-
-
-def test_follow_up_request_shows_the_last_touchpoint_and_the_review_notice() -> None:
-    draft = Draft(draft_id="dr_1", body="Hi Dana")
-    touch = LastTouch(datetime(2026, 3, 2, 2, tzinfo=UTC), InteractionType.phone_call, "Quote")
-    result = FollowUpDraft(draft, "Dana Smith", touch, "inquiry", True)
-    message = cards.follow_up_requested(result, a_lead(dana()), zone=NY, today=date(2026, 3, 4))
-    # 02:00 UTC on March 2 is still Sunday, March 1 in New York.
-    assert message["text"] == (
-        "Last touchpoint with Dana Smith: phone call on Sunday, March 1 (3 days ago) — Quote\n"
-        "Draft sent to the owners for review."
-    )
-    none_yet = FollowUpDraft(draft, "Dana Smith", None, "inquiry", True)
-    assert cards.follow_up_requested(none_yet, a_lead(), zone=NY, today=date(2026, 3, 4))[
-        "text"
-    ].startswith("Last touchpoint with Dana Smith: none logged yet.")
-
-
-def test_last_touch_card_and_logged_reply() -> None:
-    touch = ReportTouchpoint(
-        "ix_1", InteractionType.meeting, datetime(2026, 3, 2, tzinfo=UTC), date(2026, 3, 1), "Walk"
-    )
-    last = ReportLastTouch("ct_dana", "Dana Smith", date(2026, 3, 4), touch, 3)
-    message = cards.last_touch_card(last)
-    assert message["text"] == (
-        "Last touchpoint with Dana Smith: meeting on Sunday, March 1 (3 days ago) — Walk."
-    )
-    assert labels(message) == ["Log call", "Open contact"]
-    logged = Interaction(
-        type=InteractionType.phone_call, body="Wants a quote", follow_up_date=date(2026, 3, 6)
-    )
-    assert cards.logged_interaction(logged, "Dana Smith", today=date(2026, 3, 2))["text"] == (
-        "Logged a phone call with Dana Smith: Wants a quote. Follow-up set for Friday, March 6."
-    )

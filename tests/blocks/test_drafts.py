@@ -18,11 +18,17 @@ from bot.blocks.drafts import (
 )
 from bot.blocks.limits import limit_violations
 from bot.ids import ActionId
-from core.drafts import AUTO_SEND_ACTOR, FollowUpDraft, LastTouch
+from core.draft_review import AUTO_SEND_ACTOR
+from core.drafts import FollowUpDraft, LastTouch
 from core.enums import DraftChannel, DraftStatus, InteractionType
 from core.errors import InvalidInput
 from core.models import Draft
-from tests.bot.harness import block_texts, iter_buttons
+from tests.bot.harness import (
+    block_texts,
+    iter_buttons,
+    labels,
+    shown,
+)
 
 NEW_YORK = ZoneInfo("America/New_York")
 MORNING = datetime(2026, 3, 2, 14, 5, tzinfo=UTC)  # 9:05 AM in New York (EST)
@@ -50,14 +56,6 @@ def make_draft(**changes: object) -> Draft:
     )
     values.update(changes)
     return Draft(**values)
-
-
-def labels(message: dict[str, object]) -> list[str]:
-    return [b["text"]["text"] for b in iter_buttons(message["blocks"])]  # type: ignore[arg-type]
-
-
-def shown(message: dict[str, object]) -> str:
-    return "\n".join(block_texts(message["blocks"]))  # type: ignore[arg-type]
 
 
 def test_pending_draft_shows_recipient_channel_subject_body_version_and_asker() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.blocks.home import home_view
 from bot.blocks.limits import limit_violations
+from core.dashboard import Dashboard
 from core.followups import FollowUpList
 from tests.blocks.test_cards import TEN_KB
 from tests.blocks.test_lists import TODAY, follow_up, report, stale_lead, summary
@@ -14,9 +15,8 @@ ME = "U0STAFF"
 
 def test_the_dashboard_shows_the_figures_and_each_list_with_buttons() -> None:
     followups = FollowUpList(TODAY, (follow_up(1),), (follow_up(2, late=1),))
-    view = home_view(
-        user_id=ME, summary=summary(past=2), followups=followups, stale=report([stale_lead(1)])
-    )
+    board = Dashboard(summary(past=2), followups, report([stale_lead(1)]))
+    view = home_view(board, user_id=ME)
     assert view["type"] == "home" and limit_violations(view) == []
     shown = block_texts(view["blocks"])
     assert shown[0] == "Pipeline — Monday, March 2, 2026"
@@ -31,9 +31,7 @@ def test_the_dashboard_shows_the_figures_and_each_list_with_buttons() -> None:
 def test_the_viewers_own_leads_come_first_and_are_starred() -> None:
     due = (follow_up(1, name="Sam Lee"), follow_up(2, owner=ME), follow_up(3, owner="U0OTHER"))
     stale = report([stale_lead(1, title="Theirs"), stale_lead(2, title="Mine", owner=ME)])
-    view = home_view(
-        user_id=ME, summary=summary(), followups=FollowUpList(TODAY, due, ()), stale=stale
-    )
+    view = home_view(Dashboard(summary(), FollowUpList(TODAY, due, ()), stale), user_id=ME)
     shown = block_texts(view["blocks"])
     assert "*Today's follow-ups (3, 1 yours):*" in shown
     lines = [t for t in shown if "Call back" in t]
@@ -45,9 +43,8 @@ def test_the_viewers_own_leads_come_first_and_are_starred() -> None:
 
 
 def test_empty_lists_say_none() -> None:
-    view = home_view(
-        user_id=ME, summary=summary(), followups=FollowUpList(TODAY, (), ()), stale=report([])
-    )
+    board = Dashboard(summary(), FollowUpList(TODAY, (), ()), report([]))
+    view = home_view(board, user_id=ME)
     shown = block_texts(view["blocks"])
     assert "*Today's follow-ups:* none" in shown and "*Stale leads:* none" in shown
 
@@ -56,12 +53,10 @@ def test_500_stale_leads_and_huge_text_stay_inside_100_blocks() -> None:
     due = tuple(follow_up(n, name=TEN_KB[:200], owner=ME) for n in range(200))
     overdue = tuple(follow_up(n, late=5) for n in range(200))
     stale = report([stale_lead(n, title=TEN_KB[:200]) for n in range(500)])
-    view = home_view(
-        user_id=ME,
-        summary=summary(past=500, title=TEN_KB[:200]),
-        followups=FollowUpList(TODAY, due, overdue),
-        stale=stale,
+    board = Dashboard(
+        summary(past=500, title=TEN_KB[:200]), FollowUpList(TODAY, due, overdue), stale
     )
+    view = home_view(board, user_id=ME)
     assert limit_violations(view) == []
     shown = block_texts(view["blocks"])
     assert "…and 190 more — type `/followups due` to list them." in shown

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from bot.blocks import limits
@@ -137,17 +139,18 @@ def test_message_and_modal_enforce_their_sizes() -> None:
 
 
 def test_limit_violations_finds_what_slack_would_refuse() -> None:
-    bad_button = {
+    bad_button: dict[str, Any] = {
         "type": "button",
         "text": {"type": "plain_text", "text": "b" * 76},
         "action_id": "crm-x",
         "value": "v" * 2001,
     }
-    blocks = [
+    blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": "s" * 3001}},
         {"type": "actions", "block_id": BlockId.LEAD_ACTIONS.value, "elements": [bad_button]},
         {"type": "actions", "block_id": BlockId.LEAD_ACTIONS.value, "elements": []},
-    ] + [{"type": "divider"}] * 50
+    ]
+    blocks += [{"type": "divider"}] * 50
     problems = limit_violations(blocks)
     assert any("53 blocks" in p for p in problems)
     assert any("section text is 3001" in p for p in problems)

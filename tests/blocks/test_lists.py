@@ -9,26 +9,23 @@ from bot.blocks import lists
 from bot.blocks.limits import limit_violations
 from bot.blocks.lists import FollowUpPart, followups_list, parse_followups_args
 from bot.blocks.pipeline import pipeline_message
+from bot.ids import ActionId
+from core.customer_lookups import CustomerSummary
 from core.enums import InteractionType, LeadStatus, Outcome, PipelineStage
-from core.followups import (
-    CustomerSummary,
-    FollowUpItem,
-    FollowUpKind,
-    FollowUpList,
-    PastDueLead,
-    StaleLead,
-    StaleLeadReport,
-)
+from core.followups import FollowUpItem, FollowUpKind, FollowUpList
 from core.quick_capture import LogEntry
-from core.reports import OldestOpenLead, PipelineSummary
-from tests.blocks.test_cards import EMOJI, TEN_KB, a_lead, dana, labels
-from tests.bot.harness import block_texts, iter_buttons
+from core.reports import OldestOpenLead, PastDueLead, PipelineSummary
+from core.stale_leads import StaleLead, StaleLeadReport
+from tests.blocks.test_cards import EMOJI, TEN_KB, a_lead, dana
+from tests.bot.harness import block_texts, iter_buttons, labels
 
 TODAY = date(2026, 3, 2)
 NOW = datetime(2026, 3, 2, 14, tzinfo=UTC)
 
 
-def follow_up(n: int, *, late: int = 0, name: str = "Dana Smith", owner: str | None = None):
+def follow_up(
+    n: int, *, late: int = 0, name: str = "Dana Smith", owner: str | None = None
+) -> FollowUpItem:
     return FollowUpItem(
         interaction_id=f"ix_{late}_{n}",
         contact_id="ct_dana",
@@ -69,7 +66,7 @@ def report(items: list[StaleLead], total: int | None = None) -> StaleLeadReport:
 def test_contact_choice_offers_one_button_per_person_not_a_guess() -> None:
     people = [dana(contact_id="ct_1", address="1 Elm"), dana(contact_id="ct_2", last_name="Jones")]
     message = lists.contact_choice(
-        people, name="Dana", action_id=lists.ActionId.OPEN_CONTACT, label="Open contact"
+        people, name="Dana", action_id=ActionId.OPEN_CONTACT, label="Open contact"
     )
     assert message["text"] == "Which Dana? 2 people match."
     assert [(b["value"], b["action_id"]) for b in iter_buttons(message["blocks"])] == [
@@ -84,7 +81,7 @@ def test_contact_choice_offers_one_button_per_person_not_a_guess() -> None:
 def test_a_choice_among_many_people_is_cut() -> None:
     people = [dana(contact_id=f"ct_{n}", first_name=TEN_KB[:200]) for n in range(40)]
     message = lists.contact_choice(
-        people, name=TEN_KB, action_id=lists.ActionId.OPEN_CONTACT, label=TEN_KB
+        people, name=TEN_KB, action_id=ActionId.OPEN_CONTACT, label=TEN_KB
     )
     assert len(list(iter_buttons(message["blocks"]))) == 10
     assert limit_violations(message) == []
@@ -119,7 +116,7 @@ def test_a_log_entry_too_long_for_a_button_opens_the_form_instead() -> None:
 def test_lead_choice_and_search_results_carry_the_lead_buttons() -> None:
     leads = [a_lead(dana(), lead_id=f"ld_{n}", title=f"Job {n}") for n in range(3)]
     choice = lists.lead_choice(
-        leads, name="Dana", action_id=lists.ActionId.DRAFT_FOLLOW_UP, label="Draft follow-up"
+        leads, name="Dana", action_id=ActionId.DRAFT_FOLLOW_UP, label="Draft follow-up"
     )
     assert choice["text"] == "Which Dana lead? 3 open leads match."
     assert [b["value"] for b in iter_buttons(choice["blocks"])] == ["ld_0", "ld_1", "ld_2"]

@@ -1,4 +1,4 @@
-"""The capture modals: ids from `bot.ids`, titles within 24, and the pure parsers."""
+"""The capture modals (`modals`) and their pure parsers (`modal_forms`): ids, limits, forms."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ from typing import Any
 
 import pytest
 
-from bot.blocks import modals
+from bot.blocks import modal_forms, modals
 from bot.blocks.limits import limit_violations
+from bot.blocks.modal_inputs import ModalMeta
 from bot.ids import ActionId, BlockId, ViewId
 from core.enums import InteractionType, LeadSource
 from core.errors import InvalidInput
+from core.inquiries import InquiryInput
 from tests.blocks.test_cards import TEN_KB
 from tests.bot.harness import datepicker, static_select, text_input, users_select
 
@@ -68,7 +70,7 @@ def test_the_new_lead_modal_asks_what_the_inquiry_needs() -> None:
         "Ad",
         "Other",
     ]
-    assert json.loads(view["private_metadata"]) == {"channel_id": "C1"}
+    assert ModalMeta.load(view["private_metadata"]) == ModalMeta(channel="C1")
 
 
 def test_parse_new_lead() -> None:
@@ -85,33 +87,32 @@ def test_parse_new_lead() -> None:
             "crm-owner": users_select("U0STAFF"),
         },
     )
-    form = modals.parse_new_lead(view)
-    assert form == modals.NewLeadForm(
-        first_name="Dana",
-        last_name="van Dyke",
-        phones=("555-201-3344", "555-201-9999"),
-        emails=("Dana@Example.com",),
-        address=None,
-        title="Leaky faucet",
-        description="Drips “all night” 🔧",
-        source="web_form",
-        estimated_value="$350",
-        owner="U0STAFF",
-        context=modals.ModalContext(channel_id="C1"),
+    form = modal_forms.parse_new_lead(view)
+    assert form == modal_forms.NewLeadForm(
+        InquiryInput(
+            title="Leaky faucet",
+            source="web_form",
+            first_name="Dana",
+            last_name="van Dyke",
+            phones=("555-201-3344", "555-201-9999"),
+            emails=("Dana@Example.com",),
+            address=None,
+            description="Drips “all night” 🔧",
+            estimated_value="$350",
+            owner="U0STAFF",
+        ),
+        ModalMeta(channel="C1"),
     )
-    inquiry = form.inquiry()
-    assert inquiry.source == "web_form" and inquiry.owner == "U0STAFF"
-    assert form.inquiry(default_owner="U1").owner == "U0STAFF"
 
 
 def test_a_missing_name_is_refused_on_the_name_field() -> None:
     view = submitted(modals.new_lead_modal(), {"crm-title": text_input("Faucet")})
     with pytest.raises(InvalidInput) as refused:
-        modals.parse_new_lead(view)
+        modal_forms.parse_new_lead(view)
     assert refused.value.field == "first_name"
     assert modals.NEW_LEAD_FIELDS["first_name"] == BlockId.NAME
     with pytest.raises(InvalidInput):
-        modals.parse_new_customer(submitted(modals.new_customer_modal(), {}))
+        modal_forms.parse_new_customer(submitted(modals.new_customer_modal(), {}))
 
 
 def test_parse_new_customer_into_contact_input() -> None:
@@ -128,7 +129,7 @@ def test_parse_new_customer_into_contact_input() -> None:
             "crm-notes": text_input(TEN_KB),
         },
     )
-    contact = modals.parse_new_customer(view).contact
+    contact = modal_forms.parse_new_customer(view).contact
     assert (contact.first_name, contact.last_name, contact.phones) == (
         "Dana",
         "Smith",
@@ -151,7 +152,7 @@ def test_the_log_modal_asks_who_unless_the_record_is_known() -> None:
     )
     assert "crm-contact" not in input_blocks(fixed)
     assert limit_violations(fixed) == []
-    assert json.loads(fixed["private_metadata"]) == {"contact_id": "ct_dana", "lead_id": "ld_1"}
+    assert json.loads(fixed["private_metadata"]) == {"ct": "ct_dana", "ld": "ld_1"}
 
 
 def test_parse_log_interaction() -> None:
@@ -165,7 +166,7 @@ def test_parse_log_interaction() -> None:
             "crm-follow-up-date": datepicker(date(2026, 3, 6)),
         },
     )
-    form = modals.parse_log_interaction(view)
+    form = modal_forms.parse_log_interaction(view)
     assert (form.who, form.contact_id, form.interaction_type) == ("Dana", None, "meeting")
     assert (form.body, form.outcome, form.follow_up_date) == (
         "Walked the job",
@@ -176,28 +177,32 @@ def test_parse_log_interaction() -> None:
         modals.log_interaction_modal("ct_dana"),
         {"crm-body": text_input("Called"), "crm-type": static_select(None)},
     )
-    form = modals.parse_log_interaction(fixed)
+    form = modal_forms.parse_log_interaction(fixed)
     assert form.contact_id == "ct_dana" and form.interaction_type == InteractionType.phone_call
     assert form.outcome == "none" and form.follow_up_date is None
 
 
 def test_log_without_anyone_is_refused_on_the_who_field() -> None:
     with pytest.raises(InvalidInput) as refused:
-        modals.parse_log_interaction(submitted(modals.log_interaction_modal(), {}))
+        modal_forms.parse_log_interaction(submitted(modals.log_interaction_modal(), {}))
     assert modals.LOG_INTERACTION_FIELDS[refused.value.field or ""] == BlockId.CONTACT
 
 
 def test_metadata_that_is_not_ours_is_ignored() -> None:
-    assert modals.ModalContext.load("not json") == modals.ModalContext()
-    assert modals.ModalContext.load('["x"]') == modals.ModalContext()
-    assert modals.ModalContext.load('{"lead_id": "ld_1", "x": 1}').lead_id == "ld_1"
+    assert ModalMeta.load("not json") == ModalMeta()
+    assert ModalMeta.load('["x"]') == ModalMeta()
+    assert ModalMeta.load('{"ld": "ld_1", "x": 1, "ct": 7}') == ModalMeta(lead_id="ld_1")
 
 
 def test_splitting_names_and_values() -> None:
-    assert modals.split_name("Cher") == ("Cher", None)
-    assert modals.split_name("   ") == (None, None)
-    assert modals.split_values("a@x.com; b@x.com or c@x.com") == ("a@x.com", "b@x.com", "c@x.com")
-    assert modals.split_values("(555) 201-3344") == ("(555) 201-3344",)
+    assert modal_forms.split_name("Cher") == ("Cher", None)
+    assert modal_forms.split_name("   ") == (None, None)
+    assert modal_forms.split_values("a@x.com; b@x.com or c@x.com") == (
+        "a@x.com",
+        "b@x.com",
+        "c@x.com",
+    )
+    assert modal_forms.split_values("(555) 201-3344") == ("(555) 201-3344",)
     assert LeadSource.phone_call.value in {
         o["value"]
         for o in next(

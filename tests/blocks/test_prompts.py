@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -31,7 +32,10 @@ from core.errors import DuplicateContact, DuplicateMatch, InvalidInput
 from core.inquiries import CapturedInquiry
 from core.models import Contact, ContactPoint, Interaction, Lead, Opportunity, Reminder
 from core.opportunities import LostDeal, WonDeal
-from tests.bot.harness import block_texts, iter_buttons
+from tests.bot.harness import (
+    iter_buttons,
+    shown,
+)
 
 TODAY = date(2026, 3, 2)
 PROPOSED = {
@@ -56,12 +60,8 @@ def contact(contact_id: str = "ct_1", first: str = "Dana", last: str | None = "S
     return person
 
 
-def shown(message: dict[str, object]) -> str:
-    return "\n".join(block_texts(message["blocks"]))  # type: ignore[arg-type]
-
-
-def buttons(message: dict[str, object]) -> list[dict[str, object]]:
-    return list(iter_buttons(message["blocks"]))  # type: ignore[arg-type]
+def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(iter_buttons(message["blocks"]))
 
 
 # --- duplicates -------------------------------------------------------------------------------
@@ -85,7 +85,7 @@ def test_duplicate_prompt_offers_the_three_decisions_carrying_the_input() -> Non
         ActionId.MERGE,
         ActionId.CREATE_SEPARATE,
     ]
-    data, match = parse_duplicate_value(found[0]["value"])  # type: ignore[arg-type]
+    data, match = parse_duplicate_value(found[0]["value"])
     assert match == "ct_0"
     assert data == ContactInput(
         first_name="Dana",
@@ -95,7 +95,7 @@ def test_duplicate_prompt_offers_the_three_decisions_carrying_the_input() -> Non
         address="123 Main St",
         notes='Said "call after 5"',
     )
-    assert parse_duplicate_value(found[2]["value"])[1] is None  # type: ignore[arg-type]
+    assert parse_duplicate_value(found[2]["value"])[1] is None
     assert limit_violations(prompt) == []
 
 

@@ -2,12 +2,13 @@
 
 `SlackHarness` builds the app with `create_app`, serves it with waitress on 127.0.0.1 port 0,
 and sends it what Slack would send (slash commands, button clicks, modal submissions, events),
-signed with the signing secret and a fresh timestamp. Every method returns the HTTP reply
-after the listener that Bolt runs *after* the ack has finished, so a test can assert on
-`slack.api` (what the app sent to Slack) and on the database straight away.
+built by the product's `SlackPayloads` and signed by its `RequestSigner` (the pieces `crm
+console` uses) with a fresh timestamp. Every method returns the HTTP reply after the listener
+that Bolt runs *after* the ack has finished (unless told `wait=False`), so a test can assert
+on `slack.api` (what the app sent to Slack) and on the database straight away.
 
-Threading: Bolt acks, then runs the listener in its executor. The harness gives the app a
-one-worker executor it can wait on, and waits for it after every request; so listeners run
+Threading: Bolt acks, then runs the listener in its executor. The harness gives the app the
+product's one-worker `ListenerPool` and waits for it after every request; so listeners run
 one at a time and never while the test itself uses the database. That matters because the
 `sessions` fixture binds every session to ONE connection (rolled back at the end), which two
 threads must not use at once.
@@ -19,25 +20,24 @@ import http.client
 import json
 import re
 import threading
-import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from http.cookies import SimpleCookie
-from itertools import count
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 from wsgiref.types import WSGIApplication
 
 from slack_bolt import App
-from slack_sdk.signature import SignatureVerifier
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
-from waitress import create_server
+from waitress.server import create_server
 
 from bot.app import create_app
+from bot.listener_pool import ListenerPool
 from bot.local_slack import LocalSlackAPI
 from bot.server import make_wsgi_app
+from bot.slack_requests import RequestSigner, SlackPayloads
 from core.config import Settings
 from tests.conftest import OWNER, STAFF, TEAM
 
@@ -49,6 +49,8 @@ APP_ID = "A0LOCAL"
 BOT_USER = "U0BOT"
 CHANNEL = "C0GENERAL"
 START = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)  # Monday 2 March 2026, 09:00 in New York
+# A modal's `state.values`: {block_id: {action_id: element state}}; ids as text or `bot.ids` enums.
+StateValues = Mapping[Any, Mapping[Any, Mapping[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -61,39 +63,6 @@ class Reply:
 
     def json(self) -> Any:
         return json.loads(self.body)
-
-
-class ListenerPool(ThreadPoolExecutor):
-    """Bolt's listener executor with one worker, which can tell when every listener finished."""
-
-    def __init__(self) -> None:
-        super().__init__(max_workers=1, thread_name_prefix="bolt-listener")
-        self._pending = 0
-        self._idle = threading.Condition()
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        with self._idle:
-            self._pending += 1
-
-        def run() -> Any:
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                with self._idle:
-                    self._pending -= 1
-                    self._idle.notify_all()
-
-        try:
-            return super().submit(run)
-        except BaseException:
-            with self._idle:
-                self._pending -= 1
-            raise
-
-    def wait_idle(self, timeout: float = 10) -> None:
-        with self._idle:
-            if not self._idle.wait_for(lambda: self._pending == 0, timeout=timeout):
-                raise AssertionError(f"listeners still running after {timeout}s")
 
 
 class ServedWSGI:
@@ -216,8 +185,10 @@ class SlackHarness:
         self.api = LocalSlackAPI(team_id=team_id, bot_user_id=BOT_USER)
         self.oauth = oauth
         self._settings_overrides = settings_overrides
-        self._verifier = SignatureVerifier(SIGNING_SECRET)
-        self._ids = count(1)
+        self.signer = RequestSigner(SIGNING_SECRET)
+        self.payloads = SlackPayloads(
+            team_id=team_id, app_id=APP_ID, bot_user=BOT_USER, domain="crm-test"
+        )
         self.pool = ListenerPool()
         self.app: App
         self.settings: Settings
@@ -251,23 +222,31 @@ class SlackHarness:
 
     def wait(self, timeout: float = 10) -> None:
         """Wait until every listener Bolt started has finished."""
-        self.pool.wait_idle(timeout)
+        if not self.pool.wait_idle(timeout):
+            raise AssertionError(f"listeners still running after {timeout}s")
 
     # -- raw HTTP --------------------------------------------------------------------------
     def signed_headers(self, body: str, *, timestamp: int | None = None) -> dict[str, str]:
         """Slack's signature headers for `body` (a fresh timestamp unless one is given)."""
-        ts = str(int(time.time()) if timestamp is None else timestamp)
-        signature = self._verifier.generate_signature(timestamp=ts, body=body)
-        assert signature is not None
-        return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature}
+        return self.signer.headers(body, timestamp=timestamp)
 
     def raw_post(
-        self, body: str | bytes, headers: dict[str, str], path: str = "/slack/events"
+        self,
+        body: str | bytes,
+        headers: dict[str, str],
+        path: str = "/slack/events",
+        *,
+        wait: bool = True,
     ) -> Reply:
-        """POST exactly these bytes and headers (for forged or stale signatures)."""
+        """POST exactly these bytes and headers (for forged or stale signatures).
+
+        The reply is Slack's view of the ack; with `wait` (the default) this also waits for
+        the listener Bolt runs after it, so its Slack calls and rows can be asserted on.
+        """
         data = body.encode() if isinstance(body, str) else body
         reply = self.server.request("POST", path, data, headers)
-        self.wait()
+        if wait:
+            self.wait()
         return reply
 
     def get(self, path: str, headers: dict[str, str] | None = None) -> Reply:
@@ -276,52 +255,35 @@ class SlackHarness:
         return reply
 
     def post_signed(
-        self, body: str, content_type: str, headers: dict[str, str] | None = None
+        self,
+        body: str,
+        content_type: str,
+        headers: Mapping[str, str] | None = None,
+        *,
+        wait: bool = True,
     ) -> Reply:
-        all_headers = {"Content-Type": content_type, **self.signed_headers(body), **(headers or {})}
-        return self.raw_post(body, all_headers)
+        all_headers = {"content-type": content_type, **self.signed_headers(body), **(headers or {})}
+        return self.raw_post(body, all_headers, wait=wait)
 
-    def _post_form(self, fields: dict[str, str]) -> Reply:
-        return self.post_signed(urlencode(fields), "application/x-www-form-urlencoded")
-
-    def _post_payload(self, payload: dict[str, Any]) -> Reply:
-        return self._post_form({"payload": json.dumps(payload)})
-
-    def _next_id(self, prefix: str) -> str:
-        return f"{prefix}{next(self._ids):08d}"
-
-    def _ts(self) -> str:
-        return f"{int(time.time())}.{next(self._ids):06d}"
-
-    def _team(self) -> dict[str, str]:
-        return {"id": self.team_id, "domain": "crm-test"}
-
-    def _user(self, user: str) -> dict[str, str]:
-        return {"id": user, "username": user.lower(), "name": user.lower(), "team_id": self.team_id}
+    def _post_payload(self, payload: dict[str, Any], *, wait: bool = True) -> Reply:
+        body = urlencode({"payload": json.dumps(payload)})
+        return self.post_signed(body, "application/x-www-form-urlencoded", wait=wait)
 
     # -- what Slack sends ------------------------------------------------------------------
     def command(
         self, name: str, text: str = "", *, user: str = STAFF, channel: str = CHANNEL
     ) -> Reply:
         """A slash command (`"lead"` or `"/lead"`); its response_url records into `api.messages`."""
-        command = name if name.startswith("/") else f"/{name}"
-        key = self._next_id("cmd")
-        fields = {
-            "token": "legacy-verification-token",
-            "team_id": self.team_id,
-            "team_domain": "crm-test",
-            "channel_id": channel,
-            "channel_name": channel.lower(),
-            "user_id": user,
-            "user_name": user.lower(),
-            "command": command,
-            "text": text,
-            "api_app_id": APP_ID,
-            "is_enterprise_install": "false",
-            "response_url": self.api.response_url(key, channel=channel, user=user),
-            "trigger_id": self._next_id("trigger."),
-        }
-        return self._post_form(fields)
+        key = self.payloads.next_id("cmd")
+        fields = self.payloads.slash_command(
+            f"{name} {text}",
+            user=user,
+            name=user,
+            channel=channel,
+            channel_name=channel.lower(),
+            response_url=self.api.response_url(key, channel=channel, user=user),
+        )
+        return self.post_signed(urlencode(fields), "application/x-www-form-urlencoded")
 
     def action(
         self,
@@ -334,6 +296,7 @@ class SlackHarness:
         view: dict[str, Any] | None = None,
         block_id: str | None = None,
         element: dict[str, Any] | None = None,
+        wait: bool = True,
     ) -> Reply:
         """A click on `action_id`: on `message` (e.g. one of `api.messages`) or in `view`.
 
@@ -346,48 +309,32 @@ class SlackHarness:
         clicked |= {
             "action_id": action_id,
             "block_id": block_id or found_block or "crm-test-block",
-            "action_ts": self._ts(),
+            "action_ts": self.payloads.ts(),
         }
         if value is not None:
             clicked["value"] = value
-        payload: dict[str, Any] = {
-            "type": "block_actions",
-            "user": self._user(user),
-            "api_app_id": APP_ID,
-            "token": "legacy-verification-token",
-            "trigger_id": self._next_id("trigger."),
-            "team": self._team(),
-            "enterprise": None,
-            "is_enterprise_install": False,
-            "actions": [clicked],
-            "state": {"values": {}},
-        }
+        payload = self.payloads.block_actions(clicked, user=user, name=user)
         if view is not None:
-            payload["container"] = {"type": "view", "view_id": view.get("id")}
-            payload["view"] = view
-            return self._post_payload(payload)
+            return self._post_payload(self.payloads.on_view(payload, view), wait=wait)
         channel = channel or (message or {}).get("channel") or CHANNEL
-        ts = (message or {}).get("ts") or self._ts()
-        shown = {"type": "message", "user": BOT_USER, "ts": ts, "text": "", "blocks": []}
+        ts = str((message or {}).get("ts") or self.payloads.ts())
+        shown: dict[str, Any] = {"ts": ts, "text": "", "blocks": []}
         shown |= {k: v for k, v in (message or {}).items() if k in ("text", "blocks", "thread_ts")}
-        key = self._next_id("act")
-        payload |= {
-            "container": {
-                "type": "message",
-                "message_ts": ts,
-                "channel_id": channel,
-                "is_ephemeral": False,
-            },
-            "channel": {"id": channel, "name": channel.lower()},
-            "message": shown,
-            "response_url": self.api.response_url(key, channel=channel, ts=ts, user=user),
-        }
-        return self._post_payload(payload)
+        key = self.payloads.next_id("act")
+        payload = self.payloads.on_message(
+            payload,
+            shown,
+            channel=channel,
+            channel_name=channel.lower(),
+            ephemeral=False,
+            response_url=self.api.response_url(key, channel=channel, ts=ts, user=user),
+        )
+        return self._post_payload(payload, wait=wait)
 
     def submit_view(
         self,
         callback_id: str | None,
-        values: dict[str, dict[str, dict[str, Any]]],
+        values: StateValues,
         private_metadata: str | None = None,
         *,
         user: str = STAFF,
@@ -399,114 +346,66 @@ class SlackHarness:
         blocks, callback_id and private_metadata are sent as Slack would. The reply carries
         the app's ack body (`response_action` errors, update, clear).
         """
-        base = dict(view or {})
-        view_id = base.get("id") or self._next_id("V")
-        submitted = {
+        view_id = (view or {}).get("id") or self.payloads.next_id("V")
+        submitted: dict[str, Any] = {
             "id": view_id,
             "team_id": self.team_id,
             "type": "modal",
             "blocks": [],
             "private_metadata": "",
             "callback_id": "",
-            "title": _plain("Test"),
+            "title": {"type": "plain_text", "text": "Test", "emoji": True},
             "hash": "1700000000.test",
             "root_view_id": view_id,
             "previous_view_id": None,
             "app_id": APP_ID,
             "external_id": "",
             "bot_id": "B0LOCAL",
+            **(view or {}),
         }
-        submitted |= base
         if callback_id is not None:
-            submitted["callback_id"] = callback_id
+            submitted["callback_id"] = str(callback_id)
         if private_metadata is not None:
             submitted["private_metadata"] = private_metadata
-        submitted["state"] = {"values": values}
-        payload = {
-            "type": "view_submission",
-            "team": self._team(),
-            "user": self._user(user),
-            "api_app_id": APP_ID,
-            "token": "legacy-verification-token",
-            "trigger_id": self._next_id("trigger."),
-            "view": submitted,
-            "response_urls": [],
-            "is_enterprise_install": False,
-            "enterprise": None,
+        state = {
+            str(block): {str(action): dict(value) for action, value in by_action.items()}
+            for block, by_action in values.items()
         }
+        payload = self.payloads.view_submission(submitted, state, user=user, name=user)
         return self._post_payload(payload)
 
     def event(
         self, event: dict[str, Any], *, event_id: str | None = None, retry_num: int | None = None
     ) -> Reply:
         """An Events API delivery; `retry_num` sends it as Slack's retry (X-Slack-Retry-Num)."""
-        body = {
-            "token": "legacy-verification-token",
-            "team_id": self.team_id,
-            "api_app_id": APP_ID,
-            "event": event,
-            "type": "event_callback",
-            "event_id": event_id or self._next_id("Ev"),
-            "event_time": int(time.time()),
-            "authorizations": [
-                {
-                    "enterprise_id": None,
-                    "team_id": self.team_id,
-                    "user_id": BOT_USER,
-                    "is_bot": True,
-                    "is_enterprise_install": False,
-                }
-            ],
-            "is_ext_shared_channel": False,
-            "event_context": self._next_id("4-ctx-"),
-        }
+        body = self.payloads.event_callback(event, event_id=event_id)
         headers = {}
         if retry_num is not None:
             headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
         return self.post_signed(json.dumps(body), "application/json", headers)
 
-    def message_dm(self, text: str, *, user: str = STAFF, event_id: str | None = None) -> Reply:
+    def message_dm(
+        self,
+        text: str,
+        *,
+        user: str = STAFF,
+        event_id: str | None = None,
+        retry_num: int | None = None,
+    ) -> Reply:
         """A direct message to the bot (message.im), in the stand-in's channel `D<user>`."""
-        ts = self._ts()
-        event = {
-            "type": "message",
-            "channel_type": "im",
-            "channel": f"D{user}",
-            "user": user,
-            "text": text,
-            "ts": ts,
-            "event_ts": ts,
-            "client_msg_id": self._next_id("msg-"),
-            "team": self.team_id,
-        }
-        return self.event(event, event_id=event_id)
+        event = self.payloads.direct_message(text, user=user)
+        return self.event(event, event_id=event_id, retry_num=retry_num)
 
     def mention(
         self, text: str, *, user: str = STAFF, channel: str = CHANNEL, event_id: str | None = None
     ) -> Reply:
         """`@CRM text` in a channel (app_mention)."""
-        ts = self._ts()
-        event = {
-            "type": "app_mention",
-            "user": user,
-            "text": f"<@{BOT_USER}> {text}",
-            "channel": channel,
-            "ts": ts,
-            "event_ts": ts,
-            "team": self.team_id,
-        }
+        event = self.payloads.app_mention(text, user=user, channel=channel)
         return self.event(event, event_id=event_id)
 
     def home_opened(self, *, user: str = STAFF) -> Reply:
         """The user opened the App Home tab (app_home_opened)."""
-        event = {
-            "type": "app_home_opened",
-            "user": user,
-            "channel": f"D{user}",
-            "tab": "home",
-            "event_ts": self._ts(),
-        }
-        return self.event(event)
+        return self.event(self.payloads.home_opened(user=user))
 
     def url_verification(self, challenge: str) -> Reply:
         body = {"token": "legacy", "challenge": challenge, "type": "url_verification"}
@@ -557,6 +456,22 @@ def block_texts(blocks: list[dict[str, Any]] | None) -> list[str]:
 
     walk(blocks or [])
     return out
+
+
+def shown(message: Mapping[str, Any]) -> str:
+    """All the text a person reads in a message or view, one piece a line."""
+    return "\n".join(block_texts(message.get("blocks")))
+
+
+def labels(message: Mapping[str, Any]) -> list[str]:
+    """The labels of a message's buttons, in order."""
+    return [button["text"]["text"] for button in iter_buttons(message.get("blocks"))]
+
+
+def row_count(sessions: sessionmaker[Session], model: type[Any]) -> int:
+    """How many rows a table holds (every test starts from none of its own)."""
+    with sessions() as session:
+        return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 def iter_buttons(blocks: list[dict[str, Any]] | None) -> Iterator[dict[str, Any]]:

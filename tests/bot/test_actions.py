@@ -7,9 +7,10 @@ from datetime import date, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.blocks.modal_inputs import ModalMeta
 from bot.blocks.prompts import duplicate_prompt, lost_message
 from bot.ids import ActionId, BlockId, ViewId
 from bot.notify import notify_new_inquiry
@@ -35,11 +36,13 @@ from tests.bot.harness import (
     CHANNEL,
     START,
     SlackHarness,
-    block_texts,
     checkboxes,
     datepicker,
     iter_buttons,
+    labels,
     messages_to,
+    row_count,
+    shown,
     static_select,
     text_input,
 )
@@ -48,14 +51,6 @@ from tests.core.factories import make_contact, make_interaction, make_opportunit
 
 OWNER2 = "U0OWNER2"
 TODAY = date(2026, 3, 2)  # the harness's clock in New York
-
-
-def shown(message: dict[str, Any]) -> str:
-    return "\n".join(block_texts(message.get("blocks")))
-
-
-def labels(message: dict[str, Any]) -> list[str]:
-    return [b["text"]["text"] for b in iter_buttons(message.get("blocks"))]
 
 
 def last_reply(slack: SlackHarness, user: str = STAFF) -> dict[str, Any]:
@@ -71,9 +66,12 @@ def get(sessions: sessionmaker[Session], model: type[Any], key: str) -> Any:
         return row
 
 
-def count(sessions: sessionmaker[Session], model: type[Any]) -> int:
-    with sessions() as session:
-        return int(session.scalar(select(func.count()).select_from(model)) or 0)
+def opened_where(view: dict[str, Any]) -> dict[str, Any]:
+    """What a Log form carries: where to answer (the click's response_url) and the record."""
+    meta = ModalMeta.load(view["private_metadata"])
+    assert (meta.response_url or "").startswith("http://127.0.0.1:")  # the click's
+    fields = ("channel", "contact_id", "lead_id", "opportunity_id")
+    return {name: getattr(meta, name) for name in fields if getattr(meta, name)}
 
 
 def lead_click(slack: SlackHarness, action: ActionId, lead_id: str, user: str = STAFF) -> None:
@@ -156,7 +154,7 @@ def test_use_existing_changes_nothing(slack: SlackHarness, sessions: sessionmake
     assert answer["text"].startswith(
         "Using the existing contact: Dana Smith, (555) 201-3344. Nothing was changed."
     )
-    assert count(sessions, Contact) == 1
+    assert row_count(sessions, Contact) == 1
     assert get(sessions, Contact, existing_id).emails == []
 
 
@@ -167,7 +165,7 @@ def test_merge_adds_the_new_details_to_the_match(
     slack.action(ActionId.MERGE, message=prompt)
     assert last_reply(slack)["text"].startswith("Updated: Dana Smith, (555) 201-3344.")
     merged = get(sessions, Contact, existing_id)
-    assert count(sessions, Contact) == 1
+    assert row_count(sessions, Contact) == 1
     assert merged.emails == ["dana.new@example.com"]
     assert "Prefers mornings 🔧" in (merged.notes or "")
 
@@ -178,7 +176,7 @@ def test_create_separate_makes_a_second_contact(
     _, prompt = duplicate_message(sessions)
     slack.action(ActionId.CREATE_SEPARATE, message=prompt)
     assert last_reply(slack)["text"].startswith("Added: Dana Smith, (555) 201-3344.")
-    assert count(sessions, Contact) == 2
+    assert row_count(sessions, Contact) == 2
 
 
 # --- leads: qualify, convert, disqualify, snooze, log call -------------------------------------
@@ -206,7 +204,7 @@ def test_convert_names_what_is_missing_then_makes_the_job(
         "Dana Smith needs a service address before the Leaky faucet lead can become a job."
     )
     assert get(sessions, Lead, lead_id).status == LeadStatus.new
-    assert count(sessions, Opportunity) == 0
+    assert row_count(sessions, Opportunity) == 0
     with sessions.begin() as session:
         contact = session.get(Contact, contact_id)
         assert contact is not None
@@ -214,6 +212,11 @@ def test_convert_names_what_is_missing_then_makes_the_job(
     lead_click(slack, ActionId.CONVERT, lead_id)
     assert last_reply(slack)["text"] == "Converted to a job: Leaky faucet (stage: estimating)."
     assert labels(last_reply(slack)) == ["Log call", "Draft follow-up", "Mark won", "Mark lost"]
+    [won] = [
+        b for b in iter_buttons(last_reply(slack)["blocks"]) if b["text"]["text"] == "Mark won"
+    ]
+    assert won["confirm"]["title"]["text"] == "Mark Leaky faucet won?"  # asked before sending
+    assert won["confirm"]["confirm"]["text"] == "Mark won"
     assert get(sessions, Lead, lead_id).status == LeadStatus.converted
 
 
@@ -272,12 +275,77 @@ def test_log_call_opens_the_log_form_for_the_leads_contact(
     lead_click(slack, ActionId.LOG_CALL, lead_id)
     (opened,) = slack.api.views.values()
     assert opened["callback_id"] == ViewId.LOG_INTERACTION
-    assert json.loads(opened["private_metadata"]) == {
-        "channel_id": CHANNEL,
+    assert opened_where(opened) == {
+        "channel": CHANNEL,
         "contact_id": contact_id,
         "lead_id": lead_id,
     }
     assert "With *Dana Smith*" in shown(opened)
+
+
+def test_log_call_on_a_job_and_on_a_contact_logs_against_that_record(
+    slack: SlackHarness, sessions: sessionmaker[Session]
+) -> None:
+    contact_id, lead_id = dana_lead(sessions)
+    with sessions.begin() as session:
+        lead = session.get(Lead, lead_id)
+        deal_id = make_opportunity(session, TEAM, lead=lead, name="Faucet job").opportunity_id
+    block = f"{BlockId.OPPORTUNITY_ACTIONS}-{deal_id}"
+    slack.action(ActionId.LOG_CALL, deal_id, user=STAFF, block_id=block)
+    (on_job,) = slack.api.views.values()
+    assert opened_where(on_job) == {
+        "channel": CHANNEL,
+        "contact_id": contact_id,
+        "opportunity_id": deal_id,
+    }
+    assert "With *Dana Smith*" in shown(on_job)
+    entry = {
+        BlockId.TYPE.value: {ActionId.INPUT.value: static_select("phone_call")},
+        BlockId.BODY.value: {ActionId.INPUT.value: text_input("Agreed on Tuesday")},
+    }
+    assert slack.submit_view(None, entry, user=STAFF, view=on_job).body == ""
+    slack.api.clear()
+    slack.action(ActionId.LOG_CALL, contact_id, block_id=f"{BlockId.CONTACT_ACTIONS}-{contact_id}")
+    (on_contact,) = slack.api.views.values()
+    assert opened_where(on_contact) == {
+        "channel": CHANNEL,
+        "contact_id": contact_id,
+    }
+    entry[BlockId.BODY.value] = {ActionId.INPUT.value: text_input("Asked about gutters")}
+    assert slack.submit_view(None, entry, user=STAFF, view=on_contact).body == ""
+    with sessions() as session:
+        logged = session.scalars(select(Interaction).order_by(Interaction.body)).all()
+        assert [(i.body, i.contact_id, i.opportunity_id, i.lead_id) for i in logged] == [
+            ("Agreed on Tuesday", contact_id, deal_id, lead_id),  # core links the job's lead
+            ("Asked about gutters", contact_id, None, None),
+        ]
+    assert last_reply(slack)["text"] == "Logged a phone call with Dana Smith: Asked about gutters."
+
+
+def test_draft_follow_up_on_a_job_and_not_from_a_contact(
+    slack: SlackHarness, sessions: sessionmaker[Session]
+) -> None:
+    contact_id, lead_id = dana_lead(sessions)
+    with sessions.begin() as session:
+        lead = session.get(Lead, lead_id)
+        deal_id = make_opportunity(session, TEAM, lead=lead, name="Faucet job").opportunity_id
+    slack.action(ActionId.DRAFT_FOLLOW_UP, contact_id, block_id=f"{BlockId.CHOICE}-{contact_id}")
+    assert last_reply(slack)["text"] == (
+        "Choose the lead or job to follow up on; open it from the contact card."
+    )
+    assert row_count(sessions, Draft) == 0
+    block = f"{BlockId.OPPORTUNITY_ACTIONS}-{deal_id}"
+    slack.action(ActionId.DRAFT_FOLLOW_UP, deal_id, block_id=block)
+    with sessions() as session:
+        (draft,) = session.scalars(select(Draft))
+        assert (draft.opportunity_id, draft.lead_id, draft.requested_by) == (
+            deal_id,
+            lead_id,
+            STAFF,
+        )
+    (review,) = messages_to(slack.api, kind="message", channel=f"D{OWNER}")
+    assert labels(review) == ["Approve", "Edit", "Discard"]
+    assert last_reply(slack)["text"].startswith("I drafted a follow-up to Dana Smith.")
 
 
 def test_log_entry_choice_logs_for_the_person_chosen(
@@ -336,6 +404,18 @@ def test_done_completes_the_follow_up(slack: SlackHarness, sessions: sessionmake
     assert (
         last_reply(slack)["text"] == "That interaction has a follow-up that is already completed."
     )
+
+
+def test_done_on_the_home_tab_is_answered_by_direct_message(
+    slack: SlackHarness, sessions: sessionmaker[Session]
+) -> None:
+    item_id = promised(sessions)
+    slack.home_opened(user=STAFF)
+    home = slack.api.published[STAFF]
+    slack.action(ActionId.DONE, view=home, user=STAFF)
+    assert get(sessions, Interaction, item_id).follow_up_status == FollowUpStatus.completed
+    (dm,) = messages_to(slack.api, kind="message", channel=STAFF)
+    assert dm["text"] == "Follow-up done: Call back about the quote."
 
 
 def test_reschedule_moves_the_follow_up_and_refuses_a_past_day(

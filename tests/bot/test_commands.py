@@ -6,13 +6,21 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.blocks.limits import limit_violations
 from bot.ids import ActionId, ViewId
 from core.enums import InteractionType, LeadSource, PipelineStage
-from core.models import Contact, Interaction, Lead
-from tests.bot.harness import SlackHarness, block_texts, iter_buttons, messages_to, texts
+from core.models import Contact, Draft, Interaction, Lead
+from tests.bot.harness import (
+    SlackHarness,
+    block_texts,
+    iter_buttons,
+    labels,
+    messages_to,
+    row_count,
+    texts,
+)
 from tests.conftest import OWNER, STAFF, TEAM
 from tests.core.factories import make_contact, make_interaction, make_lead
 
@@ -26,15 +34,6 @@ def only_reply(slack: SlackHarness) -> dict[str, Any]:
     assert shown["response_type"] == "ephemeral" and shown["user"] == STAFF
     assert limit_violations(shown["blocks"] or []) == []
     return shown
-
-
-def labels(message: dict[str, Any]) -> list[str]:
-    return [b["text"]["text"] for b in iter_buttons(message["blocks"])]
-
-
-def count(slack: SlackHarness, model: Any) -> int:
-    with slack.sessions() as session:
-        return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 def two_danas(slack: SlackHarness) -> tuple[str, str]:
@@ -94,7 +93,7 @@ def test_quick_capture_links_an_existing_contact_and_says_so(slack: SlackHarness
     assert only_reply(slack)["text"] == (
         "Lead saved: water heater. Linked to the existing contact Dana Smith."
     )
-    assert count(slack, Contact) == 1 and count(slack, Lead) == 1
+    assert row_count(slack.sessions, Contact) == 1 and row_count(slack.sessions, Lead) == 1
 
 
 def test_quick_capture_with_a_bad_phone_says_why_and_writes_nothing(slack: SlackHarness) -> None:
@@ -102,7 +101,7 @@ def test_quick_capture_with_a_bad_phone_says_why_and_writes_nothing(slack: Slack
     assert texts(slack.api, kind="response_url") == [
         '"555-1" is not a phone number I can use. Try one like 555-201-3344, or leave it out.'
     ]
-    assert count(slack, Lead) == 0 and count(slack, Contact) == 0
+    assert row_count(slack.sessions, Lead) == 0 and row_count(slack.sessions, Contact) == 0
     assert messages_to(slack.api, kind="message") == []  # no owner notice either
 
 
@@ -213,7 +212,7 @@ def test_log_line_naming_two_people_offers_a_choice_carrying_the_entry(
     assert '"s":"left a voicemail"' in values[0] and {smith, jones} == {
         v.split('"c":"')[1].split('"')[0] for v in values
     }
-    assert count(slack, Interaction) == 0
+    assert row_count(slack.sessions, Interaction) == 0
 
 
 def test_log_line_errors(slack: SlackHarness) -> None:
@@ -303,6 +302,24 @@ def test_crm_takes_plain_words(slack: SlackHarness) -> None:
     )
 
 
+def test_crm_follow_up_in_words_sends_the_draft_to_the_owners_once_saved(
+    slack: SlackHarness,
+) -> None:
+    with slack.sessions.begin() as session:
+        dana = make_contact(session, TEAM, "Dana", "Smith", emails=["dana@example.com"])
+        make_lead(session, TEAM, dana, title="Leaky faucet", lead_id="ld_dana")
+    slack.command("crm", "follow up on the Dana lead")
+    assert only_reply(slack)["text"] == (
+        "Last touchpoint with Dana Smith: none logged yet.\nDraft sent to the owners for review."
+    )
+    [review] = messages_to(slack.api, kind="message", channel=f"D{OWNER}")
+    assert labels(review) == ["Approve", "Edit", "Discard"]
+    with slack.sessions() as session:
+        draft = session.scalars(select(Draft)).one()
+        assert (draft.lead_id, draft.requested_by) == ("ld_dana", STAFF)
+        assert draft.review_refs == [{"channel": f"D{OWNER}", "ts": review["ts"]}]
+
+
 def test_quick_capture_keeps_quotes_and_emoji_as_typed(slack: SlackHarness) -> None:
     slack.command("lead", "Zoë O'Neil, 555-201-3344, fix “the” sink 🔧 <now> & soon")
     shown = only_reply(slack)
@@ -317,4 +334,4 @@ def test_a_10_kb_quick_capture_is_refused_with_the_reason(slack: SlackHarness) -
     slack.command("lead", "Dana Smith, 555-201-3344, " + "leaky faucet 🔧 " * 700)
     [said] = texts(slack.api, kind="response_url")
     assert said.startswith("The job description is ") and "keep it to 200" in said
-    assert count(slack, Lead) == 0
+    assert row_count(slack.sessions, Lead) == 0

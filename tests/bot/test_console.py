@@ -339,7 +339,7 @@ def test_home_and_direct_messages(console: ConsoleSession) -> None:
 
 
 def test_render_numbers_buttons_options_and_pickers() -> None:
-    blocks = [
+    blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Dana"}},
         {
             "type": "section",

@@ -22,7 +22,14 @@ from tests.bot.fakes import (
     harness_with,
     set_owners,
 )
-from tests.bot.harness import SlackHarness, block_texts, iter_buttons, messages_to, text_input
+from tests.bot.harness import (
+    SlackHarness,
+    iter_buttons,
+    labels,
+    messages_to,
+    shown,
+    text_input,
+)
 from tests.conftest import OWNER, STAFF, TEAM
 from tests.core.factories import make_opportunity
 
@@ -58,14 +65,6 @@ def ask_for_draft(slack: SlackHarness, lead_id: str, user: str = STAFF) -> None:
     block = f"{BlockId.LEAD_ACTIONS}-{lead_id}"
     reply = slack.action(ActionId.DRAFT_FOLLOW_UP, lead_id, user=user, block_id=block)
     assert reply.status == 200
-
-
-def shown(message: dict[str, Any]) -> str:
-    return "\n".join(block_texts(message.get("blocks")))
-
-
-def labels(message: dict[str, Any]) -> list[str]:
-    return [b["text"]["text"] for b in iter_buttons(message.get("blocks"))]
 
 
 def updates_of(slack: SlackHarness, channel: str) -> list[dict[str, Any]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.ids import ActionId, BlockId, ViewId
 from core.enums import InteractionType, LeadSource, Outcome
@@ -15,6 +15,7 @@ from tests.bot.harness import (
     datepicker,
     iter_buttons,
     messages_to,
+    row_count,
     static_select,
     text_input,
     users_select,
@@ -35,11 +36,6 @@ def opened_view(slack: SlackHarness, command: str) -> dict[str, Any]:
     [view] = slack.api.views.values()
     slack.api.clear()
     return view
-
-
-def count(slack: SlackHarness, model: Any) -> int:
-    with slack.sessions() as session:
-        return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 def lead_form(**overrides: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -107,8 +103,8 @@ def test_new_lead_errors_show_on_their_field_and_nothing_is_written(slack: Slack
             slack.submit_view(None, lead_form(crm_name=text_input(None)), view=view)
         ).values()
     )
-    assert count(slack, Lead) == 0 and count(slack, Contact) == 0
-    assert count(slack, AuditEntry) == 0 and slack.api.messages == []
+    assert row_count(slack.sessions, Lead) == 0 and row_count(slack.sessions, Contact) == 0
+    assert row_count(slack.sessions, AuditEntry) == 0 and slack.api.messages == []
 
 
 # --- New customer -----------------------------------------------------------------------------
@@ -160,7 +156,7 @@ def test_new_customer_errors_on_the_field(slack: SlackHarness) -> None:
     for override, block in cases:
         errors = errors_of(slack.submit_view(None, customer_form(**override), view=view))
         assert list(errors) == [block.value], (override, errors)
-    assert count(slack, Contact) == 0 and slack.api.messages == []
+    assert row_count(slack.sessions, Contact) == 0 and slack.api.messages == []
 
 
 def test_a_matching_customer_is_not_created_the_duplicate_prompt_asks(
@@ -172,7 +168,9 @@ def test_a_matching_customer_is_not_created_the_duplicate_prompt_asks(
     assert (
         slack.submit_view(None, customer_form(crm_name=text_input("Dana S.")), view=view).body == ""
     )
-    assert count(slack, Contact) == 1  # hard stop 3: nothing created before someone decides
+    assert (
+        row_count(slack.sessions, Contact) == 1
+    )  # hard stop 3: nothing created before someone decides
     [shown] = messages_to(slack.api, kind="response_url")
     labels = [b["text"]["text"] for b in iter_buttons(shown["blocks"])]
     assert labels == ["Use existing", "Merge", "Create separate"]
@@ -240,7 +238,7 @@ def test_two_danas_are_a_choice_on_the_who_field_not_a_guess(slack: SlackHarness
         "crm-contact": "Several people match: Dana Smith ((555) 201-3344); "
         "Dana Jones (dj@example.com). Type the full name, phone or email."
     }
-    assert count(slack, Interaction) == 0
+    assert row_count(slack.sessions, Interaction) == 0
 
 
 def test_log_interaction_errors_on_the_field(slack: SlackHarness) -> None:
@@ -256,4 +254,4 @@ def test_log_interaction_errors_on_the_field(slack: SlackHarness) -> None:
     for override, block in cases:
         errors = errors_of(slack.submit_view(None, log_form(**override), view=view))
         assert list(errors) == [block.value], (override, errors)
-    assert count(slack, Interaction) == 0 and slack.api.messages == []
+    assert row_count(slack.sessions, Interaction) == 0 and slack.api.messages == []

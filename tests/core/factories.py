@@ -1,28 +1,70 @@
 """Test data made straight with the models (no core operation involved), every field overridable.
 
-Each helper adds the row, flushes and returns it. Phones and emails must already be normalized
-(E.164, lower-case): they go into `contact_points` as given. Pass `created_at=` (or
-`timestamp=` for interactions) to put a record in the past.
+Each `make_*` adds the row, flushes and returns it; keyword arguments are the model's own field
+names. Phones and emails must already be normalized (E.164, lower-case): they go into
+`contact_points` as given. Money may be given as a string ("350.50"). To put a record in the
+past pass `created_at=` (its `updated_at` follows unless given; `timestamp=` for interactions,
+whose `created_at` follows it). An interaction with a `follow_up_date` is pending unless said.
+`ny(...)` and `utc(...)` make aware instants; `row_counts`, `audit_trail` and
+`count_statements` (the SQL a block sends) are what tests assert on.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from core.enums import InteractionType, LeadSource, ReminderStatus
+from core.enums import FollowUpStatus, InteractionType, LeadSource, ReminderStatus
 from core.matching import set_contact_points
-from core.models import Company, Contact, Interaction, Lead, Opportunity, Reminder, new_id
+from core.models import (
+    AuditEntry,
+    Base,
+    Company,
+    Contact,
+    Interaction,
+    Lead,
+    Opportunity,
+    Reminder,
+    new_id,
+)
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+
+
+def ny(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    """A New York wall-clock time as an aware UTC instant."""
+    return datetime(year, month, day, hour, minute, tzinfo=NEW_YORK).astimezone(UTC)
 
 
 def _save(session: Session, row: Any) -> Any:
     session.add(row)
     session.flush()
     return row
+
+
+def _money(value: Decimal | str | int | None) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def _dated(fields: dict[str, Any], moment: str, *following: str) -> dict[str, Any]:
+    """Let the timestamps in `following` default to the one given as `moment`."""
+    if fields.get(moment) is not None:
+        for name in following:
+            fields.setdefault(name, fields[moment])
+    return fields
 
 
 def make_company(
@@ -49,7 +91,7 @@ def make_contact(
         first_name=first_name,
         last_name=last_name,
         address=address,
-        **fields,
+        **_dated(fields, "updated_at", "created_at"),
     )
     set_contact_points(contact, phones=phones, emails=emails)
     saved: Contact = _save(session, contact)
@@ -62,7 +104,7 @@ def make_lead(
     contact: Contact | None = None,
     title: str = "Leaky faucet at 123 Main",
     source: LeadSource = LeadSource.phone_call,
-    estimated_value: Decimal | None = None,
+    estimated_value: Decimal | str | None = None,
     **fields: Any,
 ) -> Lead:
     fields.setdefault("lead_id", new_id("ld"))
@@ -74,8 +116,8 @@ def make_lead(
             workspace_id=workspace_id,
             title=title,
             source=source,
-            estimated_value=estimated_value,
-            **fields,
+            estimated_value=_money(estimated_value),
+            **_dated(fields, "created_at", "updated_at"),
         ),
     )
     return lead
@@ -87,7 +129,7 @@ def make_opportunity(
     contact: Contact | None = None,
     lead: Lead | None = None,
     name: str = "Kitchen remodel",
-    amount: Decimal | None = None,
+    amount: Decimal | str | None = None,
     **fields: Any,
 ) -> Opportunity:
     fields.setdefault("opportunity_id", new_id("op"))
@@ -98,7 +140,13 @@ def make_opportunity(
         fields.setdefault("lead_id", lead.lead_id)
         fields.setdefault("contact_id", lead.contact_id)
     opportunity: Opportunity = _save(
-        session, Opportunity(workspace_id=workspace_id, name=name, amount=amount, **fields)
+        session,
+        Opportunity(
+            workspace_id=workspace_id,
+            name=name,
+            amount=_money(amount),
+            **_dated(fields, "created_at", "updated_at"),
+        ),
     )
     return opportunity
 
@@ -114,6 +162,8 @@ def make_interaction(
     **fields: Any,
 ) -> Interaction:
     fields.setdefault("interaction_id", new_id("ix"))
+    if fields.get("follow_up_date") is not None:
+        fields.setdefault("follow_up_status", FollowUpStatus.pending)
     if contact is not None:
         fields.setdefault("contact_id", contact.contact_id)
     if lead is not None:
@@ -123,7 +173,13 @@ def make_interaction(
         fields.setdefault("opportunity_id", opportunity.opportunity_id)
         fields.setdefault("contact_id", opportunity.contact_id)
     interaction: Interaction = _save(
-        session, Interaction(workspace_id=workspace_id, type=type, body=body, **fields)
+        session,
+        Interaction(
+            workspace_id=workspace_id,
+            type=type,
+            body=body,
+            **_dated(fields, "timestamp", "created_at", "updated_at"),
+        ),
     )
     return interaction
 
@@ -144,3 +200,59 @@ def make_reminder(
         session, Reminder(workspace_id=workspace_id, due_date=due_date, note=note, **fields)
     )
     return reminder
+
+
+def count_rows(session: Session, model: type[Base]) -> int:
+    """How many rows the table holds (every workspace)."""
+    return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def row_counts(session: Session, *models: type[Base]) -> dict[str, int]:
+    """How many rows each table holds, to show a refused operation wrote nothing."""
+    return {model.__tablename__: count_rows(session, model) for model in models}
+
+
+def audit_actions(session: Session, entity_id: str) -> list[str]:
+    """The actions of every audit row of a record, oldest first."""
+    return [action for _actor, action in audit_trail(session, entity_id)]
+
+
+def audit_trail(session: Session, entity_id: str) -> list[tuple[str, str]]:
+    """(actor, action) of every audit row of a record, oldest first."""
+    rows = session.execute(
+        select(AuditEntry.actor, AuditEntry.action)
+        .where(AuditEntry.entity_id == entity_id)
+        .order_by(AuditEntry.id)
+    )
+    return [(actor, action) for actor, action in rows]
+
+
+class StatementCount:
+    """The SQL statements a `count_statements` block sent."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @property
+    def n(self) -> int:
+        return len(self.statements)
+
+    def __len__(self) -> int:
+        return len(self.statements)
+
+
+@contextmanager
+def count_statements(session: Session) -> Iterator[StatementCount]:
+    """Count the SQL statements the block sends (flush first: nothing else may be pending)."""
+    session.flush()
+    engine = session.connection().engine
+    counter = StatementCount()
+
+    def _count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        counter.statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", _count)
+    try:
+        yield counter
+    finally:
+        event.remove(engine, "before_cursor_execute", _count)

@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.contacts import (
-    ContactInput,
-    DuplicateDecision,
-    add_customer,
-    archive_contact,
-    contact_card,
-    get_contact,
-    merge_contacts,
-    update_contact,
-    validate_contact_input,
-)
+from core.contact_history import contact_card, get_contact, merge_contacts
+from core.contact_input import ContactInput, validate_contact_input
+from core.contacts import DuplicateDecision, add_customer, archive_contact, update_contact
 from core.enums import InteractionType, LeadStatus, LifecycleStage, PreferredChannel
 from core.errors import (
     DuplicateContact,
@@ -46,58 +36,24 @@ from core.models import (
     Workspace,
     new_id,
 )
-from core.workspaces import ensure_workspace, get_workspace
+from core.workspaces import ensure_workspace
 from tests.conftest import OWNER, STAFF, TEAM
 from tests.core.factories import (
+    audit_actions,
+    count_rows,
+    count_statements,
     make_company,
     make_contact,
     make_interaction,
     make_lead,
     make_opportunity,
     make_reminder,
+    row_counts,
 )
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # Monday 2 March 2026, 10:00 in New York
 ASK = "Want to log any notes or open a lead for them?"
-
-
-@pytest.fixture
-def ws(session: Session, workspace_id: str) -> Workspace:
-    return get_workspace(session, workspace_id)
-
-
-def _count(session: Session, model: Any) -> int:
-    return int(session.scalar(select(func.count()).select_from(model)) or 0)
-
-
-def _totals(session: Session) -> dict[str, int]:
-    models = (Contact, ContactPoint, Company, AuditEntry, Lead, Interaction)
-    return {model.__name__: _count(session, model) for model in models}
-
-
-def _actions(session: Session, entity_id: str) -> list[str]:
-    return list(
-        session.scalars(
-            select(AuditEntry.action)
-            .where(AuditEntry.entity_id == entity_id)
-            .order_by(AuditEntry.id)
-        )
-    )
-
-
-@contextmanager
-def count_statements(session: Session) -> Iterator[list[str]]:
-    connection = session.connection()
-    seen: list[str] = []
-
-    def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(connection, "before_cursor_execute", before)
-    try:
-        yield seen
-    finally:
-        event.remove(connection, "before_cursor_execute", before)
+WRITTEN = (Contact, ContactPoint, Company, AuditEntry, Lead, Interaction)
 
 
 # --------------------------------------------------------------------------- adding
@@ -132,7 +88,7 @@ def test_add_customer_creates_a_prospect_and_confirms(session: Session, ws: Work
     assert contact.preferred_channel == PreferredChannel.sms
     assert contact.tags == ["plumbing"]
     assert contact.notes == "Gate code 4411"
-    assert _actions(session, contact.contact_id) == ["create_contact"]
+    assert audit_actions(session, contact.contact_id) == ["create_contact"]
 
 
 def test_confirmation_without_a_phone(session: Session, ws: Workspace) -> None:
@@ -198,7 +154,7 @@ def test_company_is_found_by_name_ignoring_case(session: Session, ws: Workspace)
     )
     assert first.contact.company_id is not None
     assert first.contact.company_id == second.contact.company_id
-    assert _count(session, Company) == 1
+    assert count_rows(session, Company) == 1
     company = session.get(Company, first.contact.company_id)
     assert company is not None and company.primary_contact_id == first.contact.contact_id
 
@@ -255,11 +211,11 @@ def test_quotes_and_emoji_in_every_field_are_kept(session: Session, ws: Workspac
 def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(
     session: Session, ws: Workspace, data: ContactInput, error: type[Exception], field: str
 ) -> None:
-    before = _totals(session)
+    before = row_counts(session, *WRITTEN)
     with pytest.raises(error) as raised:
         add_customer(session=session, workspace=ws, actor=STAFF, data=data)
     assert getattr(raised.value, "field", None) == field
-    assert _totals(session) == before
+    assert row_counts(session, *WRITTEN) == before
 
 
 def test_unknown_channel_names_the_choices() -> None:
@@ -310,7 +266,7 @@ def test_a_matching_phone_or_email_is_refused_with_the_match_and_nothing_written
     matched: list[str],
 ) -> None:
     dana = _dana(session)
-    before = _totals(session)
+    before = row_counts(session, *WRITTEN)
     with pytest.raises(DuplicateContact) as raised:
         add_customer(
             session=session,
@@ -323,7 +279,7 @@ def test_a_matching_phone_or_email_is_refused_with_the_match_and_nothing_written
     assert sorted(refusal.matches[0].matched_on) == matched
     assert refusal.proposed["last_name"] == "Smyth"
     assert json.loads(json.dumps(refusal.proposed)) == refusal.proposed
-    assert _totals(session) == before
+    assert row_counts(session, *WRITTEN) == before
 
 
 def test_an_archived_contact_still_counts_as_a_match(session: Session, ws: Workspace) -> None:
@@ -365,7 +321,7 @@ def test_create_separate_after_the_refusal(session: Session, ws: Workspace) -> N
     assert added.created is True and added.decision == DuplicateDecision.create_separate
     assert added.contact.contact_id != dana.contact_id
     assert added.contact.phones == ["+15552013344"]
-    assert _count(session, Contact) == 2
+    assert count_rows(session, Contact) == 2
     entry = session.scalars(
         select(AuditEntry).where(AuditEntry.entity_id == added.contact.contact_id)
     ).one()
@@ -378,7 +334,7 @@ def test_create_separate_after_the_refusal(session: Session, ws: Workspace) -> N
 
 def test_use_existing_returns_the_match_unchanged(session: Session, ws: Workspace) -> None:
     dana = _dana(session, address="1 Elm St")
-    before = _totals(session)
+    before = row_counts(session, *WRITTEN)
     added = add_customer(
         session=session,
         workspace=ws,
@@ -393,7 +349,7 @@ def test_use_existing_returns_the_match_unchanged(session: Session, ws: Workspac
     assert added.confirmation_text == (
         f"Using the existing contact: Dana Smith, (555) 201-3344. Nothing was changed. {ASK}"
     )
-    assert _totals(session) == before
+    assert row_counts(session, *WRITTEN) == before
 
 
 def test_a_decision_for_a_contact_that_is_not_a_match_repeats_the_refusal(
@@ -401,7 +357,7 @@ def test_a_decision_for_a_contact_that_is_not_a_match_repeats_the_refusal(
 ) -> None:
     _dana(session)
     stranger = make_contact(session, TEAM, "Pat", "Lee", phones=["+15559990000"])
-    before = _totals(session)
+    before = row_counts(session, *WRITTEN)
     for decision in (DuplicateDecision.use_existing, DuplicateDecision.merge):
         with pytest.raises(DuplicateContact):
             add_customer(
@@ -412,7 +368,7 @@ def test_a_decision_for_a_contact_that_is_not_a_match_repeats_the_refusal(
                 decision=decision,
                 match_contact_id=stranger.contact_id,
             )
-    assert _totals(session) == before
+    assert row_counts(session, *WRITTEN) == before
 
 
 def test_two_matches_need_the_chosen_one(session: Session, ws: Workspace) -> None:
@@ -479,7 +435,7 @@ def test_merge_fills_blanks_and_keeps_existing_values(session: Session, ws: Work
     assert dana.notes == (
         "Old note\n\nAnother address given: 9 Oak Ave\n\nWants a quote\n\nHeard about us: referral"
     )
-    assert _count(session, Contact) == 1
+    assert count_rows(session, Contact) == 1
     entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "merge_details")).one()
     assert entry.before is not None and entry.before["address"] == "1 Elm St"
     assert entry.before["last_name"] is None
@@ -502,7 +458,7 @@ def test_merge_refuses_notes_that_would_overflow(session: Session, ws: Workspace
     dana = _dana(session)
     dana.notes = "n" * 9_990
     session.flush()
-    before = _totals(session)
+    before = row_counts(session, *WRITTEN)
     with pytest.raises(InvalidInput) as raised:
         add_customer(
             session=session,
@@ -519,7 +475,7 @@ def test_merge_refuses_notes_that_would_overflow(session: Session, ws: Workspace
     assert raised.value.field == "notes"
     session.refresh(dana)
     assert dana.emails == ["dana@example.com"]
-    assert _totals(session) == before
+    assert row_counts(session, *WRITTEN) == before
 
 
 # --------------------------------------------------------------------------- merging contacts
@@ -588,7 +544,7 @@ def test_merge_moves_history_and_keeps_the_other_archived(session: Session, ws: 
         "Draft": 1,
         "Reminder": 1,
     }
-    totals = _totals(session)
+    totals = row_counts(session, *WRITTEN)
 
     kept = merge_contacts(
         session=session,
@@ -624,11 +580,11 @@ def test_merge_moves_history_and_keeps_the_other_archived(session: Session, ws: 
     assert (
         survivor.notes == f"From merged contact Dana Smyth ({other.contact_id}):\nPrefers mornings"
     )
-    after = _totals(session)
-    assert after["Contact"] == totals["Contact"]  # nothing deleted
-    assert after["Lead"] == totals["Lead"] and after["Interaction"] == totals["Interaction"]
-    assert _actions(session, survivor.contact_id) == ["merge_contacts"]
-    assert _actions(session, other.contact_id) == ["merged_into"]
+    after = row_counts(session, *WRITTEN)
+    assert after["contacts"] == totals["contacts"]  # nothing deleted
+    assert after["leads"] == totals["leads"] and after["interactions"] == totals["interactions"]
+    assert audit_actions(session, survivor.contact_id) == ["merge_contacts"]
+    assert audit_actions(session, other.contact_id) == ["merged_into"]
     # The other's phone now finds the survivor, and its id leads there too.
     matches = find_matching_contacts(session, workspace_id=TEAM, phones=["+15552019999"])
     assert [m.contact.contact_id for m in matches] == [survivor.contact_id]
@@ -694,7 +650,7 @@ def test_merge_refusals(session: Session, ws: Workspace) -> None:
     merge_contacts(
         session=session, workspace=ws, actor=OWNER, survivor_id=b.contact_id, other_id=a.contact_id
     )
-    before = _totals(session)
+    before = row_counts(session, *WRITTEN)
     with pytest.raises(InvalidTransition, match="already merged"):
         merge_contacts(
             session=session,
@@ -711,7 +667,7 @@ def test_merge_refusals(session: Session, ws: Workspace) -> None:
             survivor_id=a.contact_id,
             other_id=c.contact_id,
         )
-    assert _totals(session) == before
+    assert row_counts(session, *WRITTEN) == before
     session.refresh(foreign)
     assert foreign.merged_into_contact_id is None and foreign.archived is False
 
@@ -745,7 +701,7 @@ def test_update_changes_only_what_is_given(session: Session, ws: Workspace) -> N
         tags=[],
     )
     assert dana.address is None and dana.tags == []
-    assert _actions(session, dana.contact_id) == ["update_contact", "update_contact"]
+    assert audit_actions(session, dana.contact_id) == ["update_contact", "update_contact"]
 
 
 def test_update_refuses_another_contacts_phone_unless_allowed(
@@ -753,7 +709,7 @@ def test_update_refuses_another_contacts_phone_unless_allowed(
 ) -> None:
     dana = _dana(session)
     pat = make_contact(session, TEAM, "Pat", "Lee", phones=["+15559990000"])
-    before = _totals(session)
+    before = row_counts(session, *WRITTEN)
     with pytest.raises(DuplicateContact) as raised:
         update_contact(
             session=session,
@@ -766,7 +722,7 @@ def test_update_refuses_another_contacts_phone_unless_allowed(
     assert [m.contact_id for m in raised.value.matches] == [dana.contact_id]
     session.refresh(pat)
     assert pat.first_name == "Pat" and pat.phones == ["+15559990000"]
-    assert _totals(session) == before
+    assert row_counts(session, *WRITTEN) == before
     update_contact(
         session=session,
         workspace=ws,
@@ -800,7 +756,7 @@ def test_update_validates(
     assert raised.value.field == field
     session.refresh(dana)
     assert dana.first_name == "Dana" and dana.preferred_channel is None
-    assert _actions(session, dana.contact_id) == []
+    assert audit_actions(session, dana.contact_id) == []
 
 
 def test_archive_keeps_the_record(session: Session, ws: Workspace) -> None:
@@ -808,8 +764,8 @@ def test_archive_keeps_the_record(session: Session, ws: Workspace) -> None:
     archive_contact(session=session, workspace=ws, actor=OWNER, contact_id=dana.contact_id)
     archive_contact(session=session, workspace=ws, actor=OWNER, contact_id=dana.contact_id)
     assert get_contact(session, workspace=ws, contact_id=dana.contact_id).archived is True
-    assert _actions(session, dana.contact_id) == ["archive_contact"]
-    assert _count(session, Contact) == 1
+    assert audit_actions(session, dana.contact_id) == ["archive_contact"]
+    assert count_rows(session, Contact) == 1
 
 
 def test_get_contact_outside_the_workspace_is_not_found(session: Session, ws: Workspace) -> None:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.csv_import import CsvImportReport, import_contacts_csv
@@ -15,6 +13,7 @@ from core.enums import ContactPointKind, LifecycleStage, PreferredChannel
 from core.errors import ImportRejected
 from core.models import AuditEntry, Company, Contact, ContactPoint, Workspace
 from tests.conftest import TEAM
+from tests.core.factories import count_statements
 
 ACTOR = "system:cli"
 
@@ -23,7 +22,7 @@ def run(session: Session, text: str, mapping: dict[str, str] | None = None) -> C
     workspace = session.get(Workspace, TEAM)
     assert workspace is not None
     return import_contacts_csv(
-        session, workspace=workspace, actor=ACTOR, text=text, mapping=mapping
+        session=session, workspace=workspace, actor=ACTOR, text=text, mapping=mapping
     )
 
 
@@ -67,21 +66,6 @@ def add_contact(
     session.add(contact)
     session.flush()
     return contact
-
-
-@contextmanager
-def counted_statements(session: Session) -> Iterator[list[str]]:
-    connection = session.connection()
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(connection, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(connection, "before_cursor_execute", count)
 
 
 # ---------------------------------------------------------------- headers
@@ -199,8 +183,9 @@ def test_bad_email_names_the_row_and_column(session: Session, workspace_id: str)
 def test_unknown_choice_lists_the_allowed_ones(session: Session, workspace_id: str) -> None:
     error = _refused(session, "Name,Preferred channel\nDana,fax\n")
 
-    assert (
-        error.message == "row 2, field 'Preferred channel': 'fax' is not one of phone, email, sms."
+    assert error.message == (
+        "row 2, field 'Preferred channel': 'fax' is not a preferred channel. "
+        "Choose one of: phone, email, sms."
     )
 
 
@@ -291,9 +276,9 @@ def test_matching_is_one_query_however_many_rows(session: Session, workspace_id:
         lines = [f"Person {n},555-201-{n:04d},p{n}@example.com" for n in range(start, start + rows)]
         return "Name,Phone,Email\n" + "\n".join(lines) + "\n"
 
-    with counted_statements(session) as one:
+    with count_statements(session) as one:
         run(session, csv_of(1, 0))
-    with counted_statements(session) as many:
+    with count_statements(session) as many:
         run(session, csv_of(30, 100))
 
     assert len(contacts(session)) == 31

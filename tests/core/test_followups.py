@@ -13,6 +13,7 @@ import holidays
 import pytest
 from sqlalchemy.orm import Session
 
+from core.customer_lookups import last_touchpoint, newest_customers
 from core.enums import (
     FollowUpStatus,
     InteractionType,
@@ -23,13 +24,7 @@ from core.enums import (
     PipelineStage,
 )
 from core.errors import InvalidInput, NotFound
-from core.followups import (
-    FollowUpKind,
-    followups,
-    last_touchpoint,
-    newest_customers,
-    stale_leads,
-)
+from core.followups import FollowUpKind, followups
 from core.models import Workspace
 from core.report_text import (
     nudge_text,
@@ -38,26 +33,21 @@ from core.report_text import (
     render_newest_customers,
     render_stale_leads,
 )
+from core.stale_leads import stale_leads
 from core.workspaces import ensure_workspace
-from tests.core.report_factories import (
-    contact,
+from tests.core.factories import (
     count_statements,
-    interaction,
-    lead,
+    make_contact,
+    make_interaction,
+    make_lead,
+    make_opportunity,
     ny,
-    opportunity,
     utc,
-    workspace,
 )
 
 MON_NOV_30 = ny(2026, 11, 30, 8)
 FRI_NOV_27 = ny(2026, 11, 27, 8)
 WAY_BACK = ny(2026, 11, 2, 9)
-
-
-@pytest.fixture
-def ws(session: Session, workspace_id: str) -> Workspace:
-    return workspace(session, workspace_id)
 
 
 def test_the_calendar_these_tests_assume() -> None:
@@ -70,23 +60,41 @@ def test_the_calendar_these_tests_assume() -> None:
 
 
 def test_stale_over_thanksgiving_week(session: Session, ws: Workspace) -> None:
-    dana = contact(session, ws.workspace_id, "Dana", "Smith")
-    sam = contact(session, ws.workspace_id, "Sam", "Lee")
-    bo = contact(session, ws.workspace_id, "Bo", "Chen")
-    faucet = lead(session, ws.workspace_id, "Leaky faucet", contact=dana, created_at=WAY_BACK)
-    interaction(
+    dana = make_contact(session, ws.workspace_id, "Dana", "Smith")
+    sam = make_contact(session, ws.workspace_id, "Sam", "Lee")
+    bo = make_contact(session, ws.workspace_id, "Bo", "Chen")
+    faucet = make_lead(
+        session, ws.workspace_id, title="Leaky faucet", contact=dana, created_at=WAY_BACK
+    )
+    make_interaction(
         session,
         ws.workspace_id,
-        at=ny(2026, 11, 23, 15),
+        timestamp=ny(2026, 11, 23, 15),
         lead=faucet,
         contact=dana,
         body="Wants a quote",
+        type=InteractionType.phone_call,
     )
     # Touched Wed 25: business days since are Fri 27 and Mon 30 = 2, under 3.
-    heater = lead(session, ws.workspace_id, "Water heater", contact=bo, created_at=WAY_BACK)
-    interaction(session, ws.workspace_id, at=ny(2026, 11, 25, 9), lead=heater)
+    heater = make_lead(
+        session, ws.workspace_id, title="Water heater", contact=bo, created_at=WAY_BACK
+    )
+    make_interaction(
+        session,
+        ws.workspace_id,
+        timestamp=ny(2026, 11, 25, 9),
+        lead=heater,
+        type=InteractionType.phone_call,
+        body=None,
+    )
     # Created Tue 24 and never touched: Wed 25, Fri 27, Mon 30 = 3 business days.
-    lead(session, ws.workspace_id, "Gutter repair", contact=sam, created_at=ny(2026, 11, 24, 16))
+    make_lead(
+        session,
+        ws.workspace_id,
+        title="Gutter repair",
+        contact=sam,
+        created_at=ny(2026, 11, 24, 16),
+    )
 
     report = stale_leads(session, workspace=ws, now=MON_NOV_30)
 
@@ -118,10 +126,24 @@ def test_stale_over_thanksgiving_week(session: Session, ws: Workspace) -> None:
 def test_the_holiday_is_not_a_business_day_but_only_in_its_country(
     session: Session, ws: Workspace
 ) -> None:
-    monday = lead(session, ws.workspace_id, "Touched Monday", created_at=WAY_BACK)
-    interaction(session, ws.workspace_id, at=ny(2026, 11, 23, 10), lead=monday)
-    tuesday = lead(session, ws.workspace_id, "Touched Tuesday", created_at=WAY_BACK)
-    interaction(session, ws.workspace_id, at=ny(2026, 11, 24, 10), lead=tuesday)
+    monday = make_lead(session, ws.workspace_id, title="Touched Monday", created_at=WAY_BACK)
+    make_interaction(
+        session,
+        ws.workspace_id,
+        timestamp=ny(2026, 11, 23, 10),
+        lead=monday,
+        type=InteractionType.phone_call,
+        body=None,
+    )
+    tuesday = make_lead(session, ws.workspace_id, title="Touched Tuesday", created_at=WAY_BACK)
+    make_interaction(
+        session,
+        ws.workspace_id,
+        timestamp=ny(2026, 11, 24, 10),
+        lead=tuesday,
+        type=InteractionType.phone_call,
+        body=None,
+    )
 
     # US, Fri 27: since Mon 23 = Tue, Wed, Fri = 3 (stale); since Tue 24 = Wed, Fri = 2 (not).
     us = stale_leads(session, workspace=ws, now=FRI_NOV_27)
@@ -138,8 +160,15 @@ def test_the_day_boundary_is_local_midnight_not_utc(session: Session, ws: Worksp
     # On Fri 27 with 3 business days the cutoff is Mon 23: stale means touched before local
     # midnight starting Tue 24, which is 2026-11-24 05:00 UTC in New York (EST).
     def touched_at(title: str, at: object) -> None:
-        row = lead(session, ws.workspace_id, title, created_at=WAY_BACK)
-        interaction(session, ws.workspace_id, at=at, lead=row)  # type: ignore[arg-type]
+        row = make_lead(session, ws.workspace_id, title=title, created_at=WAY_BACK)
+        make_interaction(
+            session,
+            ws.workspace_id,
+            timestamp=at,
+            lead=row,
+            type=InteractionType.phone_call,
+            body=None,
+        )  # type: ignore[arg-type]
 
     touched_at("Late Monday evening", utc(2026, 11, 24, 3))  # 22:00 Mon 23 in New York
     touched_at("Last second of Monday", utc(2026, 11, 24, 4, 59, 59))
@@ -159,21 +188,46 @@ def test_the_day_boundary_is_local_midnight_not_utc(session: Session, ws: Worksp
 def test_touches_through_the_contact_count_and_creation_is_a_touch(
     session: Session, ws: Workspace
 ) -> None:
-    pat = contact(session, ws.workspace_id, "Pat", "Jones")
-    old = lead(session, ws.workspace_id, "Old lead, fresh call", contact=pat, created_at=WAY_BACK)
-    interaction(session, ws.workspace_id, at=ny(2026, 11, 10), lead=old)
-    interaction(session, ws.workspace_id, at=ny(2026, 11, 25, 12), contact=pat, body="Called")
+    pat = make_contact(session, ws.workspace_id, "Pat", "Jones")
+    old = make_lead(
+        session, ws.workspace_id, title="Old lead, fresh call", contact=pat, created_at=WAY_BACK
+    )
+    make_interaction(
+        session,
+        ws.workspace_id,
+        timestamp=ny(2026, 11, 10),
+        lead=old,
+        type=InteractionType.phone_call,
+        body=None,
+    )
+    make_interaction(
+        session,
+        ws.workspace_id,
+        timestamp=ny(2026, 11, 25, 12),
+        contact=pat,
+        body="Called",
+        type=InteractionType.phone_call,
+    )
     # An interaction from long before the lead came in does not make a new lead stale.
-    kim = contact(session, ws.workspace_id, "Kim", "Park")
-    interaction(session, ws.workspace_id, at=ny(2025, 3, 2), contact=kim, body="Old job")
-    lead(session, ws.workspace_id, "Brand new", contact=kim, created_at=ny(2026, 11, 26, 9))
+    kim = make_contact(session, ws.workspace_id, "Kim", "Park")
+    make_interaction(
+        session,
+        ws.workspace_id,
+        timestamp=ny(2025, 3, 2),
+        contact=kim,
+        body="Old job",
+        type=InteractionType.phone_call,
+    )
+    make_lead(
+        session, ws.workspace_id, title="Brand new", contact=kim, created_at=ny(2026, 11, 26, 9)
+    )
 
     assert stale_leads(session, workspace=ws, now=MON_NOV_30).total == 0
 
 
 def test_snoozed_and_closed_leads_are_never_stale(session: Session, ws: Workspace) -> None:
     def quiet(title: str, **fields: object) -> None:
-        lead(session, ws.workspace_id, title, created_at=WAY_BACK, **fields)  # type: ignore[arg-type]
+        make_lead(session, ws.workspace_id, title=title, created_at=WAY_BACK, **fields)  # type: ignore[arg-type]
 
     quiet("Snoozed through today", snoozed_until=date(2026, 11, 30))
     quiet("Snooze ended yesterday", snoozed_until=date(2026, 11, 29))
@@ -188,11 +242,13 @@ def test_snoozed_and_closed_leads_are_never_stale(session: Session, ws: Workspac
 
 
 def test_merged_contacts_show_the_survivor(session: Session, ws: Workspace) -> None:
-    dana = contact(session, ws.workspace_id, "Dana", "Smith")
-    typo = contact(
+    dana = make_contact(session, ws.workspace_id, "Dana", "Smith")
+    typo = make_contact(
         session, ws.workspace_id, "Dana", "Smyth", merged_into_contact_id=dana.contact_id
     )
-    quiet = lead(session, ws.workspace_id, "Porch light", contact=typo, created_at=WAY_BACK)
+    quiet = make_lead(
+        session, ws.workspace_id, title="Porch light", contact=typo, created_at=WAY_BACK
+    )
 
     report = stale_leads(session, workspace=ws, now=MON_NOV_30)
     assert [(i.lead_id, i.contact_name, i.contact_id) for i in report.items] == [
@@ -200,16 +256,30 @@ def test_merged_contacts_show_the_survivor(session: Session, ws: Workspace) -> N
     ]
 
     # A call logged on the survivor counts for the lead still naming the merged-away record.
-    interaction(session, ws.workspace_id, at=ny(2026, 11, 27, 9), contact=dana)
+    make_interaction(
+        session,
+        ws.workspace_id,
+        timestamp=ny(2026, 11, 27, 9),
+        contact=dana,
+        type=InteractionType.phone_call,
+        body=None,
+    )
     assert stale_leads(session, workspace=ws, now=MON_NOV_30).total == 0
 
 
 def test_other_workspaces_and_the_future_do_not_count(session: Session, ws: Workspace) -> None:
     other = ensure_workspace(session, "T0OTHER")
-    lead(session, other.workspace_id, "Their stale lead", created_at=WAY_BACK)
-    ours = lead(session, ws.workspace_id, "Our lead", created_at=WAY_BACK)
+    make_lead(session, other.workspace_id, title="Their stale lead", created_at=WAY_BACK)
+    ours = make_lead(session, ws.workspace_id, title="Our lead", created_at=WAY_BACK)
     # A call after the report time has not happened yet as of the report.
-    interaction(session, ws.workspace_id, at=ny(2026, 12, 1), lead=ours)
+    make_interaction(
+        session,
+        ws.workspace_id,
+        timestamp=ny(2026, 12, 1),
+        lead=ours,
+        type=InteractionType.phone_call,
+        body=None,
+    )
 
     report = stale_leads(session, workspace=ws, now=MON_NOV_30)
 
@@ -221,8 +291,17 @@ def test_other_workspaces_and_the_future_do_not_count(session: Session, ws: Work
 
 def test_limit_lists_the_oldest_and_counts_the_rest(session: Session, ws: Workspace) -> None:
     for day in range(1, 13):  # touched Nov 1..12, all stale on Nov 30
-        row = lead(session, ws.workspace_id, f"Lead {day:02d}", created_at=ny(2026, 10, 1))
-        interaction(session, ws.workspace_id, at=ny(2026, 11, day, 12), lead=row)
+        row = make_lead(
+            session, ws.workspace_id, title=f"Lead {day:02d}", created_at=ny(2026, 10, 1)
+        )
+        make_interaction(
+            session,
+            ws.workspace_id,
+            timestamp=ny(2026, 11, day, 12),
+            lead=row,
+            type=InteractionType.phone_call,
+            body=None,
+        )
 
     report = stale_leads(session, workspace=ws, now=MON_NOV_30, limit=10)
 
@@ -233,11 +312,18 @@ def test_limit_lists_the_oldest_and_counts_the_rest(session: Session, ws: Worksp
 
 
 def test_quotes_emoji_and_long_text_in_the_nudge(session: Session, ws: Workspace) -> None:
-    owner = contact(session, ws.workspace_id, 'Zoë "Z"', "O'Neil 🚿")
-    row = lead(
-        session, ws.workspace_id, 'Dana\'s "big" leak 🚿', contact=owner, created_at=WAY_BACK
+    owner = make_contact(session, ws.workspace_id, 'Zoë "Z"', "O'Neil 🚿")
+    row = make_lead(
+        session, ws.workspace_id, title='Dana\'s "big" leak 🚿', contact=owner, created_at=WAY_BACK
     )
-    interaction(session, ws.workspace_id, at=ny(2026, 11, 20, 9), lead=row, body="word " * 2000)
+    make_interaction(
+        session,
+        ws.workspace_id,
+        timestamp=ny(2026, 11, 20, 9),
+        lead=row,
+        body="word " * 2000,
+        type=InteractionType.phone_call,
+    )
 
     [item] = stale_leads(session, workspace=ws, now=MON_NOV_30).items
 
@@ -262,10 +348,26 @@ def test_stale_leads_is_two_statements_however_many_leads(
     session: Session, ws: Workspace, rows: int
 ) -> None:
     for n in range(rows):
-        person = contact(session, ws.workspace_id, f"Person {n}")
-        row = lead(session, ws.workspace_id, f"Lead {n}", contact=person, created_at=WAY_BACK)
-        interaction(session, ws.workspace_id, at=ny(2026, 11, 10), lead=row)
-        interaction(session, ws.workspace_id, at=ny(2026, 11, 12), contact=person)
+        person = make_contact(session, ws.workspace_id, f"Person {n}")
+        row = make_lead(
+            session, ws.workspace_id, title=f"Lead {n}", contact=person, created_at=WAY_BACK
+        )
+        make_interaction(
+            session,
+            ws.workspace_id,
+            timestamp=ny(2026, 11, 10),
+            lead=row,
+            type=InteractionType.phone_call,
+            body=None,
+        )
+        make_interaction(
+            session,
+            ws.workspace_id,
+            timestamp=ny(2026, 11, 12),
+            contact=person,
+            type=InteractionType.phone_call,
+            body=None,
+        )
 
     with count_statements(session) as statements:
         report = stale_leads(session, workspace=ws, now=MON_NOV_30)
@@ -280,61 +382,67 @@ def test_stale_leads_is_two_statements_however_many_leads(
 
 def _morning(session: Session, ws: Workspace) -> None:
     wid = ws.workspace_id
-    dana = contact(session, wid, "Dana", "Smith")
-    sam = contact(session, wid, "Sam", "Lee")
-    pat = contact(session, wid, "Pat", "Jones")
-    kim = contact(session, wid, "Kim", "Park")
-    lou = contact(session, wid, "Lou", "Reed")
-    interaction(
+    dana = make_contact(session, wid, "Dana", "Smith")
+    sam = make_contact(session, wid, "Sam", "Lee")
+    pat = make_contact(session, wid, "Pat", "Jones")
+    kim = make_contact(session, wid, "Kim", "Park")
+    lou = make_contact(session, wid, "Lou", "Reed")
+    make_interaction(
         session,
         wid,
-        at=ny(2026, 11, 27, 10),
+        timestamp=ny(2026, 11, 27, 10),
         contact=dana,
         body="Wants a quote, call back Monday.",
         follow_up_date=date(2026, 11, 30),
+        type=InteractionType.phone_call,
     )
-    estimate = lead(
+    estimate = make_lead(
         session,
         wid,
-        "Water heater",
+        title="Water heater",
         contact=sam,
-        stage=PipelineStage.estimate_sent,
+        pipeline_stage=PipelineStage.estimate_sent,
         status=LeadStatus.working,
         created_at=WAY_BACK,
     )
     # Linked to the lead only: the name comes from the lead's contact.
-    interaction(
+    make_interaction(
         session,
         wid,
-        at=ny(2026, 11, 27, 11),
+        timestamp=ny(2026, 11, 27, 11),
         lead=estimate,
         type=InteractionType.email_outbound,
         subject="Your estimate",
         follow_up_date=date(2026, 11, 30),
+        body=None,
     )
-    interaction(
+    make_interaction(
         session,
         wid,
-        at=ny(2026, 11, 20, 10),
+        timestamp=ny(2026, 11, 20, 10),
         contact=pat,
         type=InteractionType.meeting,
         subject="Kitchen remodel walkthrough",
         follow_up_date=date(2026, 11, 27),
+        body=None,
     )
-    deal = opportunity(session, wid, "Bath remodel", stage=OpportunityStage.estimating, contact=kim)
-    interaction(
+    deal = make_opportunity(
+        session, wid, name="Bath remodel", stage=OpportunityStage.estimating, contact=kim
+    )
+    make_interaction(
         session,
         wid,
-        at=ny(2026, 11, 25, 10),
+        timestamp=ny(2026, 11, 25, 10),
         opportunity=deal,
         type=InteractionType.email_outbound,
         outcome=Outcome.sent_proposal,
         follow_up_date=date(2026, 11, 29),
+        body=None,
     )
-    interaction(
+    make_interaction(
         session,
         wid,
-        at=ny(2026, 11, 26, 10),
+        timestamp=ny(2026, 11, 26, 10),
         contact=lou,
         type=InteractionType.sms,
         outcome=Outcome.left_voicemail,
@@ -343,15 +451,25 @@ def _morning(session: Session, ws: Workspace) -> None:
     )
     # Not listed: done, canceled, due tomorrow.
     for status in (FollowUpStatus.completed, FollowUpStatus.canceled):
-        interaction(
+        make_interaction(
             session,
             wid,
-            at=ny(2026, 11, 20),
+            timestamp=ny(2026, 11, 20),
             contact=dana,
             follow_up_date=date(2026, 11, 30),
             follow_up_status=status,
+            type=InteractionType.phone_call,
+            body=None,
         )
-    interaction(session, wid, at=ny(2026, 11, 20), contact=dana, follow_up_date=date(2026, 12, 1))
+    make_interaction(
+        session,
+        wid,
+        timestamp=ny(2026, 11, 20),
+        contact=dana,
+        follow_up_date=date(2026, 12, 1),
+        type=InteractionType.phone_call,
+        body=None,
+    )
 
 
 EXPECTED_MORNING = """\
@@ -400,10 +518,18 @@ def test_nothing_due(session: Session, ws: Workspace) -> None:
 @pytest.mark.parametrize("rows", [3, 300])
 def test_followups_is_one_statement(session: Session, ws: Workspace, rows: int) -> None:
     for n in range(rows):
-        person = contact(session, ws.workspace_id, f"Person {n}")
-        row = lead(session, ws.workspace_id, f"Lead {n}", contact=person, created_at=WAY_BACK)
-        interaction(
-            session, ws.workspace_id, at=WAY_BACK, lead=row, follow_up_date=date(2026, 11, 30)
+        person = make_contact(session, ws.workspace_id, f"Person {n}")
+        row = make_lead(
+            session, ws.workspace_id, title=f"Lead {n}", contact=person, created_at=WAY_BACK
+        )
+        make_interaction(
+            session,
+            ws.workspace_id,
+            timestamp=WAY_BACK,
+            lead=row,
+            follow_up_date=date(2026, 11, 30),
+            type=InteractionType.phone_call,
+            body=None,
         )
 
     with count_statements(session) as statements:
@@ -418,13 +544,43 @@ def test_followups_is_one_statement(session: Session, ws: Workspace, rows: int) 
 
 def test_last_touchpoint_across_contact_leads_and_deals(session: Session, ws: Workspace) -> None:
     wid = ws.workspace_id
-    dana = contact(session, wid, "Dana", "Smith")
-    row = lead(session, wid, "Leaky faucet", contact=dana, created_at=WAY_BACK)
-    deal = opportunity(session, wid, "Faucet", stage=OpportunityStage.estimating, contact=dana)
-    interaction(session, wid, at=ny(2026, 11, 20), lead=row, type=InteractionType.email_inbound)
-    interaction(session, wid, at=ny(2026, 11, 22), opportunity=deal, type=InteractionType.note)
-    interaction(session, wid, at=ny(2026, 11, 24, 10), contact=dana, body="Wants a quote")
-    interaction(session, wid, at=ny(2026, 11, 26), contact=dana, body="after report time")
+    dana = make_contact(session, wid, "Dana", "Smith")
+    row = make_lead(session, wid, title="Leaky faucet", contact=dana, created_at=WAY_BACK)
+    deal = make_opportunity(
+        session, wid, name="Faucet", stage=OpportunityStage.estimating, contact=dana
+    )
+    make_interaction(
+        session,
+        wid,
+        timestamp=ny(2026, 11, 20),
+        lead=row,
+        type=InteractionType.email_inbound,
+        body=None,
+    )
+    make_interaction(
+        session,
+        wid,
+        timestamp=ny(2026, 11, 22),
+        opportunity=deal,
+        type=InteractionType.note,
+        body=None,
+    )
+    make_interaction(
+        session,
+        wid,
+        timestamp=ny(2026, 11, 24, 10),
+        contact=dana,
+        body="Wants a quote",
+        type=InteractionType.phone_call,
+    )
+    make_interaction(
+        session,
+        wid,
+        timestamp=ny(2026, 11, 26),
+        contact=dana,
+        body="after report time",
+        type=InteractionType.phone_call,
+    )
 
     answer = last_touchpoint(
         session, workspace=ws, contact_id=dana.contact_id, now=ny(2026, 11, 25, 9)
@@ -435,13 +591,14 @@ def test_last_touchpoint_across_contact_leads_and_deals(session: Session, ws: Wo
         "— Wants a quote."
     )
 
-    interaction(
+    make_interaction(
         session,
         wid,
-        at=ny(2026, 11, 25, 8),
+        timestamp=ny(2026, 11, 25, 8),
         opportunity=deal,
         type=InteractionType.meeting,
         subject="Walkthrough!",
+        body=None,
     )
     answer = last_touchpoint(
         session, workspace=ws, contact_id=dana.contact_id, now=ny(2026, 11, 25, 9)
@@ -452,15 +609,22 @@ def test_last_touchpoint_across_contact_leads_and_deals(session: Session, ws: Wo
 
 
 def test_last_touchpoint_of_a_merged_contact_and_of_nobody(session: Session, ws: Workspace) -> None:
-    dana = contact(session, ws.workspace_id, "Dana", "Smith")
-    typo = contact(
+    dana = make_contact(session, ws.workspace_id, "Dana", "Smith")
+    typo = make_contact(
         session, ws.workspace_id, "Dana", "Smyth", merged_into_contact_id=dana.contact_id
     )
 
     answer = last_touchpoint(session, workspace=ws, contact_id=typo.contact_id, now=MON_NOV_30)
     assert render_last_touchpoint(answer) == "No touchpoints logged with Dana Smith yet."
 
-    interaction(session, ws.workspace_id, at=ny(2025, 11, 2, 9), contact=typo, body="Old call")
+    make_interaction(
+        session,
+        ws.workspace_id,
+        timestamp=ny(2025, 11, 2, 9),
+        contact=typo,
+        body="Old call",
+        type=InteractionType.phone_call,
+    )
     answer = last_touchpoint(session, workspace=ws, contact_id=dana.contact_id, now=MON_NOV_30)
     assert answer.days_ago == 393
     assert render_last_touchpoint(answer) == (
@@ -471,7 +635,7 @@ def test_last_touchpoint_of_a_merged_contact_and_of_nobody(session: Session, ws:
 
 def test_last_touchpoint_of_an_unknown_contact(session: Session, ws: Workspace) -> None:
     other = ensure_workspace(session, "T0OTHER")
-    theirs = contact(session, other.workspace_id, "Their", "Contact")
+    theirs = make_contact(session, other.workspace_id, "Their", "Contact")
     for contact_id in ("ct_nope", theirs.contact_id):
         with pytest.raises(NotFound):
             last_touchpoint(session, workspace=ws, contact_id=contact_id, now=MON_NOV_30)
@@ -479,10 +643,19 @@ def test_last_touchpoint_of_an_unknown_contact(session: Session, ws: Workspace) 
 
 @pytest.mark.parametrize("rows", [3, 300])
 def test_last_touchpoint_is_two_statements(session: Session, ws: Workspace, rows: int) -> None:
-    dana = contact(session, ws.workspace_id, "Dana", "Smith")
+    dana = make_contact(session, ws.workspace_id, "Dana", "Smith")
     for n in range(rows):
-        row = lead(session, ws.workspace_id, f"Lead {n}", contact=dana, created_at=WAY_BACK)
-        interaction(session, ws.workspace_id, at=ny(2026, 11, 2, n % 20), lead=row)
+        row = make_lead(
+            session, ws.workspace_id, title=f"Lead {n}", contact=dana, created_at=WAY_BACK
+        )
+        make_interaction(
+            session,
+            ws.workspace_id,
+            timestamp=ny(2026, 11, 2, n % 20),
+            lead=row,
+            type=InteractionType.phone_call,
+            body=None,
+        )
 
     with count_statements(session) as statements:
         answer = last_touchpoint(session, workspace=ws, contact_id=dana.contact_id, now=MON_NOV_30)
@@ -497,37 +670,56 @@ def test_last_touchpoint_is_two_statements(session: Session, ws: Workspace, rows
 def test_newest_customers(session: Session, ws: Workspace) -> None:
     wid = ws.workspace_id
     customer = LifecycleStage.customer
-    contact(session, wid, "Ann", "Old", lifecycle=customer, updated_at=ny(2026, 9, 1))
-    contact(
+    make_contact(session, wid, "Ann", "Old", lifecycle_stage=customer, updated_at=ny(2026, 9, 1))
+    make_contact(
         session,
         wid,
         "Dana",
         "Smith",
-        lifecycle=customer,
+        lifecycle_stage=customer,
         updated_at=ny(2026, 11, 20),
-        phone="+15552013344",
-        email="dana@example.com",
+        phones=["+15552013344"],
+        emails=["dana@example.com"],
     )
-    contact(
-        session, wid, "Bo", None, lifecycle=customer, updated_at=ny(2026, 10, 5), email="bo@x.io"
+    make_contact(
+        session,
+        wid,
+        "Bo",
+        None,
+        lifecycle_stage=customer,
+        updated_at=ny(2026, 10, 5),
+        emails=["bo@x.io"],
     )
-    survivor = contact(session, wid, "Kim", "Park", lifecycle=customer, updated_at=ny(2026, 1, 1))
-    contact(
+    survivor = make_contact(
+        session, wid, "Kim", "Park", lifecycle_stage=customer, updated_at=ny(2026, 1, 1)
+    )
+    make_contact(
         session,
         wid,
         "Kim",
         "Parks",
-        lifecycle=customer,
+        lifecycle_stage=customer,
         updated_at=ny(2026, 11, 29),
         merged_into_contact_id=survivor.contact_id,
     )
-    contact(
-        session, wid, "Arch", "Ived", lifecycle=customer, updated_at=ny(2026, 11, 29), archived=True
+    make_contact(
+        session,
+        wid,
+        "Arch",
+        "Ived",
+        lifecycle_stage=customer,
+        updated_at=ny(2026, 11, 29),
+        archived=True,
     )
-    contact(session, wid, "Pro", "Spect", updated_at=ny(2026, 11, 29))
+    make_contact(session, wid, "Pro", "Spect", updated_at=ny(2026, 11, 29))
     other = ensure_workspace(session, "T0OTHER")
-    contact(
-        session, other.workspace_id, "Not", "Ours", lifecycle=customer, updated_at=ny(2026, 11, 29)
+    make_contact(
+        session,
+        other.workspace_id,
+        "Not",
+        "Ours",
+        lifecycle_stage=customer,
+        updated_at=ny(2026, 11, 29),
     )
 
     rows = newest_customers(session, workspace=ws, limit=3)
@@ -545,12 +737,12 @@ def test_newest_customers(session: Session, ws: Workspace) -> None:
 @pytest.mark.parametrize("rows", [3, 300])
 def test_newest_customers_is_two_statements(session: Session, ws: Workspace, rows: int) -> None:
     for n in range(rows):
-        contact(
+        make_contact(
             session,
             ws.workspace_id,
             f"Person {n}",
-            lifecycle=LifecycleStage.customer,
-            phone=f"+1555201{n:04d}",
+            lifecycle_stage=LifecycleStage.customer,
+            phones=[f"+1555201{n:04d}"],
         )
 
     with count_statements(session) as statements:
@@ -563,16 +755,20 @@ def test_newest_customers_is_two_statements(session: Session, ws: Workspace, row
 
 def test_items_carry_the_lead_owner_for_the_home_tab(session: Session, ws: Workspace) -> None:
     """Added for the App Home dashboard, which lists a person's own leads first."""
-    dana = contact(session, ws.workspace_id, "Dana", "Smith")
-    mine = lead(session, ws.workspace_id, "Faucet", contact=dana, created_at=WAY_BACK, owner="U1")
-    lead(session, ws.workspace_id, "Gutter", contact=dana, created_at=WAY_BACK)
-    interaction(
+    dana = make_contact(session, ws.workspace_id, "Dana", "Smith")
+    mine = make_lead(
+        session, ws.workspace_id, title="Faucet", contact=dana, created_at=WAY_BACK, owner="U1"
+    )
+    make_lead(session, ws.workspace_id, title="Gutter", contact=dana, created_at=WAY_BACK)
+    make_interaction(
         session,
         ws.workspace_id,
-        at=WAY_BACK,
+        timestamp=WAY_BACK,
         lead=mine,
         contact=dana,
         follow_up_date=date(2026, 11, 30),
+        type=InteractionType.phone_call,
+        body=None,
     )
 
     stale = stale_leads(session, workspace=ws, now=MON_NOV_30)

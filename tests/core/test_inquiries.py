@@ -7,35 +7,19 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.enums import InteractionType, LeadSource, LeadStatus, LifecycleStage, PipelineStage
 from core.errors import InvalidEmail, InvalidInput, InvalidPhone
 from core.inquiries import InquiryInput, capture_inquiry, capture_quick_lead
 from core.models import AuditEntry, Contact, ContactPoint, Interaction, Lead, Workspace
-from core.workspaces import get_workspace
 from tests.conftest import STAFF, TEAM
-from tests.core.factories import make_contact
+from tests.core.factories import count_rows, make_contact, row_counts
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 ASK = "Want me to log this as a lead and draft a response?"
-
-
-@pytest.fixture
-def ws(session: Session, workspace_id: str) -> Workspace:
-    return get_workspace(session, workspace_id)
-
-
-def _count(session: Session, model: Any) -> int:
-    return int(session.scalar(select(func.count()).select_from(model)) or 0)
-
-
-def _totals(session: Session) -> dict[str, int]:
-    return {
-        m.__name__: _count(session, m)
-        for m in (Contact, ContactPoint, Lead, Interaction, AuditEntry)
-    }
+WRITTEN = (Contact, ContactPoint, Lead, Interaction, AuditEntry)
 
 
 def _capture(session: Session, ws: Workspace, **fields: Any) -> Any:
@@ -93,7 +77,7 @@ def test_a_new_caller_gets_a_contact_a_lead_and_an_interaction(
 
 def test_an_inquiry_from_a_known_phone_reuses_the_contact(session: Session, ws: Workspace) -> None:
     dana = make_contact(session, TEAM, "Dana", "Smith", phones=["+15552013344"])
-    contacts_before = _count(session, Contact)
+    contacts_before = count_rows(session, Contact)
     captured = _capture(
         session,
         ws,
@@ -105,7 +89,7 @@ def test_an_inquiry_from_a_known_phone_reuses_the_contact(session: Session, ws: 
     )
     assert captured.contact_existed is True
     assert captured.contact is dana
-    assert _count(session, Contact) == contacts_before
+    assert count_rows(session, Contact) == contacts_before
     assert captured.link_text == "Linked to the existing contact Dana Smith."
     assert captured.notice_text.startswith("New inquiry from Dana Smith — Water heater. ")
     assert dana.emails == ["dana@example.com"]  # filled in
@@ -113,7 +97,7 @@ def test_an_inquiry_from_a_known_phone_reuses_the_contact(session: Session, ws: 
     assert dana.notes is None  # "Dana" is the name on file, nothing to note
     assert captured.lead.contact_id == dana.contact_id
     assert captured.interaction.contact_id == dana.contact_id
-    assert _count(session, Lead) == 1
+    assert count_rows(session, Lead) == 1
 
 
 def test_a_known_email_in_another_case_reuses_the_contact(session: Session, ws: Workspace) -> None:
@@ -256,11 +240,11 @@ def test_bad_input_is_refused_and_nothing_written(
     session: Session, ws: Workspace, fields: dict[str, Any], error: type[Exception], field: str
 ) -> None:
     make_contact(session, TEAM, phones=["+15552013344"])
-    before = _totals(session)
+    before = row_counts(session, *WRITTEN)
     with pytest.raises(error) as raised:
         _capture(session, ws, **{"phones": ("555-201-3344",), **fields})
     assert getattr(raised.value, "field", None) == field
-    assert _totals(session) == before
+    assert row_counts(session, *WRITTEN) == before
 
 
 def test_unknown_source_names_the_choices(session: Session, ws: Workspace) -> None:
@@ -299,11 +283,11 @@ def test_quick_lead_links_a_known_caller(session: Session, ws: Workspace) -> Non
     )
     assert captured.contact is dana and captured.contact_existed is True
     assert captured.lead.source == LeadSource.web_form
-    assert _count(session, Contact) == 1
+    assert count_rows(session, Contact) == 1
 
 
 def test_quick_lead_bad_text_writes_nothing(session: Session, ws: Workspace) -> None:
-    before = _totals(session)
+    before = row_counts(session, *WRITTEN)
     with pytest.raises(InvalidInput):
         capture_quick_lead(session=session, workspace=ws, actor=STAFF, text="   ", now=NOW)
-    assert _totals(session) == before
+    assert row_counts(session, *WRITTEN) == before

@@ -20,17 +20,12 @@ from core.interactions import (
     reschedule_follow_up,
 )
 from core.models import AuditEntry, Interaction, Workspace
-from core.workspaces import ensure_workspace, get_workspace
+from core.workspaces import ensure_workspace
 from tests.conftest import STAFF, TEAM
 from tests.core.factories import make_contact, make_lead, make_opportunity
 
 # Monday 2 March 2026, 10:00 in New York.
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def ws(session: Session, workspace_id: str) -> Workspace:
-    return get_workspace(session, workspace_id)
 
 
 def _count(session: Session) -> int:
@@ -206,7 +201,9 @@ def test_ten_kilobytes_of_text_is_refused_and_quotes_and_emoji_are_kept(
     session: Session, ws: Workspace
 ) -> None:
     dana = make_contact(session, TEAM)
-    with pytest.raises(InvalidInput, match="10,240 characters long; the limit is 10,000") as big:
+    with pytest.raises(
+        InvalidInput, match="The summary is 10,240 characters; keep it to 10,000."
+    ) as big:
         log_interaction(
             session=session,
             workspace=ws,

@@ -29,18 +29,13 @@ from core.leads import (
     snooze_lead,
 )
 from core.models import AuditEntry, Contact, Interaction, Lead, Opportunity, Workspace
-from core.workspaces import ensure_workspace, get_workspace
+from core.workspaces import ensure_workspace
 from tests.conftest import OWNER, STAFF, TEAM
-from tests.core.factories import make_company, make_contact, make_lead
+from tests.core.factories import audit_actions, make_company, make_contact, make_lead
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # Monday 2 March 2026, 10:00 New York
 PHONE = "+15552013344"
 ADDRESS = "123 Main St, Springfield"
-
-
-@pytest.fixture
-def ws(session: Session, workspace_id: str) -> Workspace:
-    return get_workspace(session, workspace_id)
 
 
 def _complete_lead(session: Session, **lead_fields: Any) -> Lead:
@@ -54,16 +49,6 @@ def _bodies(session: Session, lead: Lead) -> list[str | None]:
             select(Interaction.body)
             .where(Interaction.lead_id == lead.lead_id)
             .order_by(Interaction.created_at)
-        )
-    )
-
-
-def _actions(session: Session, entity_id: str) -> list[str]:
-    return list(
-        session.scalars(
-            select(AuditEntry.action)
-            .where(AuditEntry.entity_id == entity_id)
-            .order_by(AuditEntry.id)
         )
     )
 
@@ -103,7 +88,7 @@ def test_qualify_moves_to_working_and_logs_it(
     assert _bodies(session, lead) == [f"Lead qualified — moving to {words}."]
     system = session.scalars(select(Interaction).where(Interaction.lead_id == lead.lead_id)).one()
     assert system.type == InteractionType.system and system.contact_id == lead.contact_id
-    assert _actions(session, lead.lead_id) == ["qualify_lead"]
+    assert audit_actions(session, lead.lead_id) == ["qualify_lead"]
 
 
 def test_qualify_refuses_other_stages_and_closed_leads(session: Session, ws: Workspace) -> None:
@@ -152,7 +137,7 @@ def test_set_lead_stage(session: Session, ws: Workspace) -> None:
         set_lead_stage(
             session=session, workspace=ws, actor=STAFF, lead_id=lead.lead_id, stage="done"
         )
-    assert _actions(session, lead.lead_id) == ["set_lead_stage", "set_lead_stage"]
+    assert audit_actions(session, lead.lead_id) == ["set_lead_stage", "set_lead_stage"]
 
 
 def test_disqualify_keeps_the_lead_with_its_reason(session: Session, ws: Workspace) -> None:
@@ -174,7 +159,7 @@ def test_disqualify_keeps_the_lead_with_its_reason(session: Session, ws: Workspa
     assert _bodies(session, again) == [
         "Lead disqualified — outside scope.\nThey need an electrician 💡"
     ]
-    assert _actions(session, lead.lead_id) == ["disqualify_lead"]
+    assert audit_actions(session, lead.lead_id) == ["disqualify_lead"]
     with pytest.raises(InvalidTransition, match="already disqualified"):
         disqualify_lead(
             session=session,
@@ -250,8 +235,8 @@ def test_convert_creates_the_opportunity_from_the_lead(session: Session, ws: Wor
     ix = session.scalars(select(Interaction).where(Interaction.lead_id == lead.lead_id)).one()
     assert ix.body == 'Lead converted — opportunity O\'Brien "rush" faucet 🚰 at stage estimating.'
     assert ix.opportunity_id == deal.opportunity_id and ix.contact_id == dana.contact_id
-    assert _actions(session, deal.opportunity_id) == ["create_opportunity"]
-    assert _actions(session, lead.lead_id) == ["convert_lead"]
+    assert audit_actions(session, deal.opportunity_id) == ["create_opportunity"]
+    assert audit_actions(session, lead.lead_id) == ["convert_lead"]
 
 
 def test_convert_to_scheduled_with_an_amount(session: Session, ws: Workspace) -> None:
@@ -297,7 +282,7 @@ def test_convert_refuses_an_incomplete_contact_and_writes_nothing(
     )
     assert _opportunities(session) == 0
     assert lead.status == LeadStatus.new and lead.converted_opportunity_id is None
-    assert _bodies(session, lead) == [] and _actions(session, lead.lead_id) == []
+    assert _bodies(session, lead) == [] and audit_actions(session, lead.lead_id) == []
 
 
 def test_convert_without_a_contact_says_so(session: Session, ws: Workspace) -> None:
@@ -355,7 +340,7 @@ def test_snooze_counts_days_from_today_in_the_workspace_zone(
             session=session, workspace=ws, actor=STAFF, lead_id=lead.lead_id, days=0, now=NOW
         )
     assert refused.value.field == "days" and lead.snoozed_until == date(2026, 3, 9)
-    assert _actions(session, lead.lead_id) == ["snooze_lead", "snooze_lead"]
+    assert audit_actions(session, lead.lead_id) == ["snooze_lead", "snooze_lead"]
 
 
 def test_expected_close_date_and_owner(session: Session, ws: Workspace) -> None:

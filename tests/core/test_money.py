@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from core.errors import InvalidInput
-from core.money import MAX_AMOUNT, format_money, parse_money
+from core.money import MAX_AMOUNT, format_money, parse_money, read_amount
 
 
 @pytest.mark.parametrize(
@@ -133,3 +133,29 @@ def test_parse_money_truncates_long_garbage_in_the_message() -> None:
 @pytest.mark.parametrize("value", [Decimal("0"), Decimal("1250"), Decimal("1250.50")])
 def test_round_trip(value: Decimal) -> None:
     assert parse_money(format_money(value)) == value
+
+
+@pytest.mark.parametrize(
+    ("given", "amount"),
+    [
+        (None, None),
+        ("  ", None),
+        ("$1,250.50", Decimal("1250.50")),
+        (1250, Decimal("1250")),
+        (Decimal("12.5"), Decimal("12.50")),
+        (MAX_AMOUNT, MAX_AMOUNT),
+    ],
+)
+def test_read_amount_takes_typed_text_and_numbers(
+    given: Decimal | int | str | None, amount: Decimal | None
+) -> None:
+    assert read_amount(given, field="amount") == amount
+
+
+@pytest.mark.parametrize(
+    "given", [Decimal("-5"), Decimal("NaN"), Decimal("0.001"), MAX_AMOUNT + 1, "lots", "-$5"]
+)
+def test_read_amount_refuses_naming_the_field(given: Decimal | str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        read_amount(given, field="estimated_value")
+    assert refused.value.field == "estimated_value"

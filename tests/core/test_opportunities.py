@@ -33,17 +33,18 @@ from core.models import (
     Reminder,
     Workspace,
 )
-from core.opportunities import get_opportunity, mark_lost, mark_won, set_opportunity_stage
-from core.workspaces import ensure_workspace, get_workspace
+from core.opportunities import (
+    get_opportunity,
+    mark_lost,
+    mark_won,
+    set_opportunity_stage,
+    set_reengage_reminder,
+)
+from core.workspaces import ensure_workspace
 from tests.conftest import OWNER, STAFF, TEAM
 from tests.core.factories import make_company, make_contact, make_lead, make_opportunity
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # Monday 2 March 2026, 10:00 New York
-
-
-@pytest.fixture
-def ws(session: Session, workspace_id: str) -> Workspace:
-    return get_workspace(session, workspace_id)
 
 
 def _deal(session: Session, **contact_fields: object) -> Opportunity:
@@ -362,3 +363,71 @@ def test_get_opportunity_is_scoped_to_the_workspace(session: Session, ws: Worksp
             now=NOW,
         )
     assert stranger.stage == OpportunityStage.estimating
+
+
+# --- the re-engage question -----------------------------------------------------------------
+
+
+def _lost_deal(session: Session, ws: Workspace) -> str:
+    deal = _deal(session)
+    mark_lost(
+        session=session,
+        workspace=ws,
+        actor=STAFF,
+        opportunity_id=deal.opportunity_id,
+        reason=LossReason.price,
+        now=NOW,
+    )
+    return deal.opportunity_id
+
+
+def _reminder_count(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(Reminder)) or 0)
+
+
+def test_yes_sets_one_reminder_in_90_days_however_often_it_is_pressed(
+    session: Session, ws: Workspace
+) -> None:
+    deal_id = _lost_deal(session, ws)
+    first = set_reengage_reminder(
+        session=session, workspace=ws, actor=STAFF, opportunity_id=deal_id, now=NOW
+    )
+    second = set_reengage_reminder(
+        session=session, workspace=ws, actor=OWNER, opportunity_id=deal_id, now=NOW
+    )
+    assert first.reminder_id == second.reminder_id and _reminder_count(session) == 1
+    assert first.due_date == date(2026, 5, 31)  # 29 days of March, 30 of April, 31 of May
+    assert first.status == ReminderStatus.pending
+    assert first.note == "Check back with Dana Smith about Kitchen remodel (lost: price)."
+    assert first.opportunity_id == deal_id and first.contact_id is not None
+
+
+def test_re_engage_is_for_lost_deals_only_and_checks_its_input(
+    session: Session, ws: Workspace
+) -> None:
+    open_deal = _deal(session)
+    with pytest.raises(InvalidTransition):
+        set_reengage_reminder(
+            session=session,
+            workspace=ws,
+            actor=STAFF,
+            opportunity_id=open_deal.opportunity_id,
+            now=NOW,
+        )
+    deal_id = _lost_deal(session, ws)
+    for days in (0, -5, 3651, True):
+        with pytest.raises(InvalidInput) as refused:
+            set_reengage_reminder(
+                session=session,
+                workspace=ws,
+                actor=STAFF,
+                opportunity_id=deal_id,
+                days=days,  # type: ignore[arg-type]
+                now=NOW,
+            )
+        assert refused.value.field == "reengage_in_days"
+    with pytest.raises(NotFound):
+        set_reengage_reminder(
+            session=session, workspace=ws, actor=STAFF, opportunity_id="op_nope", now=NOW
+        )
+    assert _reminder_count(session) == 0

@@ -1,4 +1,8 @@
-"""Hard stop 2: no lead or contact is ever deleted, by the ORM or by raw SQL."""
+"""Hard stop 2: no contact, company, lead, opportunity or interaction is ever deleted.
+
+The ORM refuses the delete before any SQL runs, and the database refuses raw SQL: a trigger
+on each of the five tables (Postgres and SQLite alike), so no code path can remove history.
+"""
 
 from __future__ import annotations
 
@@ -6,54 +10,89 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session
 
-from core.enums import InteractionType, LeadSource
 from core.errors import DeletionRefused
-from core.models import Contact, Interaction, Lead, new_id
+from core.models import PERMANENT_TABLES, Base, Contact, Lead
+from tests.core.factories import (
+    make_company,
+    make_contact,
+    make_interaction,
+    make_lead,
+    make_opportunity,
+    row_counts,
+)
 
 
 def _contact_with_lead(session: Session, workspace_id: str) -> tuple[Contact, Lead]:
-    contact = Contact(contact_id=new_id("ct"), workspace_id=workspace_id, first_name="Dana")
-    lead = Lead(
-        lead_id=new_id("ld"),
-        workspace_id=workspace_id,
-        title="Leaky faucet",
-        source=LeadSource.phone_call,
-        contact=contact,
-        estimated_value=Decimal("1250.50"),
-    )
-    session.add_all([contact, lead])
-    session.flush()
+    contact = make_contact(session, workspace_id, "Dana", None)
+    lead = make_lead(session, workspace_id, contact, "Leaky faucet", estimated_value="1250.50")
     return contact, lead
 
 
-def test_orm_refuses_to_delete_a_contact(session: Session, workspace_id: str) -> None:
-    contact, _ = _contact_with_lead(session, workspace_id)
-    session.delete(contact)
-    with pytest.raises(DeletionRefused):
-        session.flush()
+def _one_of_each(session: Session, workspace_id: str) -> dict[str, Base]:
+    """A row in every permanent table, the way history links them."""
+    company = make_company(session, workspace_id)
+    contact = make_contact(session, workspace_id, company_id=company.company_id)
+    lead = make_lead(session, workspace_id, contact)
+    opportunity = make_opportunity(session, workspace_id, contact, lead)
+    interaction = make_interaction(session, workspace_id, lead=lead, opportunity=opportunity)
+    return {
+        "companies": company,
+        "contacts": contact,
+        "leads": lead,
+        "opportunities": opportunity,
+        "interactions": interaction,
+    }
 
 
-@pytest.mark.parametrize("table", ["contacts", "leads", "interactions"])
-def test_database_refuses_raw_delete(session: Session, workspace_id: str, table: str) -> None:
-    contact, lead = _contact_with_lead(session, workspace_id)
-    session.add(
-        Interaction(
-            interaction_id=new_id("ix"),
-            workspace_id=workspace_id,
-            type=InteractionType.note,
-            lead_id=lead.lead_id,
-        )
-    )
-    session.flush()
+def test_the_permanent_tables_are_the_five_records_of_history() -> None:
+    assert sorted(PERMANENT_TABLES) == [
+        "companies",
+        "contacts",
+        "interactions",
+        "leads",
+        "opportunities",
+    ]
+
+
+@pytest.mark.parametrize("table", PERMANENT_TABLES)
+def test_orm_refuses_to_delete_a_record(session: Session, workspace_id: str, table: str) -> None:
+    record = _one_of_each(session, workspace_id)[table]
     nested = session.begin_nested()
-    with pytest.raises(DatabaseError, match="history is permanent"):
+    session.delete(record)
+    with pytest.raises(DeletionRefused, match=f"Records in {table} are never deleted"):
+        session.flush()
+    nested.rollback()
+    assert row_counts(session, type(record)) == {table: 1}
+
+
+@pytest.mark.parametrize("table", PERMANENT_TABLES)
+def test_database_refuses_raw_delete(session: Session, workspace_id: str, table: str) -> None:
+    """The database itself (a trigger on Postgres and SQLite alike) refuses, whatever the SQL."""
+    _one_of_each(session, workspace_id)
+    nested = session.begin_nested()
+    with pytest.raises(DatabaseError, match=f"history is permanent: rows in {table}"):
         session.execute(text(f"DELETE FROM {table}"))
     nested.rollback()
-    assert session.scalar(select(Lead).where(Lead.lead_id == lead.lead_id)) is not None
+    assert row_counts(
+        session, *(type(r) for r in _one_of_each(session, workspace_id).values())
+    ) == {name: 2 for name in PERMANENT_TABLES}
+
+
+def test_postgres_has_a_delete_trigger_on_every_permanent_table(session: Session) -> None:
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the catalog query is Postgres's; SQLite's triggers are tried above")
+    triggers = session.execute(
+        text(
+            "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE NOT t.tgisinternal AND t.tgname = c.relname || '_no_delete' "
+            "AND (t.tgtype & 8) = 8"  # BEFORE DELETE
+        )
+    ).scalars()
+    assert sorted(triggers) == sorted(PERMANENT_TABLES)
 
 
 def test_timestamps_come_back_aware_utc_and_money_exact(

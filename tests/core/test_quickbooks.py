@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from core.errors import ConfirmationRequired, CRMError, InvalidTransition, NotAnOwner, NotFound
 from core.models import AuditEntry, Company, Contact, Workspace
 from core.quickbooks import create_quickbooks_customer, decline_quickbooks_prompt
-from core.workspaces import ensure_workspace, get_workspace
+from core.workspaces import ensure_workspace
 from tests.conftest import OWNER, STAFF, TEAM
 from tests.core.factories import make_company, make_contact
 
@@ -49,11 +49,6 @@ class RecordingQuickBooks:
         if self.failure is not None:
             raise self.failure
         return self.answer
-
-
-@pytest.fixture
-def ws(session: Session, workspace_id: str) -> Workspace:
-    return get_workspace(session, workspace_id)
 
 
 def _dana(session: Session, **fields: Any) -> Contact:

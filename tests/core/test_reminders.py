@@ -2,45 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.enums import ReminderStatus
 from core.errors import InvalidInput, InvalidTransition, NotFound
 from core.models import Reminder, Workspace
 from core.reminders import cancel_reminder, complete_reminder, create_reminder, due_reminders
-from core.workspaces import ensure_workspace, get_workspace
+from core.workspaces import ensure_workspace
 from tests.conftest import STAFF, TEAM
-from tests.core.factories import make_contact, make_lead, make_opportunity, make_reminder
+from tests.core.factories import (
+    count_statements,
+    make_contact,
+    make_lead,
+    make_opportunity,
+    make_reminder,
+)
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # Monday 2 March 2026, 10:00 New York
 TODAY = date(2026, 3, 2)
-
-
-@pytest.fixture
-def ws(session: Session, workspace_id: str) -> Workspace:
-    return get_workspace(session, workspace_id)
-
-
-@contextmanager
-def counting_statements(session: Session) -> Iterator[list[str]]:
-    statements: list[str] = []
-    connection = session.connection()
-
-    def count(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(connection, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(connection, "before_cursor_execute", count)
 
 
 def _count(session: Session) -> int:
@@ -132,7 +116,7 @@ def test_due_reminders_are_pending_and_due_by_today(session: Session, ws: Worksp
     make_reminder(session, "T0OTHER", TODAY, contact=make_contact(session, "T0OTHER"))
     session.expire_all()
     assert ws.workspace_id == TEAM  # reload the workspace outside the count
-    with counting_statements(session) as statements:
+    with count_statements(session) as statements:
         due = due_reminders(session, workspace=ws, today=TODAY)
         shown = [(r.note, r.contact.full_name if r.contact else None) for r in due]
         phones = [r.contact.phones if r.contact else [] for r in due]
@@ -147,7 +131,7 @@ def test_due_reminders_is_one_statement_however_many(session: Session, ws: Works
     make_reminder(session, TEAM, TODAY, contact=one)
     session.expire_all()
     assert ws.workspace_id == TEAM  # reload the workspace outside the count
-    with counting_statements(session) as few:
+    with count_statements(session) as few:
         for reminder in due_reminders(session, workspace=ws, today=TODAY):
             assert reminder.contact is not None and reminder.contact.phones == []
     for number in range(6):
@@ -157,7 +141,7 @@ def test_due_reminders_is_one_statement_however_many(session: Session, ws: Works
         make_reminder(session, TEAM, TODAY, contact=contact)
     session.expire_all()
     assert ws.workspace_id == TEAM  # reload the workspace outside the count
-    with counting_statements(session) as many:
+    with count_statements(session) as many:
         listed = due_reminders(session, workspace=ws, today=TODAY)
         assert len(listed) == 7
         for reminder in listed:

@@ -8,19 +8,10 @@ from decimal import Decimal
 
 import pytest
 
+from core.customer_lookups import LastTouch
 from core.enums import InteractionType, LeadSource, OpportunityStage, Outcome, PipelineStage
-from core.followups import (
-    FollowUpItem,
-    FollowUpKind,
-    FollowUpList,
-    LastTouch,
-    PastDueLead,
-    StaleLead,
-    StaleLeadReport,
-    Touchpoint,
-    followup_kind,
-    shorten,
-)
+from core.followups import FollowUpItem, FollowUpKind, FollowUpList, followup_kind
+from core.report_rows import Touchpoint, shorten
 from core.report_text import (
     TOUCH_WORDS,
     days,
@@ -35,12 +26,14 @@ from core.report_text import (
 )
 from core.reports import (
     OldestOpenLead,
+    PastDueLead,
     PipelineSummary,
     ReasonCount,
     SourceAmount,
     SourceCount,
     WinLossSummary,
 )
+from core.stale_leads import StaleLead, StaleLeadReport
 
 TODAY = date(2026, 11, 30)
 AT = datetime(2026, 11, 23, 20, tzinfo=UTC)

@@ -20,14 +20,13 @@ from core.models import Workspace
 from core.report_text import render_pipeline_summary, render_win_loss
 from core.reports import one_decimal, pipeline_summary, previous_month, win_loss
 from core.workspaces import ensure_workspace
-from tests.core.report_factories import (
-    contact,
+from tests.core.factories import (
     count_statements,
-    lead,
+    make_contact,
+    make_lead,
+    make_opportunity,
     ny,
-    opportunity,
     utc,
-    workspace,
 )
 
 # Monday 2026-11-30 08:00 in New York = 13:00 UTC; the window opens Mon 2026-11-23 08:00 local.
@@ -36,127 +35,142 @@ OPEN = LeadStatus.working
 WON, LOST = OpportunityStage.won, OpportunityStage.lost
 
 
-@pytest.fixture
-def ws(session: Session, workspace_id: str) -> Workspace:
-    return workspace(session, workspace_id)
-
-
 def _week(session: Session, ws: Workspace) -> None:
     wid = ws.workspace_id
-    ann = contact(session, wid, "Ann", "Old")
-    dana = contact(session, wid, "Dana", "Smith")
-    bo = contact(session, wid, "Bo", "Chen")
-    zed = contact(session, wid, "Zed", "Now")
+    ann = make_contact(session, wid, "Ann", "Old")
+    dana = make_contact(session, wid, "Dana", "Smith")
+    bo = make_contact(session, wid, "Bo", "Chen")
+    zed = make_contact(session, wid, "Zed", "Now")
     # Oldest open lead: Sep 15 -> Nov 30 = 15 + 31 + 30 = 76 days; 10 days past Fri Nov 20.
-    lead(
+    make_lead(
         session,
         wid,
-        "Roof inspection",
+        title="Roof inspection",
         contact=ann,
         created_at=ny(2026, 9, 15, 10),
         status=LeadStatus.qualified,
-        stage=PipelineStage.needs_analysis,
+        pipeline_stage=PipelineStage.needs_analysis,
         expected_close_date=date(2026, 11, 20),
     )
     # In follow-up: Oct 1 -> Nov 30 = 60 days; created 2026-11-26 03:00 UTC = Nov 25 local
     # (5 days, new this week). Average (60 + 5) / 2 = 32.5.
-    lead(
+    make_lead(
         session,
         wid,
-        "Leaky faucet",
+        title="Leaky faucet",
         contact=dana,
         created_at=ny(2026, 10, 1, 9),
         status=OPEN,
-        stage=PipelineStage.follow_up,
-        value="1250",
+        pipeline_stage=PipelineStage.follow_up,
+        estimated_value="1250",
     )
-    lead(
+    make_lead(
         session,
         wid,
-        "Deck stain",
+        title="Deck stain",
         contact=bo,
         created_at=utc(2026, 11, 26, 3),
         status=OPEN,
-        stage=PipelineStage.follow_up,
+        pipeline_stage=PipelineStage.follow_up,
     )
     # Proposals out: two leads at estimate_sent ($2,000.50 and no value) ...
-    lead(
+    make_lead(
         session,
         wid,
-        "Water heater",
+        title="Water heater",
         created_at=ny(2026, 11, 23, 8),
         status=LeadStatus.new,
-        stage=PipelineStage.estimate_sent,
-        value="2000.50",
+        pipeline_stage=PipelineStage.estimate_sent,
+        estimated_value="2000.50",
     )  # created exactly at the window start: not new this week
-    lead(
+    make_lead(
         session,
         wid,
-        "Fence",
+        title="Fence",
         created_at=ny(2026, 11, 24, 9),
         status=LeadStatus.new,
-        stage=PipelineStage.estimate_sent,
+        pipeline_stage=PipelineStage.estimate_sent,
     )
     # ... not counted: closed leads; new this week when created in the window, whatever status.
-    lead(
+    make_lead(
         session,
         wid,
-        "Shed",
+        title="Shed",
         created_at=ny(2026, 11, 25),
         status=LeadStatus.disqualified,
-        stage=PipelineStage.estimate_sent,
-        value="9999",
+        pipeline_stage=PipelineStage.estimate_sent,
+        estimated_value="9999",
     )
-    lead(
+    make_lead(
         session,
         wid,
-        "Old converted",
+        title="Old converted",
         created_at=ny(2026, 11, 1),
         status=LeadStatus.converted,
-        stage=PipelineStage.follow_up,
+        pipeline_stage=PipelineStage.follow_up,
         expected_close_date=date(2026, 11, 2),
     )
     # Created at the report time exactly (new this week), 1 day past Sun Nov 29.
-    lead(
+    make_lead(
         session,
         wid,
-        "Garage door",
+        title="Garage door",
         contact=zed,
         created_at=NOW,
         expected_close_date=date(2026, 11, 29),
     )
-    lead(
+    make_lead(
         session,
         wid,
-        "Due today",
+        title="Due today",
         created_at=ny(2026, 11, 2),
         expected_close_date=date(2026, 11, 30),
     )
     # After the report time: in nothing.
-    lead(
+    make_lead(
         session,
         wid,
-        "Tomorrow's lead",
+        title="Tomorrow's lead",
         created_at=ny(2026, 11, 30, 9),
         status=OPEN,
-        stage=PipelineStage.follow_up,
+        pipeline_stage=PipelineStage.follow_up,
         expected_close_date=date(2026, 11, 1),
     )
     # ... and two opportunities at proposal_sent ($3,000 and no amount): 4 out, $5,000.50.
-    opportunity(session, wid, "Bath", stage=OpportunityStage.proposal_sent, amount="3000")
-    opportunity(session, wid, "Porch", stage=OpportunityStage.proposal_sent)
-    opportunity(session, wid, "Estimating", stage=OpportunityStage.estimating, amount="777")
+    make_opportunity(session, wid, name="Bath", stage=OpportunityStage.proposal_sent, amount="3000")
+    make_opportunity(session, wid, name="Porch", stage=OpportunityStage.proposal_sent)
+    make_opportunity(
+        session, wid, name="Estimating", stage=OpportunityStage.estimating, amount="777"
+    )
     # Won in the window: close dates Nov 24 .. Nov 30. $1,500.25 + $500 = $2,000.25.
-    opportunity(session, wid, "Won Tue", stage=WON, amount="1500.25", close_date=date(2026, 11, 24))
-    opportunity(session, wid, "Won today", stage=WON, amount="500", close_date=date(2026, 11, 30))
-    opportunity(session, wid, "Won before", stage=WON, amount="1", close_date=date(2026, 11, 23))
-    opportunity(session, wid, "Won later", stage=WON, amount="1", close_date=date(2026, 12, 1))
-    opportunity(session, wid, "Lost Fri", stage=LOST, amount="50", close_date=date(2026, 11, 27))
-    opportunity(session, wid, "Lost before", stage=LOST, close_date=date(2026, 11, 23))
+    make_opportunity(
+        session, wid, name="Won Tue", stage=WON, amount="1500.25", close_date=date(2026, 11, 24)
+    )
+    make_opportunity(
+        session, wid, name="Won today", stage=WON, amount="500", close_date=date(2026, 11, 30)
+    )
+    make_opportunity(
+        session, wid, name="Won before", stage=WON, amount="1", close_date=date(2026, 11, 23)
+    )
+    make_opportunity(
+        session, wid, name="Won later", stage=WON, amount="1", close_date=date(2026, 12, 1)
+    )
+    make_opportunity(
+        session, wid, name="Lost Fri", stage=LOST, amount="50", close_date=date(2026, 11, 27)
+    )
+    make_opportunity(session, wid, name="Lost before", stage=LOST, close_date=date(2026, 11, 23))
     # Another workspace's rows count for nothing here.
     other = ensure_workspace(session, "T0OTHER").workspace_id
-    lead(session, other, "Theirs", created_at=ny(2026, 11, 28), stage=PipelineStage.follow_up)
-    opportunity(session, other, "Theirs", stage=WON, amount="9", close_date=date(2026, 11, 28))
+    make_lead(
+        session,
+        other,
+        title="Theirs",
+        created_at=ny(2026, 11, 28),
+        pipeline_stage=PipelineStage.follow_up,
+    )
+    make_opportunity(
+        session, other, name="Theirs", stage=WON, amount="9", close_date=date(2026, 11, 28)
+    )
 
 
 EXPECTED_PIPELINE = """\
@@ -220,14 +234,14 @@ def test_the_window_is_seven_times_24_hours_across_a_clock_change(
 ) -> None:
     # Clocks went back on Sun 2026-11-01. Mon Nov 2 08:00 EST = 13:00 UTC, so the window
     # opens Oct 26 13:00 UTC = 09:00 EDT: a lead at 08:30 local on Oct 26 is outside it.
-    lead(session, ws.workspace_id, "Just outside", created_at=ny(2026, 10, 26, 8, 30))
-    lead(session, ws.workspace_id, "Just inside", created_at=ny(2026, 10, 26, 9, 30))
+    make_lead(session, ws.workspace_id, title="Just outside", created_at=ny(2026, 10, 26, 8, 30))
+    make_lead(session, ws.workspace_id, title="Just inside", created_at=ny(2026, 10, 26, 9, 30))
     # Close dates: Oct 26 is the local date of the window's start, so the first counted is Oct 27.
-    opportunity(
-        session, ws.workspace_id, "a", stage=WON, amount="10", close_date=date(2026, 10, 26)
+    make_opportunity(
+        session, ws.workspace_id, name="a", stage=WON, amount="10", close_date=date(2026, 10, 26)
     )
-    opportunity(
-        session, ws.workspace_id, "b", stage=WON, amount="20", close_date=date(2026, 10, 27)
+    make_opportunity(
+        session, ws.workspace_id, name="b", stage=WON, amount="20", close_date=date(2026, 10, 27)
     )
 
     summary = pipeline_summary(session, workspace=ws, now=ny(2026, 11, 2, 8))
@@ -239,12 +253,12 @@ def test_the_window_is_seven_times_24_hours_across_a_clock_change(
 
 
 def test_unknown_contact_and_odd_text(session: Session, ws: Workspace) -> None:
-    lead(
+    make_lead(
         session,
         ws.workspace_id,
-        'Dana\'s "big" job 🚿',
+        title='Dana\'s "big" job 🚿',
         created_at=ny(2026, 11, 29, 23, 59),
-        stage=PipelineStage.scheduled_visit,
+        pipeline_stage=PipelineStage.scheduled_visit,
         expected_close_date=date(2026, 11, 29),
     )
 
@@ -265,20 +279,20 @@ def test_averages_round_half_up_to_one_decimal() -> None:
 @pytest.mark.parametrize("rows", [3, 300])
 def test_pipeline_summary_is_three_statements(session: Session, ws: Workspace, rows: int) -> None:
     for n in range(rows):
-        person = contact(session, ws.workspace_id, f"Person {n}")
-        lead(
+        person = make_contact(session, ws.workspace_id, f"Person {n}")
+        make_lead(
             session,
             ws.workspace_id,
-            f"Lead {n}",
+            title=f"Lead {n}",
             contact=person,
             created_at=ny(2026, 11, 25),
-            stage=PipelineStage.follow_up,
+            pipeline_stage=PipelineStage.follow_up,
             expected_close_date=date(2026, 11, 1),
         )
-        opportunity(
+        make_opportunity(
             session,
             ws.workspace_id,
-            f"Won {n}",
+            name=f"Won {n}",
             stage=WON,
             amount="10",
             close_date=date(2026, 11, 25),
@@ -304,7 +318,9 @@ def _october(session: Session, ws: Workspace) -> None:
     def made(
         title: str, at: object, source: LeadSource, status: LeadStatus, **kw: object
     ) -> object:
-        return lead(session, wid, title, created_at=at, source=source, status=status, **kw)  # type: ignore[arg-type]
+        return make_lead(
+            session, wid, title=title, created_at=at, source=source, status=status, **kw
+        )  # type: ignore[arg-type]
 
     # Created in October (local): 8 leads.
     w1 = made("W1", ny(2026, 10, 1, 0, 0), phone, LeadStatus.converted)
@@ -328,22 +344,24 @@ def _october(session: Session, ws: Workspace) -> None:
 
     # Won in October: 4 for $13,550.50. Days lead -> win: W1 Oct 1 -> Oct 21 = 20,
     # W2 Oct 5 -> Oct 20 = 15, Sept Sep 20 -> Oct 10 = 20; average 55 / 3 = 18.3.
-    opportunity(
-        session, wid, "O1", stage=WON, amount="4000", lead=w1, close_date=date(2026, 10, 21)
+    make_opportunity(
+        session, wid, name="O1", stage=WON, amount="4000", lead=w1, close_date=date(2026, 10, 21)
     )  # type: ignore[arg-type]
-    opportunity(
-        session, wid, "O2", stage=WON, amount="8000", lead=w2, close_date=date(2026, 10, 20)
+    make_opportunity(
+        session, wid, name="O2", stage=WON, amount="8000", lead=w2, close_date=date(2026, 10, 20)
     )  # type: ignore[arg-type]
-    opportunity(
+    make_opportunity(
         session,
         wid,
-        "O3",
+        name="O3",
         stage=WON,
         amount="1250.50",
         lead=september,  # type: ignore[arg-type]
         close_date=date(2026, 10, 10),
     )
-    opportunity(session, wid, "O4", stage=WON, amount="300", close_date=date(2026, 10, 31))
+    make_opportunity(
+        session, wid, name="O4", stage=WON, amount="300", close_date=date(2026, 10, 31)
+    )
     # Lost in October: 4 (price 2, competition 1, not given 1).
     for name, reason, day in (
         ("O5", LossReason.price, 15),
@@ -351,16 +369,16 @@ def _october(session: Session, ws: Workspace) -> None:
         ("O7", LossReason.competition, 31),
         ("O8", None, 12),
     ):
-        opportunity(
-            session, wid, name, stage=LOST, loss_reason=reason, close_date=date(2026, 10, day)
+        make_opportunity(
+            session, wid, name=name, stage=LOST, loss_reason=reason, close_date=date(2026, 10, day)
         )
     # Outside October or not closed.
-    opportunity(session, wid, "Nov", stage=WON, amount="5", close_date=date(2026, 11, 1))
-    opportunity(session, wid, "Sep", stage=WON, amount="5", close_date=date(2026, 9, 30))
-    opportunity(
+    make_opportunity(session, wid, name="Nov", stage=WON, amount="5", close_date=date(2026, 11, 1))
+    make_opportunity(session, wid, name="Sep", stage=WON, amount="5", close_date=date(2026, 9, 30))
+    make_opportunity(
         session,
         wid,
-        "Open",
+        name="Open",
         stage=OpportunityStage.scheduled,
         amount="5",
         close_date=date(2026, 10, 15),
@@ -428,17 +446,17 @@ def test_win_loss_with_nothing_to_report(session: Session, ws: Workspace) -> Non
 @pytest.mark.parametrize("rows", [3, 300])
 def test_win_loss_is_four_statements(session: Session, ws: Workspace, rows: int) -> None:
     for n in range(rows):
-        row = lead(
+        row = make_lead(
             session,
             ws.workspace_id,
-            f"Lead {n}",
+            title=f"Lead {n}",
             created_at=ny(2026, 10, 1, 12),
             status=LeadStatus.converted,
         )
-        opportunity(
+        make_opportunity(
             session,
             ws.workspace_id,
-            f"Won {n}",
+            name=f"Won {n}",
             stage=WON,
             amount="10",
             lead=row,

@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from core.contacts import merge_contacts
+from core.contact_history import merge_contacts
 from core.enums import LeadStatus
 from core.matching import set_contact_points
 from core.models import Contact, Workspace, new_id
 from core.search import open_leads_for_person, resolve_person, search_contacts, search_leads
 from core.workspaces import ensure_workspace, get_workspace
 from tests.conftest import OWNER, TEAM
-from tests.core.factories import make_contact, make_lead
+from tests.core.factories import count_statements, make_contact, make_lead
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def ws(session: Session, workspace_id: str) -> Workspace:
-    return get_workspace(session, workspace_id)
 
 
 @pytest.fixture
@@ -44,21 +35,6 @@ def people(session: Session, ws: Workspace) -> dict[str, Contact]:
 
 def _names(contacts: list[Contact]) -> list[str]:
     return [c.full_name for c in contacts]
-
-
-@contextmanager
-def count_statements(session: Session) -> Iterator[list[str]]:
-    connection = session.connection()
-    seen: list[str] = []
-
-    def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(connection, "before_cursor_execute", before)
-    try:
-        yield seen
-    finally:
-        event.remove(connection, "before_cursor_execute", before)
 
 
 # --------------------------------------------------------------------------- search_contacts

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.enums import (
@@ -36,10 +34,12 @@ from core.models import (
     Opportunity,
     Workspace,
 )
-from core.transfer import export_document, import_document, parse_document, write_document
+from core.transfer import export_document, import_document, write_document
+from core.transfer_format import parse_document
 from core.workspaces import WorkspaceDefaults, ensure_workspace
 from schemas import validation_errors
 from tests.conftest import OWNER, TEAM
+from tests.core.factories import count_statements, row_counts
 
 SAMPLE = Path(__file__).parent.parent / "data" / "sample_export.json"
 ACTOR = "system:cli"
@@ -57,32 +57,9 @@ def workspace(session: Session, workspace_id: str = TEAM) -> Workspace:
     return found
 
 
-def row_counts(session: Session) -> dict[str, int]:
-    return {
-        model.__tablename__: session.scalar(select(func.count()).select_from(model)) or 0
-        for model in TABLES
-    }
-
-
-@contextmanager
-def counted_statements(session: Session) -> Iterator[list[str]]:
-    """Every SQL statement the session sends while the block runs."""
-    connection = session.connection()
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(connection, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(connection, "before_cursor_execute", count)
-
-
 def do_import(session: Session, document: Any, workspace_id: str = TEAM) -> str:
     ws = workspace(session, workspace_id)
-    return import_document(session, workspace=ws, actor=ACTOR, document=document).render()
+    return import_document(session=session, workspace=ws, actor=ACTOR, document=document).render()
 
 
 # ---------------------------------------------------------------- the round trip
@@ -150,12 +127,12 @@ def test_importing_the_same_document_again_changes_nothing(
     session: Session, workspace_id: str
 ) -> None:
     do_import(session, sample())
-    before = row_counts(session)
+    before = row_counts(session, *TABLES)
 
     report = do_import(session, sample())
 
     assert report == "Imported into T0TEST: nothing new (15 records already there, unchanged)."
-    assert row_counts(session) == before
+    assert row_counts(session, *TABLES) == before
 
 
 def test_money_is_whole_dollars_as_integers_and_cents_as_decimals(
@@ -341,9 +318,9 @@ def test_export_runs_the_same_queries_for_one_contact_or_many(
     _make_workspace_history(session, "T0MANY", contacts=20, prefix="many")
     few, lots = workspace(session), workspace(session, "T0MANY")
 
-    with counted_statements(session) as one:
+    with count_statements(session) as one:
         export_document(session, workspace=few)
-    with counted_statements(session) as many:
+    with count_statements(session) as many:
         document = export_document(session, workspace=lots)
 
     assert len(document["contacts"]) == 20 and len(document["interactions"]) == 20
@@ -373,10 +350,14 @@ def test_import_runs_the_same_queries_for_one_record_or_many(
 
     ensure_workspace(session, "T0MANY", WorkspaceDefaults(owner_ids=[OWNER]))
     few, lots = workspace(session), workspace(session, "T0MANY")
-    with counted_statements(session) as one:
-        import_document(session, workspace=few, actor=ACTOR, document=document_with(1, TEAM))
-    with counted_statements(session) as many:
-        import_document(session, workspace=lots, actor=ACTOR, document=document_with(25, "T0MANY"))
+    with count_statements(session) as one:
+        import_document(
+            session=session, workspace=few, actor=ACTOR, document=document_with(1, TEAM)
+        )
+    with count_statements(session) as many:
+        import_document(
+            session=session, workspace=lots, actor=ACTOR, document=document_with(25, "T0MANY")
+        )
 
     assert len(one) == len(many)
 
@@ -385,10 +366,10 @@ def test_import_runs_the_same_queries_for_one_record_or_many(
 
 
 def _refused(session: Session, document: Any) -> ImportRejected:
-    before = row_counts(session)
+    before = row_counts(session, *TABLES)
     with pytest.raises(ImportRejected) as caught:
         do_import(session, document)
-    assert row_counts(session) == before, "a refused import must write nothing"
+    assert row_counts(session, *TABLES) == before, "a refused import must write nothing"
     return caught.value
 
 

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from slack_sdk import WebClient
@@ -17,11 +18,22 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.local_slack import LocalSlackAPI
 from core.db import make_engine, make_sessions
+from core.models import Workspace
 from core.workspaces import WorkspaceDefaults, ensure_workspace
 from jobs.slack_clients import make_client
 from tests.conftest import OWNER, drop_postgres_database, migrated_database_url
 
 PIPELINE = "C0PIPELINE"
+
+
+@pytest.fixture
+def ws(sessions: sessionmaker[Session], workspace_id: str) -> str:
+    """The test workspace (owner OWNER, New York, US holidays) posting to PIPELINE."""
+    with sessions.begin() as session:
+        workspace = session.get(Workspace, workspace_id)
+        assert workspace is not None
+        workspace.pipeline_channel = PIPELINE
+    return workspace_id
 
 
 @pytest.fixture
@@ -100,3 +112,8 @@ def committed_db(backend: str, tmp_path: Path) -> Iterator[CommittedDatabase]:
 
 
 MakeClient = Callable[[str], WebClient]
+
+
+def section_texts(message: dict[str, Any]) -> list[str]:
+    """The text of each section block of a posted message: what the channel reads."""
+    return [b["text"]["text"] for b in message["blocks"] if b["type"] == "section"]

@@ -6,6 +6,7 @@ import io
 import struct
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from matplotlib.image import imread
 
@@ -59,3 +60,10 @@ def test_an_empty_pipeline_still_draws() -> None:
         won_by_week=(WeekWon(date(2026, 11, 24), date(2026, 11, 30), Decimal(0)),),
     )
     assert png_size(render_chart(empty)) == (1200, 700)
+
+
+def test_the_readme_sample_is_such_a_chart() -> None:
+    sample_png = Path(__file__).resolve().parents[2] / "docs" / "weekly-chart-sample.png"
+    data = sample_png.read_bytes()
+    assert png_size(data) == (1200, 700)
+    assert imread(io.BytesIO(data), format="png").shape[:2] == (700, 1200)

@@ -11,7 +11,7 @@ from cli.main import main
 from core.config import get_settings
 from core.workspaces import WorkspaceDefaults, ensure_workspace
 from tests.conftest import OWNER
-from tests.core.report_factories import lead, ny
+from tests.core.factories import make_lead, ny
 from tests.jobs.conftest import CommittedDatabase
 
 
@@ -26,7 +26,9 @@ def env(
         monkeypatch.delenv(name, raising=False)
     get_settings.cache_clear()
     with committed_db.sessions().begin() as session:
-        lead(session, committed_db.workspace_id, "Roof leak", created_at=ny(2026, 11, 2, 9))
+        make_lead(
+            session, committed_db.workspace_id, title="Roof leak", created_at=ny(2026, 11, 2, 9)
+        )
     yield committed_db
     get_settings.cache_clear()
 
@@ -113,3 +115,31 @@ def test_failures_exit_non_zero_with_one_line(
     code, _, err = run(capsys, "daily", "--at", "2026-11-30T08:05")
     assert code == 1 and "1 attempt(s) failed, last with Slack said not_in_channel" in err
     assert run(capsys, "daily", "--at", "2026-11-30T08:05", "--force")[0] == 0
+
+
+def test_an_at_without_an_offset_is_read_in_each_workspaces_time_zone(
+    env: CommittedDatabase, slack_api: LocalSlackAPI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with env.sessions().begin() as session:
+        tokyo = ensure_workspace(session, "T0TOKYO", WorkspaceDefaults(owner_ids=[OWNER]))
+        tokyo.timezone, tokyo.holiday_country = "Asia/Tokyo", "JP"
+    ny_ws = env.workspace_id
+    # 01:00 on Tue Dec 1 in New York (read as UTC it would still be Monday there).
+    assert run(capsys, "daily", "--at", "2026-12-01T01:00", "--workspace", ny_ws)[:2] == (
+        0,
+        f"daily 2026-12-01 for {ny_ws}: posted 2 messages.",
+    )
+    # 23:30 on Mon Nov 30 in Tokyo (read as UTC or New York time it would be Tuesday there).
+    assert run(capsys, "daily", "--at", "2026-11-30T23:30", "--workspace", "T0TOKYO")[:2] == (
+        0,
+        "daily 2026-11-30 for T0TOKYO: posted 1 message.",
+    )
+    # With an offset the instant is fixed: 2026-12-01T01:00+09:00 is Monday 11:00 in New York.
+    code, out, _ = run(capsys, "daily", "--at", "2026-12-01T01:00+09:00")
+    assert (code, out.split("\n")) == (
+        0,
+        [
+            "daily 2026-12-01 for T0TOKYO: posted 1 message.",
+            f"daily 2026-11-30 for {ny_ws}: posted 2 messages.",
+        ],
+    )

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.local_slack import LocalSlackAPI
-from core.enums import JobRunStatus, OpportunityStage
+from core.enums import InteractionType, JobRunStatus, OpportunityStage
 from core.models import JobRun
 from core.workspaces import WorkspaceDefaults, ensure_workspace
 from jobs.periods import JobKind
@@ -27,7 +27,14 @@ from jobs.runner import JobOutcome, OutcomeStatus
 from jobs.scheduler import build_scheduler, tick
 from jobs.slack_clients import make_client
 from tests.conftest import OWNER
-from tests.core.report_factories import NEW_YORK, contact, interaction, lead, ny, opportunity
+from tests.core.factories import (
+    NEW_YORK,
+    make_contact,
+    make_interaction,
+    make_lead,
+    make_opportunity,
+    ny,
+)
 from tests.jobs.conftest import PIPELINE, CommittedDatabase, FixedClock
 
 THANKSGIVING = date(2026, 11, 26)
@@ -85,25 +92,37 @@ LEADS = (ROOF, FENCE, WINDOW)
 def seed_week(db: CommittedDatabase) -> None:
     with db.sessions().begin() as session:
         for title, (first, last), created, touched in LEADS:
-            person = contact(session, db.workspace_id, first, last)
-            row = lead(session, db.workspace_id, title, contact=person, created_at=created)
+            person = make_contact(session, db.workspace_id, first, last)
+            row = make_lead(
+                session, db.workspace_id, title=title, contact=person, created_at=created
+            )
             if touched is not None:
-                interaction(
+                make_interaction(
                     session,
                     db.workspace_id,
-                    at=touched,
+                    timestamp=touched,
                     lead=row,
                     contact=person,
                     body="Called about the job",
+                    type=InteractionType.phone_call,
                 )
-        opportunity(
+        make_opportunity(
             session,
             db.workspace_id,
-            "Boiler",
+            name="Boiler",
             stage=OpportunityStage.won,
             amount="2000",
             close_date=date(2026, 11, 24),
         )
+
+
+def stale_figures(message: dict[str, Any]) -> list[tuple[str, int]]:
+    """(title, days) of each nudge in a posted "Stale leads" message, read back from its text."""
+    nudges = [b["text"]["text"] for b in message["blocks"] if b["type"] == "section"]
+    return [
+        (n.split("the ", 1)[1].split(" lead from")[0], int(n.split(" in ")[1].split(" day")[0]))
+        for n in nudges
+    ]
 
 
 def expected_stale(day: date) -> list[tuple[str, int]]:
@@ -158,12 +177,8 @@ def test_a_week_with_thanksgiving_posts_each_digest_once(
         channel_posts = [p for p in posts if p["channel"] == PIPELINE]
         daily = [p for p in channel_posts if not p["text"].startswith("Pipeline —")]
         if stale:
-            nudges = [b["text"]["text"] for b in daily[0]["blocks"] if b["type"] == "section"]
             assert daily[0]["text"] == f"Stale leads: {len(stale)}"
-            assert [
-                (n.split("the ")[1].split(" lead")[0], n.split(" in ")[1].split(" day")[0])
-                for n in nudges
-            ] == [(t, str(d)) for t, d in stale]
+            assert stale_figures(daily[0]) == stale
         assert daily[-1]["text"] == "Today's follow-ups: none"
         assert len(daily) == (2 if stale else 1)
 
@@ -248,11 +263,33 @@ def test_two_workers_started_at_once_post_once(
     ledger = runs(committed_db.sessions())
     assert len(ledger) == 4 + 1 + 1
     assert {(r.status, r.attempts) for r in ledger.values()} == {(JobRunStatus.done, 1)}
-    # Each post landed once: one stale list and one morning list per day, one weekly, one DM.
+    # Each post landed once with its figures: per day the stale list and the morning list,
+    # the Monday digest and its chart, the monthly DM.
+    stale_posts = [m for m in slack_api.messages if m["text"].startswith("Stale leads:")]
+    assert [stale_figures(m) for m in stale_posts] == [
+        expected_stale(date(2026, 11, 30)),
+        expected_stale(date(2026, 12, 1)),
+        expected_stale(date(2026, 12, 2)),
+        expected_stale(date(2026, 12, 3)),
+    ]
+    assert [stale_figures(m) for m in stale_posts][-1] == [
+        ("Roof leak", 15),  # Nov 18 -> Dec 3
+        ("Fence", 9),  # Nov 24 -> Dec 3
+        ("Window", 8),  # Nov 25 -> Dec 3
+    ]
     texts = [m["text"] for m in slack_api.messages]
     assert texts.count("Today's follow-ups: none") == 4
-    assert sum(t.startswith("Pipeline —") for t in texts) == 1
-    assert sum(t.startswith("Win/loss —") for t in texts) == 1
+    (weekly,) = [t for t in texts if t.startswith("Pipeline —")]
+    assert weekly.split("\n")[1:5] == [
+        "New leads this week: 1",  # the window (Wed 25)
+        "Leads in follow-up: 0 (avg age: 0.0 days)",
+        "Proposals out: 0 (total value: $0)",
+        "Won this week: 1 ($2,000)",  # the boiler, Tue 24
+    ]
+    (monthly,) = [m for m in slack_api.messages if m["text"].startswith("Win/loss —")]
+    assert monthly["channel"] == OWNER
+    assert "— Won: 1 ($2,000)" in monthly["text"].split("\n")
+    assert len(slack_api.messages) == 4 * 2 + 1 + 1
     assert len(slack_api.uploads) == 1
 
 
@@ -301,10 +338,10 @@ def test_a_worker_killed_mid_run_is_taken_over_after_15_minutes_without_double_p
     clock.set(ny(2026, 11, 30, 8, 16))
     assert restarted.tick(JobKind.daily) == []
 
-    assert [m["text"] for m in slack_api.messages] == [
-        "Stale leads: 2",
-        "Today's follow-ups: none",
-    ]
+    stale, morning = slack_api.messages
+    assert (stale["text"], morning["text"]) == ("Stale leads: 2", "Today's follow-ups: none")
+    assert stale_figures(stale) == expected_stale(date(2026, 11, 30))
+    assert stale_figures(stale) == [("Roof leak", 12), ("Fence", 6)]
     run = runs(committed_db.sessions())[key]
     assert (run.status, run.attempts, len(run.posted)) == (JobRunStatus.done, 2, 2)
 
@@ -317,7 +354,9 @@ def test_a_worker_down_at_eight_posts_once_that_day_and_never_old_days(
 ) -> None:
     seed_week(committed_db)
     with committed_db.sessions().begin() as session:  # after Monday's 08:00 report time
-        lead(session, committed_db.workspace_id, "Late arrival", created_at=ny(2026, 11, 30, 9))
+        make_lead(
+            session, committed_db.workspace_id, title="Late arrival", created_at=ny(2026, 11, 30, 9)
+        )
 
     # Down all week: it comes back on Friday at 10:30 and posts Friday's digest only.
     clock.set(ny(2026, 11, 27, 10, 30))
@@ -326,6 +365,8 @@ def test_a_worker_down_at_eight_posts_once_that_day_and_never_old_days(
     clock.set(ny(2026, 11, 27, 10, 31))
     assert worker.tick() == []
     friday = len(slack_api.messages)
+    assert stale_figures(slack_api.messages[0]) == expected_stale(date(2026, 11, 27))
+    assert stale_figures(slack_api.messages[0]) == [("Roof leak", 9)]  # Nov 18 -> Nov 27
 
     # Down again over the weekend and Monday 08:00; back on Monday at 10:30.
     clock.set(ny(2026, 11, 30, 10, 30))
@@ -355,6 +396,21 @@ def test_a_worker_down_at_eight_posts_once_that_day_and_never_old_days(
         "2026-12-01",
     ]
     assert friday == 2  # Friday: the roof nudge and the morning list
+    # One post of each, never a backlog of missed days: Friday, Monday, Tuesday.
+    assert [m["text"].split("\n")[0] for m in slack_api.messages] == [
+        "Stale leads: 1",
+        "Today's follow-ups: none",
+        "Stale leads: 2",
+        "Today's follow-ups: none",
+        "Pipeline — Monday, November 30, 2026",
+        "Stale leads: 3",
+        "Today's follow-ups: none",
+        "Win/loss — November 2026",
+    ]
+    monday, tuesday = slack_api.messages[2], slack_api.messages[5]
+    assert stale_figures(monday) == expected_stale(date(2026, 11, 30))
+    assert stale_figures(tuesday) == expected_stale(date(2026, 12, 1))
+    assert stale_figures(tuesday) == [("Roof leak", 13), ("Fence", 7), ("Window", 6)]
 
 
 # --- Slack failing ----------------------------------------------------------------------------

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-import pytest
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,7 +19,7 @@ from core.models import Workspace
 from jobs.chart import chart_data
 from jobs.runner import OutcomeStatus
 from jobs.weekly import run_weekly
-from tests.core.report_factories import contact, lead, ny, opportunity
+from tests.core.factories import make_contact, make_lead, make_opportunity, ny
 from tests.jobs.conftest import PIPELINE
 from tests.jobs.test_chart import png_size
 
@@ -28,65 +27,68 @@ NOW = ny(2026, 11, 30, 8)
 WON, LOST, PROPOSAL = OpportunityStage.won, OpportunityStage.lost, OpportunityStage.proposal_sent
 
 
-@pytest.fixture
-def ws(sessions: sessionmaker[Session], workspace_id: str) -> str:
-    with sessions.begin() as session:
-        workspace = session.get(Workspace, workspace_id)
-        assert workspace is not None
-        workspace.pipeline_channel = PIPELINE
-    return workspace_id
-
-
 def seed_week(session: Session, wid: str) -> None:
-    dana = contact(session, wid, "Dana", "Smith")
-    sam = contact(session, wid, "Sam", "Lee")
-    pat = contact(session, wid, "Pat", "Kim")
+    dana = make_contact(session, wid, "Dana", "Smith")
+    sam = make_contact(session, wid, "Sam", "Lee")
+    pat = make_contact(session, wid, "Pat", "Kim")
     working, follow_up = LeadStatus.working, PipelineStage.follow_up
     # In follow-up: Nov 2 -> Nov 30 = 28 days and Nov 16 -> Nov 30 = 14 days; avg 21.0.
     # The first is also the oldest open lead.
-    lead(
+    make_lead(
         session,
         wid,
-        "Roof leak",
+        title="Roof leak",
         contact=dana,
         created_at=ny(2026, 11, 2, 9),
         status=working,
-        stage=follow_up,
-        value="500",
+        pipeline_stage=follow_up,
+        estimated_value="500",
     )
-    lead(
+    make_lead(
         session,
         wid,
-        "Fence",
+        title="Fence",
         contact=sam,
         created_at=ny(2026, 11, 16, 10),
-        stage=follow_up,
+        pipeline_stage=follow_up,
         expected_close_date=date(2026, 11, 20),
     )  # 10 days past
     # New this week (3): created Mon 09:00, Wed, and Mon 30 07:59; one is an estimate out.
-    lead(
+    make_lead(
         session,
         wid,
-        "Bath remodel",
+        title="Bath remodel",
         contact=pat,
         created_at=ny(2026, 11, 23, 9),
         status=working,
-        stage=PipelineStage.estimate_sent,
-        value="1250",
+        pipeline_stage=PipelineStage.estimate_sent,
+        estimated_value="1250",
     )
-    lead(session, wid, "Window", created_at=ny(2026, 11, 25, 12))
-    lead(session, wid, "Gate", created_at=ny(2026, 11, 30, 7, 59))
+    make_lead(session, wid, title="Window", created_at=ny(2026, 11, 25, 12))
+    make_lead(session, wid, title="Gate", created_at=ny(2026, 11, 30, 7, 59))
     # Not new (a minute before the window opened), not open.
-    lead(session, wid, "Old", created_at=ny(2026, 11, 23, 7, 59), status=LeadStatus.disqualified)
+    make_lead(
+        session,
+        wid,
+        title="Old",
+        created_at=ny(2026, 11, 23, 7, 59),
+        status=LeadStatus.disqualified,
+    )
     # Proposals out: the estimate above ($1,250) and this deal ($4,000.50): 2, $5,250.50.
-    opportunity(session, wid, "Kitchen", stage=PROPOSAL, amount="4000.50", contact=pat)
+    make_opportunity(session, wid, name="Kitchen", stage=PROPOSAL, amount="4000.50", contact=pat)
     # Won this week: Nov 24 and Nov 30: 2, $3,500. Nov 23 is the week before.
-    opportunity(session, wid, "Boiler", stage=WON, amount="2000", close_date=date(2026, 11, 24))
-    opportunity(session, wid, "Sink", stage=WON, amount="1500", close_date=date(2026, 11, 30))
-    opportunity(session, wid, "Porch", stage=WON, amount="999", close_date=date(2026, 11, 23))
+    make_opportunity(
+        session, wid, name="Boiler", stage=WON, amount="2000", close_date=date(2026, 11, 24)
+    )
+    make_opportunity(
+        session, wid, name="Sink", stage=WON, amount="1500", close_date=date(2026, 11, 30)
+    )
+    make_opportunity(
+        session, wid, name="Porch", stage=WON, amount="999", close_date=date(2026, 11, 23)
+    )
     # Lost this week: 1 (Nov 27); Nov 20 is out.
-    opportunity(session, wid, "Shed", stage=LOST, close_date=date(2026, 11, 27))
-    opportunity(session, wid, "Patio", stage=LOST, close_date=date(2026, 11, 20))
+    make_opportunity(session, wid, name="Shed", stage=LOST, close_date=date(2026, 11, 27))
+    make_opportunity(session, wid, name="Patio", stage=LOST, close_date=date(2026, 11, 20))
 
 
 EXPECTED_LINES = [
@@ -132,6 +134,9 @@ def test_the_pipeline_digest_line_by_line_then_the_chart(
     assert body["text"]["text"].split("\n") == EXPECTED_LINES[1:]
     assert limit_violations(digest) == []
 
+    # files_upload_v2: an upload URL, the bytes, then completeUploadExternal into the channel.
+    methods = [c.method for c in slack_api.calls if c.method.startswith(("files.", "upload"))]
+    assert methods == ["files.getUploadURLExternal", "upload", "files.completeUploadExternal"]
     (upload,) = slack_api.uploads
     assert upload["channel_id"] == PIPELINE
     assert upload["filename"] == "pipeline-2026-11-30.png"
@@ -172,10 +177,10 @@ def test_a_long_past_due_list_is_cut_to_fit_slack(
 ) -> None:
     with sessions.begin() as session:
         for n in range(40):
-            lead(
+            make_lead(
                 session,
                 ws,
-                f"Job {n} " + "x" * 150,
+                title=f"Job {n} " + "x" * 150,
                 created_at=ny(2026, 10, 1, 9),
                 expected_close_date=date(2026, 11, 1),
             )

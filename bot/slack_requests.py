@@ -1,9 +1,10 @@
-"""The request bodies Slack sends an app, built for `crm console` (no signing, no sending here).
+"""The requests Slack sends an app, built and signed: what `crm console` and the tests send.
 
 Shapes follow Slack's documented payloads: a slash command's form fields, Events API
 callbacks (message.im, app_mention, app_home_opened), and the interaction payloads
 (block_actions on a message or a view, view_submission, view_closed). Ids (trigger ids, event
-ids, message ts) count up per console run so each request is unique.
+ids, message ts) count up per run so each request is unique. `RequestSigner` adds the
+`X-Slack-Signature` headers the app checks, exactly as Slack computes them.
 """
 
 from __future__ import annotations
@@ -13,14 +14,31 @@ from collections.abc import Mapping
 from itertools import count
 from typing import Any
 
+from slack_sdk.signature import SignatureVerifier
+
+
+class RequestSigner:
+    """Signs request bodies with the app's signing secret, as Slack does."""
+
+    def __init__(self, signing_secret: str) -> None:
+        self._verifier = SignatureVerifier(signing_secret)
+
+    def headers(self, body: str, *, timestamp: int | None = None) -> dict[str, str]:
+        """Slack's signature headers for `body` (a fresh timestamp unless one is given)."""
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        signature = self._verifier.generate_signature(timestamp=ts, body=body)
+        assert signature is not None  # only None without a body or timestamp
+        return {"x-slack-request-timestamp": ts, "x-slack-signature": signature}
+
 
 class SlackPayloads:
     """What Slack would send one app of one workspace; see the module doc."""
 
-    def __init__(self, *, team_id: str, app_id: str, bot_user: str) -> None:
+    def __init__(self, *, team_id: str, app_id: str, bot_user: str, domain: str = "local") -> None:
         self.team_id = team_id
         self.app_id = app_id
         self.bot_user = bot_user
+        self.domain = domain
         self._ids = count(1)
 
     def next_id(self, prefix: str) -> str:
@@ -31,14 +49,14 @@ class SlackPayloads:
         return f"{int(time.time())}.{next(self._ids):06d}"
 
     def _user(self, user: str, name: str) -> dict[str, str]:
-        return {"id": user, "username": name.lower(), "team_id": self.team_id}
+        return {"id": user, "username": name.lower(), "name": name.lower(), "team_id": self.team_id}
 
     def _common(self, user: str, name: str) -> dict[str, Any]:
         return {
-            "team": {"id": self.team_id, "domain": "console"},
+            "team": {"id": self.team_id, "domain": self.domain},
             "user": self._user(user, name),
             "api_app_id": self.app_id,
-            "token": "console",
+            "token": self.domain,
             "is_enterprise_install": False,
             "enterprise": None,
         }
@@ -51,9 +69,9 @@ class SlackPayloads:
         """The form fields of `/lead Dana Smith, …` typed in `channel`."""
         command, _, text = line.strip().partition(" ")
         return {
-            "token": "console",
+            "token": self.domain,
             "team_id": self.team_id,
-            "team_domain": "console",
+            "team_domain": self.domain,
             "channel_id": channel,
             "channel_name": channel_name,
             "user_id": user,
@@ -66,16 +84,18 @@ class SlackPayloads:
             "trigger_id": self.next_id("trigger."),
         }
 
-    def event_callback(self, event: Mapping[str, Any]) -> dict[str, Any]:
-        """One Events API delivery of `event`."""
+    def event_callback(
+        self, event: Mapping[str, Any], *, event_id: str | None = None
+    ) -> dict[str, Any]:
+        """One Events API delivery of `event` (a retry reuses the first delivery's `event_id`)."""
         authorization = {"team_id": self.team_id, "user_id": self.bot_user, "is_bot": True}
         return {
-            "token": "console",
+            "token": self.domain,
             "team_id": self.team_id,
             "api_app_id": self.app_id,
             "event": dict(event),
             "type": "event_callback",
-            "event_id": self.next_id("Ev"),
+            "event_id": event_id or self.next_id("Ev"),
             "event_time": int(time.time()),
             "authorizations": [authorization | {"is_enterprise_install": False}],
             "is_ext_shared_channel": False,
