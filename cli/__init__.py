@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import importlib
 from typing import Any
 
@@ -12,13 +11,4 @@ COMMAND_MODULES = ("cli.transfer", "cli.runtime", "cli.jobs", "cli.console")
 
 def register_commands(commands: Any) -> None:
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as error:
-            if error.name != name:
-                raise
-            continue
-        module.register(commands)
-
-
-__all__ = ["register_commands", "argparse"]
+        importlib.import_module(name).register(commands)
