@@ -19,6 +19,7 @@ class ActionId(StrEnum):
     EDIT = "crm-edit"
     DISCARD = "crm-discard"
     MARK_SENT = "crm-mark-sent"
+    SETTLE_SEND = "crm-settle-send"  # Mark sent on a send never confirmed; "<draft_id>:<version>"
     # a duplicate match (hard stop 3)
     USE_EXISTING = "crm-use-existing"
     MERGE = "crm-merge"
@@ -116,6 +117,9 @@ class BlockId(StrEnum):
     AUTO_SEND = "crm-auto-send"
     STALE_AFTER_BUSINESS_DAYS = "crm-stale-after-business-days"
     DIGEST_HOUR = "crm-digest-hour"
+    DAILY_DIGEST_ENABLED = "crm-daily-digest-enabled"
+    WEEKLY_DIGEST_ENABLED = "crm-weekly-digest-enabled"
+    MONTHLY_DIGEST_ENABLED = "crm-monthly-digest-enabled"
     HOLIDAY_COUNTRY = "crm-holiday-country"
     # decision modals (mark lost: the 90-day checkbox is the `reengage_in_days` field)
     REENGAGE_IN_DAYS = "crm-reengage-in-days"

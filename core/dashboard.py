@@ -1,7 +1,8 @@
 """What needs attention now, in one read: the follow-up lists and the Home tab's dashboard.
 
 `/followups` shows today's and overdue follow-ups beside the stale leads; the App Home adds
-the pipeline figures. Each is one operation over the report queries, so a handler asks once.
+the pipeline figures, and for an owner the sends that may not have gone out. Each is one
+operation over the report queries, so a handler asks once.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from core.followups import FollowUpList, followups
 from core.models import Workspace
 from core.reports import PipelineSummary, pipeline_summary
 from core.stale_leads import StaleLeadReport, stale_leads
+from core.unconfirmed_sends import UnconfirmedSends, unconfirmed_sends
 
 __all__ = ["Dashboard", "FollowUpsNow", "dashboard", "followups_now"]
 
@@ -28,28 +30,54 @@ class FollowUpsNow:
 
 
 def followups_now(
-    session: Session, *, workspace: Workspace, now: datetime, stale_limit: int | None = None
+    session: Session,
+    *,
+    workspace: Workspace,
+    now: datetime,
+    stale_limit: int | None = None,
+    followup_limit: int | None = None,
 ) -> FollowUpsNow:
-    """`/followups`: what is promised for today, what is overdue, and which leads went quiet."""
+    """`/followups`: what is promised for today, what is overdue, and which leads went quiet.
+
+    Each limit bounds the rows loaded for its lists; the totals are counted whatever the limit.
+    """
     return FollowUpsNow(
-        followups=followups(session, workspace=workspace, now=now),
+        followups=followups(session, workspace=workspace, now=now, limit=followup_limit),
         stale=stale_leads(session, workspace=workspace, now=now, limit=stale_limit),
     )
 
 
 @dataclass(frozen=True)
 class Dashboard:
-    """The App Home: the pipeline figures and everything `/followups` lists."""
+    """The App Home: the pipeline figures and everything `/followups` lists.
+
+    `unconfirmed` is for an owner viewing it (None for anyone else): sends that may not have
+    gone out, which only an owner can settle.
+    """
 
     summary: PipelineSummary
     followups: FollowUpList
     stale: StaleLeadReport
+    unconfirmed: UnconfirmedSends | None = None
 
 
 def dashboard(
-    session: Session, *, workspace: Workspace, now: datetime, stale_limit: int | None = None
+    session: Session,
+    *,
+    workspace: Workspace,
+    now: datetime,
+    stale_limit: int | None = None,
+    viewer: str | None = None,
+    unconfirmed_limit: int | None = None,
 ) -> Dashboard:
-    """The workspace's dashboard as of `now`."""
+    """The workspace's dashboard as of `now`, as `viewer` (a Slack user id) sees it."""
     due = followups_now(session, workspace=workspace, now=now, stale_limit=stale_limit)
     summary = pipeline_summary(session, workspace=workspace, now=now)
-    return Dashboard(summary=summary, followups=due.followups, stale=due.stale)
+    unconfirmed = None
+    if viewer is not None and workspace.is_owner(viewer):
+        unconfirmed = unconfirmed_sends(
+            session, workspace=workspace, now=now, limit=unconfirmed_limit
+        )
+    return Dashboard(
+        summary=summary, followups=due.followups, stale=due.stale, unconfirmed=unconfirmed
+    )

@@ -10,9 +10,11 @@ owner turned on `auto_send`). Sending is at most once, in two transactions:
    failure (status `failed`, `error`; an owner re-approves to retry).
 
 If the process dies between the two, the committed claim keeps the draft `sent` with no
-`sent_message_id` and no outbound interaction: the message may not have gone out, but it is
-never sent a second time. Phone follow-ups, texts, and email with no mailbox connected are
-sent by hand and recorded with `mark_draft_sent`, one transaction (nothing external happens).
+`sent_message_id` and no outbound interaction (`sent_interaction_id` stays None): the message
+may not have gone out, but it is never sent a second time; `core.unconfirmed_sends` shows such
+drafts to the owners, who settle each by hand. Phone follow-ups, texts, and email with no
+mailbox connected are sent by hand and recorded with `mark_draft_sent`, one transaction
+(nothing external happens).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ __all__ = [
     "discard_draft",
     "edit_draft",
     "get_draft",
+    "log_sent_message",
     "mark_draft_sent",
     "pending_drafts",
     "record_review_messages",
@@ -313,8 +316,9 @@ def deliver_claimed_draft(
     if not claim.claimed or claim.draft_id is None:
         raise InvalidTransition("Only a draft claimed for sending can be delivered.")
     draft = _load_draft(session, workspace, claim.draft_id, lock=True)
-    this_claim = (DraftStatus.sent, claim.version, claim.claimed_at, None)
-    if (draft.status, draft.version, draft.sent_at, draft.sent_message_id) != this_claim:
+    this_claim = (DraftStatus.sent, claim.version, claim.claimed_at, None, None)
+    found = (draft.status, draft.version, draft.sent_at, draft.sent_message_id)
+    if (*found, draft.sent_interaction_id) != this_claim:
         raise InvalidTransition("This draft is not waiting for this delivery.")
     try:
         message_id = sender.send(draft)
@@ -333,7 +337,7 @@ def deliver_claimed_draft(
     draft.sent_message_id = message_id
     draft.updated_at = now
     audit(session, workspace, actor=actor, action="send_draft", entity=draft, before=before)
-    interaction = _log_outbound(session, workspace, actor, draft, now)
+    interaction = log_sent_message(session, workspace, actor, draft, now)
     return SendOutcome(draft=draft, sent=True, interaction=interaction)
 
 
@@ -348,15 +352,15 @@ def mark_draft_sent(
     if not _claim(session, workspace, actor, "mark_draft_sent", draft, now):
         _after_lost_claim(draft)
         return SendOutcome(draft=draft, already_sent=True)
-    interaction = _log_outbound(session, workspace, actor, draft, now)
+    interaction = log_sent_message(session, workspace, actor, draft, now)
     return SendOutcome(draft=draft, sent=True, interaction=interaction)
 
 
-def _log_outbound(
+def log_sent_message(
     session: Session, workspace: Workspace, actor: str, draft: Draft, now: datetime
 ) -> Interaction:
-    """The sent message in the contact's history, kept exactly as it went out."""
-    return record_interaction(
+    """The sent message in the contact's history, kept exactly as it went out, and linked."""
+    interaction = record_interaction(
         session,
         workspace,
         actor=actor,
@@ -369,6 +373,8 @@ def _log_outbound(
         body=draft.body,
         now=now,
     )
+    draft.sent_interaction_id = interaction.interaction_id
+    return interaction
 
 
 def record_review_messages(

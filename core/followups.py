@@ -3,6 +3,8 @@
 Definitions are DESIGN.md section 4: interactions with `follow_up_status = pending` and
 `follow_up_date` today, the overdue ones (earlier date, still pending) under their own heading.
 One statement however many rows, returning frozen dataclasses a renderer shows without I/O.
+With a `limit`, each list keeps its first `limit` items and the totals are counted in SQL (a
+window over the due rows), so a daily post that shows ten loads ten however big the backlog.
 """
 
 from __future__ import annotations
@@ -79,16 +81,57 @@ class FollowUpItem:
 
 @dataclass(frozen=True)
 class FollowUpList:
-    """Today's follow-ups and the overdue ones, as the morning list shows them."""
+    """Today's follow-ups and the overdue ones, as the morning list shows them.
+
+    `due_today_count` / `overdue_count` are how many there are in all when the lists were
+    cut by a limit (None: every one is listed); read them as `due_today_total` /
+    `overdue_total`.
+    """
 
     today: date
     due_today: tuple[FollowUpItem, ...]
     overdue: tuple[FollowUpItem, ...]
+    due_today_count: int | None = None
+    overdue_count: int | None = None
+
+    @property
+    def due_today_total(self) -> int:
+        """Follow-ups due today in all, listed or not."""
+        return len(self.due_today) if self.due_today_count is None else self.due_today_count
+
+    @property
+    def overdue_total(self) -> int:
+        """Overdue follow-ups in all, listed or not."""
+        return len(self.overdue) if self.overdue_count is None else self.overdue_count
 
 
-def followups(session: Session, *, workspace: Workspace, now: datetime) -> FollowUpList:
-    """Pending follow-ups due today, and the overdue ones (most late first), in one statement."""
+def followups(
+    session: Session, *, workspace: Workspace, now: datetime, limit: int | None = None
+) -> FollowUpList:
+    """Pending follow-ups due today, and the overdue ones (most late first), in one statement.
+
+    With `limit`, at most that many of each list come back, with each list's total: the due
+    rows are ranked and counted per list in a window over the interactions alone, and only
+    the rows kept are joined to their lead, job and contact.
+    """
+    if limit is not None and limit < 1:
+        raise ValueError("limit must be at least 1 (or None for every follow-up)")
     today = local_today(workspace, now)
+    late = Interaction.follow_up_date < today
+    in_order = (Interaction.follow_up_date, Interaction.timestamp, Interaction.interaction_id)
+    ranked = (
+        select(
+            Interaction.interaction_id.label("ranked_id"),
+            func.row_number().over(partition_by=late, order_by=in_order).label("rank"),
+            func.count().over(partition_by=late).label("total"),
+        )
+        .where(
+            Interaction.workspace_id == workspace.workspace_id,
+            Interaction.follow_up_status == FollowUpStatus.pending,
+            Interaction.follow_up_date <= today,
+        )
+        .subquery("ranked")
+    )
     lead = aliased(Lead)
     opportunity = aliased(Opportunity)
     shown = ShownContact()
@@ -105,27 +148,27 @@ def followups(session: Session, *, workspace: Workspace, now: datetime) -> Follo
             lead.owner.label("lead_owner"),
             opportunity.stage.label("opportunity_stage"),
             *shown.columns,
+            ranked.c.total,
         )
+        .join(ranked, ranked.c.ranked_id == Interaction.interaction_id)
         .outerjoin(opportunity, opportunity.opportunity_id == Interaction.opportunity_id)
         .outerjoin(lead, lead.lead_id == func.coalesce(Interaction.lead_id, opportunity.lead_id))
     )
-    rows = session.execute(
-        shown.join(
-            query,
-            func.coalesce(Interaction.contact_id, lead.contact_id, opportunity.contact_id),
-        )
-        .where(
-            Interaction.workspace_id == workspace.workspace_id,
-            Interaction.follow_up_status == FollowUpStatus.pending,
-            Interaction.follow_up_date <= today,
-        )
-        .order_by(Interaction.follow_up_date, Interaction.timestamp, Interaction.interaction_id)
-    ).all()
-    items = [_followup_item(row, today) for row in rows]
+    query = shown.join(
+        query, func.coalesce(Interaction.contact_id, lead.contact_id, opportunity.contact_id)
+    )
+    if limit is not None:
+        query = query.where(ranked.c.rank <= limit)
+    rows = session.execute(query.order_by(*in_order)).all()
+    items = [(_followup_item(row, today), row.total) for row in rows]
+    due = [(item, total) for item, total in items if item.days_overdue == 0]
+    overdue = [(item, total) for item, total in items if item.days_overdue > 0]
     return FollowUpList(
         today=today,
-        due_today=tuple(i for i in items if i.days_overdue == 0),
-        overdue=tuple(i for i in items if i.days_overdue > 0),
+        due_today=tuple(item for item, _ in due),
+        overdue=tuple(item for item, _ in overdue),
+        due_today_count=due[0][1] if due else 0,
+        overdue_count=overdue[0][1] if overdue else 0,
     )
 
 

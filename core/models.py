@@ -285,6 +285,8 @@ class Draft(Timestamped, Base):
     sent_at: Mapped[datetime | None]
     sent_by: Mapped[str | None] = mapped_column(String(64))  # who sent it (or marked it sent)
     sent_message_id: Mapped[str | None] = mapped_column(String(200))
+    # The outbound interaction recording the send: None while a claim awaits its delivery.
+    sent_interaction_id: Mapped[str | None] = mapped_column(ID)
     error: Mapped[str | None] = mapped_column(Text)
     review_refs: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from core.audit import audit, snapshot
@@ -18,6 +19,7 @@ from core.workspaces import get_in_workspace
 
 __all__ = [
     "NOTE_LIMIT",
+    "DueReminders",
     "cancel_reminder",
     "complete_reminder",
     "create_reminder",
@@ -72,19 +74,58 @@ def create_reminder(
     return reminder
 
 
-def due_reminders(session: Session, *, workspace: Workspace, today: date) -> list[Reminder]:
-    """Pending reminders due today or earlier, oldest first, each with its contact loaded."""
-    statement = (
-        select(Reminder)
-        .options(joinedload(Reminder.contact).joinedload(Contact.points))
+@dataclass(frozen=True)
+class DueReminders:
+    """The due reminders listed (oldest first) and how many are due in all."""
+
+    today: date
+    items: tuple[Reminder, ...]
+    total: int
+
+    @property
+    def more(self) -> int:
+        """Due reminders beyond the ones listed (a post's "and N more")."""
+        return self.total - len(self.items)
+
+
+def due_reminders(
+    session: Session, *, workspace: Workspace, today: date, limit: int | None = None
+) -> DueReminders:
+    """Pending reminders due today or earlier, oldest first, each with its contact loaded.
+
+    One statement: with `limit` only the first `limit` are loaded, and the total is a
+    COUNT window computed before the cut.
+    """
+    if limit is not None and limit < 1:
+        raise ValueError("limit must be at least 1 (or None for every due reminder)")
+    in_order = (Reminder.due_date, Reminder.created_at, Reminder.reminder_id)
+    ranked = (
+        select(
+            Reminder.reminder_id.label("ranked_id"),
+            func.row_number().over(order_by=in_order).label("rank"),
+            func.count().over().label("total"),
+        )
         .where(
             Reminder.workspace_id == workspace.workspace_id,
             Reminder.status == ReminderStatus.pending,
             Reminder.due_date <= today,
         )
-        .order_by(Reminder.due_date, Reminder.created_at, Reminder.reminder_id)
+        .subquery("ranked")
     )
-    return list(session.scalars(statement).unique())
+    statement = (
+        select(Reminder, ranked.c.total)
+        .join(ranked, ranked.c.ranked_id == Reminder.reminder_id)
+        .options(joinedload(Reminder.contact).joinedload(Contact.points))
+        .order_by(*in_order)
+    )
+    if limit is not None:
+        statement = statement.where(ranked.c.rank <= limit)
+    rows = session.execute(statement).unique().all()
+    return DueReminders(
+        today=today,
+        items=tuple(row[0] for row in rows),
+        total=rows[0].total if rows else 0,
+    )
 
 
 def get_reminder(session: Session, *, workspace: Workspace, reminder_id: str) -> Reminder:

@@ -97,6 +97,7 @@ SETTING_NAMES = (
     "weekly_digest_enabled",
     "monthly_digest_enabled",
 )
+SWITCHES = ("auto_send", "daily_digest_enabled", "weekly_digest_enabled", "monthly_digest_enabled")
 
 
 def update_settings(
@@ -122,6 +123,9 @@ def update_settings(
             raise InvalidInput("Stale after must be 1 to 60 business days.", field=name)
         if name == "digest_hour" and not (isinstance(value, int) and 0 <= value <= 23):
             raise InvalidInput("The digest hour must be 0 to 23.", field=name)
+        if name in SWITCHES and not isinstance(value, bool):
+            what = name.replace("_", " ").capitalize()
+            raise InvalidInput(f"{what} is on or off (true or false).", field=name)
         setattr(workspace, name, value)
     audit(
         session, workspace, actor=actor, action="update_settings", entity=workspace, before=before

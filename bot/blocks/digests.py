@@ -5,16 +5,18 @@ need several: Slack allows 50 blocks per message and 3,000 characters per sectio
 daily digest is up to three parts (stale-lead nudges, the morning list, due reminders), each
 its own message; every listed record carries its next-step buttons. Long lists are cut
 (`STALE_SHOWN`, `FOLLOW_UPS_SHOWN`, `REMINDERS_SHOWN`) with "and N more" and where to see all,
-so a big backlog never floods the channel.
+so a big backlog never floods the channel; the reports come loaded with those limits and
+their totals. Sends that may not have gone out (`unconfirmed_send_messages`) go to the owners.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import tzinfo
 from typing import Any
 
+from bot.blocks.drafts import UNCONFIRMED_HEADING, UNCONFIRMED_HOW, unconfirmed_send_group
 from bot.blocks.limits import (
     MAX_BLOCKS_MESSAGE,
     Block,
@@ -27,24 +29,25 @@ from bot.blocks.limits import (
     mrkdwn_section,
     mrkdwn_sections,
 )
-from bot.blocks.lists import FollowUpPart, follow_up_group
+from bot.blocks.lists import FollowUpPart, follow_up_group, reminder_group
 from bot.ids import ActionId, BlockId
 from core.followups import FollowUpList
-from core.models import Reminder
+from core.reminders import DueReminders
 from core.report_text import (
-    friendly_date,
     nudge_text,
     render_pipeline_summary,
     render_win_loss,
 )
 from core.reports import PipelineSummary, WinLossSummary
 from core.stale_leads import StaleLeadReport
+from core.unconfirmed_sends import UnconfirmedSends
 
 Message = dict[str, Any]
 
 STALE_SHOWN = 10
 FOLLOW_UPS_SHOWN = 10  # today's and overdue: 44 blocks at most, one message
 REMINDERS_SHOWN = 10
+UNCONFIRMED_SHOWN = 10
 PAST_DUE_SHOWN = 25
 
 
@@ -109,63 +112,66 @@ def stale_lead_messages(report: StaleLeadReport, *, shown: int = STALE_SHOWN) ->
 
 
 def followup_messages(followups: FollowUpList, *, shown: int = FOLLOW_UPS_SHOWN) -> list[Message]:
-    """The morning list under "Today's follow-ups:" and "Overdue:", each with Done / Reschedule."""
+    """The morning list under "Today's follow-ups:" and "Overdue:", each with Done / Reschedule.
+
+    The lists may hold fewer items than their totals (loaded with a limit): the totals count.
+    """
     today = followups.today
-    due, overdue = followups.due_today, followups.overdue
-    heading = "Today's follow-ups:" if due else "Today's follow-ups: none"
+    due, overdue = followups.due_today[:shown], followups.overdue[:shown]
+    due_total, overdue_total = followups.due_today_total, followups.overdue_total
+    heading = "Today's follow-ups:" if due_total else "Today's follow-ups: none"
     groups: list[list[Block]] = [[mrkdwn_section(f"*{heading}*")]]
-    groups += [follow_up_group(item, today) for item in due[:shown]]
-    if len(due) > shown:
-        groups.append([context(_more(len(due) - shown, "due today", FollowUpPart.due))])
-    if overdue:
+    groups += [follow_up_group(item, today) for item in due]
+    if due_total > len(due):
+        groups.append([context(_more(due_total - len(due), "due today", FollowUpPart.due))])
+    if overdue_total:
         groups.append([mrkdwn_section("*Overdue:*")])
-        groups += [follow_up_group(item, today) for item in overdue[:shown]]
-        if len(overdue) > shown:
-            groups.append([context(_more(len(overdue) - shown, "overdue", FollowUpPart.overdue))])
-    fallback = f"{heading} {len(due)}" if due else heading
-    if overdue:
-        fallback += f"; overdue: {len(overdue)}"
+        groups += [follow_up_group(item, today) for item in overdue]
+        if overdue_total > len(overdue):
+            late = _more(overdue_total - len(overdue), "overdue", FollowUpPart.overdue)
+            groups.append([context(late)])
+    fallback = f"{heading} {due_total}" if due_total else heading
+    if overdue_total:
+        fallback += f"; overdue: {overdue_total}"
     return paginate(fallback, groups)
 
 
-def reminder_line(reminder: Reminder, today: date) -> str:
-    """`— Check back with Dana Smith: price was too high (due Monday, November 23)`."""
-    who = reminder.contact.full_name if reminder.contact is not None else "them"
-    late = "" if reminder.due_date >= today else f" (due {friendly_date(reminder.due_date, today)})"
-    return f"— Check back with {who}: {reminder.note}{late}"
-
-
-def reminder_messages(
-    reminders: Sequence[Reminder], today: date, *, shown: int = REMINDERS_SHOWN
-) -> list[Message]:
-    """Due re-engage reminders, each with a Done button."""
-    if not reminders:
+def reminder_messages(reminders: DueReminders, *, shown: int = REMINDERS_SHOWN) -> list[Message]:
+    """Due re-engage reminders, each with a Done button; the rest behind `/followups reminders`."""
+    if not reminders.total:
         return []
+    listed = reminders.items[:shown]
     groups: list[list[Block]] = [[mrkdwn_section("*Re-engage reminders due:*")]]
-    for reminder in reminders[:shown]:
-        groups.append(
-            [
-                mrkdwn_section(escape(reminder_line(reminder, today))),
-                actions(
-                    f"{BlockId.REMINDER_ACTIONS}-{reminder.reminder_id}",
-                    [button("Done", ActionId.REMINDER_DONE, reminder.reminder_id)],
-                ),
-            ]
-        )
-    if len(reminders) > shown:
-        groups.append([context(f"…and {len(reminders) - shown} more reminders due.")])
-    return paginate(f"Re-engage reminders due: {len(reminders)}", groups)
+    groups += [reminder_group(reminder, reminders.today) for reminder in listed]
+    if reminders.total > len(listed):
+        more = reminders.total - len(listed)
+        groups.append([context(_more(more, "reminders due", FollowUpPart.reminders))])
+    return paginate(f"Re-engage reminders due: {reminders.total}", groups)
 
 
 def daily_digest_messages(
-    stale: StaleLeadReport, followups: FollowUpList, reminders: Sequence[Reminder]
+    stale: StaleLeadReport, followups: FollowUpList, reminders: DueReminders
 ) -> list[Message]:
     """The morning post: stale nudges, then today's follow-ups, then due reminders."""
-    return (
-        stale_lead_messages(stale)
-        + followup_messages(followups)
-        + reminder_messages(reminders, followups.today)
-    )
+    return stale_lead_messages(stale) + followup_messages(followups) + reminder_messages(reminders)
+
+
+def unconfirmed_send_messages(
+    sends: UnconfirmedSends, *, zone: tzinfo, region: str = "US", shown: int = UNCONFIRMED_SHOWN
+) -> list[Message]:
+    """For the owners: sends whose delivery was never recorded, each with **Mark sent**."""
+    if not sends.total:
+        return []
+    listed = sends.items[:shown]
+    groups: list[list[Block]] = [[mrkdwn_section(f"*{UNCONFIRMED_HEADING}*")]]
+    groups += [unconfirmed_send_group(send, zone, region) for send in listed]
+    if sends.total > len(listed):
+        more = sends.total - len(listed)
+        groups.append(
+            [context(f"…and {more} more: they come up on my Home tab as these are settled.")]
+        )
+    groups.append([context(UNCONFIRMED_HOW)])
+    return paginate(f"Messages that may not have gone out: {sends.total}", groups)
 
 
 # --- weekly and monthly -----------------------------------------------------------------------

@@ -36,6 +36,7 @@ from core.drafts import FollowUpDraft, LastTouch
 from core.enums import DraftChannel, DraftStatus
 from core.errors import InvalidInput
 from core.models import Draft, Workspace
+from core.unconfirmed_sends import UnconfirmedSend
 from core.workspaces import zone
 
 Message = dict[str, Any]
@@ -48,6 +49,12 @@ CHANNEL_WORDS = {
     DraftChannel.sms: "Text message",
     DraftChannel.phone: "Phone call",
 }
+UNCONFIRMED_HEADING = "These messages may not have gone out — check and resend by hand:"
+UNCONFIRMED_HOW = (
+    "I started sending these and stopped before I could record them (a restart or a crash), "
+    "so I will not send them again. Look for each in your sent mail; if it is not there, send "
+    "it yourself. Then press *Mark sent* to put it in the customer's history."
+)
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -266,3 +273,39 @@ def draft_requested_message(
         f"I drafted a follow-up to {name}. It is waiting for an owner's approval; "
         "nothing is sent before that."
     )
+
+
+# --- sends that may not have gone out -------------------------------------------------------------
+
+
+def unconfirmed_send_line(send: UnconfirmedSend, zone: tzinfo, region: str) -> str:
+    """`— Email to Dana Smith (dana@example.com), sending started by @U at Nov 25, 10:00 AM EST`.
+
+    Mrkdwn: the name and address are escaped, the person who started it is a mention.
+    """
+    to = reach_text(send.recipient, region) if send.recipient else "no address on file"
+    whom = escape(f"{send.contact_name} ({to})" if send.contact_name else to)
+    started = f"sending started by {who(send.claimed_by)} at {when(send.claimed_at, zone)}"
+    return f"— {CHANNEL_WORDS[send.channel]} to {whom}, {started}"
+
+
+def unconfirmed_send_group(send: UnconfirmedSend, zone: tzinfo, region: str) -> list[Block]:
+    """One unconfirmed send with **Mark sent** (value `"<draft_id>:<version>"`, owners only)."""
+    return [
+        mrkdwn_section(
+            unconfirmed_send_line(send, zone, region),
+            block_id=f"{BlockId.DRAFT_ACTIONS}-{send.draft_id}",
+            accessory=button(
+                "Mark sent", ActionId.SETTLE_SEND, choice_value(send.draft_id, str(send.version))
+            ),
+        )
+    ]
+
+
+def settled_send_text(shown: DraftShown, *, already: bool) -> str:
+    """What an owner is told after **Mark sent** on a send that was never confirmed."""
+    draft = shown.draft
+    what = f"the {CHANNEL_WORDS[draft.channel].lower()} to {shown.contact_name or 'them'}"
+    if already:
+        return f"Already recorded: {what} is in the history as sent. Nothing more to do."
+    return f"Recorded: {what} went out, and it is now in the customer's history."

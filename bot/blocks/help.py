@@ -13,7 +13,8 @@ COMMANDS = (
     "`/log` — log a call, email, text, visit or note (a form); in one line: "
     "`/log call Dana Smith: wants a quote, call back Friday`\n"
     "`/pipeline` — the pipeline summary now\n"
-    "`/followups` — today's follow-ups, overdue ones and stale leads\n"
+    "`/followups` — today's follow-ups, overdue ones and stale leads; "
+    "`/followups due|overdue|stale|reminders` — one list in full, page by page\n"
     "`/crm settings` — workspace settings (owners)"
 )
 REQUESTS = (

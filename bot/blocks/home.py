@@ -1,12 +1,15 @@
 """The App Home tab: pipeline figures, today's follow-ups and stale leads for the whole
-workspace, the viewing person's own leads (`lead.owner`) first and starred."""
+workspace, the viewing person's own leads (`lead.owner`) first and starred; for an owner,
+first of all, the sends that may not have gone out, each with **Mark sent**."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import UTC, tzinfo
 from typing import Any
 
+from bot.blocks.drafts import UNCONFIRMED_HEADING, UNCONFIRMED_HOW, unconfirmed_send_group
 from bot.blocks.limits import (
     MAX_BLOCKS_VIEW,
     Block,
@@ -21,11 +24,12 @@ from core.dashboard import Dashboard
 from core.followups import FollowUpItem
 from core.report_text import render_pipeline_summary
 from core.stale_leads import StaleLead
+from core.unconfirmed_sends import UnconfirmedSends
 
 View = dict[str, Any]
 Item = FollowUpItem | StaleLead
 
-SHOWN_PER_LIST = 10  # 3 lists x 10 x 2 blocks + headings and "more" lines < 100 blocks
+SHOWN_PER_LIST = 10  # 3 lists x 10 x 2 blocks + 10 unsure sends + headings, "more" < 100
 YOURS = "⭐ *Yours* · "
 
 
@@ -39,7 +43,28 @@ def _count(items: Sequence[Item], total: int, user_id: str) -> str:
     return f"{total}, {yours} yours" if yours else str(total)
 
 
-def home_view(board: Dashboard, *, user_id: str, shown: int = SHOWN_PER_LIST) -> View:
+def _unconfirmed_blocks(
+    sends: UnconfirmedSends, shown: int, zone: tzinfo, region: str
+) -> list[Block]:
+    listed = sends.items[:shown]
+    blocks: list[Block] = [divider(), mrkdwn_section(f"*{UNCONFIRMED_HEADING}*")]
+    blocks += [block for send in listed for block in unconfirmed_send_group(send, zone, region)]
+    if sends.total > len(listed):
+        blocks.append(
+            context(f"…and {sends.total - len(listed)} more: they show here as these are settled.")
+        )
+    blocks.append(context(UNCONFIRMED_HOW))
+    return blocks
+
+
+def home_view(
+    board: Dashboard,
+    *,
+    user_id: str,
+    shown: int = SHOWN_PER_LIST,
+    zone: tzinfo = UTC,
+    region: str = "US",
+) -> View:
     """The dashboard view for `views.publish` (at most 100 blocks)."""
     summary, followups, stale = board.summary, board.followups, board.stale
     today = followups.today
@@ -49,9 +74,11 @@ def home_view(board: Dashboard, *, user_id: str, shown: int = SHOWN_PER_LIST) ->
     if summary.past_expected_close:
         n = len(summary.past_expected_close)
         blocks.append(context(f"{n} past their expected close date — type `/pipeline`."))
+    if board.unconfirmed is not None and board.unconfirmed.total:
+        blocks += _unconfirmed_blocks(board.unconfirmed, shown, zone, region)
     lists: list[tuple[str, Sequence[Item], int, str]] = [
-        ("Today's follow-ups", followups.due_today, len(followups.due_today), "due"),
-        ("Overdue", followups.overdue, len(followups.overdue), "overdue"),
+        ("Today's follow-ups", followups.due_today, followups.due_today_total, "due"),
+        ("Overdue", followups.overdue, followups.overdue_total, "overdue"),
         ("Stale leads", stale.items, stale.total, "stale"),
     ]
     for title, items, total, part in lists:

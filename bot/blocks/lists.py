@@ -1,4 +1,4 @@
-"""Lists: search results, "which Dana?" choices, newest customers, and the `/followups` list.
+"""Lists: search results, "which Dana?" choices, newest customers, and the `/followups` lists.
 
 Every listed record carries the buttons for its next step; long lists are cut with "and N
 more" and the command that shows the rest. A choice offers one button per candidate; the
@@ -40,9 +40,10 @@ from bot.ids import ActionId, BlockId
 from core.customer_lookups import CustomerSummary
 from core.enums import InteractionType
 from core.followups import FollowUpItem, FollowUpList
-from core.models import Contact, Lead
+from core.models import Contact, Lead, Reminder
 from core.quick_capture import LogEntry
-from core.report_text import followup_line, nudge_text, render_newest_customers
+from core.reminders import DueReminders
+from core.report_text import followup_line, friendly_date, nudge_text, render_newest_customers
 from core.stale_leads import StaleLead, StaleLeadReport
 
 CHOICES_SHOWN = 10
@@ -212,11 +213,16 @@ def newest_customers_list(customers: Sequence[CustomerSummary], *, region: str =
 
 
 class FollowUpPart(StrEnum):
-    """A part of `/followups` that can be listed on its own, page by page."""
+    """A part of `/followups` that can be listed on its own, page by page.
+
+    `reminders` (due re-engage reminders) is only ever listed on its own (`reminders_list`):
+    plain `/followups` shows what DESIGN.md section 5 names.
+    """
 
     due = "due"
     overdue = "overdue"
     stale = "stale"
+    reminders = "reminders"
 
 
 def follow_up_group(item: FollowUpItem, today: date, *, mark: str = "") -> list[Block]:
@@ -229,6 +235,24 @@ def follow_up_group(item: FollowUpItem, today: date, *, mark: str = "") -> list[
                 button("Done", ActionId.DONE, item.interaction_id, style="primary"),
                 button("Reschedule", ActionId.RESCHEDULE, item.interaction_id),
             ],
+        ),
+    ]
+
+
+def reminder_line(reminder: Reminder, today: date) -> str:
+    """`— Check back with Dana Smith: price was too high (due Monday, November 23)`."""
+    who = reminder.contact.full_name if reminder.contact is not None else "them"
+    late = "" if reminder.due_date >= today else f" (due {friendly_date(reminder.due_date, today)})"
+    return f"— Check back with {who}: {reminder.note}{late}"
+
+
+def reminder_group(reminder: Reminder, today: date) -> list[Block]:
+    """One due re-engage reminder with **Done**."""
+    return [
+        mrkdwn_section(escape(reminder_line(reminder, today))),
+        actions(
+            f"{BlockId.REMINDER_ACTIONS}-{reminder.reminder_id}",
+            [button("Done", ActionId.REMINDER_DONE, reminder.reminder_id)],
         ),
     ]
 
@@ -254,8 +278,12 @@ def followups_list(
 ) -> Message:
     """`/followups`: today's follow-ups, overdue ones, and stale leads, each with its buttons.
 
-    With `part`, only that list, `PART_PAGE_SIZE` at a time (`page` counts from 1).
+    With `part`, only that list, `PART_PAGE_SIZE` at a time (`page` counts from 1); the
+    lists may hold fewer items than they count (loaded with a limit), the totals say how many.
+    Reminders are listed by `reminders_list`.
     """
+    if part == FollowUpPart.reminders:
+        raise ValueError("due reminders are listed by reminders_list")
     today = followups.today
     lists: dict[FollowUpPart, tuple[str, list[list[Block]], str]] = {
         FollowUpPart.due: (
@@ -275,8 +303,8 @@ def followups_list(
         ),
     }
     counts = {
-        FollowUpPart.due: len(followups.due_today),
-        FollowUpPart.overdue: len(followups.overdue),
+        FollowUpPart.due: followups.due_today_total,
+        FollowUpPart.overdue: followups.overdue_total,
         FollowUpPart.stale: stale.total,
     }
     summary = (
@@ -300,9 +328,11 @@ def followups_list(
 
     blocks = []
     for key, (heading, groups, what) in lists.items():
-        if not groups and key != FollowUpPart.due:
+        if not counts[key] and key != FollowUpPart.due:
             continue
-        blocks.append(mrkdwn_section(f"*{heading}*" if groups else "*Today's follow-ups:* none"))
+        blocks.append(
+            mrkdwn_section(f"*{heading}*" if counts[key] else "*Today's follow-ups:* none")
+        )
         shown = groups[:PAGE_SIZE]
         blocks += [block for group in shown for block in group]
         rest = counts[key] - len(shown)  # a stale report may list fewer than it counts
@@ -311,8 +341,27 @@ def followups_list(
     return message(summary, blocks)
 
 
-def stale_leads_wanted(part: FollowUpPart | None, page: int) -> int:
-    """How many stale leads `followups_list` shows at most for this part and page."""
+def reminders_list(due: DueReminders, *, page: int = 1) -> Message:
+    """`/followups reminders`: the due re-engage reminders, `PART_PAGE_SIZE` a page, with Done."""
+    page = max(page, 1)
+    start = (page - 1) * PART_PAGE_SIZE
+    shown = due.items[start : start + PART_PAGE_SIZE]
+    heading = f"Re-engage reminders due ({due.total}):"
+    blocks: list[Block] = [mrkdwn_section(f"*{heading}* page {page}" if start else f"*{heading}*")]
+    blocks += [block for reminder in shown for block in reminder_group(reminder, due.today)]
+    rest = due.total - start - len(shown)
+    if not due.total:
+        blocks = [mrkdwn_section("No re-engage reminders are due.")]
+    elif not shown:
+        blocks.append(context("Nothing more due here."))
+    elif rest > 0:
+        nxt = f"/followups {FollowUpPart.reminders.value} {page + 1}"
+        blocks.append(context(f"…and {rest} more reminders due — type `{nxt}` for the next page."))
+    return message(f"Re-engage reminders due: {due.total}", blocks)
+
+
+def rows_wanted(part: FollowUpPart | None, page: int) -> int:
+    """How many records of each list `/followups` shows at most for this part and page."""
     return PAGE_SIZE if part is None else max(page, 1) * PART_PAGE_SIZE
 
 

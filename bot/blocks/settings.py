@@ -2,6 +2,8 @@
 
 Owners only (core's `update_settings` refuses anyone else). Auto-send carries a plain warning:
 it lets drafts reach customers without an owner's review (hard stop 1's one exception).
+Each scheduled post (daily, weekly, monthly) is a checkbox of its own, in a block named after
+its setting (`daily_digest_enabled` -> `crm-daily-digest-enabled`), like every other field.
 """
 
 from __future__ import annotations
@@ -32,6 +34,28 @@ from core.workspaces import SETTING_NAMES
 View = dict[str, Any]
 
 AUTO_SEND_VALUE = "on"
+POST_VALUE = "on"
+# The schedule switches: setting, block, label, what ticking it does (option text, <= 75).
+SCHEDULES = (
+    (
+        "daily_digest_enabled",
+        BlockId.DAILY_DIGEST_ENABLED,
+        "Daily digest",
+        "Stale leads and follow-ups to the pipeline channel, business days",
+    ),
+    (
+        "weekly_digest_enabled",
+        BlockId.WEEKLY_DIGEST_ENABLED,
+        "Weekly pipeline digest",
+        "The pipeline summary to the pipeline channel every Monday",
+    ),
+    (
+        "monthly_digest_enabled",
+        BlockId.MONTHLY_DIGEST_ENABLED,
+        "Monthly win/loss summary",
+        "Last month's win/loss summary to each owner on the 1st",
+    ),
+)
 # Core field -> the block its error is shown on (every setting's block follows the id rule).
 SETTINGS_FIELDS = {
     name: block_for_field(name)
@@ -62,7 +86,7 @@ def _hour_label(hour: int) -> str:
 
 
 def settings_modal(workspace: Workspace, *, meta: ModalMeta | None = None) -> View:
-    """Owners' settings: zone, pipeline channel, owners, holidays, staleness, digest, auto-send."""
+    """Owners' settings: zone, channel, owners, holidays, staleness, digests, auto-send."""
     carried = (meta or ModalMeta()).about(workspace.workspace_id)
     auto_option = option("Send drafts to customers without owner review", AUTO_SEND_VALUE)
     auto: Block = {"type": "checkboxes", "options": [auto_option]}
@@ -106,6 +130,11 @@ def settings_modal(workspace: Workspace, *, meta: ModalMeta | None = None) -> Vi
             BlockId.DIGEST_HOUR.value,
             "Morning digest hour",
             select_element(hours, str(workspace.digest_hour)),
+            hint="When the scheduled posts below go out, in the time zone above.",
+        ),
+        *(
+            input_block(block.value, label, _switch(text, getattr(workspace, name)), optional=True)
+            for name, block, label, text in SCHEDULES
         ),
         mrkdwn_section(AUTO_SEND_WARNING),
         input_block(BlockId.AUTO_SEND.value, "Auto-send", auto, optional=True),
@@ -117,6 +146,15 @@ def settings_modal(workspace: Workspace, *, meta: ModalMeta | None = None) -> Vi
         blocks=blocks,
         meta=carried,
     )
+
+
+def _switch(text: str, on: bool) -> Block:
+    """One checkbox, ticked when the setting is on."""
+    choice = option(text, POST_VALUE)
+    element: Block = {"type": "checkboxes", "options": [choice]}
+    if on:
+        element["initial_options"] = [choice]
+    return element
 
 
 def settings_saved_text(workspace: Workspace) -> str:
@@ -171,6 +209,9 @@ def parse_settings(view: View) -> SettingsInput:
             field="digest_hour",
             label="Digest hour",
         )
+    for name, block, _, _ in SCHEDULES:
+        if block.value in values:
+            changes[name] = POST_VALUE in state_checked(view, block.value)
     if BlockId.AUTO_SEND.value in values:
         changes["auto_send"] = AUTO_SEND_VALUE in state_checked(view, BlockId.AUTO_SEND.value)
     return SettingsInput(changes=changes, meta=meta)

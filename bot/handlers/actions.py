@@ -20,6 +20,7 @@ BUTTONS: dict[ActionId, ClickHandler] = {
     ActionId.EDIT: draft_actions.edit,
     ActionId.DISCARD: draft_actions.discard,
     ActionId.MARK_SENT: draft_actions.mark_sent,
+    ActionId.SETTLE_SEND: draft_actions.settle_send,
     ActionId.DRAFT_FOLLOW_UP: draft_actions.request_follow_up,
     ActionId.DRAFT_RESPONSE: draft_actions.request_follow_up,
     # next steps

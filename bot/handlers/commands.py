@@ -19,10 +19,12 @@ from bot.blocks.answers import logged_answer, person_lookup_message
 from bot.blocks.decision_modals import settings_modal
 from bot.blocks.help import help_message
 from bot.blocks.lists import (
+    FollowUpPart,
     followups_list,
     lead_search_results,
     parse_followups_args,
-    stale_leads_wanted,
+    reminders_list,
+    rows_wanted,
 )
 from bot.blocks.modal_inputs import ModalMeta
 from bot.blocks.modals import log_interaction_modal, new_customer_modal, new_lead_modal
@@ -33,7 +35,9 @@ from bot.notify import notify_new_inquiry
 from core.dashboard import followups_now
 from core.inquiries import capture_quick_lead
 from core.interaction_logging import log_from_text
+from core.local_dates import local_today
 from core.person_lookup import look_up_person
+from core.reminders import due_reminders
 from core.reports import pipeline_summary
 from core.search import search_leads
 from core.workspaces import require_owner
@@ -133,20 +137,28 @@ def pipeline_command(ctx: BotContext) -> Listener:
 
 
 def followups_command(ctx: BotContext) -> Listener:
-    """`/followups`: today's, overdue, stale; `/followups stale 2` pages through one list."""
+    """`/followups`: today's, overdue, stale; `/followups stale 2` pages through one list.
+
+    `/followups reminders [page]` lists the due re-engage reminders (the daily digest shows ten).
+    Each list loads only the records up to the page shown; its total is counted in SQL.
+    """
 
     def followups_listener(ack: Ack, command: Command, respond: Respond) -> None:
         ack()
         part, page = parse_followups_args(command.get("text") or "")
+        wanted = rows_wanted(part, page)
         with ctx.sessions.begin() as session:
             workspace = ctx.workspace(session, command["team_id"])
-            due = followups_now(
-                session,
-                workspace=workspace,
-                now=ctx.now(),
-                stale_limit=stale_leads_wanted(part, page),
-            )
-            shown = followups_list(due.followups, due.stale, part=part, page=page)
+            now = ctx.now()
+            if part == FollowUpPart.reminders:
+                today = local_today(workspace, now)
+                reminders = due_reminders(session, workspace=workspace, today=today, limit=wanted)
+                shown = reminders_list(reminders, page=page)
+            else:
+                due = followups_now(
+                    session, workspace=workspace, now=now, stale_limit=wanted, followup_limit=wanted
+                )
+                shown = followups_list(due.followups, due.stale, part=part, page=page)
         _answer(respond, shown)
 
     return followups_listener

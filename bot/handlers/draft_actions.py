@@ -9,7 +9,8 @@ Approving an email draft sends it through the workspace's mailbox when one is co
 (`ctx.integrations.draft_sender`); with none, and for texts and calls, the draft is marked
 approved and the owner is handed the text with **Mark sent**. Sending and Mark sent claim the
 draft with core's conditional update, so a double click never sends twice: the second click
-answers "Already sent by … at …".
+answers "Already sent by … at …". A send whose delivery was never recorded (the process died
+after the claim) is shown to the owners with its own **Mark sent** (`settle_send`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from bot.blocks.drafts import (
     draft_requested_message,
     parse_draft_value,
     review_message,
+    settled_send_text,
     when,
     who,
 )
@@ -51,6 +53,7 @@ from core.drafts import draft_follow_up
 from core.enums import DraftChannel, DraftStatus
 from core.errors import InvalidInput, InvalidTransition
 from core.models import Draft, Workspace
+from core.unconfirmed_sends import settle_unconfirmed_send
 from core.workspaces import zone
 
 Message = dict[str, object]
@@ -158,6 +161,23 @@ def mark_sent(ctx: BotContext, click: Click, client: WebClient) -> None:
         answer(client, click, note)
         return
     update_copies(client, refs, review)
+
+
+def settle_send(ctx: BotContext, click: Click, client: WebClient) -> None:
+    """Mark sent on a send never confirmed: an owner vouches it went out; recorded once."""
+    draft_id, _ = parse_draft_value(click.value)
+    with ctx.sessions.begin() as session:
+        workspace = ctx.workspace(session, click.team_id)
+        outcome = settle_unconfirmed_send(
+            session=session,
+            workspace=workspace,
+            actor=click.user_id,
+            draft_id=draft_id,
+            now=ctx.now(),
+        )
+        shown = draft_shown(session, workspace=workspace, draft=outcome.draft)
+        text = settled_send_text(shown, already=outcome.already_sent)
+    answer(client, click, text)
 
 
 def edit(ctx: BotContext, click: Click, client: WebClient) -> None:

@@ -8,10 +8,11 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.blocks.home import home_view
+from bot.blocks.home import SHOWN_PER_LIST, home_view
 from bot.context import BotContext
 from core.dashboard import dashboard
 from core.events import claim_event
+from core.workspaces import zone
 
 Listener = Callable[..., None]
 
@@ -28,7 +29,19 @@ def home_opened(ctx: BotContext) -> Listener:
             if event_id and not claim_event(session, workspace_id=team_id, event_id=event_id):
                 return
             workspace = ctx.workspace(session, team_id)
-            view = home_view(dashboard(session, workspace=workspace, now=ctx.now()), user_id=user)
+            board = dashboard(
+                session,
+                workspace=workspace,
+                now=ctx.now(),
+                viewer=user,
+                unconfirmed_limit=SHOWN_PER_LIST,
+            )
+            view = home_view(
+                board,
+                user_id=user,
+                zone=zone(workspace),
+                region=workspace.default_phone_region,
+            )
         client.views_publish(user_id=user, view=view)
 
     return on_home_opened

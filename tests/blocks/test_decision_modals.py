@@ -232,6 +232,9 @@ def workspace() -> Workspace:
         stale_after_business_days=3,
         digest_hour=8,
         auto_send=False,
+        daily_digest_enabled=True,
+        weekly_digest_enabled=False,
+        monthly_digest_enabled=True,
     )
 
 
@@ -245,6 +248,9 @@ def test_settings_modal_shows_the_current_settings_and_warns_about_auto_send() -
         BlockId.HOLIDAY_COUNTRY,
         BlockId.STALE_AFTER_BUSINESS_DAYS,
         BlockId.DIGEST_HOUR,
+        BlockId.DAILY_DIGEST_ENABLED,
+        BlockId.WEEKLY_DIGEST_ENABLED,
+        BlockId.MONTHLY_DIGEST_ENABLED,
         BlockId.AUTO_SEND,
     ]
     assert fields[BlockId.TIMEZONE]["element"]["initial_value"] == "America/New_York"
@@ -252,6 +258,26 @@ def test_settings_modal_shows_the_current_settings_and_warns_about_auto_send() -
     assert fields[BlockId.STALE_AFTER_BUSINESS_DAYS]["element"]["initial_value"] == "3"
     assert fields[BlockId.DIGEST_HOUR]["element"]["initial_option"]["value"] == "8"
     assert "initial_options" not in fields[BlockId.AUTO_SEND]["element"]
+    # The schedules as they stand: daily and monthly on, weekly off; each may be left unticked.
+    ticked = {
+        block: [o["value"] for o in fields[block]["element"].get("initial_options", [])]
+        for block in (
+            BlockId.DAILY_DIGEST_ENABLED,
+            BlockId.WEEKLY_DIGEST_ENABLED,
+            BlockId.MONTHLY_DIGEST_ENABLED,
+        )
+    }
+    assert ticked == {
+        BlockId.DAILY_DIGEST_ENABLED: ["on"],
+        BlockId.WEEKLY_DIGEST_ENABLED: [],
+        BlockId.MONTHLY_DIGEST_ENABLED: ["on"],
+    }
+    assert [fields[block]["label"]["text"] for block in ticked] == [
+        "Daily digest",
+        "Weekly pipeline digest",
+        "Monthly win/loss summary",
+    ]
+    assert all(fields[block]["optional"] for block in ticked)
     warning = " ".join(block_texts(view["blocks"]))
     assert "without an owner reviewing them first" in warning
     assert limit_violations(view) == []
@@ -265,6 +291,9 @@ def settings_values(**overrides: dict[str, Any]) -> dict[str, Any]:
         BlockId.HOLIDAY_COUNTRY: text_input("ca"),
         BlockId.STALE_AFTER_BUSINESS_DAYS: {"type": "number_input", "value": "5"},
         BlockId.DIGEST_HOUR: static_select("7"),
+        BlockId.DAILY_DIGEST_ENABLED: checkboxes("on"),
+        BlockId.WEEKLY_DIGEST_ENABLED: checkboxes("on"),
+        BlockId.MONTHLY_DIGEST_ENABLED: checkboxes(),
         BlockId.AUTO_SEND: checkboxes("on"),
     }
     values.update(overrides)
@@ -280,10 +309,24 @@ def test_settings_parse_to_the_changes_core_applies() -> None:
         "holiday_country": "CA",
         "stale_after_business_days": 5,
         "digest_hour": 7,
+        "daily_digest_enabled": True,
+        "weekly_digest_enabled": True,
+        "monthly_digest_enabled": False,
         "auto_send": True,
     }
     off = parse_settings(settings_values(**{BlockId.AUTO_SEND: checkboxes()}))
     assert off.changes["auto_send"] is False
+    quiet = parse_settings(
+        settings_values(
+            **{
+                BlockId.DAILY_DIGEST_ENABLED: checkboxes(),
+                BlockId.WEEKLY_DIGEST_ENABLED: checkboxes(),
+                BlockId.MONTHLY_DIGEST_ENABLED: checkboxes("on"),
+            }
+        )
+    )
+    schedules = ("daily_digest_enabled", "weekly_digest_enabled", "monthly_digest_enabled")
+    assert [quiet.changes[name] for name in schedules] == [False, False, True]
 
 
 @pytest.mark.parametrize(

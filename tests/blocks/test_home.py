@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 from bot.blocks.home import home_view
 from bot.blocks.limits import limit_violations
 from core.dashboard import Dashboard
+from core.enums import DraftChannel
 from core.followups import FollowUpList
+from core.unconfirmed_sends import UnconfirmedSend, UnconfirmedSends
 from tests.blocks.test_cards import TEN_KB
 from tests.blocks.test_lists import TODAY, follow_up, report, stale_lead, summary
 from tests.bot.harness import block_texts, iter_buttons
@@ -61,3 +66,52 @@ def test_500_stale_leads_and_huge_text_stay_inside_100_blocks() -> None:
     shown = block_texts(view["blocks"])
     assert "…and 190 more — type `/followups due` to list them." in shown
     assert "…and 490 more — type `/followups stale` to list them." in shown
+
+
+def unconfirmed(n: int, *, name: str = "Dana Smith") -> UnconfirmedSends:
+    items = tuple(
+        UnconfirmedSend(
+            draft_id=f"dr_{i}",
+            version=2,
+            channel=DraftChannel.email,
+            recipient="dana@example.com",
+            contact_name=name,
+            subject="Your quote",
+            claimed_at=datetime(2026, 3, 1, 15, tzinfo=UTC),
+            claimed_by="U0OWNER",
+        )
+        for i in range(min(n, 10))
+    )
+    return UnconfirmedSends(items=items, total=n)
+
+
+def test_an_owner_sees_sends_that_may_not_have_gone_out_first() -> None:
+    board = Dashboard(
+        summary(), FollowUpList(TODAY, (), ()), report([]), unconfirmed(1, name="Ann & <Bo>")
+    )
+    view = home_view(board, user_id="U0OWNER", zone=ZoneInfo("America/New_York"))
+    shown = block_texts(view["blocks"])
+    assert shown[2:4] == [
+        "*These messages may not have gone out — check and resend by hand:*",
+        "— Email to Ann &amp; &lt;Bo&gt; (dana@example.com), sending started by <@U0OWNER> at "
+        "Mar 1, 10:00 AM EST",
+    ]
+    assert [(b["text"]["text"], b["value"]) for b in iter_buttons(view["blocks"])] == [
+        ("Mark sent", "dr_0:2")
+    ]
+    nobody = home_view(Dashboard(summary(), FollowUpList(TODAY, (), ()), report([])), user_id=ME)
+    assert not any("may not have gone out" in t for t in block_texts(nobody["blocks"]))
+
+
+def test_every_list_full_and_25_unconfirmed_sends_still_fit_without_cutting() -> None:
+    due = tuple(follow_up(n, name=TEN_KB[:200]) for n in range(10))
+    overdue = tuple(follow_up(n, late=5) for n in range(10))
+    followups = FollowUpList(TODAY, due, overdue, due_today_count=300, overdue_count=4000)
+    stale = report([stale_lead(n, title=TEN_KB[:200]) for n in range(10)], total=500)
+    board = Dashboard(summary(past=500), followups, stale, unconfirmed(25, name=TEN_KB[:200]))
+    view = home_view(board, user_id="U0OWNER")
+    assert limit_violations(view) == [] and len(view["blocks"]) < 100
+    shown = block_texts(view["blocks"])
+    assert "…and 15 more: they show here as these are settled." in shown
+    assert "*Today's follow-ups (300):*" in shown and "*Overdue (4000):*" in shown
+    assert shown[-1] == "…and 490 more — type `/followups stale` to list them."

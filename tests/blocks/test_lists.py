@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+import pytest
+
 from bot.blocks import lists
 from bot.blocks.limits import limit_violations
 from bot.blocks.lists import FollowUpPart, followups_list, parse_followups_args
@@ -13,7 +15,9 @@ from bot.ids import ActionId
 from core.customer_lookups import CustomerSummary
 from core.enums import InteractionType, LeadStatus, Outcome, PipelineStage
 from core.followups import FollowUpItem, FollowUpKind, FollowUpList
+from core.models import Contact, Reminder
 from core.quick_capture import LogEntry
+from core.reminders import DueReminders
 from core.reports import OldestOpenLead, PastDueLead, PipelineSummary
 from core.stale_leads import StaleLead, StaleLeadReport
 from tests.blocks.test_cards import EMOJI, TEN_KB, a_lead, dana
@@ -280,3 +284,60 @@ def test_a_long_past_due_list_is_paged() -> None:
     last = pipeline_message(summary(past=45), page=3)
     assert "*Past expected close (45):* page 3" in block_texts(last["blocks"])
     assert len([b for b in iter_buttons(last["blocks"]) if b["text"]["text"] == "Snooze"]) == 6
+
+
+def test_followups_lists_cut_by_a_limit_count_from_their_totals() -> None:
+    due = tuple(follow_up(n) for n in range(7))
+    overdue = tuple(follow_up(n, late=3) for n in range(7))
+    loaded = FollowUpList(TODAY, due, overdue, due_today_count=9, overdue_count=1200)
+    message = followups_list(loaded, report([]))
+    assert message["text"] == "Today's follow-ups: 9; overdue: 1200; stale leads: 0"
+    shown = block_texts(message["blocks"])
+    assert "…and 2 more due today — type `/followups due` to list them." in shown
+    assert "…and 1193 more overdue — type `/followups overdue` to list them." in shown
+    # `/followups overdue 2`: the handler loaded 44; the page shows 23 to 44 and says what is left.
+    page_two = tuple(follow_up(n, late=3) for n in range(44))
+    loaded = FollowUpList(TODAY, (), page_two, due_today_count=0, overdue_count=50)
+    second = followups_list(loaded, report([]), part=FollowUpPart.overdue, page=2)
+    assert block_texts(second["blocks"])[0] == "*Overdue:* page 2"
+    assert labels(second).count("Done") == 22
+    assert block_texts(second["blocks"])[-1] == (
+        "…and 6 more overdue — type `/followups overdue 3` for the next page."
+    )
+
+
+def reminder(n: int, due: date, *, note: str = "Check back") -> Reminder:
+    who = Contact(contact_id=f"ct_{n}", workspace_id="T0TEST", first_name="Bo", last_name="Chen")
+    return Reminder(
+        reminder_id=f"rm_{n}",
+        due_date=due,
+        note=f"{note} {n}",
+        contact=who,
+        contact_id=who.contact_id,
+    )
+
+
+def test_reminders_are_listed_page_by_page_with_done() -> None:
+    items = tuple(reminder(n, date(2026, 2, 1) + timedelta(days=n)) for n in range(30))
+    first = lists.reminders_list(DueReminders(TODAY, items[:22], 30))
+    shown = block_texts(first["blocks"])
+    assert first["text"] == "Re-engage reminders due: 30"
+    assert shown[0] == "*Re-engage reminders due (30):*"
+    assert shown[1] == "— Check back with Bo Chen: Check back 0 (due Sunday, February 1)"
+    assert [b["value"] for b in iter_buttons(first["blocks"])][:2] == ["rm_0", "rm_1"]
+    assert labels(first) == ["Done"] * 22
+    assert (
+        shown[-1] == "…and 8 more reminders due — type `/followups reminders 2` for the next page."
+    )
+    second = lists.reminders_list(DueReminders(TODAY, items, 30), page=2)
+    assert block_texts(second["blocks"])[0] == "*Re-engage reminders due (30):* page 2"
+    assert labels(second) == ["Done"] * 8
+    beyond = lists.reminders_list(DueReminders(TODAY, items, 30), page=5)
+    assert block_texts(beyond["blocks"])[-1] == "Nothing more due here."
+    none = lists.reminders_list(DueReminders(TODAY, (), 0))
+    assert block_texts(none["blocks"]) == ["No re-engage reminders are due."]
+    huge = tuple(reminder(n, TODAY, note=TEN_KB[:500] + EMOJI) for n in range(22))
+    assert limit_violations(lists.reminders_list(DueReminders(TODAY, huge, 900))) == []
+    assert parse_followups_args("Reminders 3") == (FollowUpPart.reminders, 3)
+    with pytest.raises(ValueError, match="reminders_list"):
+        followups_list(FollowUpList(TODAY, (), ()), report([]), part=FollowUpPart.reminders)

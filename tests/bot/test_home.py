@@ -5,10 +5,17 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from bot.blocks.limits import limit_violations
+from bot.ids import ActionId
 from core.enums import InteractionType
+from core.models import Draft
 from tests.bot.harness import SlackHarness, block_texts, iter_buttons
-from tests.conftest import STAFF, TEAM
-from tests.core.factories import make_contact, make_interaction, make_lead
+from tests.conftest import OWNER, STAFF, TEAM
+from tests.core.factories import (
+    make_contact,
+    make_interaction,
+    make_lead,
+    make_unconfirmed_send,
+)
 
 
 def test_opening_home_publishes_the_dashboard_with_the_viewers_leads_first(
@@ -52,3 +59,34 @@ def test_the_messages_tab_publishes_nothing(slack: SlackHarness) -> None:
     event = {"type": "app_home_opened", "user": STAFF, "channel": "DU0STAFF", "tab": "messages"}
     slack.event(event)
     assert slack.api.published == {}
+
+
+def test_an_owner_sees_the_sends_that_may_not_have_gone_out_and_marks_one_sent(
+    slack: SlackHarness,
+) -> None:
+    with slack.sessions.begin() as session:  # claimed an hour ago; the delivery never ran
+        draft = make_unconfirmed_send(session, TEAM, slack.now - timedelta(hours=1))
+    slack.home_opened(user=STAFF)
+    assert not any(
+        "may not have gone out" in t for t in block_texts(slack.api.published[STAFF]["blocks"])
+    )
+
+    slack.home_opened(user=OWNER)
+    view = slack.api.published[OWNER]
+    assert limit_violations(view) == []
+    shown = block_texts(view["blocks"])
+    heading = shown.index("*These messages may not have gone out — check and resend by hand:*")
+    assert shown[heading + 1] == (
+        "— Email to Dana Smith (dana@example.com), sending started by <@U0OWNER> at "
+        "Mar 2, 8:00 AM EST"
+    )
+    (mark,) = [b for b in iter_buttons(view["blocks"]) if b["action_id"] == "crm-settle-send"]
+    assert (mark["text"]["text"], mark["value"]) == ("Mark sent", f"{draft.draft_id}:1")
+
+    slack.action(ActionId.SETTLE_SEND, view=view, user=OWNER)
+    with slack.sessions.begin() as session:
+        stored = session.get(Draft, draft.draft_id)
+        assert stored is not None and stored.sent_interaction_id is not None
+    slack.home_opened(user=OWNER)
+    after = block_texts(slack.api.published[OWNER]["blocks"])
+    assert not any("may not have gone out" in t for t in after)

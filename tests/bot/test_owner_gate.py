@@ -24,10 +24,12 @@ from tests.bot.fakes import (
 )
 from tests.bot.harness import (
     SlackHarness,
+    checkboxes,
     iter_buttons,
     labels,
     messages_to,
     shown,
+    static_select,
     text_input,
 )
 from tests.conftest import OWNER, STAFF, TEAM
@@ -373,3 +375,55 @@ def test_settings_are_owner_only(sessions: sessionmaker[Session], workspace_id: 
     with sessions() as session:
         workspace = session.get(Workspace, TEAM)
         assert workspace is not None and workspace.timezone == "America/Chicago"
+
+
+def schedules(sessions: sessionmaker[Session]) -> tuple[int, bool, bool, bool]:
+    with sessions() as session:
+        ws = session.get(Workspace, TEAM)
+        assert ws is not None
+        return (
+            ws.digest_hour,
+            ws.daily_digest_enabled,
+            ws.weekly_digest_enabled,
+            ws.monthly_digest_enabled,
+        )
+
+
+def test_an_owner_switches_the_scheduled_posts_in_settings(
+    sessions: sessionmaker[Session], workspace_id: str
+) -> None:
+    with SlackHarness(sessions) as slack:
+        slack.command("crm", "settings", user=OWNER)
+        (opened,) = slack.api.views.values()
+        element = {b.get("block_id"): b.get("element", {}) for b in opened["blocks"]}
+        for block in (
+            BlockId.DAILY_DIGEST_ENABLED,
+            BlockId.WEEKLY_DIGEST_ENABLED,
+            BlockId.MONTHLY_DIGEST_ENABLED,
+        ):  # all three on for a new workspace
+            assert [o["value"] for o in element[block]["initial_options"]] == ["on"]
+        # The owner keeps the daily digest, turns weekly and monthly off, and moves the hour.
+        values = {
+            BlockId.DIGEST_HOUR: {ActionId.INPUT: static_select("6")},
+            BlockId.DAILY_DIGEST_ENABLED: {ActionId.INPUT: checkboxes("on")},
+            BlockId.WEEKLY_DIGEST_ENABLED: {ActionId.INPUT: checkboxes()},
+            BlockId.MONTHLY_DIGEST_ENABLED: {ActionId.INPUT: checkboxes()},
+        }
+        refused = slack.submit_view(None, values, user=STAFF, view=opened)
+        assert refused.json()["response_action"] == "errors"
+        assert schedules(sessions) == (8, True, True, True)
+
+        saved = slack.submit_view(None, values, user=OWNER, view=opened)
+        assert saved.status == 200 and saved.body == ""
+        assert schedules(sessions) == (6, True, False, False)
+
+        # And back on: the modal opens showing what was saved.
+        slack.api.clear()
+        slack.command("crm", "settings", user=OWNER)
+        (again,) = slack.api.views.values()
+        shown = {b.get("block_id"): b.get("element", {}) for b in again["blocks"]}
+        assert "initial_options" not in shown[BlockId.WEEKLY_DIGEST_ENABLED]
+        assert shown[BlockId.DIGEST_HOUR]["initial_option"]["value"] == "6"
+        values[BlockId.WEEKLY_DIGEST_ENABLED] = {ActionId.INPUT: checkboxes("on")}
+        slack.submit_view(None, values, user=OWNER, view=again)
+        assert schedules(sessions) == (6, True, True, False)

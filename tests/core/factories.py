@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+from core.draft_review import approve_draft, claim_draft_for_sending
+from core.drafts import draft_follow_up
 from core.enums import FollowUpStatus, InteractionType, LeadSource, ReminderStatus
 from core.matching import set_contact_points
 from core.models import (
@@ -28,12 +30,14 @@ from core.models import (
     Base,
     Company,
     Contact,
+    Draft,
     Interaction,
     Lead,
     Opportunity,
     Reminder,
     new_id,
 )
+from core.workspaces import get_workspace
 
 NEW_YORK = ZoneInfo("America/New_York")
 
@@ -200,6 +204,34 @@ def make_reminder(
         session, Reminder(workspace_id=workspace_id, due_date=due_date, note=note, **fields)
     )
     return reminder
+
+
+def make_unconfirmed_send(
+    session: Session, workspace_id: str, claimed_at: datetime, first_name: str = "Dana"
+) -> Draft:
+    """An email follow-up approved and claimed for sending at `claimed_at` by the owner,
+    whose delivery never ran: the state a crash between claim and delivery leaves."""
+    workspace = get_workspace(session, workspace_id)
+    owner = workspace.owner_ids[0]
+    email = f"{first_name.lower()}@example.com"
+    person = make_contact(session, workspace_id, first_name, emails=[email])
+    lead = make_lead(session, workspace_id, person, created_at=claimed_at - timedelta(days=30))
+    draft = draft_follow_up(
+        session=session, workspace=workspace, actor=owner, lead_id=lead.lead_id, now=claimed_at
+    ).draft
+    approve_draft(
+        session=session,
+        workspace=workspace,
+        actor=owner,
+        draft_id=draft.draft_id,
+        version=draft.version,
+        now=claimed_at,
+    )
+    taken = claim_draft_for_sending(
+        session=session, workspace=workspace, actor=owner, draft_id=draft.draft_id, now=claimed_at
+    )
+    assert taken.claimed
+    return draft
 
 
 def count_rows(session: Session, model: type[Base]) -> int:

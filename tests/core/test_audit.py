@@ -12,7 +12,7 @@ import json
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -57,6 +57,7 @@ from core.opportunities import mark_lost, mark_won, set_opportunity_stage, set_r
 from core.quickbooks import create_quickbooks_customer, decline_quickbooks_prompt
 from core.reminders import cancel_reminder, complete_reminder, create_reminder
 from core.transfer import import_document
+from core.unconfirmed_sends import settle_unconfirmed_send
 from core.workspaces import get_workspace, update_settings
 from tests.conftest import OWNER, TEAM
 from tests.core.factories import (
@@ -134,6 +135,21 @@ def _deliver(w: World) -> None:
     )
     deliver_claimed_draft(
         session=w.session, workspace=w.ws, actor=w.actor, claim=claim, sender=Mailbox(), now=NOW
+    )
+
+
+def _settle(w: World) -> None:
+    """A claim committed an hour ago whose delivery never happened, settled by Mark sent."""
+    draft = w.draft(approved=True)
+    claim_draft_for_sending(
+        session=w.session,
+        workspace=w.ws,
+        actor="U0CLAIMER",
+        draft_id=draft.draft_id,
+        now=NOW - timedelta(hours=1),
+    )
+    settle_unconfirmed_send(
+        session=w.session, workspace=w.ws, actor=w.actor, draft_id=draft.draft_id, now=NOW
     )
 
 
@@ -390,6 +406,7 @@ OPERATIONS: dict[str, tuple[Operation, str]] = {
         "claim_draft_for_sending",
     ),
     "deliver_claimed_draft": (_deliver, "send_draft"),
+    "settle_unconfirmed_send": (_settle, "settle_unconfirmed_send"),
     "mark_draft_sent": (
         lambda w: mark_draft_sent(
             session=w.session,
@@ -517,6 +534,7 @@ NOT_OPERATIONS = {
     "contacts.find_or_create_company",
     "interactions.log_system_note",
     "interactions.record_interaction",
+    "draft_review.log_sent_message",
 }
 # The bot's request helpers: each settles what a click or a line means, then calls one of the
 # operations above (edit, mark sent, convert, log), whose audit row names the same actor.

@@ -539,6 +539,70 @@ def test_followups_is_one_statement(session: Session, ws: Workspace, rows: int) 
     assert statements.n == 1
 
 
+def test_a_limit_keeps_the_first_of_each_list_and_counts_them_all(
+    session: Session, ws: Workspace
+) -> None:
+    wid = ws.workspace_id
+    bo = make_contact(session, wid, "Bo", "Chen")
+    # Five due today (promised at 9:00, 9:01, ...), seven overdue (due Nov 20 .. Nov 26),
+    # one due tomorrow and one done: not listed.
+    for n in range(5):
+        make_interaction(
+            session,
+            wid,
+            timestamp=ny(2026, 11, 23, 9, n),
+            contact=bo,
+            subject=f"Today {n}",
+            follow_up_date=date(2026, 11, 30),
+            type=InteractionType.phone_call,
+            body=None,
+        )
+    for day in (26, 20, 25, 21, 24, 22, 23):
+        make_interaction(
+            session,
+            wid,
+            timestamp=WAY_BACK,
+            contact=bo,
+            subject=f"Nov {day}",
+            follow_up_date=date(2026, 11, day),
+            type=InteractionType.phone_call,
+            body=None,
+        )
+    make_interaction(
+        session, wid, timestamp=WAY_BACK, contact=bo, follow_up_date=date(2026, 12, 1), body=None
+    )
+    make_interaction(
+        session,
+        wid,
+        timestamp=WAY_BACK,
+        contact=bo,
+        follow_up_date=date(2026, 11, 2),
+        follow_up_status=FollowUpStatus.completed,
+        body=None,
+    )
+
+    with count_statements(session) as statements:
+        page = followups(session, workspace=ws, now=MON_NOV_30, limit=3)
+
+    assert statements.n == 1
+    assert [item.topic for item in page.due_today] == ["Today 0", "Today 1", "Today 2"]
+    assert [item.topic for item in page.overdue] == ["Nov 20", "Nov 21", "Nov 22"]  # most late
+    assert [item.days_overdue for item in page.overdue] == [10, 9, 8]
+    assert (page.due_today_total, page.overdue_total) == (5, 7)
+
+    whole = followups(session, workspace=ws, now=MON_NOV_30)
+    assert (len(whole.due_today), len(whole.overdue)) == (5, 7)
+    assert (whole.due_today_total, whole.overdue_total) == (5, 7)
+    roomy = followups(session, workspace=ws, now=MON_NOV_30, limit=6)
+    assert (len(roomy.due_today), len(roomy.overdue), roomy.overdue_total) == (5, 6, 7)
+    # Friday Nov 27: nothing is due that day; all seven (Nov 20 .. 26) are already late.
+    friday = followups(session, workspace=ws, now=FRI_NOV_27, limit=2)
+    assert (friday.due_today, friday.due_today_total, friday.overdue_total) == ((), 0, 7)
+    assert [item.topic for item in friday.overdue] == ["Nov 20", "Nov 21"]
+    with pytest.raises(ValueError, match="at least 1"):
+        followups(session, workspace=ws, now=MON_NOV_30, limit=0)
+
+
 # --- "How long since we talked to [customer]?" ----------------------------------------------
 
 

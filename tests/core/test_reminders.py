@@ -117,7 +117,7 @@ def test_due_reminders_are_pending_and_due_by_today(session: Session, ws: Worksp
     session.expire_all()
     assert ws.workspace_id == TEAM  # reload the workspace outside the count
     with count_statements(session) as statements:
-        due = due_reminders(session, workspace=ws, today=TODAY)
+        due = due_reminders(session, workspace=ws, today=TODAY).items
         shown = [(r.note, r.contact.full_name if r.contact else None) for r in due]
         phones = [r.contact.phones if r.contact else [] for r in due]
     assert [r.reminder_id for r in due] == [overdue.reminder_id, today.reminder_id]
@@ -132,7 +132,7 @@ def test_due_reminders_is_one_statement_however_many(session: Session, ws: Works
     session.expire_all()
     assert ws.workspace_id == TEAM  # reload the workspace outside the count
     with count_statements(session) as few:
-        for reminder in due_reminders(session, workspace=ws, today=TODAY):
+        for reminder in due_reminders(session, workspace=ws, today=TODAY).items:
             assert reminder.contact is not None and reminder.contact.phones == []
     for number in range(6):
         contact = make_contact(
@@ -142,12 +142,36 @@ def test_due_reminders_is_one_statement_however_many(session: Session, ws: Works
     session.expire_all()
     assert ws.workspace_id == TEAM  # reload the workspace outside the count
     with count_statements(session) as many:
-        listed = due_reminders(session, workspace=ws, today=TODAY)
+        listed = due_reminders(session, workspace=ws, today=TODAY).items
         assert len(listed) == 7
         for reminder in listed:
             assert reminder.contact is not None
             _ = reminder.contact.full_name, reminder.contact.phones
     assert len(few) == len(many) == 1
+
+
+def test_a_limit_loads_the_oldest_and_counts_them_all(session: Session, ws: Workspace) -> None:
+    dana = make_contact(session, TEAM, phones=["+15552013344"])
+    for day in (26, 20, 24, 22, 28):  # February: all due by Mar 2
+        make_reminder(session, TEAM, date(2026, 2, day), contact=dana, note=f"Feb {day}")
+    make_reminder(session, TEAM, date(2026, 3, 9), contact=dana, note="Later")
+    make_reminder(session, TEAM, date(2026, 2, 1), contact=dana, status=ReminderStatus.done)
+    session.expire_all()
+    assert ws.workspace_id == TEAM  # reload the workspace outside the count
+    with count_statements(session) as statements:
+        page = due_reminders(session, workspace=ws, today=TODAY, limit=2)
+        shown = [(r.note, r.contact.phones if r.contact else None) for r in page.items]
+    assert shown == [("Feb 20", ["+15552013344"]), ("Feb 22", ["+15552013344"])]
+    assert (page.total, page.more, page.today) == (5, 3, TODAY)
+    assert len(statements) == 1
+
+    everything = due_reminders(session, workspace=ws, today=TODAY, limit=50)
+    assert [r.note for r in everything.items] == ["Feb 20", "Feb 22", "Feb 24", "Feb 26", "Feb 28"]
+    assert (everything.total, everything.more) == (5, 0)
+    nothing = due_reminders(session, workspace=ws, today=date(2026, 2, 19), limit=2)
+    assert (nothing.items, nothing.total) == ((), 0)
+    with pytest.raises(ValueError, match="at least 1"):
+        due_reminders(session, workspace=ws, today=TODAY, limit=0)
 
 
 def test_complete_and_cancel(session: Session, ws: Workspace) -> None:
@@ -157,7 +181,7 @@ def test_complete_and_cancel(session: Session, ws: Workspace) -> None:
     complete_reminder(session=session, workspace=ws, actor=STAFF, reminder_id=first.reminder_id)
     cancel_reminder(session=session, workspace=ws, actor=STAFF, reminder_id=second.reminder_id)
     assert (first.status, second.status) == (ReminderStatus.done, ReminderStatus.canceled)
-    assert due_reminders(session, workspace=ws, today=TODAY) == []
+    assert due_reminders(session, workspace=ws, today=TODAY).items == ()
     with pytest.raises(InvalidTransition, match="already done"):
         complete_reminder(session=session, workspace=ws, actor=STAFF, reminder_id=first.reminder_id)
     with pytest.raises(NotFound):

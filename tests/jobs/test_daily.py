@@ -26,6 +26,7 @@ from tests.core.factories import (
     make_interaction,
     make_lead,
     make_reminder,
+    make_unconfirmed_send,
     ny,
 )
 from tests.jobs.conftest import PIPELINE, section_texts
@@ -267,7 +268,8 @@ def test_render_reads_five_statements(sessions: sessionmaker[Session], ws: str) 
         with count_statements(session) as counter:
             posts = render_daily(session, workspace, MON_NOV_30)
     assert len(posts) == 3
-    assert counter.n <= 5  # stale leads (page and count, touches), follow-ups, reminders
+    # stale leads (page and count, touches), follow-ups, reminders, unconfirmed sends
+    assert counter.n <= 5
 
 
 def test_an_overdue_backlog_is_cut_too(
@@ -297,3 +299,67 @@ def test_an_overdue_backlog_is_cut_too(
     )
     assert morning["text"] == "Today's follow-ups: none; overdue: 25"
     assert limit_violations(morning) == []
+
+
+def test_due_reminders_are_cut_with_the_command_that_lists_them(
+    sessions: sessionmaker[Session], ws: str, slack_api: LocalSlackAPI, slack: WebClient
+) -> None:
+    with sessions.begin() as session:
+        bo = make_contact(session, ws, "Bo", "Chen")
+        for n in range(12):  # due Nov 16 .. Nov 27: all due by Monday, oldest first
+            make_reminder(session, ws, date(2026, 11, 16 + n), contact=bo, note=f"Note {n + 1}")
+    run_daily(sessions=sessions, slack=slack, now=MON_NOV_30, workspace_id=ws)
+    (reminders,) = [m for m in slack_api.messages if m["text"].startswith("Re-engage")]
+    assert reminders["text"] == "Re-engage reminders due: 12"
+    texts = section_texts(reminders)
+    assert texts[1] == "— Check back with Bo Chen: Note 1 (due Monday, November 16)"
+    assert len(texts) == 1 + 10
+    assert texts[-1].startswith("— Check back with Bo Chen: Note 10 ")
+    assert reminders["blocks"][-1]["elements"][0]["text"] == (
+        "…and 2 more reminders due — type `/followups reminders` to see them all."
+    )
+    assert limit_violations(reminders) == []
+
+
+def test_a_send_that_may_not_have_gone_out_is_told_to_each_owner(
+    sessions: sessionmaker[Session], ws: str, slack_api: LocalSlackAPI, slack: WebClient
+) -> None:
+    with sessions.begin() as session:
+        session.get(Workspace, ws).owner_ids = ["U0OWNER", "U0OWNER2"]  # type: ignore[union-attr]
+        # Claimed Friday 10:00; the process died before delivering it.
+        stuck = make_unconfirmed_send(session, ws, ny(2026, 11, 27, 10), "Dana")
+    # Claimed five minutes before the run: it may still be going out, so it is not listed.
+    with sessions.begin() as session:
+        make_unconfirmed_send(session, ws, MON_NOV_30 - timedelta(minutes=5), "Sam")
+
+    run_daily(sessions=sessions, slack=slack, now=MON_NOV_30, workspace_id=ws)
+
+    told = [m for m in slack_api.messages if m["channel"] != PIPELINE]
+    assert [m["channel"] for m in told] == ["U0OWNER", "U0OWNER2"]
+    assert all(m["channel"] == PIPELINE for m in slack_api.messages if m not in told)
+    first = told[0]
+    assert first["text"] == "Messages that may not have gone out: 1"
+    assert section_texts(first) == [
+        "*These messages may not have gone out — check and resend by hand:*",
+        "— Email to Dana Smith (dana@example.com), sending started by <@U0OWNER> at "
+        "Nov 27, 10:00 AM EST",
+    ]
+    button = first["blocks"][1]["accessory"]
+    assert (button["text"]["text"], button["action_id"], button["value"]) == (
+        "Mark sent",
+        "crm-settle-send",
+        f"{stuck.draft_id}:1",
+    )
+    assert "press *Mark sent*" in first["blocks"][-1]["elements"][0]["text"]
+    assert limit_violations(first) == []
+
+
+def test_with_no_owner_set_the_unconfirmed_sends_go_to_the_pipeline_channel(
+    sessions: sessionmaker[Session], ws: str, slack_api: LocalSlackAPI, slack: WebClient
+) -> None:
+    with sessions.begin() as session:
+        make_unconfirmed_send(session, ws, ny(2026, 11, 27, 10))
+        session.get(Workspace, ws).owner_ids = []  # type: ignore[union-attr]
+    run_daily(sessions=sessions, slack=slack, now=MON_NOV_30, workspace_id=ws)
+    assert {m["channel"] for m in slack_api.messages} == {PIPELINE}
+    assert slack_api.messages[-1]["text"] == "Messages that may not have gone out: 1"

@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.local_slack import LocalSlackAPI
 from core.enums import InteractionType, LeadStatus, OpportunityStage, PipelineStage
+from core.followups import FollowUpList, followups
+from core.reminders import DueReminders, due_reminders
 from core.stale_leads import StaleLeadReport, stale_leads
 from jobs.daily import run_daily
 from jobs.monthly import run_monthly
@@ -140,22 +142,37 @@ def test_30_or_300_leads_take_the_same_statements(
     assert case.headline.format(total=300, added=270) in second_texts[0].split("\n")
 
 
-def test_the_daily_run_loads_only_the_stale_leads_it_posts(
+def test_the_daily_run_loads_only_the_records_it_posts(
     sessions: sessionmaker[Session],
     ws: str,
     slack: WebClient,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    loaded: list[StaleLeadReport] = []
+    loaded: list[Any] = []
 
-    def watched(session: Session, **kwargs: Any) -> StaleLeadReport:
-        report = stale_leads(session, **kwargs)
-        loaded.append(report)
-        return report
+    def watching(query: Any) -> Any:
+        def watched(session: Session, **kwargs: Any) -> Any:
+            result = query(session, **kwargs)
+            loaded.append(result)
+            return result
 
-    monkeypatch.setattr("jobs.daily.stale_leads", watched)
+        return watched
+
+    for name, query in [
+        ("stale_leads", stale_leads),
+        ("followups", followups),
+        ("due_reminders", due_reminders),
+    ]:
+        monkeypatch.setattr(f"jobs.daily.{name}", watching(query))
     with sessions.begin() as session:
         seed(session, ws, range(300), ny(2026, 11, 2, 9))
     run_daily(sessions=sessions, slack=slack, now=ny(2026, 11, 30, 8), workspace_id=ws)
-    (report,) = loaded
-    assert (len(report.items), report.total) == (10, 300)  # a LIMIT 10 and a COUNT in SQL
+    stale, morning, reminders = loaded
+    assert isinstance(stale, StaleLeadReport)
+    assert (len(stale.items), stale.total) == (10, 300)  # a LIMIT 10 and a COUNT in SQL
+    # Every follow-up was promised for Nov 2, 3 or 4 and every reminder is due Nov 4: all late.
+    assert isinstance(morning, FollowUpList)
+    assert (len(morning.due_today), morning.due_today_total) == (0, 0)
+    assert (len(morning.overdue), morning.overdue_total) == (10, 300)
+    assert isinstance(reminders, DueReminders)
+    assert (len(reminders.items), reminders.total) == (10, 300)

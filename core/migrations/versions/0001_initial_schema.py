@@ -430,6 +430,7 @@ def upgrade() -> None:
         sa.Column("sent_at", core.db_types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("sent_by", sa.String(length=64), nullable=True),
         sa.Column("sent_message_id", sa.String(length=200), nullable=True),
+        sa.Column("sent_interaction_id", sa.String(length=64), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("review_refs", sa.JSON(), nullable=False),
         sa.Column("created_at", core.db_types.UTCDateTime(timezone=True), nullable=False),
