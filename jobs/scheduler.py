@@ -15,7 +15,7 @@ import logging
 import signal
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, Unpack
 
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import CRMError
+from core.events import forget_events
 from core.models import Workspace, utcnow
 from jobs import ledger
 from jobs.daily import run_daily
@@ -36,6 +37,8 @@ from jobs.weekly import run_weekly
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 60
+# Slack retries an event for about an hour; a day of event ids is plenty to refuse repeats.
+EVENT_MEMORY = timedelta(days=1)
 ClientFor = Callable[[str], WebClient]
 
 
@@ -102,6 +105,12 @@ def tick(
     return outcomes
 
 
+def forget_old_events(*, sessions: sessionmaker[Session], clock: Clock = utcnow) -> int:
+    """Keep the processed-events ledger to Slack's retry window, so it never grows unbounded."""
+    with sessions.begin() as session:
+        return forget_events(session, received_before=clock() - EVENT_MEMORY)
+
+
 def build_scheduler(
     *,
     sessions: sessionmaker[Session],
@@ -126,6 +135,14 @@ def build_scheduler(
             next_run_time=clock(),
             replace_existing=True,
         )
+    scheduler.add_job(
+        forget_old_events,
+        IntervalTrigger(hours=1, timezone=UTC),
+        kwargs={"sessions": sessions, "clock": clock},
+        id="crm-forget-events",
+        name="forget old Slack event ids",
+        replace_existing=True,
+    )
     return scheduler
 
 

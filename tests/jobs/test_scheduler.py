@@ -20,11 +20,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.local_slack import LocalSlackAPI
 from core.enums import InteractionType, JobRunStatus, OpportunityStage
+from core.events import claim_event, event_was_claimed
 from core.models import JobRun
 from core.workspaces import WorkspaceDefaults, ensure_workspace
 from jobs.periods import JobKind
 from jobs.runner import JobOutcome, OutcomeStatus
-from jobs.scheduler import build_scheduler, tick
+from jobs.scheduler import build_scheduler, forget_old_events, tick
 from jobs.slack_clients import make_client
 from tests.conftest import OWNER
 from tests.core.factories import (
@@ -456,11 +457,40 @@ def test_the_scheduler_registers_one_ticking_job_per_kind(clock: FixedClock) -> 
     never: Callable[[str], WebClient] = lambda _w: WebClient()  # noqa: E731
     scheduler = build_scheduler(sessions=sessionmaker(), clients=never, clock=clock)
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert sorted(jobs) == ["crm-digest-daily", "crm-digest-monthly", "crm-digest-weekly"]
+    assert sorted(jobs) == [
+        "crm-digest-daily",
+        "crm-digest-monthly",
+        "crm-digest-weekly",
+        "crm-forget-events",
+    ]
+    assert jobs["crm-forget-events"].trigger.interval == timedelta(hours=1)
     daily = jobs["crm-digest-daily"]
     assert daily.args == (JobKind.daily,)
     assert daily.trigger.interval == timedelta(minutes=1)
     assert daily.next_run_time == clock.now  # the first tick is at start-up: catch-up
+
+
+def test_old_event_ids_are_forgotten_after_a_day_recent_ones_kept(
+    sessions: sessionmaker[Session], workspace_id: str
+) -> None:
+    now = ny(2026, 11, 30, 8)
+    with sessions.begin() as session:
+        claim_event(
+            session,
+            workspace_id=workspace_id,
+            event_id="Ev-old",
+            received_at=now - timedelta(hours=25),
+        )
+        claim_event(
+            session,
+            workspace_id=workspace_id,
+            event_id="Ev-new",
+            received_at=now - timedelta(hours=2),
+        )
+    assert forget_old_events(sessions=sessions, clock=FixedClock(now)) == 1
+    with sessions.begin() as session:
+        assert not event_was_claimed(session, workspace_id=workspace_id, event_id="Ev-old")
+        assert event_was_claimed(session, workspace_id=workspace_id, event_id="Ev-new")
 
 
 def test_a_workspace_with_a_bad_setting_does_not_stop_the_others(
