@@ -99,9 +99,11 @@ class SendOutcome:
     interaction: Interaction | None = None
 
 
-def get_draft(session: Session, *, workspace: Workspace, draft_id: str) -> Draft:
-    """One draft of this workspace, read afresh (never a stale copy from the session)."""
-    return _load_draft(session, workspace, draft_id, lock=False)
+def get_draft(
+    session: Session, *, workspace: Workspace, draft_id: str, lock: bool = False
+) -> Draft:
+    """One draft of this workspace, read afresh; `lock` holds it (Postgres) for a decision."""
+    return _load_draft(session, workspace, draft_id, lock=lock)
 
 
 def pending_drafts(session: Session, *, workspace: Workspace) -> list[Draft]:
@@ -323,7 +325,9 @@ def deliver_claimed_draft(
     try:
         message_id = sender.send(draft)
     except Exception as error:  # recorded on the draft and returned to the caller, not swallowed
-        text = error.message if isinstance(error, CRMError) else f"Sending failed: {error}"
+        text = (
+            error.message if isinstance(error, CRMError) else (str(error) or type(error).__name__)
+        )
         if not isinstance(error, CRMError):
             logger.exception("sending draft %s failed", draft.draft_id)
         before = snapshot(draft)

@@ -11,6 +11,7 @@ the owner read (an older version's button is refused by core).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
@@ -30,8 +31,9 @@ from bot.blocks.limits import (
     split_mrkdwn,
 )
 from bot.ids import ActionId, BlockId
+from core.approval import Approval, ApprovalOutcome
 from core.decisions import DraftShown
-from core.draft_review import AUTO_SEND_ACTOR
+from core.draft_review import AUTO_SEND_ACTOR, SendOutcome
 from core.drafts import FollowUpDraft, LastTouch
 from core.enums import DraftChannel, DraftStatus
 from core.errors import InvalidInput
@@ -108,6 +110,20 @@ def show_recipient(draft: Draft, region: str) -> str:
 def already_sent_text(draft: Draft, zone: tzinfo = UTC) -> str:
     """What a second click on Approve or Mark sent answers: nothing is sent twice."""
     return f"Already sent by {who(draft.sent_by)} at {when(draft.sent_at, zone)}."
+
+
+def already_approved_text(draft: Draft, zone: tzinfo = UTC) -> str:
+    """What a second Approve of a draft sent by hand answers: it is still the owner's to send."""
+    return (
+        f"Already approved by {who(draft.approved_by)} at {when(draft.approved_at, zone)}; "
+        "send it, then press Mark sent."
+    )
+
+
+def send_failed_text(error: str | None) -> str:
+    """What the approver is told when the mailbox refused the draft: how to try again."""
+    reason = (error or "no reason given").strip().rstrip(".")
+    return f"Sending failed: {reason}. Approve again to retry."
 
 
 # --- the review message ---------------------------------------------------------------------------
@@ -193,7 +209,7 @@ def _state_blocks(
         sent = f"Sent by {who(draft.sent_by)} at {when(draft.sent_at, zone)}."
         return sent, [context(" ".join(part for part in (approved, sent) if part))]
     if status == DraftStatus.failed:
-        text = f"Sending failed: {draft.error or 'no reason given'}. Approve again to retry."
+        text = send_failed_text(draft.error)
         return text, [context(escape(text)), actions(ids, _review_buttons(draft))]
     by = f" by {who(discarded_by)}" if discarded_by else ""
     text = f"Discarded{by} at {when(draft.updated_at, zone)}. Nothing was sent."
@@ -250,6 +266,34 @@ def review_message(
         region=workspace.default_phone_region,
         discarded_by=discarded_by,
     )
+
+
+@dataclass(frozen=True)
+class ApprovalReply:
+    """After Approve: the review message every owner's copy now shows, and a word to the approver.
+
+    Either may be None: a second click changes no copy and only answers; a send re-renders the
+    copies and says something only when it failed.
+    """
+
+    review: Message | None
+    note: str | None
+
+
+def approval_reply(
+    approval: Approval, delivered: SendOutcome | None, workspace: Workspace
+) -> ApprovalReply:
+    """What pressing Approve shows: the re-rendered review, and/or why nothing more happened."""
+    local = zone(workspace)
+    if approval.outcome == ApprovalOutcome.already_sent:
+        return ApprovalReply(None, already_sent_text(approval.draft, local))
+    if approval.outcome == ApprovalOutcome.already_approved:
+        return ApprovalReply(None, already_approved_text(approval.draft, local))
+    draft = delivered.draft if delivered is not None else approval.draft
+    review = review_message(DraftShown(draft, approval.contact_name), workspace)
+    if delivered is not None and delivered.failed:
+        return ApprovalReply(review, send_failed_text(delivered.error))
+    return ApprovalReply(review, None)
 
 
 def draft_requested_message(

@@ -15,43 +15,40 @@ after the claim) is shown to the owners with its own **Mark sent** (`settle_send
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime
+
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.blocks.decision_modals import edit_draft_modal
 from bot.blocks.drafts import (
     already_sent_text,
+    approval_reply,
     draft_requested_message,
     parse_draft_value,
     review_message,
     settled_send_text,
-    when,
-    who,
 )
 from bot.context import BotContext
 from bot.handlers.clicks import Click, RecordKind, answer
 from bot.notify import (
-    Ref,
     post_draft_for_review,
     review_copies,
     share_draft_for_review,
     update_copies,
 )
+from core.approval import approve_for_sending, draft_follow_up_with_auto_send
 from core.decisions import draft_shown, draft_to_edit, mark_sent_as_seen
 from core.draft_review import (
     AUTO_SEND_ACTOR,
     DraftSender,
     SendClaim,
     SendOutcome,
-    approve_draft,
-    claim_draft_for_sending,
     deliver_claimed_draft,
     discard_draft,
-    get_draft,
 )
-from core.drafts import draft_follow_up
-from core.enums import DraftChannel, DraftStatus
-from core.errors import InvalidInput, InvalidTransition
+from core.errors import InvalidInput
 from core.models import Draft, Workspace
 from core.unconfirmed_sends import settle_unconfirmed_send
 from core.workspaces import zone
@@ -67,78 +64,52 @@ def review_of(
     return review_message(shown, workspace, discarded_by=discarded_by)
 
 
-def _mailbox(ctx: BotContext, workspace: Workspace, draft: Draft) -> DraftSender | None:
-    """The workspace's connected mailbox for an email draft; None means it is sent by hand."""
-    if draft.channel != DraftChannel.email:
+def deliver_claim(
+    ctx: BotContext,
+    team_id: str,
+    claim: SendClaim | None,
+    sender: DraftSender | None,
+    *,
+    actor: str,
+    now: datetime,
+) -> SendOutcome | None:
+    """The second transaction of a send: hand a committed claim to the mailbox, at most once.
+
+    Call it only after the transaction that made the claim has committed; with no claim (or no
+    mailbox) there is nothing to deliver and the answer is None.
+    """
+    if claim is None or not claim.claimed or sender is None:
         return None
-    return ctx.integrations.draft_sender(workspace)
+    with ctx.sessions.begin() as session:
+        workspace = ctx.workspace(session, team_id)
+        return deliver_claimed_draft(
+            session=session, workspace=workspace, actor=actor, claim=claim, sender=sender, now=now
+        )
 
 
 def approve(ctx: BotContext, click: Click, client: WebClient) -> None:
     """Approve the version shown; send it when a mailbox is connected, else hand it over."""
     draft_id, version = parse_draft_value(click.value)
-    outcome: SendOutcome | None = None
-    claim: SendClaim | None = None
-    sender: DraftSender | None = None
-    review: dict[str, object] = {}
-    refs: list[Ref] = []
     with ctx.sessions.begin() as session:
         workspace = ctx.workspace(session, click.team_id)
-        prior = get_draft(session, workspace=workspace, draft_id=draft_id)
-        was_approved = prior.status == DraftStatus.approved and prior.approved_version == version
-        try:
-            draft = approve_draft(
-                session=session,
-                workspace=workspace,
-                actor=click.user_id,
-                draft_id=draft_id,
-                version=version,
-                now=ctx.now(),
-            )
-        except InvalidTransition:
-            # `prior` is the row approve_draft re-read under its lock: sent by then, or not.
-            if prior.status != DraftStatus.sent:
-                raise
-            note: str | None = already_sent_text(prior, zone(workspace))
-        else:
-            note = None
-            sender = _mailbox(ctx, workspace, draft)
-            if sender is not None:
-                claim = claim_draft_for_sending(
-                    session=session,
-                    workspace=workspace,
-                    actor=click.user_id,
-                    draft_id=draft_id,
-                    now=ctx.now(),
-                )
-                if claim.already_sent:
-                    note = already_sent_text(claim.draft, zone(workspace))
-            elif was_approved:
-                note = (
-                    f"Already approved by {who(draft.approved_by)} at "
-                    f"{when(draft.approved_at, zone(workspace))}; send it, then press Mark sent."
-                )
-            review = review_of(session, workspace, draft)
-            refs = review_copies(draft, click.message_ref)
-    if claim is not None and claim.claimed and sender is not None:
-        # The claim is committed: the mailbox is reached at most once, even if this process dies.
-        with ctx.sessions.begin() as session:
-            workspace = ctx.workspace(session, click.team_id)
-            outcome = deliver_claimed_draft(
-                session=session,
-                workspace=workspace,
-                actor=click.user_id,
-                claim=claim,
-                sender=sender,
-                now=ctx.now(),
-            )
-            review = review_of(session, workspace, outcome.draft)
-    if note is not None:
-        answer(client, click, note)
-        return
-    update_copies(client, refs, review)
-    if outcome is not None and outcome.failed:
-        answer(client, click, f"Sending failed: {outcome.error} Approve again to retry.")
+        sender = ctx.integrations.draft_sender(workspace)
+        approval = approve_for_sending(
+            session=session,
+            workspace=workspace,
+            actor=click.user_id,
+            draft_id=draft_id,
+            version=version,
+            mailbox_connected=sender is not None,
+            now=ctx.now(),
+        )
+    delivered = deliver_claim(
+        ctx, click.team_id, approval.claim, sender, actor=click.user_id, now=ctx.now()
+    )
+    reply = approval_reply(approval, delivered, workspace)
+    if reply.review is not None:
+        update_copies(client, review_copies(approval.draft, click.message_ref), reply.review)
+    if reply.note is not None:
+        answer(client, click, reply.note)
 
 
 def mark_sent(ctx: BotContext, click: Click, client: WebClient) -> None:
@@ -217,36 +188,24 @@ def request_follow_up(ctx: BotContext, click: Click, client: WebClient) -> None:
     """
     if click.kind() == RecordKind.contact:
         raise InvalidInput("Choose the lead or job to follow up on; open it from the contact card.")
-    ids = click.record()
     now = ctx.now()
-    auto = None
-    claim = None
     with ctx.sessions.begin() as session:
         workspace = ctx.workspace(session, click.team_id)
-        result = draft_follow_up(
-            session=session, workspace=workspace, actor=click.user_id, now=now, **ids
+        sender = ctx.integrations.draft_sender(workspace)
+        requested = draft_follow_up_with_auto_send(
+            session=session,
+            workspace=workspace,
+            actor=click.user_id,
+            mailbox_connected=sender is not None,
+            now=now,
+            **click.record(),
         )
-        sender = _mailbox(ctx, workspace, result.draft) if workspace.auto_send else None
-        if sender is not None:
-            claim = claim_draft_for_sending(
-                session=session,
-                workspace=workspace,
-                actor=AUTO_SEND_ACTOR,
-                draft_id=result.draft.draft_id,
-                now=now,
-            )
-        by_owner = workspace.is_owner(click.user_id)
-    if claim is not None and claim.claimed and sender is not None:
-        with ctx.sessions.begin() as session:  # after the claim committed: at most once
-            workspace = ctx.workspace(session, click.team_id)
-            auto = deliver_claimed_draft(
-                session=session,
-                workspace=workspace,
-                actor=AUTO_SEND_ACTOR,
-                claim=claim,
-                sender=sender,
-                now=now,
-            )
+    by_owner = workspace.is_owner(click.user_id)
+    auto = deliver_claim(
+        ctx, click.team_id, requested.claim, sender, actor=AUTO_SEND_ACTOR, now=now
+    )
+    # After a delivery the owners see its outcome: what went out, or the failure to approve again.
+    result = requested.followup if auto is None else replace(requested.followup, draft=auto.draft)
     if auto is not None and auto.sent:
         post_draft_for_review(client, workspace, result)  # the owners see what went out
         told = draft_requested_message(result, owners_told=1, by_owner=by_owner, auto_sent=True)

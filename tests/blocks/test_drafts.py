@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.blocks.drafts import (
+    already_approved_text,
     already_sent_text,
+    approval_reply,
     draft_requested_message,
     draft_review_message,
     draft_value,
@@ -18,11 +20,12 @@ from bot.blocks.drafts import (
 )
 from bot.blocks.limits import limit_violations
 from bot.ids import ActionId
-from core.draft_review import AUTO_SEND_ACTOR
+from core.approval import Approval, ApprovalOutcome
+from core.draft_review import AUTO_SEND_ACTOR, SendOutcome
 from core.drafts import FollowUpDraft, LastTouch
 from core.enums import DraftChannel, DraftStatus, InteractionType
 from core.errors import InvalidInput
-from core.models import Draft
+from core.models import Draft, Workspace
 from tests.bot.harness import (
     block_texts,
     iter_buttons,
@@ -223,3 +226,72 @@ def test_the_asker_is_told_where_the_draft_went() -> None:
     assert "no owner is set up to review it" in nobody
     auto = draft_requested_message(result, owners_told=1, by_owner=False, auto_sent=True)
     assert auto.startswith("Auto-send is on, so the follow-up to Dana Smith was sent by email")
+
+
+# --- what pressing Approve shows ------------------------------------------------------------
+
+
+def _ny_workspace() -> Workspace:
+    return Workspace(workspace_id="T0TEST", timezone="America/New_York", default_phone_region="US")
+
+
+def _approved(**changes: object) -> Draft:
+    fields: dict[str, object] = dict(
+        status=DraftStatus.approved,
+        approved_by="U0OWNER",
+        approved_at=MORNING,
+        approved_version=2,
+    )
+    fields.update(changes)
+    return make_draft(**fields)
+
+
+def test_a_second_approve_answers_who_did_it_and_changes_no_copy() -> None:
+    approved = _approved()
+    reply = approval_reply(
+        Approval(ApprovalOutcome.already_approved, approved, "Dana Smith"), None, _ny_workspace()
+    )
+    assert reply.review is None
+    assert reply.note == (
+        "Already approved by <@U0OWNER> at Mar 2, 9:05 AM EST; send it, then press Mark sent."
+    )
+    assert already_approved_text(approved, NEW_YORK) == reply.note
+
+    sent = _approved(status=DraftStatus.sent, sent_by="U0OWNER2", sent_at=MORNING)
+    reply = approval_reply(
+        Approval(ApprovalOutcome.already_sent, sent, None), None, _ny_workspace()
+    )
+    assert (reply.review, reply.note) == (
+        None,
+        "Already sent by <@U0OWNER2> at Mar 2, 9:05 AM EST.",
+    )
+
+
+def test_an_approval_to_send_by_hand_rerenders_the_copies_with_mark_sent() -> None:
+    approval = Approval(ApprovalOutcome.approved, _approved(), "Dana Smith")
+    reply = approval_reply(approval, None, _ny_workspace())
+    assert reply.note is None and reply.review is not None
+    assert "Approved by <@U0OWNER> at Mar 2, 9:05 AM EST." in shown(reply.review)
+    assert "*To*\nDana Smith (dana@example.com)" in shown(reply.review)
+    assert labels(reply.review) == ["Mark sent", "Edit"]
+
+
+def test_a_delivered_claim_shows_the_delivery_and_a_refusal_says_approve_again() -> None:
+    claimed = _approved(status=DraftStatus.sent, sent_by="U0OWNER", sent_at=MORNING)
+    approval = Approval(ApprovalOutcome.claimed, claimed, "Dana Smith")
+
+    delivered = _approved(
+        status=DraftStatus.sent, sent_by="U0OWNER", sent_at=MORNING, sent_message_id="gmail-1"
+    )
+    reply = approval_reply(approval, SendOutcome(delivered, sent=True), _ny_workspace())
+    assert reply.note is None and reply.review is not None
+    assert (
+        "Approved by <@U0OWNER> at Mar 2, 9:05 AM EST. Sent by <@U0OWNER> at Mar 2, 9:05 AM EST."
+    ) in shown(reply.review)
+    assert labels(reply.review) == []
+
+    refused = _approved(status=DraftStatus.failed, error="Gmail said no.")
+    failure = SendOutcome(refused, failed=True, error="Gmail said no.")
+    reply = approval_reply(approval, failure, _ny_workspace())
+    assert reply.note == "Sending failed: Gmail said no. Approve again to retry."
+    assert reply.review is not None and labels(reply.review) == ["Approve", "Edit", "Discard"]

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import core
+from core.approval import approve_for_sending, draft_follow_up_with_auto_send
 from core.contact_history import merge_contacts
 from core.contact_input import ContactInput
 from core.contacts import add_customer, archive_contact, update_contact
@@ -377,6 +378,29 @@ OPERATIONS: dict[str, tuple[Operation, str]] = {
             now=NOW,
         ),
         "approve_draft",
+    ),
+    "approve_for_sending": (
+        lambda w: approve_for_sending(
+            session=w.session,
+            workspace=w.ws,
+            actor=w.actor,
+            draft_id=w.draft().draft_id,
+            version=1,
+            mailbox_connected=True,
+            now=NOW,
+        ),
+        "claim_draft_for_sending",
+    ),
+    "draft_follow_up_with_auto_send": (
+        lambda w: draft_follow_up_with_auto_send(
+            session=w.session,
+            workspace=w.ws,
+            actor=w.actor,
+            lead_id=w.lead(status=LeadStatus.working),
+            mailbox_connected=True,
+            now=NOW,
+        ),
+        "draft_follow_up",
     ),
     "edit_draft": (
         lambda w: edit_draft(
