@@ -6,6 +6,7 @@ Core defines the small interface it needs; the real QuickBooks Online adapter li
 
 from __future__ import annotations
 
+import logging
 from typing import Protocol
 
 from sqlalchemy.orm import Session
@@ -14,6 +15,8 @@ from core.audit import audit, snapshot
 from core.errors import ConfirmationRequired, CRMError, InvalidTransition
 from core.models import Company, Contact, Workspace
 from core.workspaces import get_in_workspace, require_owner
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "QuickBooksCustomers",
@@ -80,6 +83,7 @@ def create_quickbooks_customer(
     except CRMError:
         raise
     except Exception as error:
+        logger.exception("QuickBooks did not create the customer for contact %s", contact_id)
         reason = " ".join(str(error).split())[:200] or type(error).__name__
         raise CRMError(
             f"QuickBooks did not create {name} ({reason}). "
