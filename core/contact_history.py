@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 from core.audit import audit, snapshot
 from core.contact_input import NOTES_LIMIT, join_notes, merge_tags
 from core.customer_lookups import newest_interaction_with
-from core.enums import OPEN_LEAD_STATUSES, InteractionType, LifecycleStage
+from core.enums import OPEN_LEAD_STATUSES, LifecycleStage
 from core.errors import InvalidInput, InvalidTransition, NotFound
-from core.local_dates import local_date, local_today
+from core.local_dates import local_today
 from core.matching import set_contact_points
 from core.models import (
     Company,
@@ -26,6 +26,7 @@ from core.models import (
     Workspace,
     utcnow,
 )
+from core.report_rows import Touchpoint, read_touchpoint
 
 _LIFECYCLE_RANK = {
     LifecycleStage.prospect: 0,
@@ -133,15 +134,6 @@ def merge_contacts(
 
 
 @dataclass(frozen=True)
-class Touchpoint:
-    """The newest interaction with a contact, summarized for a card."""
-
-    timestamp: datetime
-    type: InteractionType
-    summary: str
-
-
-@dataclass(frozen=True)
 class ContactCard:
     """Everything `/customer` shows about one person, loaded up front."""
 
@@ -150,12 +142,6 @@ class ContactCard:
     open_leads: list[Lead] = field(default_factory=list)
     last_touchpoint: Touchpoint | None = None
     days_since_last_touch: int | None = None
-
-
-def summarize_interaction(subject: str | None, body: str | None, limit: int = 120) -> str:
-    """One line a person can read at a glance: `Subject: first words of the body…`."""
-    text = ": ".join(part for part in (subject, " ".join((body or "").split())) if part)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def contact_card(
@@ -189,8 +175,6 @@ def contact_card(
     )
     if newest is None:
         return ContactCard(contact, company_name, open_leads)
-    touch = Touchpoint(
-        newest.timestamp, newest.type, summarize_interaction(newest.subject, newest.body)
-    )
-    days = (local_today(workspace, now) - local_date(workspace, touch.timestamp)).days
+    touch = read_touchpoint(workspace, newest)
+    days = (local_today(workspace, now) - touch.local_date).days
     return ContactCard(contact, company_name, open_leads, touch, days)

@@ -18,7 +18,6 @@ from core.business_days import is_business_day
 from core.enums import (
     DraftChannel,
     DraftStatus,
-    InteractionType,
     LeadStatus,
     OpportunityStage,
     Outcome,
@@ -29,6 +28,7 @@ from core.leads import get_lead
 from core.local_dates import local_date, local_today
 from core.models import Contact, Draft, Interaction, Lead, Opportunity, Workspace, new_id
 from core.opportunities import get_opportunity
+from core.report_rows import Touchpoint, read_touchpoint
 from core.validation import parse_optional_choice
 
 __all__ = [
@@ -38,7 +38,6 @@ __all__ = [
     "PROPOSAL_ACCEPTED_TEXT",
     "SUBJECT_LIMIT",
     "FollowUpDraft",
-    "LastTouch",
     "draft_follow_up",
     "format_day",
     "next_business_day",
@@ -78,21 +77,12 @@ _PROPOSAL_OUTCOMES = (
 
 
 @dataclass(frozen=True)
-class LastTouch:
-    """The newest interaction with the contact or about the job, for the owner's context."""
-
-    timestamp: datetime
-    type: InteractionType
-    summary: str
-
-
-@dataclass(frozen=True)
 class FollowUpDraft:
     """A new draft plus what the owner needs beside it to review it."""
 
     draft: Draft
     contact_name: str
-    last_touchpoint: LastTouch | None
+    last_touchpoint: Touchpoint | None  # the newest interaction with the contact or the job
     tone: str
     needs_owner_review: bool
 
@@ -224,10 +214,6 @@ def _choose_tone(lead: Lead | None, opportunity: Opportunity | None, job: list[I
     return INQUIRY
 
 
-def _summary(interaction: Interaction) -> str:
-    return (interaction.ai_summary or interaction.body or interaction.subject or "").strip()
-
-
 def draft_follow_up(
     *,
     session: Session,
@@ -298,7 +284,7 @@ def draft_follow_up(
     return FollowUpDraft(
         draft=draft,
         contact_name=contact.full_name,
-        last_touchpoint=LastTouch(last.timestamp, last.type, _summary(last)) if last else None,
+        last_touchpoint=read_touchpoint(workspace, last) if last else None,
         tone=tone,
         needs_owner_review=not workspace.auto_send,
     )

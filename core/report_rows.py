@@ -1,5 +1,8 @@
 """What every report query shares: whom a row is about, its touchpoints, and short text.
 
+`Touchpoint` and `summarize` are the one touchpoint type and summarizing rule: the contact card,
+the follow-up drafts and the reports all read a touchpoint with `read_touchpoint`.
+
 A record whose contact was merged away is shown under the survivor (history moved there), so
 every report joins the contact and, through `merged_into_contact_id`, its survivor the same way.
 """
@@ -26,6 +29,7 @@ __all__ = [
     "open_lead_at",
     "read_touchpoint",
     "shorten",
+    "summarize",
 ]
 
 SUMMARY_LIMIT = 120
@@ -92,7 +96,7 @@ class ShownContact:
 
 @dataclass(frozen=True)
 class Touchpoint:
-    """One interaction as a report mentions it: what, when, and a short summary."""
+    """One interaction as the card, a draft or a report mentions it: what, when, a short summary."""
 
     interaction_id: str
     type: InteractionType
@@ -101,13 +105,20 @@ class Touchpoint:
     summary: str
 
 
+def summarize(ai_summary: str | None, subject: str | None, body: str | None) -> str:
+    """One line read at a glance: the AI summary, else `Subject: body`, cut at a word."""
+    if ai_summary and ai_summary.strip():
+        return shorten(ai_summary, SUMMARY_LIMIT)
+    parts = (" ".join((part or "").split()) for part in (subject, body))
+    return shorten(": ".join(part for part in parts if part), SUMMARY_LIMIT)
+
+
 def read_touchpoint(workspace: Workspace, row: Any) -> Touchpoint:
-    """A touchpoint from a row of `TOUCH_COLUMNS`: the AI summary, else subject, else body."""
-    text = next((t for t in (row.ai_summary, row.subject, row.body) if t and t.strip()), "")
+    """A touchpoint from a row of `TOUCH_COLUMNS` or an `Interaction`."""
     return Touchpoint(
         interaction_id=row.interaction_id,
         type=InteractionType(row.type),
         timestamp=row.timestamp,
         local_date=local_date(workspace, row.timestamp),
-        summary=shorten(text, SUMMARY_LIMIT),
+        summary=summarize(row.ai_summary, row.subject, row.body),
     )

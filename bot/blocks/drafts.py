@@ -34,10 +34,11 @@ from bot.ids import ActionId, BlockId
 from core.approval import Approval, ApprovalOutcome
 from core.decisions import DraftShown
 from core.draft_review import AUTO_SEND_ACTOR, SendOutcome
-from core.drafts import FollowUpDraft, LastTouch
+from core.drafts import FollowUpDraft
 from core.enums import DraftChannel, DraftStatus
 from core.errors import InvalidInput
 from core.models import Draft, Workspace
+from core.report_rows import Touchpoint
 from core.unconfirmed_sends import UnconfirmedSend
 from core.workspaces import zone
 
@@ -220,7 +221,7 @@ def draft_review_message(
     draft: Draft,
     *,
     contact_name: str | None = None,
-    last_touchpoint: LastTouch | None = None,
+    last_touchpoint: Touchpoint | None = None,
     zone: tzinfo = UTC,
     region: str = "US",
     discarded_by: str | None = None,

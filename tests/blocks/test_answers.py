@@ -9,15 +9,15 @@ from bot.blocks import answers
 from bot.blocks.limits import limit_violations
 from bot.ids import ActionId
 from core.contact_history import ContactCard
-from core.customer_lookups import LastTouch as ReportLastTouch
+from core.customer_lookups import LastTouch
 from core.decisions import Conversion
-from core.drafts import FollowUpDraft, LastTouch
+from core.drafts import FollowUpDraft
 from core.enums import InteractionType, LeadStatus, OpportunityStage
 from core.interaction_logging import LoggedWith
 from core.models import Draft, Interaction, Opportunity, Reminder
 from core.person_lookup import LastTouchLookup, LeadLookup, PersonLookup
 from core.quick_capture import LogEntry
-from core.report_rows import Touchpoint as ReportTouchpoint
+from core.report_rows import Touchpoint
 from tests.blocks.test_cards import NY, TEN_KB, a_lead, dana
 from tests.bot.harness import (
     block_texts,
@@ -153,7 +153,13 @@ def test_answers_stay_inside_the_limits_on_huge_inputs() -> None:
 
 def test_follow_up_request_shows_the_last_touchpoint_and_the_review_notice() -> None:
     draft = Draft(draft_id="dr_1", body="Hi Dana")
-    touch = LastTouch(datetime(2026, 3, 2, 2, tzinfo=UTC), InteractionType.phone_call, "Quote")
+    touch = Touchpoint(
+        "ix_1",
+        InteractionType.phone_call,
+        datetime(2026, 3, 2, 2, tzinfo=UTC),
+        date(2026, 3, 1),
+        "Quote",
+    )
     result = FollowUpDraft(draft, "Dana Smith", touch, "inquiry", True)
     message = answers.follow_up_requested(result, a_lead(dana()), zone=NY, today=date(2026, 3, 4))
     # 02:00 UTC on March 2 is still Sunday, March 1 in New York.
@@ -168,10 +174,10 @@ def test_follow_up_request_shows_the_last_touchpoint_and_the_review_notice() -> 
 
 
 def test_last_touch_card_and_logged_reply() -> None:
-    touch = ReportTouchpoint(
+    touch = Touchpoint(
         "ix_1", InteractionType.meeting, datetime(2026, 3, 2, tzinfo=UTC), date(2026, 3, 1), "Walk"
     )
-    last = ReportLastTouch("ct_dana", "Dana Smith", date(2026, 3, 4), touch, 3)
+    last = LastTouch("ct_dana", "Dana Smith", date(2026, 3, 4), touch, 3)
     message = answers.last_touch_card(last)
     assert message["text"] == (
         "Last touchpoint with Dana Smith: meeting on Sunday, March 1 (3 days ago) — Walk."

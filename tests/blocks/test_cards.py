@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.blocks import answers, cards
 from bot.blocks.limits import limit_violations, slack_len
-from core.contact_history import ContactCard, Touchpoint
+from core.contact_history import ContactCard
 from core.enums import (
     DisqualificationReason,
     InteractionType,
@@ -22,6 +22,7 @@ from core.enums import (
 from core.inquiries import CapturedInquiry
 from core.matching import set_contact_points
 from core.models import Contact, Interaction, Lead, Opportunity
+from core.report_rows import Touchpoint
 from tests.bot.harness import (
     block_texts,
     iter_buttons,
@@ -147,7 +148,13 @@ def test_huge_quoted_emoji_text_stays_inside_the_limits() -> None:
 def test_the_contact_card_shows_details_open_leads_and_last_touchpoint() -> None:
     contact = dana(address="123 Main St", notes="Gate code 4321", tags=["plumbing"])
     leads = [a_lead(contact, lead_id=f"ld_{n}", title=f"Job {n}") for n in range(2)]
-    touch = Touchpoint(datetime(2026, 3, 1, 15, tzinfo=UTC), InteractionType.phone_call, "Quote")
+    touch = Touchpoint(
+        "ix_1",
+        InteractionType.phone_call,
+        datetime(2026, 3, 1, 15, tzinfo=UTC),
+        date(2026, 3, 1),
+        "Quote",
+    )
     card = cards.contact_card(ContactCard(contact, "Acme Rentals", leads, touch, 3))
     shown = block_texts(card["blocks"])
     assert shown[0] == "Dana Smith"

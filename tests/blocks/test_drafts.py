@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,10 +22,11 @@ from bot.blocks.limits import limit_violations
 from bot.ids import ActionId
 from core.approval import Approval, ApprovalOutcome
 from core.draft_review import AUTO_SEND_ACTOR, SendOutcome
-from core.drafts import FollowUpDraft, LastTouch
+from core.drafts import FollowUpDraft
 from core.enums import DraftChannel, DraftStatus, InteractionType
 from core.errors import InvalidInput
 from core.models import Draft, Workspace
+from core.report_rows import Touchpoint
 from tests.bot.harness import (
     block_texts,
     iter_buttons,
@@ -82,7 +83,13 @@ def test_pending_draft_shows_recipient_channel_subject_body_version_and_asker() 
 
 
 def test_last_touchpoint_is_shown_for_context() -> None:
-    touch = LastTouch(MORNING, InteractionType.phone_call, "Wants a quote\nfor the faucet")
+    touch = Touchpoint(
+        "ix_1",
+        InteractionType.phone_call,
+        MORNING,
+        date(2026, 3, 2),
+        "Wants a quote\nfor the faucet",
+    )
     review = draft_review_message(make_draft(), last_touchpoint=touch, zone=NEW_YORK)
     assert "Last touchpoint: Mar 2, 9:05 AM EST, phone call: Wants a quote for the faucet" in shown(
         review

@@ -11,7 +11,7 @@ import pytest
 from core.customer_lookups import LastTouch
 from core.enums import InteractionType, LeadSource, OpportunityStage, Outcome, PipelineStage
 from core.followups import FollowUpItem, FollowUpKind, FollowUpList, followup_kind
-from core.report_rows import Touchpoint, shorten
+from core.report_rows import Touchpoint, shorten, summarize
 from core.report_text import (
     TOUCH_WORDS,
     days,
@@ -75,6 +75,19 @@ def test_shorten_cuts_at_a_word() -> None:
     assert shorten("  a   b\n c ", 120) == "a b c"
     assert shorten("alpha beta gamma delta", 13) == "alpha beta…"
     assert len(shorten("x" * 500, 120)) == 120
+
+
+def test_one_summary_rule_for_card_drafts_and_reports() -> None:
+    assert summarize("Wants a quote", "Callback", "ignored") == "Wants a quote"
+    assert (
+        summarize(None, "Callback", "Wants a quote   by\nFriday")
+        == "Callback: Wants a quote by Friday"
+    )
+    assert summarize("  ", None, "Asked re tile") == "Asked re tile"
+    assert summarize(None, "Heater model", None) == "Heater model"
+    assert summarize(None, None, None) == ""
+    long = summarize(None, None, "word " * 2000)
+    assert len(long) <= 120 and long.endswith("word…")
 
 
 def test_the_nudge() -> None:
