@@ -34,7 +34,7 @@ test: install-test
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy core bot jobs cli
+	$(BIN)/mypy core bot jobs cli console integrations
 
 clean:
 	rm -rf $(VENV) crm.db .pytest_cache .mypy_cache .ruff_cache

@@ -32,9 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import Engine, event, text  # noqa: E402
 
-from core.db import make_engine, make_sessions  # noqa: E402
-from core.migrate import upgrade  # noqa: E402
 from core.models import Contact, Interaction, Lead, Opportunity, Reminder, Workspace  # noqa: E402
+from core.platform.db import make_engine, make_sessions  # noqa: E402
+from core.platform.migrate import upgrade  # noqa: E402
 
 WORKSPACE = "TBENCH"
 NOW = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)  # Monday 08:00 in New York
@@ -273,9 +273,9 @@ def generate(url: str, leads: int, interactions: int, deals: int, reminders: int
 
 def _run_path(path: str, sessions: Any, slack: Any) -> tuple[str, list[str]]:
     """Run one measured path; what it did, in a line, and what it would show."""
-    from core.report_text import render_pipeline_summary
-    from core.reports import pipeline_summary
-    from core.stale_leads import stale_leads
+    from core.reports.stale_leads import stale_leads
+    from core.reports.summaries import pipeline_summary
+    from core.reports.wording import render_pipeline_summary
     from jobs.daily import run_daily
     from jobs.monthly import run_monthly
     from jobs.weekly import run_weekly
@@ -299,7 +299,7 @@ def _run_path(path: str, sessions: Any, slack: Any) -> tuple[str, list[str]]:
 def measure(url: str, path: str) -> None:
     import jobs.chart  # noqa: F401 - every module the paths use is loaded before the baseline
     import jobs.scheduler  # noqa: F401
-    from bot.local_slack import LocalSlackAPI
+    from console.local_slack import LocalSlackAPI
     from jobs.slack_clients import make_client
 
     engine = make_engine(url)

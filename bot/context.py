@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.integrations import Integrations
-from core.config import Settings
 from core.models import Workspace
-from core.workspaces import WorkspaceDefaults, ensure_workspace
+from core.platform.config import Settings
+from core.workspaces.service import WorkspaceDefaults, ensure_workspace
+from integrations.registry import Integrations
 
 
 def utc_now() -> datetime:

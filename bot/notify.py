@@ -25,11 +25,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.drafts import draft_review_message
 from bot.blocks.prompts import new_inquiry_notice
-from core.draft_review import record_review_messages
-from core.drafts import FollowUpDraft
-from core.inquiries import CapturedInquiry
+from core.drafts.compose import FollowUpDraft
+from core.drafts.review import record_review_messages
+from core.leads.inquiries import CapturedInquiry
 from core.models import Draft, Workspace
-from core.workspaces import zone
+from core.workspaces.service import zone
 
 logger = logging.getLogger(__name__)
 

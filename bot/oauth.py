@@ -22,9 +22,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.context import BotContext
-from core.audit import record_audit, snapshot
 from core.models import Workspace
-from core.workspaces import ensure_workspace
+from core.platform.audit import record_audit, snapshot
+from core.workspaces.service import ensure_workspace
 
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"

@@ -25,9 +25,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import SlackConfigError, SlackMode, create_app, slack_mode
-from core.config import Settings
-from core.db import make_engine, make_sessions
-from core.migrate import current_head
+from core.platform.config import Settings
+from core.platform.db import make_engine, make_sessions
+from core.platform.migrate import current_head
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"

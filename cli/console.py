@@ -1,6 +1,6 @@
 """`crm console`: use the bot from a terminal, no Slack account needed.
 
-A read-eval-print loop over `bot.console.ConsoleSession` (the real app, signed requests, a
+A read-eval-print loop over `console.driver.ConsoleSession` (the real app, signed requests, a
 local Slack stand-in). On a terminal it reads lines with editing and history; with stdin not a
 terminal (a pipe, a file, a test) it reads lines until end of input and echoes each one after
 its prompt, so the output reads like the session on screen.
@@ -13,10 +13,10 @@ import logging
 import sys
 from typing import Any, TextIO
 
-from bot.console import CONSOLE_OWNER, CONSOLE_TEAM, ConsoleSession
-from bot.console_form import FieldError, FormField, control_value
-from bot.console_mirror import Turn
-from bot.console_render import text_of
+from console.driver import CONSOLE_OWNER, CONSOLE_TEAM, ConsoleSession
+from console.form import FieldError, FormField, control_value
+from console.mirror import Turn
+from console.render import text_of
 
 PROMPT = "you> "
 CANCEL = ":cancel"
@@ -269,10 +269,10 @@ def _console(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
     from cli.workspace_choice import choose_workspace
-    from core.config import get_settings
-    from core.db import make_engine, make_sessions
-    from core.migrate import upgrade
     from core.models import Workspace
+    from core.platform.config import get_settings
+    from core.platform.db import make_engine, make_sessions
+    from core.platform.migrate import upgrade
 
     settings = get_settings()
     upgrade(settings.database_url)

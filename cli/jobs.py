@@ -11,11 +11,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.config import Settings, get_settings
-from core.db import make_engine, make_sessions
 from core.errors import InvalidInput, NotFound
 from core.models import Workspace, utcnow
-from core.workspaces import zone
+from core.platform.config import Settings, get_settings
+from core.platform.db import make_engine, make_sessions
+from core.workspaces.service import zone
 from jobs.periods import JobKind
 from jobs.slack_clients import SlackClients
 

@@ -6,12 +6,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from core.config import get_settings
 from core.errors import CRMError
+from core.platform.config import get_settings
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
-    from core.migrate import upgrade
+    from core.platform.migrate import upgrade
 
     upgrade(get_settings().database_url)
     print("Database is up to date.")

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from core.config import get_settings
+from core.platform.config import get_settings
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -16,13 +16,13 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cli.workspace_choice import choose_workspace
-from core.config import get_settings
-from core.contact_sheet import CONTACT_COLUMNS
-from core.csv_import import import_contacts_csv
-from core.db import make_engine, make_sessions
 from core.errors import CRMError
-from core.transfer import describe_counts, import_document, write_document
-from core.transfer_format import parse_document
+from core.platform.config import get_settings
+from core.platform.db import make_engine, make_sessions
+from core.transfer.csv_import import import_contacts_csv
+from core.transfer.document import describe_counts, import_document, write_document
+from core.transfer.fields import parse_document
+from core.transfer.sheet import CONTACT_COLUMNS
 
 ACTOR = "system:cli"
 

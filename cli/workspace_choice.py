@@ -7,10 +7,10 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.config import get_settings
 from core.errors import CRMError, InvalidInput, NotFound
 from core.models import Workspace
-from core.workspaces import WorkspaceDefaults, ensure_workspace
+from core.platform.config import get_settings
+from core.workspaces.service import WorkspaceDefaults, ensure_workspace
 
 # The id an import gives the workspace it creates when none exists and none is named; the same
 # one `crm console` uses, so history imported on a laptop shows up in the local console.

@@ -25,8 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from core import enums
-from core.db_types import ID, Money, UTCDateTime, enum_column_type
+from core.common import enums
+from core.platform.column_types import ID, Money, UTCDateTime, enum_column_type
 
 
 def utcnow() -> datetime:

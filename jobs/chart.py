@@ -18,10 +18,10 @@ from matplotlib.ticker import FuncFormatter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.enums import OPEN_LEAD_STATUSES, OpportunityStage, PipelineStage
+from core.common.enums import OPEN_LEAD_STATUSES, OpportunityStage, PipelineStage
+from core.common.money import format_money
 from core.models import Lead, Opportunity, Workspace
-from core.money import format_money
-from core.workspaces import zone
+from core.workspaces.service import zone
 
 WEEKS = 8
 WIDTH, HEIGHT, DPI = 12, 7, 100  # inches and dots per inch: 1200 x 700 pixels

@@ -25,12 +25,12 @@ from bot.blocks.digests import (
     daily_digest_messages,
     unconfirmed_send_messages,
 )
-from core.followups import followups
+from core.activity.reminders import due_reminders
+from core.drafts.unconfirmed_sends import unconfirmed_sends
 from core.models import Workspace
-from core.reminders import due_reminders
-from core.stale_leads import stale_leads
-from core.unconfirmed_sends import unconfirmed_sends
-from core.workspaces import zone
+from core.reports.followups import followups
+from core.reports.stale_leads import stale_leads
+from core.workspaces.service import zone
 from jobs.periods import JobKind
 from jobs.posting import Post
 from jobs.runner import JobOutcome, RunOptions, run_job

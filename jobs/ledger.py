@@ -28,7 +28,7 @@ from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from core.enums import JobRunStatus
+from core.common.enums import JobRunStatus
 from core.models import JobRun
 
 log = logging.getLogger(__name__)

@@ -13,9 +13,9 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from core.business_days import is_business_day
+from core.common.business_days import is_business_day
 from core.models import Workspace
-from core.workspaces import zone
+from core.workspaces.service import zone
 
 
 class JobKind(StrEnum):

@@ -18,9 +18,9 @@ from typing import NotRequired, TypedDict
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.enums import JobRunStatus
+from core.common.enums import JobRunStatus
 from core.models import Workspace, utcnow
-from core.workspaces import get_workspace
+from core.workspaces.service import get_workspace
 from jobs import ledger
 from jobs.periods import JobKind, Period, is_enabled, period_at, posts_on
 from jobs.posting import Post, PostFailed, deliver

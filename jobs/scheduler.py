@@ -24,8 +24,8 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.event_ledger import forget_events
 from core.errors import CRMError
-from core.events import forget_events
 from core.models import Workspace, utcnow
 from jobs import ledger
 from jobs.daily import run_daily

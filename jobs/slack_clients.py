@@ -18,7 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.oauth.installation_store import InstallationStore
 
-from core.config import Settings
+from core.platform.config import Settings
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.digests import pipeline_digest_messages
 from core.models import Workspace
-from core.reports import pipeline_summary
+from core.reports.summaries import pipeline_summary
 from jobs.chart import chart_data, render_chart
 from jobs.periods import JobKind
 from jobs.posting import Post

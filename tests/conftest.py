@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.db import make_engine, make_sessions
-from core.migrate import upgrade
-from core.workspaces import WorkspaceDefaults, ensure_workspace
+from core.platform.db import make_engine, make_sessions
+from core.platform.migrate import upgrade
+from core.workspaces.service import WorkspaceDefaults, ensure_workspace
 
 TEAM = "T0TEST"
 OWNER = "U0OWNER"

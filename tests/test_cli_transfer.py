@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import func, select
 
 from cli.main import main
-from core.config import get_settings
-from core.db import make_engine, make_sessions
-from core.migrate import upgrade
 from core.models import Contact, Workspace
+from core.platform.config import get_settings
+from core.platform.db import make_engine, make_sessions
+from core.platform.migrate import upgrade
 from schemas import validation_errors
 from tests.conftest import _fresh_postgres_database, drop_postgres_database, postgres_url
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from alembic import command
 
-from core.migrate import alembic_config
+from core.platform.migrate import alembic_config
 from tests.conftest import drop_postgres_database, migrated_database_url
 
 

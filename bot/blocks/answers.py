@@ -20,14 +20,14 @@ from bot.blocks.cards import (
 from bot.blocks.limits import Block, actions, button, escape, message, mrkdwn_section, truncate
 from bot.blocks.lists import contact_choice, lead_choice, log_entry_choice
 from bot.ids import ActionId, BlockId
-from core.contacts import AddedContact
-from core.customer_lookups import LastTouch
-from core.decisions import Conversion
-from core.drafts import FollowUpDraft
-from core.interaction_logging import LoggedWith
+from core.activity.flows import LoggedWith
+from core.contacts.lookups import LastTouch
+from core.contacts.person_lookup import LastTouchLookup, LeadLookup, PersonLookup
+from core.contacts.service import AddedContact
+from core.drafts.compose import FollowUpDraft
+from core.leads.decisions import Conversion
 from core.models import Contact, Interaction, Lead, Reminder
-from core.person_lookup import LastTouchLookup, LeadLookup, PersonLookup
-from core.report_text import TOUCH_WORDS, days, friendly_date, render_last_touchpoint
+from core.reports.wording import TOUCH_WORDS, days, friendly_date, render_last_touchpoint
 
 REVIEW_NOTICE = "Draft sent to the owners for review."
 

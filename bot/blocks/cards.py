@@ -27,9 +27,7 @@ from bot.blocks.limits import (
     truncate,
 )
 from bot.ids import ActionId, BlockId
-from core.contact_history import ContactCard
-from core.contact_input import friendly_phone
-from core.enums import (
+from core.common.enums import (
     OPEN_LEAD_STATUSES,
     DisqualificationReason,
     LeadStatus,
@@ -37,11 +35,13 @@ from core.enums import (
     PipelineStage,
     in_words,
 )
+from core.common.money import format_money
+from core.contacts.history import ContactCard
+from core.contacts.input import friendly_phone
 from core.errors import InvalidInput
-from core.inquiries import SOURCE_IN_WORDS, CapturedInquiry
+from core.leads.inquiries import SOURCE_IN_WORDS, CapturedInquiry
 from core.models import Contact, Lead, Opportunity
-from core.money import format_money
-from core.report_text import TOUCH_WORDS, days, friendly_date
+from core.reports.wording import TOUCH_WORDS, days, friendly_date
 
 Message = dict[str, Any]
 

@@ -37,11 +37,11 @@ from bot.blocks.modal_inputs import (
 )
 from bot.blocks.settings import SettingsInput, parse_settings, settings_modal
 from bot.ids import BlockId, ViewId
-from core.enums import DisqualificationReason, DraftChannel, LossReason
+from core.common.enums import DisqualificationReason, DraftChannel, LossReason
+from core.common.money import format_money
 from core.errors import InvalidInput
+from core.leads.opportunities import REENGAGE_DAYS
 from core.models import Draft, Interaction, Lead, Opportunity
-from core.money import format_money
-from core.opportunities import REENGAGE_DAYS
 
 View = dict[str, Any]
 

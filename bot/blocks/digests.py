@@ -31,16 +31,16 @@ from bot.blocks.limits import (
 )
 from bot.blocks.lists import FollowUpPart, follow_up_group, reminder_group
 from bot.ids import ActionId, BlockId
-from core.followups import FollowUpList
-from core.reminders import DueReminders
-from core.report_text import (
+from core.activity.reminders import DueReminders
+from core.drafts.unconfirmed_sends import UnconfirmedSends
+from core.reports.followups import FollowUpList
+from core.reports.stale_leads import StaleLeadReport
+from core.reports.summaries import PipelineSummary, WinLossSummary
+from core.reports.wording import (
     nudge_text,
     render_pipeline_summary,
     render_win_loss,
 )
-from core.reports import PipelineSummary, WinLossSummary
-from core.stale_leads import StaleLeadReport
-from core.unconfirmed_sends import UnconfirmedSends
 
 Message = dict[str, Any]
 

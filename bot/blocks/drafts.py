@@ -31,16 +31,16 @@ from bot.blocks.limits import (
     split_mrkdwn,
 )
 from bot.ids import ActionId, BlockId
-from core.approval import Approval, ApprovalOutcome
-from core.decisions import DraftShown
-from core.draft_review import AUTO_SEND_ACTOR, SendOutcome
-from core.drafts import FollowUpDraft
-from core.enums import DraftChannel, DraftStatus
+from core.common.enums import DraftChannel, DraftStatus
+from core.drafts.approval import Approval, ApprovalOutcome
+from core.drafts.compose import FollowUpDraft
+from core.drafts.decisions import DraftShown
+from core.drafts.review import AUTO_SEND_ACTOR, SendOutcome
+from core.drafts.unconfirmed_sends import UnconfirmedSend
 from core.errors import InvalidInput
 from core.models import Draft, Workspace
-from core.report_rows import Touchpoint
-from core.unconfirmed_sends import UnconfirmedSend
-from core.workspaces import zone
+from core.reports.rows import Touchpoint
+from core.workspaces.service import zone
 
 Message = dict[str, Any]
 

@@ -20,11 +20,11 @@ from bot.blocks.limits import (
     mrkdwn_section,
 )
 from bot.blocks.lists import follow_up_group, stale_group
-from core.dashboard import Dashboard
-from core.followups import FollowUpItem
-from core.report_text import render_pipeline_summary
-from core.stale_leads import StaleLead
-from core.unconfirmed_sends import UnconfirmedSends
+from core.drafts.unconfirmed_sends import UnconfirmedSends
+from core.reports.dashboard import Dashboard
+from core.reports.followups import FollowUpItem
+from core.reports.stale_leads import StaleLead
+from core.reports.wording import render_pipeline_summary
 
 View = dict[str, Any]
 Item = FollowUpItem | StaleLead

@@ -37,14 +37,14 @@ from bot.blocks.limits import (
     slack_len,
 )
 from bot.ids import ActionId, BlockId
-from core.customer_lookups import CustomerSummary
-from core.enums import InteractionType
-from core.followups import FollowUpItem, FollowUpList
+from core.activity.reminders import DueReminders
+from core.common.enums import InteractionType
+from core.contacts.lookups import CustomerSummary
+from core.leads.quick_capture import LogEntry
 from core.models import Contact, Lead, Reminder
-from core.quick_capture import LogEntry
-from core.reminders import DueReminders
-from core.report_text import followup_line, friendly_date, nudge_text, render_newest_customers
-from core.stale_leads import StaleLead, StaleLeadReport
+from core.reports.followups import FollowUpItem, FollowUpList
+from core.reports.stale_leads import StaleLead, StaleLeadReport
+from core.reports.wording import followup_line, friendly_date, nudge_text, render_newest_customers
 
 CHOICES_SHOWN = 10
 SEARCH_SHOWN = 15

@@ -16,11 +16,11 @@ from typing import Any
 from bot.blocks.cards import phone_text
 from bot.blocks.modal_inputs import ModalMeta, state_value
 from bot.ids import BlockId
-from core.contact_input import ContactInput
-from core.enums import InteractionType, LeadSource, Outcome
+from core.activity.flows import LoggedWith
+from core.common.enums import InteractionType, LeadSource, Outcome
+from core.contacts.input import ContactInput
 from core.errors import InvalidInput
-from core.inquiries import InquiryInput
-from core.interaction_logging import LoggedWith
+from core.leads.inquiries import InquiryInput
 from core.models import Contact
 
 View = Mapping[str, Any]

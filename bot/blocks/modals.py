@@ -15,8 +15,8 @@ from typing import Any
 from bot.blocks.limits import MAX_INPUT_LENGTH, Block, context, escape, mrkdwn_section
 from bot.blocks.modal_inputs import ModalMeta, form_modal, input_block, select_from, text_element
 from bot.ids import BlockId, ViewId
-from core.enums import InteractionType, LeadSource, Outcome, PreferredChannel
-from core.inquiries import SOURCE_IN_WORDS
+from core.common.enums import InteractionType, LeadSource, Outcome, PreferredChannel
+from core.leads.inquiries import SOURCE_IN_WORDS
 
 View = dict[str, Any]
 

@@ -16,8 +16,8 @@ from bot.blocks.limits import (
     mrkdwn_sections,
 )
 from bot.ids import BlockId
-from core.report_text import days, friendly_date, render_pipeline_summary
-from core.reports import PipelineSummary
+from core.reports.summaries import PipelineSummary
+from core.reports.wording import days, friendly_date, render_pipeline_summary
 
 PAST_DUE_SHOWN = 20  # 2 blocks each: with the figures, well inside 50 blocks
 

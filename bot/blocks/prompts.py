@@ -39,15 +39,15 @@ from bot.blocks.limits import (
     slack_len,
 )
 from bot.ids import ActionId, BlockId
-from core.contact_input import ContactInput
-from core.contacts import AddedContact
-from core.enums import PipelineStage, in_words
+from core.common.enums import PipelineStage, in_words
+from core.common.money import format_money
+from core.contacts.input import ContactInput
+from core.contacts.service import AddedContact
 from core.errors import DuplicateContact, DuplicateMatch, InvalidInput
-from core.inquiries import CapturedInquiry
+from core.leads.inquiries import CapturedInquiry
+from core.leads.opportunities import LostDeal, WonDeal
 from core.models import Contact, Lead, Reminder
-from core.money import format_money
-from core.opportunities import LostDeal, WonDeal
-from core.report_text import friendly_date
+from core.reports.wording import friendly_date
 
 Message = dict[str, Any]
 

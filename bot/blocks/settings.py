@@ -29,7 +29,7 @@ from bot.blocks.modal_inputs import (
 from bot.ids import BlockId, ViewId, block_for_field
 from core.errors import InvalidInput
 from core.models import Workspace
-from core.workspaces import SETTING_NAMES
+from core.workspaces.service import SETTING_NAMES
 
 View = dict[str, Any]
 
@@ -74,7 +74,7 @@ AUTO_SEND_WARNING = (
 
 @dataclass(frozen=True)
 class SettingsInput:
-    """The changes for `core.workspaces.update_settings`, by setting name."""
+    """The changes for `core.workspaces.service.update_settings`, by setting name."""
 
     changes: dict[str, object]
     meta: ModalMeta

@@ -32,15 +32,15 @@ from bot.blocks.pipeline import pipeline_message
 from bot.context import BotContext
 from bot.handlers.requests import answer_request
 from bot.notify import notify_new_inquiry
-from core.dashboard import followups_now
-from core.inquiries import capture_quick_lead
-from core.interaction_logging import log_from_text
-from core.local_dates import local_today
-from core.person_lookup import look_up_person
-from core.reminders import due_reminders
-from core.reports import pipeline_summary
-from core.search import search_leads
-from core.workspaces import require_owner
+from core.activity.flows import log_from_text
+from core.activity.reminders import due_reminders
+from core.common.local_dates import local_today
+from core.contacts.person_lookup import look_up_person
+from core.contacts.search import search_leads
+from core.leads.inquiries import capture_quick_lead
+from core.reports.dashboard import followups_now
+from core.reports.summaries import pipeline_summary
+from core.workspaces.service import require_owner
 
 Command = dict[str, Any]
 Listener = Callable[..., None]

@@ -33,12 +33,12 @@ from bot.context import BotContext
 from bot.handlers.submissions import AfterAck, Submission, answer_after_modal, on_submit
 from bot.ids import ViewId
 from bot.notify import review_copies, update_copies
-from core.decisions import edit_draft_as_seen
-from core.interactions import reschedule_follow_up
-from core.leads import disqualify_lead
-from core.local_dates import local_today
-from core.opportunities import mark_lost
-from core.workspaces import update_settings
+from core.activity.service import reschedule_follow_up
+from core.common.local_dates import local_today
+from core.drafts.decisions import edit_draft_as_seen
+from core.leads.opportunities import mark_lost
+from core.leads.service import disqualify_lead
+from core.workspaces.service import update_settings
 
 
 def edit_submitted(ctx: BotContext, submission: Submission, client: WebClient) -> AfterAck:

@@ -38,20 +38,20 @@ from bot.notify import (
     share_draft_for_review,
     update_copies,
 )
-from core.approval import approve_for_sending, draft_follow_up_with_auto_send
-from core.decisions import draft_shown, draft_to_edit, mark_sent_as_seen
-from core.draft_review import (
+from core.drafts.approval import approve_for_sending, draft_follow_up_with_auto_send
+from core.drafts.decisions import draft_shown, draft_to_edit, mark_sent_as_seen
+from core.drafts.review import (
     AUTO_SEND_ACTOR,
-    DraftSender,
     SendClaim,
     SendOutcome,
     deliver_claimed_draft,
     discard_draft,
 )
+from core.drafts.unconfirmed_sends import settle_unconfirmed_send
 from core.errors import InvalidInput
 from core.models import Draft, Workspace
-from core.unconfirmed_sends import settle_unconfirmed_send
-from core.workspaces import zone
+from core.ports import DraftSender
+from core.workspaces.service import zone
 
 Message = dict[str, object]
 

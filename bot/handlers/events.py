@@ -1,7 +1,7 @@
 """Events API listeners: direct messages (`message.im`) and mentions (`app_mention`).
 
 Both take the procedure's Common Requests in plain words (`bot.handlers.requests`). The event
-id is claimed with `core.events.claim_event` in the same transaction as the work, so a retried
+id is claimed with `bot.event_ledger.claim_event` in the same transaction as the work, so a retried
 delivery never acts twice; a refusal (`CRMError`) is answered in words and still commits the
 claim (the work itself ran in a savepoint and was undone). Bot messages, edits and other
 message subtypes are ignored.
@@ -17,9 +17,9 @@ from slack_sdk import WebClient
 
 from bot.blocks.answers import notice
 from bot.context import BotContext
+from bot.event_ledger import claim_event
 from bot.handlers.requests import Answer, answer_request
 from core.errors import CRMError
-from core.events import claim_event
 
 Body = dict[str, Any]
 Event = dict[str, Any]

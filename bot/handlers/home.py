@@ -10,9 +10,9 @@ from slack_sdk import WebClient
 
 from bot.blocks.home import SHOWN_PER_LIST, home_view
 from bot.context import BotContext
-from core.dashboard import dashboard
-from core.events import claim_event
-from core.workspaces import zone
+from bot.event_ledger import claim_event
+from core.reports.dashboard import dashboard
+from core.workspaces.service import zone
 
 Listener = Callable[..., None]
 

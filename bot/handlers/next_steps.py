@@ -31,20 +31,15 @@ from bot.blocks.modals import log_interaction_modal, new_customer_modal
 from bot.blocks.prompts import parse_qualify_value, qualify_choice, won_message
 from bot.context import BotContext
 from bot.handlers.clicks import Click, answer
-from core.contact_history import contact_card as load_contact_card
-from core.decisions import (
-    convert_or_explain,
-    deal_to_decide,
-    follow_up_to_reschedule,
-    lead_to_decide,
-)
+from core.activity.flows import log_with_person, person_on_record
+from core.activity.reminders import complete_reminder
+from core.activity.service import complete_follow_up, follow_up_to_reschedule
+from core.common.local_dates import local_today
+from core.contacts.history import contact_card as load_contact_card
 from core.errors import InvalidInput
-from core.interaction_logging import log_with_person, person_on_record
-from core.interactions import complete_follow_up
-from core.leads import disqualify_lead, get_lead, qualify_lead, snooze_lead
-from core.local_dates import local_today
-from core.opportunities import mark_won
-from core.reminders import complete_reminder
+from core.leads.decisions import convert_or_explain, deal_to_decide, lead_to_decide
+from core.leads.opportunities import mark_won
+from core.leads.service import disqualify_lead, get_lead, qualify_lead, snooze_lead
 
 SNOOZE_DAYS = 3
 

@@ -20,12 +20,12 @@ from bot.blocks.prompts import (
 )
 from bot.context import BotContext
 from bot.handlers.clicks import Click, answer
-from core.contacts import DuplicateDecision, add_customer
-from core.decisions import contact_for_quickbooks
+from core.common.local_dates import local_today
+from core.contacts.service import DuplicateDecision, add_customer
 from core.errors import DuplicateContact
-from core.local_dates import local_today
-from core.opportunities import set_reengage_reminder
-from core.quickbooks import create_quickbooks_customer, decline_quickbooks_prompt
+from core.leads.decisions import contact_for_quickbooks
+from core.leads.opportunities import set_reengage_reminder
+from core.leads.quickbooks import create_quickbooks_customer, decline_quickbooks_prompt
 
 
 def _decide(ctx: BotContext, click: Click, client: WebClient, decision: DuplicateDecision) -> None:

@@ -24,16 +24,16 @@ from bot.blocks.pipeline import pipeline_message
 from bot.context import BotContext
 from bot.ids import ActionId
 from bot.notify import share_draft_for_review
-from core.customer_lookups import newest_customers
-from core.decisions import convert_or_explain
-from core.drafts import draft_follow_up
-from core.intents import Intent, IntentKind, parse_request
-from core.local_dates import local_today
+from core.common.local_dates import local_today
+from core.contacts.lookups import newest_customers
+from core.contacts.person_lookup import LeadLookup, look_up_last_touch, look_up_open_lead
+from core.contacts.search import resolve_person
+from core.drafts.compose import draft_follow_up
+from core.leads.decisions import convert_or_explain
+from core.leads.intents import Intent, IntentKind, parse_request
 from core.models import Workspace
-from core.person_lookup import LeadLookup, look_up_last_touch, look_up_open_lead
-from core.reports import pipeline_summary
-from core.search import resolve_person
-from core.workspaces import zone
+from core.reports.summaries import pipeline_summary
+from core.workspaces.service import zone
 
 Message = dict[str, Any]
 

@@ -28,10 +28,10 @@ from bot.handlers import decision_views
 from bot.handlers.submissions import AfterAck, Submission, answer_after_modal, on_submit
 from bot.ids import ViewId
 from bot.notify import notify_new_inquiry
-from core.contacts import add_customer
+from core.activity.flows import log_with_person
+from core.contacts.service import add_customer
 from core.errors import DuplicateContact, InvalidInput
-from core.inquiries import capture_inquiry
-from core.interaction_logging import log_with_person
+from core.leads.inquiries import capture_inquiry
 
 
 def new_lead_submitted(ctx: BotContext, submission: Submission, client: WebClient) -> AfterAck:

@@ -8,16 +8,16 @@ from decimal import Decimal
 from bot.blocks import answers
 from bot.blocks.limits import limit_violations
 from bot.ids import ActionId
-from core.contact_history import ContactCard
-from core.customer_lookups import LastTouch
-from core.decisions import Conversion
-from core.drafts import FollowUpDraft
-from core.enums import InteractionType, LeadStatus, OpportunityStage
-from core.interaction_logging import LoggedWith
+from core.activity.flows import LoggedWith
+from core.common.enums import InteractionType, LeadStatus, OpportunityStage
+from core.contacts.history import ContactCard
+from core.contacts.lookups import LastTouch
+from core.contacts.person_lookup import LastTouchLookup, LeadLookup, PersonLookup
+from core.drafts.compose import FollowUpDraft
+from core.leads.decisions import Conversion
+from core.leads.quick_capture import LogEntry
 from core.models import Draft, Interaction, Opportunity, Reminder
-from core.person_lookup import LastTouchLookup, LeadLookup, PersonLookup
-from core.quick_capture import LogEntry
-from core.report_rows import Touchpoint
+from core.reports.rows import Touchpoint
 from tests.blocks.test_cards import NY, TEN_KB, a_lead, dana
 from tests.bot.harness import (
     block_texts,

@@ -9,8 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.blocks import answers, cards
 from bot.blocks.limits import limit_violations, slack_len
-from core.contact_history import ContactCard
-from core.enums import (
+from core.common.enums import (
     DisqualificationReason,
     InteractionType,
     LeadSource,
@@ -19,10 +18,11 @@ from core.enums import (
     OpportunityStage,
     PipelineStage,
 )
-from core.inquiries import CapturedInquiry
-from core.matching import set_contact_points
+from core.contacts.history import ContactCard
+from core.contacts.matching import set_contact_points
+from core.leads.inquiries import CapturedInquiry
 from core.models import Contact, Interaction, Lead, Opportunity
-from core.report_rows import Touchpoint
+from core.reports.rows import Touchpoint
 from tests.bot.harness import (
     block_texts,
     iter_buttons,

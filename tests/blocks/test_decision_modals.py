@@ -25,7 +25,7 @@ from bot.blocks.decision_modals import (
 )
 from bot.blocks.limits import limit_violations, slack_len
 from bot.ids import ActionId, BlockId, ViewId
-from core.enums import DraftChannel, DraftStatus, FollowUpStatus, InteractionType
+from core.common.enums import DraftChannel, DraftStatus, FollowUpStatus, InteractionType
 from core.errors import InvalidInput
 from core.models import Contact, Draft, Interaction, Lead, Opportunity, Workspace
 from tests.bot.harness import block_texts, checkboxes, datepicker, static_select, text_input

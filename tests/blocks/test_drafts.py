@@ -20,13 +20,13 @@ from bot.blocks.drafts import (
 )
 from bot.blocks.limits import limit_violations
 from bot.ids import ActionId
-from core.approval import Approval, ApprovalOutcome
-from core.draft_review import AUTO_SEND_ACTOR, SendOutcome
-from core.drafts import FollowUpDraft
-from core.enums import DraftChannel, DraftStatus, InteractionType
+from core.common.enums import DraftChannel, DraftStatus, InteractionType
+from core.drafts.approval import Approval, ApprovalOutcome
+from core.drafts.compose import FollowUpDraft
+from core.drafts.review import AUTO_SEND_ACTOR, SendOutcome
 from core.errors import InvalidInput
 from core.models import Draft, Workspace
-from core.report_rows import Touchpoint
+from core.reports.rows import Touchpoint
 from tests.bot.harness import (
     block_texts,
     iter_buttons,

@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 from bot.blocks.home import home_view
 from bot.blocks.limits import limit_violations
-from core.dashboard import Dashboard
-from core.enums import DraftChannel
-from core.followups import FollowUpList
-from core.unconfirmed_sends import UnconfirmedSend, UnconfirmedSends
+from core.common.enums import DraftChannel
+from core.drafts.unconfirmed_sends import UnconfirmedSend, UnconfirmedSends
+from core.reports.dashboard import Dashboard
+from core.reports.followups import FollowUpList
 from tests.blocks.test_cards import TEN_KB
 from tests.blocks.test_lists import TODAY, follow_up, report, stale_lead, summary
 from tests.bot.harness import block_texts, iter_buttons

@@ -12,14 +12,14 @@ from bot.blocks.limits import limit_violations
 from bot.blocks.lists import FollowUpPart, followups_list, parse_followups_args
 from bot.blocks.pipeline import pipeline_message
 from bot.ids import ActionId
-from core.customer_lookups import CustomerSummary
-from core.enums import InteractionType, LeadStatus, Outcome, PipelineStage
-from core.followups import FollowUpItem, FollowUpKind, FollowUpList
+from core.activity.reminders import DueReminders
+from core.common.enums import InteractionType, LeadStatus, Outcome, PipelineStage
+from core.contacts.lookups import CustomerSummary
+from core.leads.quick_capture import LogEntry
 from core.models import Contact, Reminder
-from core.quick_capture import LogEntry
-from core.reminders import DueReminders
-from core.reports import OldestOpenLead, PastDueLead, PipelineSummary
-from core.stale_leads import StaleLead, StaleLeadReport
+from core.reports.followups import FollowUpItem, FollowUpKind, FollowUpList
+from core.reports.stale_leads import StaleLead, StaleLeadReport
+from core.reports.summaries import OldestOpenLead, PastDueLead, PipelineSummary
 from tests.blocks.test_cards import EMOJI, TEN_KB, a_lead, dana
 from tests.bot.harness import block_texts, iter_buttons, labels
 

@@ -12,9 +12,9 @@ from bot.blocks import modal_forms, modals
 from bot.blocks.limits import limit_violations
 from bot.blocks.modal_inputs import ModalMeta
 from bot.ids import ActionId, BlockId, ViewId
-from core.enums import InteractionType, LeadSource
+from core.common.enums import InteractionType, LeadSource
 from core.errors import InvalidInput
-from core.inquiries import InquiryInput
+from core.leads.inquiries import InquiryInput
 from tests.blocks.test_cards import TEN_KB
 from tests.bot.harness import datepicker, static_select, text_input, users_select
 

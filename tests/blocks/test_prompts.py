@@ -25,13 +25,19 @@ from bot.blocks.prompts import (
     won_message,
 )
 from bot.ids import ActionId
-from core.contact_input import ContactInput
-from core.contacts import AddedContact, DuplicateDecision
-from core.enums import ContactPointKind, InteractionType, LeadSource, LossReason, OpportunityStage
+from core.common.enums import (
+    ContactPointKind,
+    InteractionType,
+    LeadSource,
+    LossReason,
+    OpportunityStage,
+)
+from core.contacts.input import ContactInput
+from core.contacts.service import AddedContact, DuplicateDecision
 from core.errors import DuplicateContact, DuplicateMatch, InvalidInput
-from core.inquiries import CapturedInquiry
+from core.leads.inquiries import CapturedInquiry
+from core.leads.opportunities import LostDeal, WonDeal
 from core.models import Contact, ContactPoint, Interaction, Lead, Opportunity, Reminder
-from core.opportunities import LostDeal, WonDeal
 from tests.bot.harness import (
     iter_buttons,
     shown,

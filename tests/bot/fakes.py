@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import create_app
-from bot.integrations import Integrations
 from core.models import Contact, Draft, Lead, Workspace
+from integrations.registry import Integrations
 from tests.bot import harness
 from tests.bot.harness import START, SlackHarness
 from tests.conftest import TEAM

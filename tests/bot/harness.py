@@ -35,10 +35,10 @@ from waitress.server import create_server
 
 from bot.app import create_app
 from bot.listener_pool import ListenerPool
-from bot.local_slack import LocalSlackAPI
 from bot.server import make_wsgi_app
-from bot.slack_requests import RequestSigner, SlackPayloads
-from core.config import Settings
+from console.local_slack import LocalSlackAPI
+from console.signed_requests import RequestSigner, SlackPayloads
+from core.platform.config import Settings
 from tests.conftest import OWNER, STAFF, TEAM
 
 SIGNING_SECRET = "test-secret"

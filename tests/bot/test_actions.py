@@ -14,9 +14,7 @@ from bot.blocks.modal_inputs import ModalMeta
 from bot.blocks.prompts import duplicate_prompt, lost_message
 from bot.ids import ActionId, BlockId, ViewId
 from bot.notify import notify_new_inquiry
-from core.contact_input import ContactInput
-from core.contacts import add_customer
-from core.enums import (
+from core.common.enums import (
     DisqualificationReason,
     FollowUpStatus,
     InteractionType,
@@ -26,10 +24,12 @@ from core.enums import (
     PipelineStage,
     ReminderStatus,
 )
+from core.contacts.input import ContactInput
+from core.contacts.service import add_customer
 from core.errors import DuplicateContact
-from core.inquiries import InquiryInput, capture_inquiry
+from core.leads.inquiries import InquiryInput, capture_inquiry
+from core.leads.opportunities import LostDeal
 from core.models import Contact, Draft, Interaction, Lead, Opportunity, Reminder, Workspace
-from core.opportunities import LostDeal
 from tests.bot.fakes import dana_lead, set_owners
 from tests.bot.harness import (
     BOT_TOKEN,

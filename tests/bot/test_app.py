@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.app import SURFACES, SlackConfigError, SlackMode, make_client, slack_mode
 from bot.context import BotContext
 from bot.errors import SORRY, view_errors
+from bot.event_ledger import claim_event
 from bot.ids import ActionId, BlockId, ViewId, block_for_field
 from core.errors import IncompleteContact, InvalidPhone, NotAnOwner
-from core.events import claim_event
 from core.models import ProcessedEvent, Workspace
 from tests.bot.harness import (
     BOT_TOKEN,

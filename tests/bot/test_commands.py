@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.blocks.limits import limit_violations
 from bot.ids import ActionId, ViewId
-from core.enums import InteractionType, LeadSource, PipelineStage
+from core.common.enums import InteractionType, LeadSource, PipelineStage
 from core.models import Contact, Draft, Interaction, Lead
 from tests.bot.harness import (
     SlackHarness,

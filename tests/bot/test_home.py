@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from bot.blocks.limits import limit_violations
 from bot.ids import ActionId
-from core.enums import InteractionType
+from core.common.enums import InteractionType
 from core.models import Draft
 from tests.bot.harness import SlackHarness, block_texts, iter_buttons
 from tests.conftest import OWNER, STAFF, TEAM

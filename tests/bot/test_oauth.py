@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.oauth import BOT_SCOPES, installation_store
 from core.models import AuditEntry, Workspace
-from core.workspaces import WorkspaceDefaults, ensure_workspace
+from core.workspaces.service import WorkspaceDefaults, ensure_workspace
 from tests.bot.harness import CLIENT_ID, SlackHarness, texts
 from tests.conftest import OWNER, STAFF, TEAM
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.ids import ActionId, BlockId, ViewId
-from core.enums import DraftChannel, DraftStatus, InteractionType, OpportunityStage
+from core.common.enums import DraftChannel, DraftStatus, InteractionType, OpportunityStage
 from core.models import Contact, Draft, Interaction, Opportunity, Workspace
 from tests.bot.fakes import (
     RecordingQuickBooks,

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.ids import ActionId, BlockId, ViewId
-from core.drafts import draft_follow_up
+from core.drafts.compose import draft_follow_up
 from core.models import Base, Contact, Workspace
 from tests.bot.fakes import RecordingQuickBooks, RecordingSender, dana_lead, harness_with
 from tests.bot.harness import START, SlackHarness, messages_to, text_input

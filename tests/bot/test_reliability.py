@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.context import BotContext
 from bot.errors import SORRY
 from bot.ids import ActionId, BlockId, ViewId
-from core.enums import DraftStatus
+from core.common.enums import DraftStatus
 from core.models import Draft
 from tests.bot.fakes import RecordingSender, dana_lead, harness_with
 from tests.bot.harness import CHANNEL, SlackHarness, messages_to, static_select, text_input

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.blocks.limits import limit_violations
 from bot.ids import ActionId
-from core.enums import InteractionType, LeadStatus, LifecycleStage
+from core.common.enums import InteractionType, LeadStatus, LifecycleStage
 from core.models import Draft, Interaction, Lead, Opportunity, ProcessedEvent
 from tests.bot.harness import (
     CHANNEL,

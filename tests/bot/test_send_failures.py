@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.ids import ActionId, BlockId
-from core.enums import DraftStatus, InteractionType
+from core.common.enums import DraftStatus, InteractionType
 from core.errors import CRMError
 from core.models import Draft, Interaction
 from tests.bot.fakes import RecordingSender, dana_lead, harness_with, set_owners

@@ -14,13 +14,13 @@ from urllib.request import Request, urlopen
 
 import pytest
 
-from bot.local_slack import LocalSlackAPI
 from bot.server import CannotServe, build, check_app_token, check_schema, make_wsgi_app
-from bot.slack_requests import RequestSigner
 from cli.main import main
-from core.config import get_settings
-from core.db import make_engine, make_sessions
-from core.migrate import upgrade
+from console.local_slack import LocalSlackAPI
+from console.signed_requests import RequestSigner
+from core.platform.config import get_settings
+from core.platform.db import make_engine, make_sessions
+from core.platform.migrate import upgrade
 from tests.bot.harness import ServedWSGI, SlackHarness, harness_settings
 
 EVENT = json.dumps({"type": "event_callback", "team_id": "T0TEST", "event": {"type": "x"}})

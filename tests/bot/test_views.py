@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.ids import ActionId, BlockId, ViewId
-from core.enums import InteractionType, LeadSource, Outcome
+from core.common.enums import InteractionType, LeadSource, Outcome
 from core.models import AuditEntry, Contact, Interaction, Lead
 from tests.bot.harness import (
     SlackHarness,

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from core.models import Workspace
-from core.workspaces import get_workspace
+from core.workspaces.service import get_workspace
 
 
 @pytest.fixture

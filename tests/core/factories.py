@@ -21,10 +21,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from core.draft_review import approve_draft, claim_draft_for_sending
-from core.drafts import draft_follow_up
-from core.enums import FollowUpStatus, InteractionType, LeadSource, ReminderStatus
-from core.matching import set_contact_points
+from core.common.enums import FollowUpStatus, InteractionType, LeadSource, ReminderStatus
+from core.contacts.matching import set_contact_points
+from core.drafts.compose import draft_follow_up
+from core.drafts.review import approve_draft, claim_draft_for_sending
 from core.models import (
     AuditEntry,
     Base,
@@ -37,7 +37,7 @@ from core.models import (
     Reminder,
     new_id,
 )
-from core.workspaces import get_workspace
+from core.workspaces.service import get_workspace
 
 NEW_YORK = ZoneInfo("America/New_York")
 

@@ -16,10 +16,10 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.local_slack import LocalSlackAPI
-from core.db import make_engine, make_sessions
+from console.local_slack import LocalSlackAPI
 from core.models import Workspace
-from core.workspaces import WorkspaceDefaults, ensure_workspace
+from core.platform.db import make_engine, make_sessions
+from core.workspaces.service import WorkspaceDefaults, ensure_workspace
 from jobs.slack_clients import make_client
 from tests.conftest import OWNER, drop_postgres_database, migrated_database_url
 

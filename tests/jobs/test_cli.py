@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.local_slack import LocalSlackAPI
 from cli.main import main
-from core.config import get_settings
-from core.workspaces import WorkspaceDefaults, ensure_workspace
+from console.local_slack import LocalSlackAPI
+from core.platform.config import get_settings
+from core.workspaces.service import WorkspaceDefaults, ensure_workspace
 from tests.conftest import OWNER
 from tests.core.factories import make_lead, ny
 from tests.jobs.conftest import CommittedDatabase

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.limits import limit_violations
-from bot.local_slack import LocalSlackAPI
-from core.enums import InteractionType, JobRunStatus, LeadStatus
+from console.local_slack import LocalSlackAPI
+from core.common.enums import InteractionType, JobRunStatus, LeadStatus
 from core.models import JobRun, Workspace
 from jobs.daily import render_daily, run_daily
 from jobs.runner import OutcomeStatus

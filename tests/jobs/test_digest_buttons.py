@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.ids import ActionId
-from core.enums import FollowUpStatus, InteractionType
+from core.common.enums import FollowUpStatus, InteractionType
 from core.models import Draft, Interaction, Lead
 from jobs.daily import run_daily
 from jobs.slack_clients import make_client

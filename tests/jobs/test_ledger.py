@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.enums import JobRunStatus
+from core.common.enums import JobRunStatus
 from core.models import JobRun
 from jobs import ledger
 

@@ -8,8 +8,14 @@ import pytest
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.local_slack import LocalSlackAPI
-from core.enums import DisqualificationReason, LeadSource, LeadStatus, LossReason, OpportunityStage
+from console.local_slack import LocalSlackAPI
+from core.common.enums import (
+    DisqualificationReason,
+    LeadSource,
+    LeadStatus,
+    LossReason,
+    OpportunityStage,
+)
 from core.models import Workspace
 from jobs.monthly import run_monthly
 from jobs.runner import OutcomeStatus

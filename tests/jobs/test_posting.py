@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from slack_sdk import WebClient
 
-from bot.local_slack import LocalSlackAPI
+from console.local_slack import LocalSlackAPI
 from jobs.posting import Post, PostFailed, deliver
 from tests.jobs.conftest import Sleeps
 

@@ -14,8 +14,8 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.local_slack import LocalSlackAPI
-from core.enums import JobRunStatus
+from console.local_slack import LocalSlackAPI
+from core.common.enums import JobRunStatus
 from core.models import JobRun
 from jobs.daily import run_daily
 from jobs.runner import JobOutcome, OutcomeStatus

@@ -15,11 +15,11 @@ import pytest
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.local_slack import LocalSlackAPI
-from core.enums import InteractionType, LeadStatus, OpportunityStage, PipelineStage
-from core.followups import FollowUpList, followups
-from core.reminders import DueReminders, due_reminders
-from core.stale_leads import StaleLeadReport, stale_leads
+from console.local_slack import LocalSlackAPI
+from core.activity.reminders import DueReminders, due_reminders
+from core.common.enums import InteractionType, LeadStatus, OpportunityStage, PipelineStage
+from core.reports.followups import FollowUpList, followups
+from core.reports.stale_leads import StaleLeadReport, stale_leads
 from jobs.daily import run_daily
 from jobs.monthly import run_monthly
 from jobs.scheduler import RunJob

@@ -18,11 +18,11 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.local_slack import LocalSlackAPI
-from core.enums import InteractionType, JobRunStatus, OpportunityStage
-from core.events import claim_event, event_was_claimed
+from bot.event_ledger import claim_event, event_was_claimed
+from console.local_slack import LocalSlackAPI
+from core.common.enums import InteractionType, JobRunStatus, OpportunityStage
 from core.models import JobRun
-from core.workspaces import WorkspaceDefaults, ensure_workspace
+from core.workspaces.service import WorkspaceDefaults, ensure_workspace
 from jobs.periods import JobKind
 from jobs.runner import JobOutcome, OutcomeStatus
 from jobs.scheduler import build_scheduler, forget_old_events, tick

@@ -13,8 +13,8 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.limits import limit_violations
-from bot.local_slack import LocalSlackAPI
-from core.enums import LeadStatus, OpportunityStage, PipelineStage
+from console.local_slack import LocalSlackAPI
+from core.common.enums import LeadStatus, OpportunityStage, PipelineStage
 from core.models import Workspace
 from jobs.chart import chart_data
 from jobs.runner import OutcomeStatus

@@ -13,9 +13,9 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.local_slack import LocalSlackAPI
+from console.local_slack import LocalSlackAPI
 from core.models import JobRun, Workspace
-from core.workspaces import update_settings
+from core.workspaces.service import update_settings
 from jobs.periods import JobKind
 from jobs.runner import OutcomeStatus
 from jobs.scheduler import tick

@@ -1,0 +1,106 @@
+"""Dates on the workspace's wall clock, in Python and in SQL (DESIGN.md section 4).
+
+"Today" is the report time's date in the workspace timezone, and day counts are differences of
+local dates. Timestamps are stored in UTC, so a date window becomes a compare with the UTC
+instant of a local midnight, and a local date inside a query is computed by the database:
+`timezone()` on Postgres, a registered Python function on SQLite (which has no time zones).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Integer, literal
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+from core.models import Workspace
+from core.workspaces.service import zone
+
+__all__ = [
+    "age_in_days",
+    "day_number",
+    "local_date",
+    "local_day_number",
+    "local_midnight",
+    "local_today",
+    "prepare_local_dates",
+]
+
+EPOCH = date(1970, 1, 1)
+
+
+def local_today(workspace: Workspace, now: datetime) -> date:
+    """The workspace's calendar date at `now` (an aware instant)."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    return now.astimezone(zone(workspace)).date()
+
+
+def local_date(workspace: Workspace, instant: datetime) -> date:
+    """The workspace's calendar date of a stored instant."""
+    return instant.astimezone(zone(workspace)).date()
+
+
+def local_midnight(workspace: Workspace, day: date) -> datetime:
+    """The UTC instant a local calendar day starts, so date windows become timestamp compares."""
+    return datetime.combine(day, time(0), tzinfo=zone(workspace)).astimezone(UTC)
+
+
+class local_day_number(FunctionElement[int]):
+    """Days from 1970-01-01 to the local date, in a named zone, of a UTC timestamp column."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(local_day_number)
+def _local_day_number_default(element: local_day_number, compiler: SQLCompiler, **kw: Any) -> str:
+    instant, zone_name = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(CAST(timezone({zone_name}, {instant}) AS DATE) - DATE '1970-01-01')"
+
+
+@compiles(local_day_number, "sqlite")
+def _local_day_number_sqlite(element: local_day_number, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"crm_local_day_number({compiler.process(element.clauses, **kw)})"
+
+
+class day_number(FunctionElement[int]):
+    """Days from 1970-01-01 to a DATE column."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(day_number)
+def _day_number_default(element: day_number, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"({compiler.process(element.clauses, **kw)} - DATE '1970-01-01')"
+
+
+@compiles(day_number, "sqlite")
+def _day_number_sqlite(element: day_number, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST(julianday({compiler.process(element.clauses, **kw)}) - 2440587.5 AS INTEGER)"
+
+
+def _sqlite_local_day_number(stored: str | None, zone_name: str) -> int | None:
+    if stored is None:
+        return None
+    instant = datetime.fromisoformat(stored).replace(tzinfo=UTC)
+    return (instant.astimezone(ZoneInfo(zone_name)).date() - EPOCH).days
+
+
+def prepare_local_dates(session: Session) -> None:
+    """Give SQLite the local-date function (no statement is run; Postgres needs nothing)."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        raw: Any = connection.connection.dbapi_connection
+        raw.create_function("crm_local_day_number", 2, _sqlite_local_day_number, deterministic=True)
+
+
+def age_in_days(workspace: Workspace, instant_column: Any, today: date) -> Any:
+    """Local calendar days from a timestamp column to `today`, as a SQL expression."""
+    return literal((today - EPOCH).days) - local_day_number(instant_column, workspace.timezone)

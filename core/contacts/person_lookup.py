@@ -1,0 +1,97 @@
+"""Who a request names: one person for sure, a choice among several, near misses, or nobody.
+
+A name is never guessed: each lookup returns everyone the words could mean, and says which
+one only when there is no doubt (`PersonLookup.card`, `LeadLookup.lead`). The caller acts on
+that one, or offers the candidates as a choice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from core.contacts.history import ContactCard, contact_card
+from core.contacts.lookups import LastTouch, last_touchpoint
+from core.contacts.search import open_leads_for_person, resolve_person, search_contacts
+from core.models import Contact, Lead, Workspace
+
+__all__ = [
+    "LastTouchLookup",
+    "LeadLookup",
+    "PersonLookup",
+    "look_up_last_touch",
+    "look_up_open_lead",
+    "look_up_person",
+]
+
+
+@dataclass(frozen=True)
+class PersonLookup:
+    """`/customer <words>`: the one person's card, or the people the words could mean."""
+
+    query: str
+    card: ContactCard | None = None
+    candidates: list[Contact] = field(default_factory=list)
+    near_misses: bool = False  # no one is called that; these are close spellings
+
+
+def look_up_person(
+    session: Session, *, workspace: Workspace, query: str, now: datetime
+) -> PersonLookup:
+    """The card of the one person a name, phone or email means; else whom it could mean."""
+    people = resolve_person(session, workspace=workspace, name=query)
+    if len(people) == 1:
+        card = contact_card(session, workspace=workspace, contact_id=people[0].contact_id, now=now)
+        return PersonLookup(query, card=card)
+    if people:
+        return PersonLookup(query, candidates=people)
+    near = [hit.contact for hit in search_contacts(session, workspace=workspace, query=query)]
+    return PersonLookup(query, candidates=near, near_misses=bool(near))
+
+
+@dataclass(frozen=True)
+class LeadLookup:
+    """ "Follow up on the Dana lead": the open leads of whoever the name means.
+
+    With no open lead, `people` says whom the name meant (each without an open lead); both
+    empty means the name fits no one.
+    """
+
+    name: str
+    leads: list[Lead] = field(default_factory=list)
+    people: list[Contact] = field(default_factory=list)
+
+    @property
+    def lead(self) -> Lead | None:
+        """The lead to act on: only when there is exactly one."""
+        return self.leads[0] if len(self.leads) == 1 else None
+
+
+def look_up_open_lead(session: Session, *, workspace: Workspace, name: str) -> LeadLookup:
+    """The open leads a person's name points to, newest first; whom it meant if there are none."""
+    leads = open_leads_for_person(session, workspace=workspace, name=name)
+    if leads:
+        return LeadLookup(name, leads=leads)
+    return LeadLookup(name, people=resolve_person(session, workspace=workspace, name=name))
+
+
+@dataclass(frozen=True)
+class LastTouchLookup:
+    """ "How long since we talked to Dana?": the last touchpoint, when the name meant one person."""
+
+    name: str
+    people: list[Contact]
+    last: LastTouch | None = None
+
+
+def look_up_last_touch(
+    session: Session, *, workspace: Workspace, name: str, now: datetime
+) -> LastTouchLookup:
+    """The newest touchpoint with the one person a name means; else whom it could mean."""
+    people = resolve_person(session, workspace=workspace, name=name)
+    if len(people) != 1:
+        return LastTouchLookup(name, people)
+    last = last_touchpoint(session, workspace=workspace, contact_id=people[0].contact_id, now=now)
+    return LastTouchLookup(name, people, last)

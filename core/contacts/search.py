@@ -1,0 +1,232 @@
+"""Finding people and leads from what someone typed: a phone, an email, or a name.
+
+A phone or email is an exact probe of the indexed lookup table. A name is matched fuzzily
+(rapidfuzz WRatio) against the workspace's names, loaded in one narrow query, so a search is
+a fixed number of statements however many contacts there are. When a name could mean several
+people, `resolve_person` returns them all so the bot offers a choice rather than guessing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process, utils
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from core.common.enums import OPEN_LEAD_STATUSES
+from core.contacts.matching import find_matching_contacts
+from core.contacts.points import Found, scan_emails, scan_phones
+from core.models import Contact, Lead, Workspace
+
+__all__ = [
+    "ContactHit",
+    "open_leads_for_person",
+    "resolve_person",
+    "search_contacts",
+    "search_leads",
+]
+
+SEARCH_CUTOFF = 70
+"""Lowest WRatio score a name search shows (typos and partial names still find people)."""
+RESOLVE_CUTOFF = 80
+"""Lowest score a name is taken to mean a person when acting on their record."""
+LEAD_NAME_CUTOFF = 85
+"""Lead search also finds a contact's leads by name, but only on a close name match."""
+CLOSE_TO_BEST = 15
+"""Candidates within this many points of the best are offered together."""
+MAX_QUERY = 500
+
+
+@dataclass(frozen=True)
+class ContactHit:
+    """One contact found, how sure the match is (0-100) and what it matched on."""
+
+    contact: Contact
+    score: float
+    matched_on: str  # "phone", "email", "phone, email" or "name"
+
+
+@dataclass(frozen=True)
+class _Probe:
+    phones: list[str]
+    emails: list[str]
+    rest: str  # the query with the phones and emails cut out
+
+
+def _blank_out(text: str, spans: Sequence[Found]) -> str:
+    """The text with each found span turned to spaces (positions kept for the next scan)."""
+    for found in spans:
+        text = text[: found.start] + " " * (found.end - found.start) + text[found.end :]
+    return text
+
+
+def _probe(query: str, region: str) -> _Probe:
+    emails = [f for f in scan_emails(query) if f.value]
+    masked = _blank_out(query, emails)
+    phones = [f for f in scan_phones(masked, region) if f.value]
+    masked = _blank_out(masked, phones)
+    return _Probe(
+        phones=list(dict.fromkeys(f.value for f in phones if f.value)),
+        emails=list(dict.fromkeys(f.value for f in emails if f.value)),
+        rest=" ".join(masked.split()),
+    )
+
+
+def _names(
+    session: Session, workspace: Workspace, *, include_archived: bool
+) -> list[tuple[str, str, str]]:
+    """(contact_id, first name, full name) of every unmerged contact: one narrow query."""
+    statement = (
+        select(Contact.contact_id, Contact.first_name, Contact.last_name)
+        .where(
+            Contact.workspace_id == workspace.workspace_id,
+            Contact.merged_into_contact_id.is_(None),
+        )
+        .order_by(Contact.created_at, Contact.contact_id)
+    )
+    if not include_archived:
+        statement = statement.where(~Contact.archived)
+    return [
+        (cid, first, " ".join(part for part in (first, last) if part))
+        for cid, first, last in session.execute(statement)
+    ]
+
+
+def _fuzzy(
+    query: str, names: Sequence[tuple[str, str, str]], *, cutoff: float, limit: int
+) -> list[tuple[str, float]]:
+    choices = {cid: full for cid, _first, full in names}
+    found = process.extract(
+        query,
+        choices,
+        scorer=fuzz.WRatio,
+        processor=utils.default_process,
+        score_cutoff=cutoff,
+        limit=limit,
+    )
+    return [(cid, float(score)) for _full, score, cid in found]
+
+
+def _load(session: Session, workspace: Workspace, ids: Sequence[str]) -> list[Contact]:
+    """The contacts with these ids, in that order, in one query."""
+    if not ids:
+        return []
+    rows = session.scalars(
+        select(Contact).where(
+            Contact.workspace_id == workspace.workspace_id, Contact.contact_id.in_(ids)
+        )
+    )
+    by_id = {contact.contact_id: contact for contact in rows}
+    return [by_id[cid] for cid in ids if cid in by_id]
+
+
+def _probe_hits(session: Session, workspace: Workspace, probe: _Probe) -> list[ContactHit]:
+    matches = find_matching_contacts(
+        session,
+        workspace_id=workspace.workspace_id,
+        phones=probe.phones,
+        emails=probe.emails,
+        include_archived=True,
+    )
+    hits = []
+    for match in matches:
+        if match.contact.merged_into_contact_id is not None:
+            continue
+        kinds = ["email" if "@" in value else "phone" for value in match.matched_on]
+        hits.append(
+            ContactHit(match.contact, 100.0, ", ".join(dict.fromkeys(sorted(kinds, reverse=True))))
+        )
+    return hits
+
+
+def search_contacts(
+    session: Session, *, workspace: Workspace, query: str, limit: int = 10
+) -> list[ContactHit]:
+    """Contacts a lookup could mean: exact by phone or email, else fuzzy by name."""
+    text = " ".join(query.split())[:MAX_QUERY]
+    if not text:
+        return []
+    probe = _probe(text, workspace.default_phone_region)
+    if probe.phones or probe.emails:
+        hits = _probe_hits(session, workspace, probe)
+        if hits or not any(ch.isalpha() for ch in probe.rest):
+            return hits[:limit]
+        text = probe.rest
+    names = _names(session, workspace, include_archived=True)
+    scored = _fuzzy(text, names, cutoff=SEARCH_CUTOFF, limit=limit)
+    contacts = _load(session, workspace, [cid for cid, _ in scored])
+    scores = dict(scored)
+    return [ContactHit(c, scores[c.contact_id], "name") for c in contacts]
+
+
+def resolve_person(session: Session, *, workspace: Workspace, name: str) -> list[Contact]:
+    """The contacts a typed name could mean; one only when there is no doubt."""
+    text = " ".join(name.split())[:MAX_QUERY]
+    if not text:
+        return []
+    probe = _probe(text, workspace.default_phone_region)
+    if probe.phones or probe.emails:
+        hits = _probe_hits(session, workspace, probe)
+        if hits:
+            return [hit.contact for hit in hits]
+    names = _names(session, workspace, include_archived=False)
+    key = text.casefold()
+    exact = [cid for cid, _first, full in names if full.casefold() == key]
+    if not exact:
+        exact = [cid for cid, first, _full in names if first.casefold() == key]
+    if len(exact) == 1:
+        return _load(session, workspace, exact)
+    scored = _fuzzy(text, names, cutoff=RESOLVE_CUTOFF, limit=10)
+    best = scored[0][1] if scored else 0.0
+    close = [cid for cid, score in scored if score >= best - CLOSE_TO_BEST and cid not in exact]
+    return _load(session, workspace, exact + close)
+
+
+def search_leads(
+    session: Session, *, workspace: Workspace, words: str, limit: int = 10
+) -> list[Lead]:
+    """`/lead find <words>`: leads whose title or description has every word, or whose
+    contact's name is close to the words; newest first."""
+    terms = " ".join(words.split())[:MAX_QUERY].split()
+    if not terms:
+        return []
+    has_every_word = and_(
+        *[
+            or_(
+                Lead.title.icontains(term, autoescape=True),
+                Lead.description.icontains(term, autoescape=True),
+            )
+            for term in terms
+        ]
+    )
+    names = _names(session, workspace, include_archived=True)
+    people = [cid for cid, _ in _fuzzy(" ".join(terms), names, cutoff=LEAD_NAME_CUTOFF, limit=50)]
+    condition = or_(has_every_word, Lead.contact_id.in_(people)) if people else has_every_word
+    return list(
+        session.scalars(
+            select(Lead)
+            .where(Lead.workspace_id == workspace.workspace_id, condition)
+            .order_by(Lead.created_at.desc(), Lead.lead_id)
+            .limit(limit)
+        ).unique()
+    )
+
+
+def open_leads_for_person(session: Session, *, workspace: Workspace, name: str) -> list[Lead]:
+    """Open leads of everyone a name could mean, for "follow up on the Dana lead"."""
+    people = resolve_person(session, workspace=workspace, name=name)
+    if not people:
+        return []
+    return list(
+        session.scalars(
+            select(Lead)
+            .where(
+                Lead.workspace_id == workspace.workspace_id,
+                Lead.contact_id.in_([person.contact_id for person in people]),
+                Lead.status.in_(OPEN_LEAD_STATUSES),
+            )
+            .order_by(Lead.created_at.desc(), Lead.lead_id)
+        ).unique()
+    )

@@ -1,0 +1,348 @@
+"""Contacts: adding a customer without duplicates (hard stop 3), editing, archiving.
+
+Merging and the contact card live in `core.contacts.history`, checking input in
+`core.contacts.input`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum, StrEnum
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.common.enums import LifecycleStage, PreferredChannel
+from core.common.validation import parse_optional_choice
+from core.contacts.history import get_contact, load_contact
+from core.contacts.input import (
+    ContactInput,
+    NormalizedContact,
+    check_notes_length,
+    clean_contact_text,
+    clean_tags,
+    friendly_phone,
+    join_notes,
+    merge_tags,
+    normalize_emails,
+    normalize_phones,
+    reconcile_name,
+    validate_contact_input,
+)
+from core.contacts.matching import ContactMatch, find_matching_contacts, set_contact_points
+from core.errors import DuplicateContact, DuplicateMatch
+from core.models import Company, Contact, Workspace, new_id
+from core.platform.audit import audit, snapshot
+
+__all__ = [
+    "KEEP",
+    "AddedContact",
+    "DuplicateDecision",
+    "add_customer",
+    "archive_contact",
+    "contact_line",
+    "create_contact",
+    "duplicate_matches",
+    "find_or_create_company",
+    "update_contact",
+]
+
+
+class DuplicateDecision(StrEnum):
+    """What the person chose when a new customer matched an existing one (hard stop 3)."""
+
+    use_existing = "use_existing"
+    merge = "merge"
+    create_separate = "create_separate"
+
+
+@dataclass(frozen=True)
+class AddedContact:
+    contact: Contact
+    decision: DuplicateDecision | None
+    created: bool
+    confirmation_text: str
+
+
+def contact_line(contact: Contact, region: str) -> str:
+    """The name and the best way to reach them: `Dana Smith, (555) 201-3344`."""
+    if contact.phones:
+        reach = friendly_phone(contact.phones[0], region)
+    elif contact.emails:
+        reach = contact.emails[0]
+    else:
+        reach = "no phone on file"
+    return f"{contact.full_name}, {reach}"
+
+
+def _confirmation(contact: Contact, decision: DuplicateDecision | None, region: str) -> str:
+    line = contact_line(contact, region)
+    ask = "Want to log any notes or open a lead for them?"
+    if decision == DuplicateDecision.use_existing:
+        return f"Using the existing contact: {line}. Nothing was changed. {ask}"
+    if decision == DuplicateDecision.merge:
+        return f"Updated: {line}. I've added the new details to their existing record. {ask}"
+    return f"Added: {line}. I've noted them as a new prospect. {ask}"
+
+
+def find_or_create_company(
+    *, session: Session, workspace: Workspace, actor: str, name: str
+) -> Company:
+    """The workspace's company of that name (ignoring case), made the first time it is named."""
+    company = session.scalars(
+        select(Company)
+        .where(
+            Company.workspace_id == workspace.workspace_id, func.lower(Company.name) == name.lower()
+        )
+        .order_by(Company.created_at)
+        .limit(1)
+    ).first()
+    if company is None:
+        company = Company(company_id=new_id("co"), workspace_id=workspace.workspace_id, name=name)
+        session.add(company)
+        audit(session, workspace, actor=actor, action="create_company", entity=company)
+    return company
+
+
+def duplicate_matches(
+    session: Session,
+    *,
+    workspace: Workspace,
+    phones: Sequence[str],
+    emails: Sequence[str],
+    exclude_contact_id: str | None = None,
+) -> list[ContactMatch]:
+    """Live contacts (archived included, merged ones not) sharing a phone or email."""
+    matches = find_matching_contacts(
+        session,
+        workspace_id=workspace.workspace_id,
+        phones=phones,
+        emails=emails,
+        include_archived=True,
+    )
+    return [
+        m
+        for m in matches
+        if m.contact.merged_into_contact_id is None and m.contact.contact_id != exclude_contact_id
+    ]
+
+
+def _refusal(matches: list[ContactMatch], proposed: dict[str, Any]) -> DuplicateContact:
+    return DuplicateContact(
+        matches=[
+            DuplicateMatch(m.contact.contact_id, m.contact.full_name, list(m.matched_on))
+            for m in matches
+        ],
+        proposed=proposed,
+    )
+
+
+def create_contact(
+    *,
+    session: Session,
+    workspace: Workspace,
+    actor: str,
+    data: NormalizedContact,
+    action: str = "create_contact",
+    audit_extra: dict[str, Any] | None = None,
+) -> Contact:
+    """Write a validated contact as a new prospect (no duplicate check: callers do that)."""
+    company = (
+        find_or_create_company(
+            session=session, workspace=workspace, actor=actor, name=data.company_name
+        )
+        if data.company_name
+        else None
+    )
+    contact = Contact(
+        contact_id=new_id("ct"),
+        workspace_id=workspace.workspace_id,
+        first_name=data.first_name,
+        last_name=data.last_name,
+        company_id=company.company_id if company else None,
+        address=data.address,
+        preferred_channel=data.preferred_channel,
+        lifecycle_stage=LifecycleStage.prospect,
+        tags=data.stored_tags,
+        notes=data.stored_notes,
+    )
+    set_contact_points(contact, phones=data.phones, emails=data.emails)
+    session.add(contact)
+    entry = audit(session, workspace, actor=actor, action=action, entity=contact)
+    if audit_extra:
+        entry.after = {**(entry.after or {}), **audit_extra}
+    if company is not None and company.primary_contact_id is None:
+        company.primary_contact_id = contact.contact_id
+    return contact
+
+
+def _merge_details(
+    session: Session, *, workspace: Workspace, actor: str, contact: Contact, data: NormalizedContact
+) -> None:
+    """Fill the existing contact's blanks; differing names and addresses go to the notes."""
+    fill_last, aside = reconcile_name(
+        contact.first_name, contact.last_name, data.first_name, data.last_name
+    )
+    asides = [aside] if aside else []
+    last_name = contact.last_name or fill_last
+    address = contact.address or data.address
+    if data.address and contact.address and data.address.casefold() != contact.address.casefold():
+        asides.append(f"Another address given: {data.address}")
+    channel = contact.preferred_channel or data.preferred_channel
+    if data.preferred_channel and channel != data.preferred_channel:
+        asides.append(f"Also said they prefer: {data.preferred_channel.value}")
+    company: Company | None = None
+    if data.company_name:
+        if contact.company_id is None:
+            company = find_or_create_company(
+                session=session, workspace=workspace, actor=actor, name=data.company_name
+            )
+        else:
+            asides.append(f"Company given: {data.company_name}")
+    notes = join_notes(contact.notes, *asides, data.stored_notes)
+    check_notes_length(notes)
+
+    before = snapshot(contact)
+    contact.last_name = last_name
+    contact.address = address
+    contact.preferred_channel = channel
+    contact.tags = merge_tags(contact.tags or [], data.stored_tags)
+    contact.notes = notes
+    if company is not None:
+        contact.company_id = company.company_id
+    set_contact_points(contact, phones=data.phones, emails=data.emails)
+    audit(session, workspace, actor=actor, action="merge_details", entity=contact, before=before)
+
+
+def add_customer(
+    *,
+    session: Session,
+    workspace: Workspace,
+    actor: str,
+    data: ContactInput,
+    decision: DuplicateDecision | str | None = None,
+    match_contact_id: str | None = None,
+) -> AddedContact:
+    """Add a new customer, refusing a phone or email match until someone decides (hard stop 3)."""
+    region = workspace.default_phone_region
+    normalized = validate_contact_input(data, region=region)
+    choice = parse_optional_choice(
+        DuplicateDecision, decision, field="decision", label="duplicate decision"
+    )
+    matches = duplicate_matches(
+        session, workspace=workspace, phones=normalized.phones, emails=normalized.emails
+    )
+    if not matches:
+        contact = create_contact(session=session, workspace=workspace, actor=actor, data=normalized)
+        return AddedContact(contact, None, True, _confirmation(contact, None, region))
+    if choice is None:
+        raise _refusal(matches, normalized.as_proposed())
+
+    if choice == DuplicateDecision.create_separate:
+        acknowledged = {
+            "duplicate_acknowledged_by": actor,
+            "duplicate_of": [m.contact.contact_id for m in matches],
+        }
+        contact = create_contact(
+            session=session,
+            workspace=workspace,
+            actor=actor,
+            data=normalized,
+            action="create_contact_despite_duplicate",
+            audit_extra=acknowledged,
+        )
+        return AddedContact(contact, choice, True, _confirmation(contact, None, region))
+
+    if match_contact_id is None and len(matches) == 1:
+        match_contact_id = matches[0].contact.contact_id
+    chosen = next((m.contact for m in matches if m.contact.contact_id == match_contact_id), None)
+    if chosen is None:
+        raise _refusal(matches, normalized.as_proposed())
+    if choice == DuplicateDecision.merge:
+        _merge_details(session, workspace=workspace, actor=actor, contact=chosen, data=normalized)
+    return AddedContact(chosen, choice, False, _confirmation(chosen, choice, region))
+
+
+class _Keep(Enum):
+    KEEP = "keep"
+
+
+KEEP = _Keep.KEEP
+"""Sentinel for `update_contact`: this field was not given, leave it as it is."""
+
+
+def update_contact(
+    *,
+    session: Session,
+    workspace: Workspace,
+    actor: str,
+    contact_id: str,
+    first_name: str | _Keep = KEEP,
+    last_name: str | None | _Keep = KEEP,
+    phones_to_add: Sequence[str] = (),
+    emails_to_add: Sequence[str] = (),
+    address: str | None | _Keep = KEEP,
+    preferred_channel: str | None | _Keep = KEEP,
+    notes: str | None | _Keep = KEEP,
+    tags: Sequence[str] | _Keep = KEEP,
+    allow_duplicate: bool = False,
+) -> Contact:
+    """Edit a contact; a phone or email that is another contact's is refused unless allowed."""
+    contact = get_contact(session, workspace=workspace, contact_id=contact_id)
+    changes: dict[str, Any] = {}
+    if not isinstance(first_name, _Keep):
+        changes["first_name"] = clean_contact_text("first_name", first_name, required=True)
+    if not isinstance(last_name, _Keep):
+        changes["last_name"] = clean_contact_text("last_name", last_name)
+    if not isinstance(address, _Keep):
+        changes["address"] = clean_contact_text("address", address)
+    if not isinstance(preferred_channel, _Keep):
+        changes["preferred_channel"] = parse_optional_choice(
+            PreferredChannel,
+            preferred_channel,
+            field="preferred_channel",
+            label="preferred channel",
+        )
+    if not isinstance(notes, _Keep):
+        changes["notes"] = clean_contact_text("notes", notes)
+    if not isinstance(tags, _Keep):
+        changes["tags"] = list(clean_tags(tags))
+    phones = normalize_phones(phones_to_add, workspace.default_phone_region)
+    emails = normalize_emails(emails_to_add)
+    if not allow_duplicate:
+        taken = duplicate_matches(
+            session,
+            workspace=workspace,
+            phones=phones,
+            emails=emails,
+            exclude_contact_id=contact.contact_id,
+        )
+        if taken:
+            proposed = {
+                "contact_id": contact.contact_id,
+                "phones_to_add": list(phones),
+                "emails_to_add": list(emails),
+            }
+            raise _refusal(taken, proposed)
+
+    before = snapshot(contact)
+    for name, value in changes.items():
+        setattr(contact, name, value)
+    set_contact_points(contact, phones=phones, emails=emails)
+    audit(session, workspace, actor=actor, action="update_contact", entity=contact, before=before)
+    return contact
+
+
+def archive_contact(
+    *, session: Session, workspace: Workspace, actor: str, contact_id: str
+) -> Contact:
+    """Take a contact out of play without deleting it (hard stop 2)."""
+    contact = load_contact(session, workspace, contact_id)
+    if contact.archived:
+        return contact
+    before = snapshot(contact)
+    contact.archived = True
+    audit(session, workspace, actor=actor, action="archive_contact", entity=contact, before=before)
+    return contact

@@ -1,0 +1,288 @@
+"""The opportunity pipeline: stage changes, and winning (owner-confirmed) or losing a deal.
+
+Winning sets off QuickBooks and scheduling, so it needs an owner and an explicit confirmation
+(hard stop 4). Losing keeps everything: the lead, the contact and the history stay.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.activity.reminders import NOTE_LIMIT, create_reminder
+from core.activity.service import BODY_LIMIT, log_system_note
+from core.common.enums import (
+    CompanyStatus,
+    LifecycleStage,
+    LossReason,
+    OpportunityStage,
+    ReminderStatus,
+    in_words,
+)
+from core.common.local_dates import local_today
+from core.common.validation import clean_text, parse_choice
+from core.errors import ConfirmationRequired, InvalidInput, InvalidTransition
+from core.models import Company, Contact, Opportunity, Reminder, Workspace
+from core.platform.audit import audit, snapshot
+from core.workspaces.service import get_in_workspace, require_owner
+
+__all__ = [
+    "REENGAGE_DAYS",
+    "LostDeal",
+    "WonDeal",
+    "get_opportunity",
+    "mark_lost",
+    "mark_won",
+    "set_opportunity_stage",
+    "set_reengage_reminder",
+]
+
+#: The re-engage interval the procedure suggests after a lost deal.
+REENGAGE_DAYS = 90
+MAX_REENGAGE_DAYS = 3650
+OPEN_STAGES = (
+    OpportunityStage.estimating,
+    OpportunityStage.proposal_sent,
+    OpportunityStage.scheduled,
+)
+
+
+@dataclass(frozen=True)
+class WonDeal:
+    """A won deal, its customer, and the QuickBooks question to put to the owner (if any)."""
+
+    opportunity: Opportunity
+    contact: Contact | None
+    quickbooks_prompt: str | None
+
+
+@dataclass(frozen=True)
+class LostDeal:
+    """A lost deal, the re-engage reminder set (if asked), else the question to offer one."""
+
+    opportunity: Opportunity
+    reminder: Reminder | None
+    reengage_question: str | None
+
+
+def get_opportunity(session: Session, *, workspace: Workspace, opportunity_id: str) -> Opportunity:
+    """The opportunity, or NotFound when it is not in this workspace."""
+    return get_in_workspace(
+        session, Opportunity, opportunity_id, workspace=workspace, field="opportunity"
+    )
+
+
+def _open_opportunity(
+    session: Session, workspace: Workspace, opportunity_id: str, doing: str
+) -> Opportunity:
+    opportunity = get_opportunity(session, workspace=workspace, opportunity_id=opportunity_id)
+    if opportunity.stage not in OPEN_STAGES:
+        raise InvalidTransition(
+            f"{opportunity.name} is already {opportunity.stage.value}, so I can't {doing} it."
+        )
+    return opportunity
+
+
+def set_opportunity_stage(
+    *,
+    session: Session,
+    workspace: Workspace,
+    actor: str,
+    opportunity_id: str,
+    stage: OpportunityStage | str,
+    now: datetime,
+) -> Opportunity:
+    """Move an open deal between estimating, proposal_sent and scheduled (logged)."""
+    chosen = parse_choice(OpportunityStage, stage, field="stage", label="deal stage")
+    if chosen not in OPEN_STAGES:
+        raise InvalidInput(
+            f"Use Mark {chosen.value} to close a deal as {chosen.value}.", field="stage"
+        )
+    opportunity = _open_opportunity(session, workspace, opportunity_id, "move")
+    before = snapshot(opportunity)
+    opportunity.stage = chosen
+    audit(
+        session,
+        workspace,
+        actor=actor,
+        action="set_opportunity_stage",
+        entity=opportunity,
+        before=before,
+    )
+    body = f"Opportunity {opportunity.name} moved to {in_words(chosen)}."
+    log_system_note(
+        session, workspace, actor=actor, body=body, opportunity_id=opportunity_id, now=now
+    )
+    return opportunity
+
+
+def mark_won(
+    *,
+    session: Session,
+    workspace: Workspace,
+    actor: str,
+    opportunity_id: str,
+    confirmed: bool,
+    now: datetime,
+) -> WonDeal:
+    """Win a deal (owner only, confirmed): customer lifecycle, close date, QuickBooks question."""
+    require_owner(workspace, actor, "mark a deal won")
+    opportunity = _open_opportunity(session, workspace, opportunity_id, "mark won")
+    if confirmed is not True:
+        raise ConfirmationRequired(
+            f"Mark {opportunity.name} as won? Winning a deal starts QuickBooks and scheduling, "
+            "so please confirm first."
+        )
+    before = snapshot(opportunity)
+    opportunity.stage = OpportunityStage.won
+    opportunity.close_date = local_today(workspace, now)
+    audit(session, workspace, actor=actor, action="mark_won", entity=opportunity, before=before)
+
+    contact = opportunity.contact
+    company = session.get(Company, opportunity.company_id) if opportunity.company_id else None
+    if company is None and contact is not None and contact.company_id:
+        company = session.get(Company, contact.company_id)
+    if contact is not None and contact.lifecycle_stage != LifecycleStage.customer:
+        contact_before = snapshot(contact)
+        contact.lifecycle_stage = LifecycleStage.customer
+        audit(
+            session,
+            workspace,
+            actor=actor,
+            action="became_customer",
+            entity=contact,
+            before=contact_before,
+        )
+    if company is not None and company.status != CompanyStatus.active_customer:
+        company_before = snapshot(company)
+        company.status = CompanyStatus.active_customer
+        audit(
+            session,
+            workspace,
+            actor=actor,
+            action="became_customer",
+            entity=company,
+            before=company_before,
+        )
+    body = f"Opportunity won — {opportunity.name}."
+    log_system_note(
+        session, workspace, actor=actor, body=body, opportunity_id=opportunity_id, now=now
+    )
+
+    in_quickbooks = bool(
+        (contact is not None and contact.quickbooks_customer_id)
+        or (company is not None and company.quickbooks_customer_id)
+    )
+    prompt = None
+    if contact is not None and not in_quickbooks:
+        prompt = f"Create {contact.full_name} in QuickBooks?"
+    return WonDeal(opportunity=opportunity, contact=contact, quickbooks_prompt=prompt)
+
+
+def mark_lost(
+    *,
+    session: Session,
+    workspace: Workspace,
+    actor: str,
+    opportunity_id: str,
+    reason: LossReason | str,
+    notes: str | None = None,
+    reengage_in_days: int | None = None,
+    now: datetime,
+) -> LostDeal:
+    """Lose a deal with its reason; nothing is deleted, and a re-engage reminder is offered."""
+    why = parse_choice(LossReason, reason, field="reason", label="loss reason")
+    clean_notes = clean_text(notes, field="notes", label="loss note", limit=BODY_LIMIT - 100)
+    if reengage_in_days is not None and (
+        isinstance(reengage_in_days, bool)
+        or not isinstance(reengage_in_days, int)
+        or not 1 <= reengage_in_days <= MAX_REENGAGE_DAYS
+    ):
+        raise InvalidInput(f"Re-engage in 1 to {MAX_REENGAGE_DAYS} days.", field="reengage_in_days")
+    opportunity = _open_opportunity(session, workspace, opportunity_id, "mark lost")
+    today = local_today(workspace, now)
+    before = snapshot(opportunity)
+    opportunity.stage = OpportunityStage.lost
+    opportunity.loss_reason = why
+    opportunity.loss_notes = clean_notes
+    opportunity.close_date = today
+    audit(session, workspace, actor=actor, action="mark_lost", entity=opportunity, before=before)
+    body = f"Opportunity lost — {opportunity.name}. Reason: {in_words(why)}."
+    log_system_note(
+        session,
+        workspace,
+        actor=actor,
+        body=f"{body}\n{clean_notes}" if clean_notes else body,
+        opportunity_id=opportunity_id,
+        now=now,
+    )
+
+    if reengage_in_days is None:
+        name = opportunity.contact.full_name if opportunity.contact else opportunity.name
+        question = f"Want me to set a reminder to check back with {name} in {REENGAGE_DAYS} days?"
+        return LostDeal(opportunity=opportunity, reminder=None, reengage_question=question)
+    reminder = _reengage(session, workspace, actor, opportunity, reengage_in_days, now)
+    return LostDeal(opportunity=opportunity, reminder=reminder, reengage_question=None)
+
+
+def _reengage(
+    session: Session,
+    workspace: Workspace,
+    actor: str,
+    opportunity: Opportunity,
+    days: int,
+    now: datetime,
+) -> Reminder:
+    """The re-engage reminder of a lost deal, due `days` after today."""
+    name = opportunity.contact.full_name if opportunity.contact else opportunity.name
+    why = in_words(opportunity.loss_reason) if opportunity.loss_reason else "no reason given"
+    note = f"Check back with {name} about {opportunity.name} (lost: {why})."
+    if len(note) > NOTE_LIMIT:
+        note = note[: NOTE_LIMIT - 1] + "…"
+    return create_reminder(
+        session=session,
+        workspace=workspace,
+        actor=actor,
+        due_date=local_today(workspace, now) + timedelta(days=days),
+        note=note,
+        contact_id=opportunity.contact_id,
+        lead_id=opportunity.lead_id,
+        opportunity_id=opportunity.opportunity_id,
+        now=now,
+    )
+
+
+def set_reengage_reminder(
+    *,
+    session: Session,
+    workspace: Workspace,
+    actor: str,
+    opportunity_id: str,
+    days: int = REENGAGE_DAYS,
+    now: datetime,
+) -> Reminder:
+    """Answer "yes" to the re-engage question of a lost deal; asking twice sets one reminder."""
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_REENGAGE_DAYS:
+        raise InvalidInput(f"Re-engage in 1 to {MAX_REENGAGE_DAYS} days.", field="reengage_in_days")
+    opportunity = get_opportunity(session, workspace=workspace, opportunity_id=opportunity_id)
+    if opportunity.stage != OpportunityStage.lost:
+        raise InvalidTransition(
+            f"{opportunity.name} is {in_words(opportunity.stage)}, not lost; "
+            "a re-engage reminder is for a lost deal."
+        )
+    existing = session.scalars(
+        select(Reminder)
+        .where(
+            Reminder.workspace_id == workspace.workspace_id,
+            Reminder.opportunity_id == opportunity.opportunity_id,
+            Reminder.status == ReminderStatus.pending,
+        )
+        .order_by(Reminder.created_at)
+        .limit(1)
+    ).first()
+    if existing is not None:
+        return existing
+    return _reengage(session, workspace, actor, opportunity, days, now)

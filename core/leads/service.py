@@ -1,0 +1,267 @@
+"""The lead lifecycle: qualify, move along the pipeline, disqualify, convert, snooze, assign.
+
+A lead is never deleted: disqualifying or converting it changes its status and keeps the row.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from core.activity.service import BODY_LIMIT, log_system_note
+from core.common.enums import (
+    OPEN_LEAD_STATUSES,
+    DisqualificationReason,
+    LeadStatus,
+    OpportunityStage,
+    PipelineStage,
+    in_words,
+)
+from core.common.local_dates import local_today
+from core.common.money import read_amount
+from core.common.validation import clean_text, parse_choice
+from core.errors import IncompleteContact, InvalidInput, InvalidTransition
+from core.models import Contact, Lead, Opportunity, Workspace, new_id
+from core.platform.audit import audit, snapshot
+from core.workspaces.service import get_in_workspace
+
+__all__ = [
+    "assign_lead_owner",
+    "contact_gaps",
+    "convert_lead",
+    "disqualify_lead",
+    "get_lead",
+    "qualify_lead",
+    "set_expected_close_date",
+    "set_lead_stage",
+    "snooze_lead",
+]
+
+QUALIFY_STAGES = (PipelineStage.needs_analysis, PipelineStage.estimate_sent)
+CONVERT_STAGES = (OpportunityStage.estimating, OpportunityStage.scheduled)
+MAX_SNOOZE_DAYS = 365
+
+
+def get_lead(session: Session, *, workspace: Workspace, lead_id: str) -> Lead:
+    """The lead, or NotFound when it is not in this workspace."""
+    return get_in_workspace(session, Lead, lead_id, workspace=workspace, field="lead")
+
+
+def _open_lead(session: Session, workspace: Workspace, lead_id: str, doing: str) -> Lead:
+    """The lead, refused with a friendly reason when it is already disqualified or converted."""
+    lead = get_lead(session, workspace=workspace, lead_id=lead_id)
+    if lead.status not in OPEN_LEAD_STATUSES:
+        raise InvalidTransition(
+            f"The {lead.title} lead is already {lead.status.value}, so I can't {doing} it."
+        )
+    return lead
+
+
+def qualify_lead(
+    *,
+    session: Session,
+    workspace: Workspace,
+    actor: str,
+    lead_id: str,
+    stage: PipelineStage | str,
+    now: datetime,
+) -> Lead:
+    """Move a lead from inquiry into active pursuit (procedure: "Lead qualified")."""
+    chosen = parse_choice(
+        PipelineStage, stage, field="stage", label="qualified stage", allowed=QUALIFY_STAGES
+    )
+    lead = _open_lead(session, workspace, lead_id, "qualify")
+    before = snapshot(lead)
+    lead.status = LeadStatus.working
+    lead.pipeline_stage = chosen
+    audit(session, workspace, actor=actor, action="qualify_lead", entity=lead, before=before)
+    log_system_note(
+        session,
+        workspace,
+        actor=actor,
+        body=f"Lead qualified — moving to {in_words(chosen)}.",
+        lead_id=lead.lead_id,
+        contact_id=lead.contact_id,
+        now=now,
+    )
+    return lead
+
+
+def set_lead_stage(
+    *,
+    session: Session,
+    workspace: Workspace,
+    actor: str,
+    lead_id: str,
+    stage: PipelineStage | str,
+) -> Lead:
+    """Move an open lead to another pipeline stage (follow_up, scheduled_visit, ...)."""
+    chosen = parse_choice(PipelineStage, stage, field="stage", label="pipeline stage")
+    lead = _open_lead(session, workspace, lead_id, "change the stage of")
+    before = snapshot(lead)
+    lead.pipeline_stage = chosen
+    audit(session, workspace, actor=actor, action="set_lead_stage", entity=lead, before=before)
+    return lead
+
+
+def disqualify_lead(
+    *,
+    session: Session,
+    workspace: Workspace,
+    actor: str,
+    lead_id: str,
+    reason: DisqualificationReason | str,
+    note: str | None = None,
+    now: datetime,
+) -> Lead:
+    """Close a lead that will not become work, keeping the record and the reason."""
+    why = parse_choice(
+        DisqualificationReason, reason, field="reason", label="disqualification reason"
+    )
+    extra = clean_text(note, field="note", label="note", limit=BODY_LIMIT - 100)
+    lead = _open_lead(session, workspace, lead_id, "disqualify")
+    before = snapshot(lead)
+    lead.status = LeadStatus.disqualified
+    lead.disqualification_reason = why
+    audit(session, workspace, actor=actor, action="disqualify_lead", entity=lead, before=before)
+    body = f"Lead disqualified — {in_words(why)}."
+    log_system_note(
+        session,
+        workspace,
+        actor=actor,
+        body=f"{body}\n{extra}" if extra else body,
+        lead_id=lead.lead_id,
+        contact_id=lead.contact_id,
+        now=now,
+    )
+    return lead
+
+
+def contact_gaps(contact: Contact | None) -> list[str]:
+    """What a contact lacks before its lead can become a job: name, phone, service address."""
+    if contact is None:
+        return ["a contact"]
+    missing = []
+    if not (contact.first_name or "").strip():
+        missing.append("a name")
+    if not contact.phones:
+        missing.append("a phone number")
+    if not (contact.address or "").strip():
+        missing.append("a service address")
+    return missing
+
+
+def convert_lead(
+    *,
+    session: Session,
+    workspace: Workspace,
+    actor: str,
+    lead_id: str,
+    stage: OpportunityStage | str = OpportunityStage.estimating,
+    amount: Decimal | int | str | None = None,
+    now: datetime,
+) -> Opportunity:
+    """Turn a lead into an opportunity once its contact has name, phone and address."""
+    chosen = parse_choice(
+        OpportunityStage, stage, field="stage", label="stage for a new job", allowed=CONVERT_STAGES
+    )
+    value = read_amount(amount, field="amount")
+    lead = _open_lead(session, workspace, lead_id, "convert")
+    contact = lead.contact
+    missing = contact_gaps(contact)
+    if missing or contact is None:
+        raise IncompleteContact(missing)
+    opportunity = Opportunity(
+        opportunity_id=new_id("op"),
+        workspace_id=workspace.workspace_id,
+        lead_id=lead.lead_id,
+        contact_id=contact.contact_id,
+        company_id=contact.company_id,
+        name=lead.title,
+        stage=chosen,
+        amount=value if value is not None else lead.estimated_value,
+        expected_close_date=lead.expected_close_date,
+        owner=lead.owner,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(opportunity)
+    audit(session, workspace, actor=actor, action="create_opportunity", entity=opportunity)
+    before = snapshot(lead)
+    lead.status = LeadStatus.converted
+    lead.converted_opportunity_id = opportunity.opportunity_id
+    audit(session, workspace, actor=actor, action="convert_lead", entity=lead, before=before)
+    log_system_note(
+        session,
+        workspace,
+        actor=actor,
+        body=f"Lead converted — opportunity {opportunity.name} at stage {in_words(chosen)}.",
+        lead_id=lead.lead_id,
+        contact_id=lead.contact_id,
+        opportunity_id=opportunity.opportunity_id,
+        now=now,
+    )
+    return opportunity
+
+
+def snooze_lead(
+    *,
+    session: Session,
+    workspace: Workspace,
+    actor: str,
+    lead_id: str,
+    days: int = 3,
+    now: datetime,
+) -> Lead:
+    """Quiet the stale-lead nudge for a lead until today + `days`."""
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_SNOOZE_DAYS:
+        raise InvalidInput(f"Snooze for 1 to {MAX_SNOOZE_DAYS} days.", field="days")
+    lead = _open_lead(session, workspace, lead_id, "snooze")
+    before = snapshot(lead)
+    lead.snoozed_until = local_today(workspace, now) + timedelta(days=days)
+    audit(session, workspace, actor=actor, action="snooze_lead", entity=lead, before=before)
+    return lead
+
+
+def set_expected_close_date(
+    *,
+    session: Session,
+    workspace: Workspace,
+    actor: str,
+    lead_id: str,
+    expected_close_date: date | None,
+    now: datetime,
+) -> Lead:
+    """Record when the lead should close (None clears it); a date already past is refused."""
+    today = local_today(workspace, now)
+    if expected_close_date is not None and expected_close_date < today:
+        raise InvalidInput(
+            f"The expected close date {expected_close_date.isoformat()} is in the past.",
+            field="expected_close_date",
+        )
+    lead = _open_lead(session, workspace, lead_id, "change the close date of")
+    before = snapshot(lead)
+    lead.expected_close_date = expected_close_date
+    audit(
+        session,
+        workspace,
+        actor=actor,
+        action="set_expected_close_date",
+        entity=lead,
+        before=before,
+    )
+    return lead
+
+
+def assign_lead_owner(
+    *, session: Session, workspace: Workspace, actor: str, lead_id: str, owner: str
+) -> Lead:
+    """Name the team member (Slack user id) who owns follow-up on the lead."""
+    who = clean_text(owner, field="owner", label="lead owner", limit=64, required=True)
+    lead = get_lead(session, workspace=workspace, lead_id=lead_id)
+    before = snapshot(lead)
+    lead.owner = who
+    audit(session, workspace, actor=actor, action="assign_lead_owner", entity=lead, before=before)
+    return lead

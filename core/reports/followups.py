@@ -1,0 +1,200 @@
+"""The morning action list: follow-ups promised for today, and the overdue ones.
+
+Definitions are DESIGN.md section 4: interactions with `follow_up_status = pending` and
+`follow_up_date` today, the overdue ones (earlier date, still pending) under their own heading.
+One statement however many rows, returning frozen dataclasses a renderer shows without I/O.
+With a `limit`, each list keeps its first `limit` items and the totals are counted in SQL (a
+window over the due rows), so a daily post that shows ten loads ten however big the backlog.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
+
+from core.common.enums import (
+    OPEN_LEAD_STATUSES,
+    FollowUpStatus,
+    InteractionType,
+    OpportunityStage,
+    Outcome,
+    PipelineStage,
+)
+from core.common.local_dates import local_today
+from core.models import Interaction, Lead, Opportunity, Workspace
+from core.reports.rows import TOUCH_COLUMNS, ShownContact, display_name, shorten
+
+__all__ = ["FollowUpItem", "FollowUpKind", "FollowUpList", "followup_kind", "followups"]
+
+TOPIC_LIMIT = 80
+
+
+class FollowUpKind(StrEnum):
+    """Which line of the morning list an item gets (see `followup_kind`)."""
+
+    call_back = "call_back"
+    proposal = "proposal"
+    follow_up = "follow_up"
+
+
+def followup_kind(
+    interaction_type: InteractionType,
+    outcome: Outcome,
+    lead_stage: PipelineStage | None,
+    opportunity_stage: OpportunityStage | None,
+) -> FollowUpKind:
+    """A proposal promise wins over the channel; calls and voicemails are called back."""
+    if (
+        outcome == Outcome.sent_proposal
+        or lead_stage == PipelineStage.estimate_sent
+        or opportunity_stage == OpportunityStage.proposal_sent
+    ):
+        return FollowUpKind.proposal
+    if interaction_type == InteractionType.phone_call or outcome == Outcome.left_voicemail:
+        return FollowUpKind.call_back
+    return FollowUpKind.follow_up
+
+
+@dataclass(frozen=True)
+class FollowUpItem:
+    """One promised follow-up: whom, about what, and how late it is."""
+
+    interaction_id: str
+    contact_id: str | None
+    contact_name: str | None
+    lead_id: str | None
+    lead_title: str | None
+    opportunity_id: str | None
+    interaction_type: InteractionType
+    outcome: Outcome
+    topic: str
+    follow_up_date: date
+    days_overdue: int
+    kind: FollowUpKind
+    owner: str | None = None  # the lead's owner (Slack user id), so a person sees theirs first
+
+
+@dataclass(frozen=True)
+class FollowUpList:
+    """Today's follow-ups and the overdue ones, as the morning list shows them.
+
+    `due_today_count` / `overdue_count` are how many there are in all when the lists were
+    cut by a limit (None: every one is listed); read them as `due_today_total` /
+    `overdue_total`.
+    """
+
+    today: date
+    due_today: tuple[FollowUpItem, ...]
+    overdue: tuple[FollowUpItem, ...]
+    due_today_count: int | None = None
+    overdue_count: int | None = None
+
+    @property
+    def due_today_total(self) -> int:
+        """Follow-ups due today in all, listed or not."""
+        return len(self.due_today) if self.due_today_count is None else self.due_today_count
+
+    @property
+    def overdue_total(self) -> int:
+        """Overdue follow-ups in all, listed or not."""
+        return len(self.overdue) if self.overdue_count is None else self.overdue_count
+
+
+def followups(
+    session: Session, *, workspace: Workspace, now: datetime, limit: int | None = None
+) -> FollowUpList:
+    """Pending follow-ups due today, and the overdue ones (most late first), in one statement.
+
+    With `limit`, at most that many of each list come back, with each list's total: the due
+    rows are ranked and counted per list in a window over the interactions alone, and only
+    the rows kept are joined to their lead, job and contact.
+    """
+    if limit is not None and limit < 1:
+        raise ValueError("limit must be at least 1 (or None for every follow-up)")
+    today = local_today(workspace, now)
+    late = Interaction.follow_up_date < today
+    in_order = (Interaction.follow_up_date, Interaction.timestamp, Interaction.interaction_id)
+    ranked = (
+        select(
+            Interaction.interaction_id.label("ranked_id"),
+            func.row_number().over(partition_by=late, order_by=in_order).label("rank"),
+            func.count().over(partition_by=late).label("total"),
+        )
+        .where(
+            Interaction.workspace_id == workspace.workspace_id,
+            Interaction.follow_up_status == FollowUpStatus.pending,
+            Interaction.follow_up_date <= today,
+        )
+        .subquery("ranked")
+    )
+    lead = aliased(Lead)
+    opportunity = aliased(Opportunity)
+    shown = ShownContact()
+    query = (
+        select(
+            *TOUCH_COLUMNS,
+            Interaction.outcome,
+            Interaction.follow_up_date,
+            Interaction.opportunity_id,
+            lead.lead_id,
+            lead.title.label("lead_title"),
+            lead.status.label("lead_status"),
+            lead.pipeline_stage,
+            lead.owner.label("lead_owner"),
+            opportunity.stage.label("opportunity_stage"),
+            *shown.columns,
+            ranked.c.total,
+        )
+        .join(ranked, ranked.c.ranked_id == Interaction.interaction_id)
+        .outerjoin(opportunity, opportunity.opportunity_id == Interaction.opportunity_id)
+        .outerjoin(lead, lead.lead_id == func.coalesce(Interaction.lead_id, opportunity.lead_id))
+    )
+    query = shown.join(
+        query, func.coalesce(Interaction.contact_id, lead.contact_id, opportunity.contact_id)
+    )
+    if limit is not None:
+        query = query.where(ranked.c.rank <= limit)
+    rows = session.execute(query.order_by(*in_order)).all()
+    items = [(_followup_item(row, today), row.total) for row in rows]
+    due = [(item, total) for item, total in items if item.days_overdue == 0]
+    overdue = [(item, total) for item, total in items if item.days_overdue > 0]
+    return FollowUpList(
+        today=today,
+        due_today=tuple(item for item, _ in due),
+        overdue=tuple(item for item, _ in overdue),
+        due_today_count=due[0][1] if due else 0,
+        overdue_count=overdue[0][1] if overdue else 0,
+    )
+
+
+def _followup_item(row: Any, today: date) -> FollowUpItem:
+    open_lead = row.lead_status in OPEN_LEAD_STATUSES
+    topic = next(
+        (t for t in (row.subject, row.ai_summary, row.body, row.lead_title) if t and t.strip()),
+        "",
+    )
+    return FollowUpItem(
+        interaction_id=row.interaction_id,
+        contact_id=row.contact_id,
+        contact_name=display_name(row.first_name, row.last_name),
+        lead_id=row.lead_id,
+        lead_title=row.lead_title,
+        opportunity_id=row.opportunity_id,
+        interaction_type=InteractionType(row.type),
+        outcome=Outcome(row.outcome),
+        topic=shorten(topic, TOPIC_LIMIT).rstrip(".!?;:,"),
+        follow_up_date=row.follow_up_date,
+        days_overdue=(today - row.follow_up_date).days,
+        kind=followup_kind(
+            InteractionType(row.type),
+            Outcome(row.outcome),
+            row.pipeline_stage if open_lead else None,
+            row.opportunity_stage,
+        ),
+        owner=row.lead_owner,
+    )

@@ -1,0 +1,215 @@
+"""The daily stale-lead check: which new or working leads went quiet (DESIGN.md section 4).
+
+A lead is stale when at least `stale_after_business_days` business days (weekends and the
+workspace country's public holidays excluded) passed since its last touchpoint: the newest of
+its creation and every interaction linked to it or to its contact. Two statements however many
+leads, returning frozen dataclasses a renderer can show without further I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, Subquery, and_, func, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+from core.common.business_days import business_day_cutoff
+from core.common.enums import STALE_CANDIDATE_STATUSES
+from core.common.local_dates import local_date, local_midnight, local_today
+from core.models import Contact, Interaction, Lead, Workspace
+from core.platform.column_types import UTCDateTime
+from core.reports.rows import TOUCH_COLUMNS, ShownContact, Touchpoint, display_name, read_touchpoint
+
+__all__ = ["StaleLead", "StaleLeadReport", "stale_leads"]
+
+
+class greatest(FunctionElement[datetime]):
+    """The latest of several timestamps: `greatest()` on Postgres, scalar `max()` on SQLite."""
+
+    type = UTCDateTime()
+    inherit_cache = True
+
+
+@compiles(greatest)
+def _greatest_default(element: greatest, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"greatest({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(greatest, "sqlite")
+def _greatest_sqlite(element: greatest, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"max({compiler.process(element.clauses, **kw)})"
+
+
+@dataclass(frozen=True)
+class StaleLead:
+    """One quiet lead, with what the nudge says about it."""
+
+    lead_id: str
+    title: str
+    contact_id: str | None
+    contact_name: str | None
+    created_on: date
+    last_touch_at: datetime
+    days_since: int
+    last_touch: Touchpoint | None
+    today: date
+    owner: str | None = None  # the lead's owner (Slack user id), so a person sees theirs first
+
+
+@dataclass(frozen=True)
+class StaleLeadReport:
+    """The stale leads listed (oldest touch first) and how many there are in all."""
+
+    today: date
+    cutoff: date
+    business_days: int
+    items: tuple[StaleLead, ...]
+    total: int
+
+    @property
+    def more(self) -> int:
+        """Stale leads beyond the ones listed (the post's "and N more")."""
+        return self.total - len(self.items)
+
+
+def stale_leads(
+    session: Session, *, workspace: Workspace, now: datetime, limit: int | None = None
+) -> StaleLeadReport:
+    """New or working leads untouched for `stale_after_business_days` business days, oldest first.
+
+    A lead is stale when its last touch (the newest of its creation and every interaction
+    linked to it or its contact, up to `now`) falls on or before the business-day cutoff date,
+    i.e. before local midnight starting the day after. Two statements: page with total, touches.
+    """
+    if limit is not None and limit < 1:
+        raise ValueError("limit must be at least 1 (or None for every stale lead)")
+    ws = workspace.workspace_id
+    today = local_today(workspace, now)
+    n = workspace.stale_after_business_days
+    cutoff = business_day_cutoff(today, n, workspace.holiday_country)
+    stale_before = local_midnight(workspace, cutoff + timedelta(days=1))
+
+    shown = ShownContact()
+    candidate = and_(
+        Lead.workspace_id == ws,
+        Lead.status.in_(STALE_CANDIDATE_STATUSES),
+        or_(Lead.snoozed_until.is_(None), Lead.snoozed_until < today),
+    )
+    candidate_ids = select(Lead.lead_id).where(candidate)
+    candidate_contacts = select(Lead.contact_id).where(candidate, Lead.contact_id.is_not(None))
+    merged_targets = select(Contact.merged_into_contact_id).where(
+        Contact.workspace_id == ws, Contact.contact_id.in_(candidate_contacts)
+    )
+    # One aggregated pass per link kind (index (lead_id, timestamp) / (contact_id, timestamp)).
+    # Merges re-point leads to the survivor; the survivor pass covers leads that still name a
+    # merged-away contact (imported history).
+    by_lead = _newest_by(Interaction.lead_id, candidate_ids, now, "by_lead")
+    by_contact = _newest_by(Interaction.contact_id, candidate_contacts, now, "by_contact")
+    by_survivor = _newest_by(Interaction.contact_id, merged_targets, now, "by_survivor")
+    touch_times = (by_lead.c.ts, by_contact.c.ts, by_survivor.c.ts)
+    last_touch = greatest(
+        Lead.created_at, *(func.coalesce(ts, Lead.created_at) for ts in touch_times)
+    )
+    # The total is a COUNT window over every stale lead, computed before LIMIT: the heavy
+    # aggregation runs once and only the listed page comes back.
+    page_query = (
+        shown.join(
+            select(
+                Lead.lead_id,
+                Lead.title,
+                Lead.created_at,
+                Lead.owner,
+                *shown.columns,
+                last_touch.label("last_touch"),
+                func.count().over().label("total"),
+            ),
+            Lead.contact_id,
+        )
+        .outerjoin(by_lead, by_lead.c.key == Lead.lead_id)
+        .outerjoin(by_contact, by_contact.c.key == Lead.contact_id)
+        .outerjoin(by_survivor, by_survivor.c.key == shown.contact.merged_into_contact_id)
+        .where(candidate, Lead.created_at < stale_before)
+        .where(*(or_(ts.is_(None), ts < stale_before) for ts in touch_times))
+        .order_by(last_touch, Lead.created_at, Lead.lead_id)
+    )
+    if limit is not None:
+        page_query = page_query.limit(limit)
+    page = session.execute(page_query).all()
+    total = page[0].total if page else 0
+
+    touches = _newest_touches(session, workspace, now, [row.lead_id for row in page])
+    items = tuple(
+        StaleLead(
+            lead_id=row.lead_id,
+            title=row.title,
+            contact_id=row.contact_id,
+            contact_name=display_name(row.first_name, row.last_name),
+            created_on=local_date(workspace, row.created_at),
+            last_touch_at=row.last_touch,
+            days_since=(today - local_date(workspace, row.last_touch)).days,
+            last_touch=touches.get(row.lead_id),
+            today=today,
+            owner=row.owner,
+        )
+        for row in page
+    )
+    return StaleLeadReport(today=today, cutoff=cutoff, business_days=n, items=items, total=total)
+
+
+def _newest_by(key: Any, keys: Select[Any], now: datetime, name: str) -> Subquery:
+    """The newest interaction time per lead (or per contact) among `keys`, up to `now`.
+
+    `keys` are the workspace's own leads or contacts (ids are unique across workspaces), which
+    scopes the pass; leaving `interactions.workspace_id` out lets Postgres answer from the
+    (lead_id, timestamp) / (contact_id, timestamp) index alone: about twice as fast at
+    2,000,000 interactions.
+    """
+    return (
+        select(key.label("key"), func.max(Interaction.timestamp).label("ts"))
+        .where(Interaction.timestamp <= now, key.in_(keys))
+        .group_by(key)
+        .subquery(name)
+    )
+
+
+def _newest_touches(
+    session: Session, workspace: Workspace, now: datetime, lead_ids: list[str]
+) -> dict[str, Touchpoint]:
+    """The newest interaction of each lead or its contact, in one windowed statement."""
+    contact = aliased(Contact)
+    leads = (
+        select(Lead.lead_id, Lead.contact_id, contact.merged_into_contact_id)
+        .outerjoin(contact, contact.contact_id == Lead.contact_id)
+        .where(Lead.workspace_id == workspace.workspace_id, Lead.lead_id.in_(lead_ids))
+        .subquery("page")
+    )
+    newest_first = (Interaction.timestamp.desc(), Interaction.interaction_id.desc())
+    ranked = (
+        select(
+            leads.c.lead_id.label("for_lead"),
+            *TOUCH_COLUMNS,
+            func.row_number()
+            .over(partition_by=leads.c.lead_id, order_by=newest_first)
+            .label("rank"),
+        )
+        .join(
+            Interaction,
+            and_(
+                Interaction.workspace_id == workspace.workspace_id,
+                Interaction.timestamp <= now,
+                or_(
+                    Interaction.lead_id == leads.c.lead_id,
+                    Interaction.contact_id == leads.c.contact_id,
+                    Interaction.contact_id == leads.c.merged_into_contact_id,
+                ),
+            ),
+        )
+        .subquery("ranked")
+    )
+    rows = session.execute(select(ranked).where(ranked.c.rank == 1)).all()
+    return {row.for_lead: read_touchpoint(workspace, row) for row in rows}

@@ -1,0 +1,36 @@
+"""The third-party adapters the bot may use, looked up per workspace; none is connected yet.
+
+Core defines what it needs (`core.ports.DraftSender`, `core.ports.QuickBooksCustomers`);
+this says, for a workspace, which adapter (if any) serves it. Each workspace connects its own
+mailbox and QuickBooks company, so a lookup takes the workspace: the Gmail and QuickBooks
+adapters, once written, plug in as functions that read the workspace's stored (encrypted)
+tokens and return an adapter, or None when that workspace has not connected one.
+
+With no adapter: approving an email draft hands the owner the text with **Mark sent**
+(DESIGN.md section 5), and **Create in QuickBooks** answers that QuickBooks is not connected
+and changes nothing. `create_app(..., integrations=Integrations(...))` injects fakes in tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from core.models import Workspace
+from core.ports import DraftSender, QuickBooksCustomers
+
+DraftSenderFor = Callable[[Workspace], DraftSender | None]
+QuickBooksFor = Callable[[Workspace], QuickBooksCustomers | None]
+
+
+def not_connected(workspace: Workspace) -> None:
+    """No adapter for any workspace (the default until the adapters exist)."""
+    return None
+
+
+@dataclass(frozen=True)
+class Integrations:
+    """Which mailbox sends a workspace's approved email drafts, and which QuickBooks it uses."""
+
+    draft_sender: DraftSenderFor = not_connected
+    quickbooks: QuickBooksFor = not_connected

@@ -1,0 +1,306 @@
+"""Finding people and leads: exact by phone or email, fuzzy by name, never guessing between two."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.orm import Session
+
+from core.common.enums import LeadStatus
+from core.contacts.history import merge_contacts
+from core.contacts.matching import set_contact_points
+from core.contacts.search import (
+    open_leads_for_person,
+    resolve_person,
+    search_contacts,
+    search_leads,
+)
+from core.models import Contact, Workspace, new_id
+from core.workspaces.service import ensure_workspace, get_workspace
+from tests.conftest import OWNER, TEAM
+from tests.core.factories import count_statements, make_contact, make_lead
+
+NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def people(session: Session, ws: Workspace) -> dict[str, Contact]:
+    return {
+        "smith": make_contact(
+            session, TEAM, "Dana", "Smith", phones=["+15552013344"], emails=["dana@example.com"]
+        ),
+        "smyth": make_contact(session, TEAM, "Dana", "Smyth", phones=["+15552019999"]),
+        "diana": make_contact(session, TEAM, "Diana", "Prince"),
+        "obrien": make_contact(session, TEAM, "Seán", "O'Brien"),
+        "emoji": make_contact(session, TEAM, "Bob 🔧", "Plumber 🚰"),
+        "priya": make_contact(session, TEAM, "Priya", "Patel"),
+    }
+
+
+def _names(contacts: list[Contact]) -> list[str]:
+    return [c.full_name for c in contacts]
+
+
+# --------------------------------------------------------------------------- search_contacts
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["(555) 201-3344", "+1 555 201 3344", "555.201.3344", "5552013344", "call 555-201-3344"],
+)
+def test_a_phone_in_any_format_finds_the_contact(
+    session: Session, ws: Workspace, people: dict[str, Contact], query: str
+) -> None:
+    hits = search_contacts(session, workspace=ws, query=query)
+    assert [(h.contact.full_name, h.score, h.matched_on) for h in hits] == [
+        ("Dana Smith", 100.0, "phone")
+    ]
+
+
+def test_an_email_in_another_case_finds_the_contact(
+    session: Session, ws: Workspace, people: dict[str, Contact]
+) -> None:
+    hits = search_contacts(session, workspace=ws, query="DANA@Example.com")
+    assert [(h.contact.full_name, h.matched_on) for h in hits] == [("Dana Smith", "email")]
+
+
+def test_an_unknown_phone_finds_nobody(
+    session: Session, ws: Workspace, people: dict[str, Contact]
+) -> None:
+    assert search_contacts(session, workspace=ws, query="555-000-1111") == []
+
+
+def test_an_unknown_phone_with_a_name_falls_back_to_the_name(
+    session: Session, ws: Workspace, people: dict[str, Contact]
+) -> None:
+    hits = search_contacts(session, workspace=ws, query="Priya 555-000-1111")
+    assert [h.contact.full_name for h in hits] == ["Priya Patel"]
+    assert hits[0].matched_on == "name"
+
+
+def test_a_first_name_finds_both_danas(
+    session: Session, ws: Workspace, people: dict[str, Contact]
+) -> None:
+    hits = search_contacts(session, workspace=ws, query="dana")
+    names = [h.contact.full_name for h in hits]
+    assert names[:2] == ["Dana Smith", "Dana Smyth"]
+    assert all(h.score >= 70 for h in hits)
+    assert "Priya Patel" not in names
+
+
+def test_a_typo_ranks_the_closest_first(
+    session: Session, ws: Workspace, people: dict[str, Contact]
+) -> None:
+    hits = search_contacts(session, workspace=ws, query="Dana Smithh")
+    assert hits[0].contact.full_name == "Dana Smith"
+    assert hits[0].score > hits[1].score
+
+
+def test_quotes_and_emoji_in_names(
+    session: Session, ws: Workspace, people: dict[str, Contact]
+) -> None:
+    assert search_contacts(session, workspace=ws, query="O'Brien")[0].contact is people["obrien"]
+    assert (
+        search_contacts(session, workspace=ws, query="sean obrien")[0].contact is people["obrien"]
+    )
+    assert search_contacts(session, workspace=ws, query="Bob 🔧")[0].contact is people["emoji"]
+    assert search_contacts(session, workspace=ws, query="'\"; DROP TABLE contacts; --") == []
+    assert search_contacts(session, workspace=ws, query="   ") == []
+
+
+def test_merged_contacts_are_not_found_but_their_survivor_is(
+    session: Session, ws: Workspace, people: dict[str, Contact]
+) -> None:
+    merge_contacts(
+        session=session,
+        workspace=ws,
+        actor=OWNER,
+        survivor_id=people["smith"].contact_id,
+        other_id=people["smyth"].contact_id,
+    )
+    assert "Dana Smyth" not in [
+        h.contact.full_name for h in search_contacts(session, workspace=ws, query="Dana Smyth")
+    ]
+    by_phone = search_contacts(session, workspace=ws, query="555-201-9999")
+    assert [h.contact.full_name for h in by_phone] == ["Dana Smith"]
+
+
+def test_other_workspaces_are_not_searched(
+    session: Session, ws: Workspace, people: dict[str, Contact]
+) -> None:
+    ensure_workspace(session, "T0OTHER")
+    make_contact(session, "T0OTHER", "Priyanka", "Patel", phones=["+15553334444"])
+    assert search_contacts(session, workspace=ws, query="555-333-4444") == []
+    assert [h.contact.full_name for h in search_contacts(session, workspace=ws, query="Patel")] == [
+        "Priya Patel"
+    ]
+
+
+def _many(session: Session, start: int, stop: int) -> None:
+    contacts = []
+    for number in range(start, stop):
+        contact = Contact(
+            contact_id=new_id("ct"),
+            workspace_id=TEAM,
+            first_name=f"Person{number}",
+            last_name=f"Family{number}",
+        )
+        set_contact_points(contact, phones=[f"+1555{number:07d}"])
+        contacts.append(contact)
+    session.add_all(contacts)
+    session.flush()
+    session.expunge_all()
+
+
+def _statements(session: Session) -> list[int]:
+    ws = get_workspace(session, TEAM)
+    counts = []
+    for call in (
+        lambda w: search_contacts(session, workspace=w, query="Dana Smith"),
+        lambda w: search_contacts(session, workspace=w, query="Person1"),
+        lambda w: search_contacts(session, workspace=w, query="555-000-0003"),
+        lambda w: resolve_person(session, workspace=w, name="dana"),
+        lambda w: search_leads(session, workspace=w, words="faucet"),
+        lambda w: open_leads_for_person(session, workspace=w, name="Dana Smith"),
+    ):
+        session.expunge_all()
+        ws = get_workspace(session, TEAM)
+        with count_statements(session) as seen:
+            assert call(ws)
+            counts.append(len(seen))
+    return counts
+
+
+def test_search_is_a_fixed_number_of_statements_for_5_or_500_contacts(
+    session: Session, workspace_id: str
+) -> None:
+    dana = make_contact(session, TEAM, "Dana", "Smith", phones=["+15552013344"])
+    make_lead(session, TEAM, dana, title="Leaky faucet")
+    _many(session, 0, 4)
+    with_five = _statements(session)
+    _many(session, 4, 499)
+    with_five_hundred = _statements(session)
+    assert with_five == with_five_hundred
+    assert max(with_five) <= 6
+
+
+# --------------------------------------------------------------------------- resolve_person
+
+
+def test_an_exact_full_name_wins_alone(
+    session: Session, ws: Workspace, people: dict[str, Contact]
+) -> None:
+    assert resolve_person(session, workspace=ws, name="dana  SMITH") == [people["smith"]]
+    assert resolve_person(session, workspace=ws, name="Dana Smyth") == [people["smyth"]]
+
+
+def test_a_unique_first_name_wins_alone(
+    session: Session, ws: Workspace, people: dict[str, Contact]
+) -> None:
+    assert resolve_person(session, workspace=ws, name="priya") == [people["priya"]]
+
+
+def test_a_shared_first_name_offers_the_choice(
+    session: Session, ws: Workspace, people: dict[str, Contact]
+) -> None:
+    assert _names(resolve_person(session, workspace=ws, name="Dana")) == [
+        "Dana Smith",
+        "Dana Smyth",
+    ]
+
+
+def test_a_close_misspelling_offers_the_close_candidates(
+    session: Session, ws: Workspace, people: dict[str, Contact]
+) -> None:
+    assert _names(resolve_person(session, workspace=ws, name="Dana Smit")) == [
+        "Dana Smith",
+        "Dana Smyth",
+    ]
+
+
+def test_two_people_with_the_same_full_name_are_both_offered(
+    session: Session, ws: Workspace, people: dict[str, Contact]
+) -> None:
+    twin = make_contact(session, TEAM, "Dana", "Smith")
+    found = resolve_person(session, workspace=ws, name="Dana Smith")
+    assert found[:2] == [people["smith"], twin]
+
+
+def test_resolve_by_phone_and_nobody(
+    session: Session, ws: Workspace, people: dict[str, Contact]
+) -> None:
+    assert resolve_person(session, workspace=ws, name="555 201 9999") == [people["smyth"]]
+    assert resolve_person(session, workspace=ws, name="Xavier") == []
+    assert resolve_person(session, workspace=ws, name="") == []
+
+
+def test_archived_people_are_not_resolved(
+    session: Session, ws: Workspace, people: dict[str, Contact]
+) -> None:
+    people["priya"].archived = True
+    session.flush()
+    assert resolve_person(session, workspace=ws, name="Priya Patel") == []
+
+
+# --------------------------------------------------------------------------- leads
+
+
+def test_search_leads_by_words_and_by_name(
+    session: Session, ws: Workspace, people: dict[str, Contact]
+) -> None:
+    old = make_lead(
+        session,
+        TEAM,
+        people["priya"],
+        title="Leaky FAUCET at 123 Main",
+        created_at=NOW - timedelta(days=3),
+    )
+    new = make_lead(
+        session,
+        TEAM,
+        people["obrien"],
+        title="Kitchen job",
+        description="the faucet is 100% broken",
+        created_at=NOW - timedelta(days=1),
+    )
+    heater = make_lead(session, TEAM, people["smith"], title="Water heater", created_at=NOW)
+    assert search_leads(session, workspace=ws, words="faucet") == [new, old]
+    assert search_leads(session, workspace=ws, words="faucet main") == [old]
+    assert search_leads(session, workspace=ws, words="100%") == [new]
+    assert search_leads(session, workspace=ws, words="50%") == []
+    assert search_leads(session, workspace=ws, words="Dana Smith") == [heater]
+    assert search_leads(session, workspace=ws, words="  ") == []
+
+
+def test_search_leads_stays_in_the_workspace(session: Session, ws: Workspace) -> None:
+    ensure_workspace(session, "T0OTHER")
+    make_lead(session, "T0OTHER", title="Leaky faucet")
+    assert search_leads(session, workspace=ws, words="faucet") == []
+
+
+def test_open_leads_for_the_dana_lead(
+    session: Session, ws: Workspace, people: dict[str, Contact]
+) -> None:
+    first = make_lead(
+        session, TEAM, people["smith"], title="Faucet", created_at=NOW - timedelta(days=4)
+    )
+    second = make_lead(
+        session,
+        TEAM,
+        people["smyth"],
+        title="Heater",
+        status=LeadStatus.working,
+        created_at=NOW - timedelta(days=2),
+    )
+    make_lead(session, TEAM, people["smith"], title="Done", status=LeadStatus.converted)
+    make_lead(session, TEAM, people["smyth"], title="Nope", status=LeadStatus.disqualified)
+    make_lead(session, TEAM, people["priya"], title="Other person")
+    leads = open_leads_for_person(session, workspace=ws, name="Dana")
+    assert leads == [second, first]
+    assert [lead.contact.full_name for lead in leads if lead.contact] == [
+        "Dana Smyth",
+        "Dana Smith",
+    ]
+    assert open_leads_for_person(session, workspace=ws, name="Dana Smith") == [first]
+    assert open_leads_for_person(session, workspace=ws, name="Nobody") == []

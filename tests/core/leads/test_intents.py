@@ -1,0 +1,151 @@
+"""The procedure's Common Requests, recognised in plain words."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.leads.intents import MAX_REQUEST_LENGTH, Intent, IntentKind, parse_request
+
+K = IntentKind
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "name"),
+    [
+        # add_customer
+        ("add a new customer", K.add_customer, None),
+        ("Add a new customer.", K.add_customer, None),
+        ("new customer", K.add_customer, None),
+        ("add customer Dana Smith", K.add_customer, "Dana Smith"),
+        ("new client: Dana Smith", K.add_customer, "Dana Smith"),
+        # log_call
+        ("log a call with Dana", K.log_call, "Dana"),
+        ("log call Dana Smith", K.log_call, "Dana Smith"),
+        ("Log a call", K.log_call, None),
+        # pipeline
+        ("what's our pipeline?", K.pipeline, None),
+        ("What’s our pipeline?", K.pipeline, None),
+        ("whats the pipeline", K.pipeline, None),
+        ("pipeline", K.pipeline, None),
+        ("how's the pipeline", K.pipeline, None),
+        ("how is the pipeline looking", K.pipeline, None),
+        ("show me the pipeline please", K.pipeline, None),
+        # follow_up
+        ("follow up on the Dana lead", K.follow_up, "Dana"),
+        ("follow up with Dana Smith", K.follow_up, "Dana Smith"),
+        ("follow-up on Dana's lead", K.follow_up, "Dana"),
+        ("followup on Dana Smith’s lead", K.follow_up, "Dana Smith"),
+        ("follow up on the lead", K.follow_up, None),
+        # convert
+        ("convert Dana to a job", K.convert, "Dana"),
+        ("convert the Dana lead", K.convert, "Dana"),
+        ("convert Dana Smith into an opportunity", K.convert, "Dana Smith"),
+        ("convert this lead", K.convert, None),
+        # disqualify
+        ("disqualify the Dana lead", K.disqualify, "Dana"),
+        ("disqualify Dana", K.disqualify, "Dana"),
+        ("Disqualify Dana Smith.", K.disqualify, "Dana Smith"),
+        # last_touch
+        ("how long since we talked to Dana?", K.last_touch, "Dana"),
+        ("how long has it been since we spoke with Dana Smith", K.last_touch, "Dana Smith"),
+        ("when did we last talk to Dana Smith", K.last_touch, "Dana Smith"),
+        ("when did we last hear from Dana?", K.last_touch, "Dana"),
+        ("how long since we last talked to Dana Smith?", K.last_touch, "Dana Smith"),
+        ("last contact with Dana", K.last_touch, "Dana"),
+        # newest_customers
+        ("who are our newest customers?", K.newest_customers, None),
+        ("newest customers", K.newest_customers, None),
+        ("latest customers", K.newest_customers, None),
+        ("who are our new customers", K.newest_customers, None),
+        # help
+        ("help", K.help, None),
+        ("Help!", K.help, None),
+        ("?", K.help, None),
+        ("??", K.help, None),
+        ("what can you do?", K.help, None),
+    ],
+)
+def test_requests(text: str, kind: IntentKind, name: str | None) -> None:
+    assert parse_request(text) == Intent(kind, name)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "WHAT'S OUR PIPELINE?",
+        "  what's   our pipeline  ",
+        "what's our pipeline please",
+        "what's our pipeline, please?",
+        "please, what's our pipeline",
+        "can you show me the pipeline? thanks",
+        "hey, what's our pipeline?",
+        "<@U0BOT123> what's our pipeline?",
+        "what’s our pipeline?!",
+    ],
+)
+def test_tolerates_case_punctuation_politeness_and_mentions(text: str) -> None:
+    assert parse_request(text) == Intent(IntentKind.pipeline)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("log a call with O’Brien", "O’Brien"),  # typed quote kept as typed
+        ('log a call with "Dana"', "Dana"),
+        ("convert “Dana Smith” to a job, please!", "Dana Smith"),
+        ("follow up on the ‘Dana’ lead", "Dana"),
+        ("log a call with Zoë 🌟", "Zoë 🌟"),
+        ("disqualify the DANA lead", "DANA"),
+    ],
+)
+def test_names_are_returned_as_typed(text: str, name: str) -> None:
+    intent = parse_request(text)
+    assert intent is not None
+    assert intent.name == name
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "hi",
+        "please",
+        "hello there",
+        "pipeline pipeline",
+        "what's the weather?",
+        "customer",
+        "new customers",  # neither "a new customer" nor "newest customers": ambiguous
+        "delete Dana",
+        "convertible roof repair",
+        "log a meeting with Dana",
+    ],
+)
+def test_unknown_is_none(text: str) -> None:
+    assert parse_request(text) is None
+
+
+def test_long_text_is_not_a_request() -> None:
+    assert parse_request("pipeline" + " " * MAX_REQUEST_LENGTH) is None
+    assert parse_request("x" * 10_000) is None
+    assert parse_request("log a call with " + "Dana " * 2_000) is None
+
+
+def test_a_name_just_under_the_limit_still_works() -> None:
+    name = "D" * (MAX_REQUEST_LENGTH - len("log a call with "))
+    assert parse_request("log a call with " + name) == Intent(IntentKind.log_call, name)
+
+
+def test_intent_kind_values_are_their_names() -> None:
+    assert {k.value for k in IntentKind} == {
+        "add_customer",
+        "log_call",
+        "pipeline",
+        "follow_up",
+        "convert",
+        "disqualify",
+        "last_touch",
+        "newest_customers",
+        "help",
+    }
+    assert IntentKind.pipeline == "pipeline"
