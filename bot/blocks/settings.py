@@ -14,7 +14,7 @@ from typing import Any
 import holidays
 
 from bot.blocks.limits import Block, mrkdwn_section, option
-from bot.blocks.modal_inputs import (
+from bot.blocks.modals.inputs import (
     ModalMeta,
     form_modal,
     input_block,

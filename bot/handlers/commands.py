@@ -16,7 +16,6 @@ from slack_sdk import WebClient
 
 from bot.blocks import cards
 from bot.blocks.answers import logged_answer, person_lookup_message
-from bot.blocks.decision_modals import settings_modal
 from bot.blocks.help import help_message
 from bot.blocks.lists import (
     FollowUpPart,
@@ -26,11 +25,12 @@ from bot.blocks.lists import (
     reminders_list,
     rows_wanted,
 )
-from bot.blocks.modal_inputs import ModalMeta
-from bot.blocks.modals import log_interaction_modal, new_customer_modal, new_lead_modal
+from bot.blocks.modals.capture import log_interaction_modal, new_customer_modal, new_lead_modal
+from bot.blocks.modals.decisions import settings_modal
+from bot.blocks.modals.inputs import ModalMeta
 from bot.blocks.pipeline import pipeline_message
 from bot.context import BotContext
-from bot.handlers.requests import answer_request
+from bot.handlers.plain_words import answer_request
 from bot.notify import notify_new_inquiry
 from core.activity.flows import log_from_text
 from core.activity.reminders import due_reminders

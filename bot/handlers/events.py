@@ -1,6 +1,6 @@
 """Events API listeners: direct messages (`message.im`) and mentions (`app_mention`).
 
-Both take the procedure's Common Requests in plain words (`bot.handlers.requests`). The event
+Both take the procedure's Common Requests in plain words (`bot.handlers.plain_words`). The event
 id is claimed with `bot.event_ledger.claim_event` in the same transaction as the work, so a retried
 delivery never acts twice; a refusal (`CRMError`) is answered in words and still commits the
 claim (the work itself ran in a savepoint and was undone). Bot messages, edits and other
@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from bot.blocks.answers import notice
 from bot.context import BotContext
 from bot.event_ledger import claim_event
-from bot.handlers.requests import Answer, answer_request
+from bot.handlers.plain_words import Answer, answer_request
 from core.errors import CRMError
 
 Body = dict[str, Any]

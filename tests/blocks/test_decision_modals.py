@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from bot.blocks.decision_modals import (
+from bot.blocks.limits import limit_violations, slack_len
+from bot.blocks.modals.decisions import (
     ModalMeta,
     disqualify_modal,
     edit_draft_modal,
@@ -23,7 +24,6 @@ from bot.blocks.decision_modals import (
     settings_modal,
     split_for_inputs,
 )
-from bot.blocks.limits import limit_violations, slack_len
 from bot.ids import ActionId, BlockId, ViewId
 from core.common.enums import DraftChannel, DraftStatus, FollowUpStatus, InteractionType
 from core.errors import InvalidInput

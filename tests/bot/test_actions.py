@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.blocks.modal_inputs import ModalMeta
+from bot.blocks.modals.inputs import ModalMeta
 from bot.blocks.prompts import duplicate_prompt, lost_message
 from bot.ids import ActionId, BlockId, ViewId
 from bot.notify import notify_new_inquiry

@@ -211,7 +211,7 @@ def test_log_interaction_records_it_against_the_person(slack: SlackHarness) -> N
 
 
 def test_log_interaction_for_a_known_lead_does_not_ask_who(slack: SlackHarness) -> None:
-    from bot.blocks.modals import log_interaction_modal
+    from bot.blocks.modals.capture import log_interaction_modal
 
     with slack.sessions.begin() as session:
         dana = make_contact(session, TEAM, "Dana", "Smith", contact_id="ct_dana")

@@ -4,34 +4,28 @@ A submission parses the view with its pure `parse_<view>`, calls one core operat
 transaction, and then either acknowledges with `response_action: errors` on the field that
 was wrong (the modal stays open) or closes the modal and answers where its button was
 clicked (the click's response_url, kept in the modal's `ModalMeta`; else by DM); see
-`bot.handlers.submissions`.
+`bot.handlers.views.submission`.
 """
 
 from __future__ import annotations
 
 from functools import partial
 
-from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.blocks.answers import follow_up_moved_text
 from bot.blocks.cards import disqualified_card
-from bot.blocks.decision_modals import (
-    DISQUALIFY_FIELDS,
-    EDIT_DRAFT_FIELDS,
-    MARK_LOST_FIELDS,
-    RESCHEDULE_FIELDS,
+from bot.blocks.drafts import review_message
+from bot.blocks.modals.decisions import (
     parse_disqualify,
     parse_edit_draft,
     parse_mark_lost,
     parse_reschedule,
 )
-from bot.blocks.drafts import review_message
 from bot.blocks.prompts import lost_message
-from bot.blocks.settings import SETTINGS_FIELDS, parse_settings, settings_saved_text
+from bot.blocks.settings import parse_settings, settings_saved_text
 from bot.context import BotContext
-from bot.handlers.submissions import AfterAck, Submission, answer_after_modal, on_submit
-from bot.ids import ViewId
+from bot.handlers.views.submission import AfterAck, Submission, answer_after_modal
 from bot.notify import review_copies, update_copies
 from core.activity.service import reschedule_follow_up
 from core.common.local_dates import local_today
@@ -127,12 +121,3 @@ def settings_submitted(ctx: BotContext, submission: Submission, client: WebClien
         )
         text = settings_saved_text(workspace)
     return partial(answer_after_modal, client, form.meta, submission.user_id, text)
-
-
-def register(app: App, ctx: BotContext) -> None:
-    """Register the decision modals' submissions."""
-    on_submit(app, ctx, ViewId.EDIT_DRAFT, EDIT_DRAFT_FIELDS, edit_submitted)
-    on_submit(app, ctx, ViewId.MARK_LOST, MARK_LOST_FIELDS, lost_submitted)
-    on_submit(app, ctx, ViewId.DISQUALIFY, DISQUALIFY_FIELDS, disqualify_submitted)
-    on_submit(app, ctx, ViewId.RESCHEDULE, RESCHEDULE_FIELDS, reschedule_submitted)
-    on_submit(app, ctx, ViewId.SETTINGS, SETTINGS_FIELDS, settings_submitted)

@@ -2,7 +2,7 @@
 follow-up, and the owners' settings; each with one pure `parse_<view>` keyed by block id.
 
 Input blocks are named by the core field, so a `CRMError(field=...)` lands on its input
-(`bot.blocks.modal_inputs`). `private_metadata` is a `ModalMeta`: the record, the version
+(`bot.blocks.modals.inputs`). `private_metadata` is a `ModalMeta`: the record, the version
 the person saw, and where the click came from (channel, message ts, response_url) so the
 submission can answer there. The settings modal lives in `bot.blocks.settings` (re-exported).
 
@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from bot.blocks.cards import DISQUALIFY_REASON_LABELS
 from bot.blocks.drafts import CHANNEL_WORDS, show_recipient
 from bot.blocks.limits import Block, context, escape, mrkdwn_section, option
-from bot.blocks.modal_inputs import (
+from bot.blocks.modals.inputs import (
     ModalMeta,
     form_modal,
     input_block,

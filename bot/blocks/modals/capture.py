@@ -1,10 +1,10 @@
 """The capture modals: New lead, New customer, Log interaction (DESIGN.md section 5).
 
 Every input block's id is the core field's block id (`bot.ids.BlockId`) and its element's
-action_id is `ActionId.INPUT` (`bot.blocks.modal_inputs`), so the parsers in
-`bot.blocks.modal_forms` read `state.values[block][INPUT]` and a core `CRMError(field=...)`
-lands on the right input through the `*_FIELDS` maps. `private_metadata` is a `ModalMeta`:
-where the modal was opened, and which contact, lead or job a Log form is for.
+action_id is `ActionId.INPUT` (`bot.blocks.modals.inputs`), so the parsers in
+`capture_parsing` read `state.values[block][INPUT]` and a core `CRMError(field=...)` lands on
+the right input through the `*_FIELDS` maps. `private_metadata` is a `ModalMeta`: where the
+modal was opened, and which contact, lead or job a Log form is for.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from bot.blocks.limits import MAX_INPUT_LENGTH, Block, context, escape, mrkdwn_section
-from bot.blocks.modal_inputs import ModalMeta, form_modal, input_block, select_from, text_element
+from bot.blocks.modals.inputs import ModalMeta, form_modal, input_block, select_from, text_element
 from bot.ids import BlockId, ViewId
 from core.common.enums import InteractionType, LeadSource, Outcome, PreferredChannel
 from core.leads.inquiries import SOURCE_IN_WORDS

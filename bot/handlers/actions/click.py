@@ -15,7 +15,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.blocks.modal_inputs import ModalMeta
+from bot.blocks.modals.inputs import ModalMeta
 from bot.context import BotContext
 from bot.ids import ActionId, BlockId
 from bot.notify import Message, reply

@@ -1,32 +1,28 @@
 """Modal listeners: the capture modals' submissions (New lead, New customer, Log interaction).
 
 Each parses its view, does its one operation in one transaction before acknowledging (so a
-refusal shows on the field, `bot.handlers.submissions`), and once it is written answers the
-person where they opened the modal (the command's response_url, else by DM).
-The decision modals' submissions are registered from `bot.handlers.decision_views`.
+refusal shows on the field, `bot.handlers.views.submission`), and once it is written answers
+the person where they opened the modal (the command's response_url, else by DM).
+The decision modals' submissions are in `bot.handlers.views.decisions`.
 """
 
 from __future__ import annotations
 
 from functools import partial
 
-from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.blocks import cards
 from bot.blocks.answers import customer_added_card, logged_answer
-from bot.blocks.modal_forms import (
+from bot.blocks.modals.capture_parsing import (
     parse_log_interaction,
     parse_new_customer,
     parse_new_lead,
     who_doubt,
 )
-from bot.blocks.modals import LOG_INTERACTION_FIELDS, NEW_CUSTOMER_FIELDS, NEW_LEAD_FIELDS
 from bot.blocks.prompts import duplicate_prompt
 from bot.context import BotContext
-from bot.handlers import decision_views
-from bot.handlers.submissions import AfterAck, Submission, answer_after_modal, on_submit
-from bot.ids import ViewId
+from bot.handlers.views.submission import AfterAck, Submission, answer_after_modal
 from bot.notify import notify_new_inquiry
 from core.activity.flows import log_with_person
 from core.contacts.service import add_customer
@@ -96,11 +92,3 @@ def log_interaction_submitted(
             raise InvalidInput(doubt, field="contact")
         shown = logged_answer(logged, region=workspace.default_phone_region)
     return partial(answer_after_modal, client, form.meta, submission.user_id, shown)
-
-
-def register(app: App, ctx: BotContext) -> None:
-    """Register the modal submissions: the capture modals, then the decision modals."""
-    on_submit(app, ctx, ViewId.NEW_LEAD, NEW_LEAD_FIELDS, new_lead_submitted)
-    on_submit(app, ctx, ViewId.NEW_CUSTOMER, NEW_CUSTOMER_FIELDS, new_customer_submitted)
-    on_submit(app, ctx, ViewId.LOG_INTERACTION, LOG_INTERACTION_FIELDS, log_interaction_submitted)
-    decision_views.register(app, ctx)

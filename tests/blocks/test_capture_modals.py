@@ -1,4 +1,4 @@
-"""The capture modals (`modals`) and their pure parsers (`modal_forms`): ids, limits, forms."""
+"""The capture modals (`bot.blocks.modals.capture`) and their pure parsers (`capture_parsing`)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from bot.blocks import modal_forms, modals
 from bot.blocks.limits import limit_violations
-from bot.blocks.modal_inputs import ModalMeta
+from bot.blocks.modals import capture, capture_parsing
+from bot.blocks.modals.inputs import ModalMeta
 from bot.ids import ActionId, BlockId, ViewId
 from core.common.enums import InteractionType, LeadSource
 from core.errors import InvalidInput
@@ -32,9 +32,9 @@ def input_blocks(view: dict[str, Any]) -> list[str]:
 @pytest.mark.parametrize(
     "view, callback, title",
     [
-        (modals.new_lead_modal(), ViewId.NEW_LEAD, "New lead"),
-        (modals.new_customer_modal(), ViewId.NEW_CUSTOMER, "New customer"),
-        (modals.log_interaction_modal(), ViewId.LOG_INTERACTION, "Log interaction"),
+        (capture.new_lead_modal(), ViewId.NEW_LEAD, "New lead"),
+        (capture.new_customer_modal(), ViewId.NEW_CUSTOMER, "New customer"),
+        (capture.log_interaction_modal(), ViewId.LOG_INTERACTION, "Log interaction"),
     ],
 )
 def test_each_modal_is_valid_block_kit(view: dict[str, Any], callback: str, title: str) -> None:
@@ -48,7 +48,7 @@ def test_each_modal_is_valid_block_kit(view: dict[str, Any], callback: str, titl
 
 
 def test_the_new_lead_modal_asks_what_the_inquiry_needs() -> None:
-    view = modals.new_lead_modal(channel_id="C1")
+    view = capture.new_lead_modal(channel_id="C1")
     assert input_blocks(view) == [
         "crm-name",
         "crm-phone",
@@ -75,7 +75,7 @@ def test_the_new_lead_modal_asks_what_the_inquiry_needs() -> None:
 
 def test_parse_new_lead() -> None:
     view = submitted(
-        modals.new_lead_modal(channel_id="C1"),
+        capture.new_lead_modal(channel_id="C1"),
         {
             "crm-name": text_input("  Dana  van Dyke "),
             "crm-phone": text_input("555-201-3344, 555-201-9999"),
@@ -87,8 +87,8 @@ def test_parse_new_lead() -> None:
             "crm-owner": users_select("U0STAFF"),
         },
     )
-    form = modal_forms.parse_new_lead(view)
-    assert form == modal_forms.NewLeadForm(
+    form = capture_parsing.parse_new_lead(view)
+    assert form == capture_parsing.NewLeadForm(
         InquiryInput(
             title="Leaky faucet",
             source="web_form",
@@ -106,18 +106,18 @@ def test_parse_new_lead() -> None:
 
 
 def test_a_missing_name_is_refused_on_the_name_field() -> None:
-    view = submitted(modals.new_lead_modal(), {"crm-title": text_input("Faucet")})
+    view = submitted(capture.new_lead_modal(), {"crm-title": text_input("Faucet")})
     with pytest.raises(InvalidInput) as refused:
-        modal_forms.parse_new_lead(view)
+        capture_parsing.parse_new_lead(view)
     assert refused.value.field == "first_name"
-    assert modals.NEW_LEAD_FIELDS["first_name"] == BlockId.NAME
+    assert capture.NEW_LEAD_FIELDS["first_name"] == BlockId.NAME
     with pytest.raises(InvalidInput):
-        modal_forms.parse_new_customer(submitted(modals.new_customer_modal(), {}))
+        capture_parsing.parse_new_customer(submitted(capture.new_customer_modal(), {}))
 
 
 def test_parse_new_customer_into_contact_input() -> None:
     view = submitted(
-        modals.new_customer_modal(name="Dana"),
+        capture.new_customer_modal(name="Dana"),
         {
             "crm-name": text_input("Dana Smith"),
             "crm-phone": text_input("555-201-3344"),
@@ -129,7 +129,7 @@ def test_parse_new_customer_into_contact_input() -> None:
             "crm-notes": text_input(TEN_KB),
         },
     )
-    contact = modal_forms.parse_new_customer(view).contact
+    contact = capture_parsing.parse_new_customer(view).contact
     assert (contact.first_name, contact.last_name, contact.phones) == (
         "Dana",
         "Smith",
@@ -138,16 +138,16 @@ def test_parse_new_customer_into_contact_input() -> None:
     assert contact.emails == () and contact.address == "123 Main St"
     assert contact.heard_about == "referral" and contact.company_name == "Acme"
     assert contact.preferred_channel == "sms" and contact.notes == TEN_KB.strip()
-    name = next(b for b in modals.new_customer_modal(name="Dana")["blocks"])
+    name = next(b for b in capture.new_customer_modal(name="Dana")["blocks"])
     assert name["element"]["initial_value"] == "Dana"
 
 
 def test_the_log_modal_asks_who_unless_the_record_is_known() -> None:
-    open_view = modals.log_interaction_modal()
+    open_view = capture.log_interaction_modal()
     assert input_blocks(open_view)[0] == "crm-contact"
     body = next(b for b in open_view["blocks"] if b.get("block_id") == "crm-body")
     assert body["label"]["text"] == "How did it go? Any next steps or follow-up needed?"
-    fixed = modals.log_interaction_modal(
+    fixed = capture.log_interaction_modal(
         "ct_dana", contact_name=TEN_KB, lead_id="ld_1", body=TEN_KB, follow_up_date=date(2026, 3, 6)
     )
     assert "crm-contact" not in input_blocks(fixed)
@@ -157,7 +157,7 @@ def test_the_log_modal_asks_who_unless_the_record_is_known() -> None:
 
 def test_parse_log_interaction() -> None:
     view = submitted(
-        modals.log_interaction_modal(),
+        capture.log_interaction_modal(),
         {
             "crm-contact": text_input("Dana"),
             "crm-type": static_select("meeting"),
@@ -166,7 +166,7 @@ def test_parse_log_interaction() -> None:
             "crm-follow-up-date": datepicker(date(2026, 3, 6)),
         },
     )
-    form = modal_forms.parse_log_interaction(view)
+    form = capture_parsing.parse_log_interaction(view)
     assert (form.who, form.contact_id, form.interaction_type) == ("Dana", None, "meeting")
     assert (form.body, form.outcome, form.follow_up_date) == (
         "Walked the job",
@@ -174,18 +174,18 @@ def test_parse_log_interaction() -> None:
         date(2026, 3, 6),
     )
     fixed = submitted(
-        modals.log_interaction_modal("ct_dana"),
+        capture.log_interaction_modal("ct_dana"),
         {"crm-body": text_input("Called"), "crm-type": static_select(None)},
     )
-    form = modal_forms.parse_log_interaction(fixed)
+    form = capture_parsing.parse_log_interaction(fixed)
     assert form.contact_id == "ct_dana" and form.interaction_type == InteractionType.phone_call
     assert form.outcome == "none" and form.follow_up_date is None
 
 
 def test_log_without_anyone_is_refused_on_the_who_field() -> None:
     with pytest.raises(InvalidInput) as refused:
-        modal_forms.parse_log_interaction(submitted(modals.log_interaction_modal(), {}))
-    assert modals.LOG_INTERACTION_FIELDS[refused.value.field or ""] == BlockId.CONTACT
+        capture_parsing.parse_log_interaction(submitted(capture.log_interaction_modal(), {}))
+    assert capture.LOG_INTERACTION_FIELDS[refused.value.field or ""] == BlockId.CONTACT
 
 
 def test_metadata_that_is_not_ours_is_ignored() -> None:
@@ -195,17 +195,17 @@ def test_metadata_that_is_not_ours_is_ignored() -> None:
 
 
 def test_splitting_names_and_values() -> None:
-    assert modal_forms.split_name("Cher") == ("Cher", None)
-    assert modal_forms.split_name("   ") == (None, None)
-    assert modal_forms.split_values("a@x.com; b@x.com or c@x.com") == (
+    assert capture_parsing.split_name("Cher") == ("Cher", None)
+    assert capture_parsing.split_name("   ") == (None, None)
+    assert capture_parsing.split_values("a@x.com; b@x.com or c@x.com") == (
         "a@x.com",
         "b@x.com",
         "c@x.com",
     )
-    assert modal_forms.split_values("(555) 201-3344") == ("(555) 201-3344",)
+    assert capture_parsing.split_values("(555) 201-3344") == ("(555) 201-3344",)
     assert LeadSource.phone_call.value in {
         o["value"]
         for o in next(
-            b for b in modals.new_lead_modal()["blocks"] if b["block_id"] == "crm-source"
+            b for b in capture.new_lead_modal()["blocks"] if b["block_id"] == "crm-source"
         )["element"]["options"]
     }

@@ -1,8 +1,9 @@
 """Block action listeners: every button, each acknowledged at once and then handled.
 
-The handlers live by subject: the owner-review gate in `draft_actions`, the next steps on
-leads, jobs and follow-ups in `next_steps`, answers to the bot's questions in
-`prompt_actions`. This table is the one place that says which button runs what.
+The handlers live by subject: the owner-review gate in `drafts`, the next steps on leads, jobs
+and follow-ups in `next_steps`, answers to the bot's questions in `prompt_answers`; `click`
+reads a click and answers the clicker. This table is the one place that says which button
+runs what.
 """
 
 from __future__ import annotations
@@ -10,19 +11,19 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.context import BotContext
-from bot.handlers import draft_actions, next_steps, prompt_actions
-from bot.handlers.clicks import ClickHandler, on_click
+from bot.handlers.actions import drafts, next_steps, prompt_answers
+from bot.handlers.actions.click import ClickHandler, on_click
 from bot.ids import ActionId
 
 BUTTONS: dict[ActionId, ClickHandler] = {
     # the owner-review gate
-    ActionId.APPROVE: draft_actions.approve,
-    ActionId.EDIT: draft_actions.edit,
-    ActionId.DISCARD: draft_actions.discard,
-    ActionId.MARK_SENT: draft_actions.mark_sent,
-    ActionId.SETTLE_SEND: draft_actions.settle_send,
-    ActionId.DRAFT_FOLLOW_UP: draft_actions.request_follow_up,
-    ActionId.DRAFT_RESPONSE: draft_actions.request_follow_up,
+    ActionId.APPROVE: drafts.approve,
+    ActionId.EDIT: drafts.edit,
+    ActionId.DISCARD: drafts.discard,
+    ActionId.MARK_SENT: drafts.mark_sent,
+    ActionId.SETTLE_SEND: drafts.settle_send,
+    ActionId.DRAFT_FOLLOW_UP: drafts.request_follow_up,
+    ActionId.DRAFT_RESPONSE: drafts.request_follow_up,
     # next steps
     ActionId.LOG_CALL: next_steps.log_call,
     ActionId.LOG_ENTRY: next_steps.log_entry,
@@ -41,13 +42,13 @@ BUTTONS: dict[ActionId, ClickHandler] = {
     ActionId.OPEN_CONTACT: next_steps.open_contact,
     ActionId.ADD_CUSTOMER: next_steps.add_customer,
     # answers to the bot's questions
-    ActionId.USE_EXISTING: prompt_actions.use_existing,
-    ActionId.MERGE: prompt_actions.merge,
-    ActionId.CREATE_SEPARATE: prompt_actions.create_separate,
-    ActionId.CREATE_IN_QUICKBOOKS: prompt_actions.create_in_quickbooks,
-    ActionId.NOT_NOW: prompt_actions.not_now,
-    ActionId.REENGAGE_YES: prompt_actions.reengage_yes,
-    ActionId.REENGAGE_NO: prompt_actions.reengage_no,
+    ActionId.USE_EXISTING: prompt_answers.use_existing,
+    ActionId.MERGE: prompt_answers.merge,
+    ActionId.CREATE_SEPARATE: prompt_answers.create_separate,
+    ActionId.CREATE_IN_QUICKBOOKS: prompt_answers.create_in_quickbooks,
+    ActionId.NOT_NOW: prompt_answers.not_now,
+    ActionId.REENGAGE_YES: prompt_answers.reengage_yes,
+    ActionId.REENGAGE_NO: prompt_answers.reengage_no,
 }
 
 

@@ -21,7 +21,6 @@ from datetime import datetime
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot.blocks.decision_modals import edit_draft_modal
 from bot.blocks.drafts import (
     already_sent_text,
     approval_reply,
@@ -30,8 +29,9 @@ from bot.blocks.drafts import (
     review_message,
     settled_send_text,
 )
+from bot.blocks.modals.decisions import edit_draft_modal
 from bot.context import BotContext
-from bot.handlers.clicks import Click, RecordKind, answer
+from bot.handlers.actions.click import Click, RecordKind, answer
 from bot.notify import (
     post_draft_for_review,
     review_copies,

@@ -4,7 +4,7 @@ Log call, Qualify, Convert, Mark won, Mark lost, Disqualify, Snooze, Done, Resch
 lead / contact, and the "which Dana?" choices. Each is thin: parse the click, call one core
 operation in one transaction, render with one builder, answer. Buttons that need more input
 (Log call, Mark lost, Disqualify, Reschedule, Add customer) open a modal; its submission is
-handled in `bot.handlers.decision_views` (or the capture engineer's `views`).
+handled in `bot.handlers.views.decisions` (or `bot.handlers.views.capture`).
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ from bot.blocks.cards import (
     parse_choice_value,
     qualified_card,
 )
-from bot.blocks.decision_modals import disqualify_modal, mark_lost_modal, reschedule_modal
 from bot.blocks.lists import parse_log_entry_value
-from bot.blocks.modals import log_interaction_modal, new_customer_modal
+from bot.blocks.modals.capture import log_interaction_modal, new_customer_modal
+from bot.blocks.modals.decisions import disqualify_modal, mark_lost_modal, reschedule_modal
 from bot.blocks.prompts import parse_qualify_value, qualify_choice, won_message
 from bot.context import BotContext
-from bot.handlers.clicks import Click, answer
+from bot.handlers.actions.click import Click, answer
 from core.activity.flows import log_with_person, person_on_record
 from core.activity.reminders import complete_reminder
 from core.activity.service import complete_follow_up, follow_up_to_reschedule

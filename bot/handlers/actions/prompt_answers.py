@@ -19,7 +19,7 @@ from bot.blocks.prompts import (
     reengage_answer_message,
 )
 from bot.context import BotContext
-from bot.handlers.clicks import Click, answer
+from bot.handlers.actions.click import Click, answer
 from core.common.local_dates import local_today
 from core.contacts.service import DuplicateDecision, add_customer
 from core.errors import DuplicateContact

@@ -2,7 +2,7 @@
 
 The forms are unchecked (core validates them and names the field that is wrong), except what
 core could not take at all: a missing name, who a Log entry was with, a date not picked from
-the calendar. Block ids and metadata are the modals' (`bot.blocks.modals`).
+the calendar. Block ids and metadata are the modals' (`bot.blocks.modals.capture`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from bot.blocks.cards import phone_text
-from bot.blocks.modal_inputs import ModalMeta, state_value
+from bot.blocks.modals.inputs import ModalMeta, state_value
 from bot.ids import BlockId
 from core.activity.flows import LoggedWith
 from core.common.enums import InteractionType, LeadSource, Outcome

@@ -1,0 +1,36 @@
+"""Modal submissions: the capture modals (`capture`) and the decision modals (`decisions`).
+
+`submission` reads a submission and answers it; this table is the one place that says which
+modal runs what, and on which blocks a refusal of each core field is shown.
+"""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.blocks.modals.capture import LOG_INTERACTION_FIELDS, NEW_CUSTOMER_FIELDS, NEW_LEAD_FIELDS
+from bot.blocks.modals.decisions import (
+    DISQUALIFY_FIELDS,
+    EDIT_DRAFT_FIELDS,
+    MARK_LOST_FIELDS,
+    RESCHEDULE_FIELDS,
+)
+from bot.blocks.settings import SETTINGS_FIELDS
+from bot.context import BotContext
+from bot.handlers.views import capture, decisions
+from bot.handlers.views.submission import on_submit
+from bot.ids import ViewId
+
+
+def register(app: App, ctx: BotContext) -> None:
+    """Register every modal submission: the capture modals, then the decision modals."""
+    on_submit(app, ctx, ViewId.NEW_LEAD, NEW_LEAD_FIELDS, capture.new_lead_submitted)
+    on_submit(app, ctx, ViewId.NEW_CUSTOMER, NEW_CUSTOMER_FIELDS, capture.new_customer_submitted)
+    on_submit(
+        app, ctx, ViewId.LOG_INTERACTION, LOG_INTERACTION_FIELDS, capture.log_interaction_submitted
+    )
+    on_submit(app, ctx, ViewId.EDIT_DRAFT, EDIT_DRAFT_FIELDS, decisions.edit_submitted)
+    on_submit(app, ctx, ViewId.MARK_LOST, MARK_LOST_FIELDS, decisions.lost_submitted)
+    on_submit(app, ctx, ViewId.DISQUALIFY, DISQUALIFY_FIELDS, decisions.disqualify_submitted)
+    on_submit(app, ctx, ViewId.RESCHEDULE, RESCHEDULE_FIELDS, decisions.reschedule_submitted)
+    on_submit(app, ctx, ViewId.SETTINGS, SETTINGS_FIELDS, decisions.settings_submitted)
