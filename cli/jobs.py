@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from datetime import datetime
 from typing import Any
@@ -110,11 +109,6 @@ def _run_job(args: argparse.Namespace) -> int:
 def _worker(args: argparse.Namespace) -> int:
     from jobs.scheduler import build_scheduler, run_worker
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # One "Running job" line per kind every minute says nothing; outcomes are logged instead.
-    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     settings = get_settings()
     engine = make_engine(settings.database_url)
     sessions = make_sessions(engine)

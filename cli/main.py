@@ -5,9 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from logging import CRITICAL, INFO, WARNING
 
 from core.errors import CRMError
 from core.platform.config import get_settings
+from core.platform.logs import configure_logging
+
+
+# The long-running processes log what they do; the console's screen is the user's, so only
+# warnings reach its stderr; a one-shot command's own one-line answer is its whole output.
+_LOG_LEVELS = {"serve": INFO, "worker": INFO, "console": WARNING}
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
@@ -37,6 +44,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        configure_logging(
+            get_settings().crm_log_format, level=_LOG_LEVELS.get(args.command, CRITICAL)
+        )
+    except ValueError as error:
+        print(f"crm: {error}", file=sys.stderr)
+        return 2
     try:
         code: int = args.handler(args)
     except CRMError as error:

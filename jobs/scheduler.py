@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.event_ledger import forget_events
 from core.errors import CRMError
 from core.models import Workspace, utcnow
+from core.platform.logs import log_context
 from jobs import ledger
 from jobs.daily import run_daily
 from jobs.monthly import run_monthly
@@ -87,21 +88,31 @@ def tick(
         due = due_runs(session, job=job, now=now)
     outcomes: list[JobOutcome] = []
     for workspace_id, period in due:
-        try:
-            outcome = JOBS[job](
-                sessions=sessions,
-                slack=clients(workspace_id),
-                now=period.scheduled_at,
-                workspace_id=workspace_id,
-                clock=clock,
-                sleep=sleep,
+        job_id = f"{job.value}:{period.key}"
+        with log_context(workspace=workspace_id, job=job_id):
+            started = time.monotonic()
+            try:
+                outcome = JOBS[job](
+                    sessions=sessions,
+                    slack=clients(workspace_id),
+                    now=period.scheduled_at,
+                    workspace_id=workspace_id,
+                    clock=clock,
+                    sleep=sleep,
+                )
+            except Exception:  # noqa: BLE001 - logged; the next workspace still gets its post
+                log.exception("%s %s for %s could not run", job.value, period.key, workspace_id)
+                continue
+            # One line per run, with how long it took and how it ended.
+            log.log(
+                logging.ERROR if not outcome.ok else logging.INFO,
+                outcome.describe(),
+                extra={
+                    "duration_ms": round((time.monotonic() - started) * 1000),
+                    "outcome": outcome.status.value,
+                },
             )
-        except Exception:  # noqa: BLE001 - logged; the next workspace still gets its post
-            log.exception("%s %s for %s could not run", job.value, period.key, workspace_id)
-            continue
-        level = logging.ERROR if not outcome.ok else logging.INFO
-        log.log(level, outcome.describe())
-        outcomes.append(outcome)
+            outcomes.append(outcome)
     return outcomes
 
 

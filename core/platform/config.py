@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     crm_country: str = "US"
     crm_secret_key: SecretStr | None = None
     port: int = 3000
+    crm_log_format: str = "text"
 
     @field_validator("database_url")
     @classmethod
