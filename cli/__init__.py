@@ -6,7 +6,7 @@ import importlib
 from typing import Any
 
 # Each module has `register(commands)` adding its subparsers with `handler=` defaults.
-COMMAND_MODULES = ("cli.transfer", "cli.runtime", "cli.jobs", "cli.console")
+COMMAND_MODULES = ("cli.transfer", "cli.runtime", "cli.jobs", "cli.console", "cli.doctor")
 
 
 def register_commands(commands: Any) -> None:

@@ -42,7 +42,7 @@ def register(commands: Any) -> None:
     run.set_defaults(handler=_run_job)
 
 
-def _clients(settings: Settings, sessions: sessionmaker[Session]) -> SlackClients:
+def slack_clients(settings: Settings, sessions: sessionmaker[Session]) -> SlackClients:
     """Per-workspace tokens from the install store in OAuth mode, else SLACK_BOT_TOKEN."""
     if settings.slack_client_id:
         from bot.oauth import installation_store
@@ -88,7 +88,7 @@ def _run_job(args: argparse.Namespace) -> int:
         if not workspaces:
             print("No workspaces yet: nothing to post.")
             return 0
-        clients = _clients(settings, sessions)
+        clients = slack_clients(settings, sessions)
         run = JOBS[JobKind(args.job)]
         failed = 0
         for workspace in workspaces:
@@ -112,7 +112,7 @@ def _worker(args: argparse.Namespace) -> int:
     settings = get_settings()
     engine = make_engine(settings.database_url)
     sessions = make_sessions(engine)
-    scheduler = build_scheduler(sessions=sessions, clients=_clients(settings, sessions))
+    scheduler = build_scheduler(sessions=sessions, clients=slack_clients(settings, sessions))
     print("Worker started: digests are checked every minute (Ctrl-C to stop).", flush=True)
     try:
         run_worker(scheduler)

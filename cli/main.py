@@ -11,7 +11,6 @@ from core.errors import CRMError
 from core.platform.config import get_settings
 from core.platform.logs import configure_logging
 
-
 # The long-running processes log what they do; the console's screen is the user's, so only
 # warnings reach its stderr; a one-shot command's own one-line answer is its whole output.
 _LOG_LEVELS = {"serve": INFO, "worker": INFO, "console": WARNING}

@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 
 from bot.blocks import cards
 from bot.blocks.answers import logged_answer, person_lookup_message
+from bot.blocks.doctor import doctor_message
 from bot.blocks.help import help_message
 from bot.blocks.lists import (
     FollowUpPart,
@@ -30,6 +31,7 @@ from bot.blocks.modals.decisions import settings_modal
 from bot.blocks.modals.inputs import ModalMeta
 from bot.blocks.pipeline import pipeline_message
 from bot.context import BotContext
+from bot.doctor import diagnose
 from bot.handlers.plain_words import answer_request
 from bot.notify import notify_new_inquiry
 from core.activity.flows import log_from_text
@@ -165,7 +167,7 @@ def followups_command(ctx: BotContext) -> Listener:
 
 
 def crm_command(ctx: BotContext) -> Listener:
-    """`/crm`: help; `/crm settings` (owners); any Common Request in plain words."""
+    """`/crm`: help; `/crm settings` and `/crm doctor` (owners); a Common Request in plain words."""
 
     def crm(ack: Ack, command: Command, client: WebClient, respond: Respond) -> None:
         ack()
@@ -182,6 +184,18 @@ def crm_command(ctx: BotContext) -> Listener:
                 )
                 view = settings_modal(workspace, meta=meta)
             client.views_open(trigger_id=command["trigger_id"], view=view)
+            return
+        if text.lower() == "doctor":
+            with ctx.sessions.begin() as session:
+                workspace = ctx.workspace(session, command["team_id"])
+                require_owner(workspace, command["user_id"], "run the deployment checks")
+            checks = diagnose(
+                settings=ctx.settings,
+                sessions=ctx.sessions,
+                client=client,
+                workspace_id=command["team_id"],
+            )
+            _answer(respond, doctor_message(checks))
             return
         with ctx.sessions.begin() as session:
             workspace = ctx.workspace(session, command["team_id"])
