@@ -143,7 +143,8 @@ def build_scheduler(
             kwargs=kwargs,
             id=f"crm-digest-{job.value}",
             name=f"{job.value} digest",
-            next_run_time=clock(),
+            # The scheduler runs on the wall clock; `clock` only decides what is due.
+            next_run_time=datetime.now(UTC),
             replace_existing=True,
         )
     scheduler.add_job(
