@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -21,7 +22,7 @@ def utc_now() -> datetime:
 
 @dataclass(frozen=True)
 class BotContext:
-    """Handed to each `register(app, ctx)`; a handler opens `ctx.sessions.begin()` per request."""
+    """Handed to each `register(app, ctx)`; a handler opens `ctx.transaction(team_id)` once."""
 
     settings: Settings
     sessions: sessionmaker[Session]
@@ -45,3 +46,13 @@ class BotContext:
     def workspace(self, session: Session, team_id: str) -> Workspace:
         """The Slack team's workspace row, made from the environment the first time it is seen."""
         return ensure_workspace(session, team_id, self.workspace_defaults())
+
+    @contextmanager
+    def transaction(self, team_id: str) -> Iterator[tuple[Session, Workspace]]:
+        """One request's transaction and the Slack team's workspace in it; commits on exit.
+
+        A context manager, not Bolt middleware: middleware returns before the listener runs, so
+        it cannot hold a transaction open around the listener.
+        """
+        with self.sessions.begin() as session:
+            yield session, self.workspace(session, team_id)

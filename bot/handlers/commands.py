@@ -83,14 +83,12 @@ def lead_text(
     """`/lead Dana Smith, 555-201-3344, …`: quick capture; `/lead find <words>` searches."""
     first, _, words = text.partition(" ")
     if first.lower() == FIND:
-        with ctx.sessions.begin() as session:
-            workspace = ctx.workspace(session, command["team_id"])
+        with ctx.transaction(command["team_id"]) as (session, workspace):
             leads = search_leads(session, workspace=workspace, words=words, limit=50)
             shown = lead_search_results(leads, words.strip(), region=workspace.default_phone_region)
         _answer(respond, shown)
         return
-    with ctx.sessions.begin() as session:
-        workspace = ctx.workspace(session, command["team_id"])
+    with ctx.transaction(command["team_id"]) as (session, workspace):
         captured = capture_quick_lead(
             session=session, workspace=workspace, actor=command["user_id"], text=text, now=ctx.now()
         )
@@ -103,8 +101,7 @@ def customer_text(
     ctx: BotContext, command: Command, text: str, client: WebClient, respond: Respond
 ) -> None:
     """`/customer Dana`: the best-matching card, a choice among several, or nobody."""
-    with ctx.sessions.begin() as session:
-        workspace = ctx.workspace(session, command["team_id"])
+    with ctx.transaction(command["team_id"]) as (session, workspace):
         found = look_up_person(session, workspace=workspace, query=text, now=ctx.now())
         shown = person_lookup_message(found, region=workspace.default_phone_region)
     _answer(respond, shown)
@@ -114,8 +111,7 @@ def log_text(
     ctx: BotContext, command: Command, text: str, client: WebClient, respond: Respond
 ) -> None:
     """`/log call Dana Smith: wants a quote, call back Friday`: logged for that one person."""
-    with ctx.sessions.begin() as session:
-        workspace = ctx.workspace(session, command["team_id"])
+    with ctx.transaction(command["team_id"]) as (session, workspace):
         logged = log_from_text(
             session, workspace=workspace, actor=command["user_id"], text=text, now=ctx.now()
         )
@@ -129,8 +125,7 @@ def pipeline_command(ctx: BotContext) -> Listener:
     def pipeline(ack: Ack, command: Command, respond: Respond) -> None:
         ack()
         _, page = parse_followups_args(command.get("text") or "")
-        with ctx.sessions.begin() as session:
-            workspace = ctx.workspace(session, command["team_id"])
+        with ctx.transaction(command["team_id"]) as (session, workspace):
             summary = pipeline_summary(session, workspace=workspace, now=ctx.now())
             shown = pipeline_message(summary, page=page)
         _answer(respond, shown)
@@ -149,8 +144,7 @@ def followups_command(ctx: BotContext) -> Listener:
         ack()
         part, page = parse_followups_args(command.get("text") or "")
         wanted = rows_wanted(part, page)
-        with ctx.sessions.begin() as session:
-            workspace = ctx.workspace(session, command["team_id"])
+        with ctx.transaction(command["team_id"]) as (session, workspace):
             now = ctx.now()
             if part == FollowUpPart.reminders:
                 today = local_today(workspace, now)
@@ -176,8 +170,7 @@ def crm_command(ctx: BotContext) -> Listener:
             _answer(respond, help_message())
             return
         if text.lower() == "settings":
-            with ctx.sessions.begin() as session:
-                workspace = ctx.workspace(session, command["team_id"])
+            with ctx.transaction(command["team_id"]) as (session, workspace):
                 require_owner(workspace, command["user_id"], "change settings")
                 meta = ModalMeta(
                     channel=command.get("channel_id"), response_url=command.get("response_url")
@@ -186,8 +179,7 @@ def crm_command(ctx: BotContext) -> Listener:
             client.views_open(trigger_id=command["trigger_id"], view=view)
             return
         if text.lower() == "doctor":
-            with ctx.sessions.begin() as session:
-                workspace = ctx.workspace(session, command["team_id"])
+            with ctx.transaction(command["team_id"]) as (_, workspace):
                 require_owner(workspace, command["user_id"], "run the deployment checks")
             checks = diagnose(
                 settings=ctx.settings,
@@ -197,8 +189,7 @@ def crm_command(ctx: BotContext) -> Listener:
             )
             _answer(respond, doctor_message(checks))
             return
-        with ctx.sessions.begin() as session:
-            workspace = ctx.workspace(session, command["team_id"])
+        with ctx.transaction(command["team_id"]) as (session, workspace):
             answer = answer_request(
                 ctx, session, workspace=workspace, actor=command["user_id"], text=text
             )

@@ -80,8 +80,7 @@ def deliver_claim(
     """
     if claim is None or not claim.claimed or sender is None:
         return None
-    with ctx.sessions.begin() as session:
-        workspace = ctx.workspace(session, team_id)
+    with ctx.transaction(team_id) as (session, workspace):
         return deliver_claimed_draft(
             session=session, workspace=workspace, actor=actor, claim=claim, sender=sender, now=now
         )
@@ -90,8 +89,7 @@ def deliver_claim(
 def approve(ctx: BotContext, click: Click, client: WebClient) -> None:
     """Approve the version shown; send it when a mailbox is connected, else hand it over."""
     draft_id, version = parse_draft_value(click.value)
-    with ctx.sessions.begin() as session:
-        workspace = ctx.workspace(session, click.team_id)
+    with ctx.transaction(click.team_id) as (session, workspace):
         sender = ctx.integrations.draft_sender(workspace)
         approval = approve_for_sending(
             session=session,
@@ -115,8 +113,7 @@ def approve(ctx: BotContext, click: Click, client: WebClient) -> None:
 def mark_sent(ctx: BotContext, click: Click, client: WebClient) -> None:
     """Record that the owner sent the approved text by hand; exactly once."""
     draft_id, version = parse_draft_value(click.value)
-    with ctx.sessions.begin() as session:
-        workspace = ctx.workspace(session, click.team_id)
+    with ctx.transaction(click.team_id) as (session, workspace):
         sent = mark_sent_as_seen(
             session,
             workspace=workspace,
@@ -137,8 +134,7 @@ def mark_sent(ctx: BotContext, click: Click, client: WebClient) -> None:
 def settle_send(ctx: BotContext, click: Click, client: WebClient) -> None:
     """Mark sent on a send never confirmed: an owner vouches it went out; recorded once."""
     draft_id, _ = parse_draft_value(click.value)
-    with ctx.sessions.begin() as session:
-        workspace = ctx.workspace(session, click.team_id)
+    with ctx.transaction(click.team_id) as (session, workspace):
         outcome = settle_unconfirmed_send(
             session=session,
             workspace=workspace,
@@ -154,8 +150,7 @@ def settle_send(ctx: BotContext, click: Click, client: WebClient) -> None:
 def edit(ctx: BotContext, click: Click, client: WebClient) -> None:
     """Open the draft in the Edit modal (owners only; the version shown must be current)."""
     draft_id, version = parse_draft_value(click.value)
-    with ctx.sessions.begin() as session:
-        workspace = ctx.workspace(session, click.team_id)
+    with ctx.transaction(click.team_id) as (session, workspace):
         draft = draft_to_edit(
             session, workspace=workspace, actor=click.user_id, draft_id=draft_id, version=version
         )
@@ -166,8 +161,7 @@ def edit(ctx: BotContext, click: Click, client: WebClient) -> None:
 def discard(ctx: BotContext, click: Click, client: WebClient) -> None:
     """Drop the draft (owners only); nothing is sent and the row stays as history."""
     draft_id, _ = parse_draft_value(click.value)
-    with ctx.sessions.begin() as session:
-        workspace = ctx.workspace(session, click.team_id)
+    with ctx.transaction(click.team_id) as (session, workspace):
         draft = discard_draft(
             session=session,
             workspace=workspace,
@@ -189,8 +183,7 @@ def request_follow_up(ctx: BotContext, click: Click, client: WebClient) -> None:
     if click.kind() == RecordKind.contact:
         raise InvalidInput("Choose the lead or job to follow up on; open it from the contact card.")
     now = ctx.now()
-    with ctx.sessions.begin() as session:
-        workspace = ctx.workspace(session, click.team_id)
+    with ctx.transaction(click.team_id) as (session, workspace):
         sender = ctx.integrations.draft_sender(workspace)
         requested = draft_follow_up_with_auto_send(
             session=session,

@@ -46,8 +46,7 @@ SNOOZE_DAYS = 3
 
 def log_call(ctx: BotContext, click: Click, client: WebClient) -> None:
     """Open the Log interaction form for the lead's, job's or contact's person."""
-    with ctx.sessions.begin() as session:
-        workspace = ctx.workspace(session, click.team_id)
+    with ctx.transaction(click.team_id) as (session, workspace):
         person = person_on_record(session, workspace=workspace, **click.record())
         view = log_interaction_modal(
             person.contact_id,
@@ -66,8 +65,7 @@ def log_entry(ctx: BotContext, click: Click, client: WebClient) -> None:
         chosen = parse_log_entry_value(click.value)
     except (ValueError, KeyError, TypeError):
         raise InvalidInput("That button no longer carries the note; type `/log` again.") from None
-    with ctx.sessions.begin() as session:
-        workspace = ctx.workspace(session, click.team_id)
+    with ctx.transaction(click.team_id) as (session, workspace):
         logged = log_with_person(
             session,
             workspace=workspace,
@@ -84,8 +82,7 @@ def log_entry(ctx: BotContext, click: Click, client: WebClient) -> None:
 
 def qualify(ctx: BotContext, click: Click, client: WebClient) -> None:
     """Ask which stage the qualified lead moves to (needs analysis or estimate sent)."""
-    with ctx.sessions.begin() as session:
-        workspace = ctx.workspace(session, click.team_id)
+    with ctx.transaction(click.team_id) as (session, workspace):
         choice = qualify_choice(lead_to_decide(session, workspace=workspace, lead_id=click.value))
     answer(client, click, choice)
 
@@ -93,8 +90,7 @@ def qualify(ctx: BotContext, click: Click, client: WebClient) -> None:
 def qualify_as(ctx: BotContext, click: Click, client: WebClient) -> None:
     """Qualify the lead at the chosen stage (procedure: "Lead qualified")."""
     lead_id, stage = parse_qualify_value(click.value)
-    with ctx.sessions.begin() as session:
-        workspace = ctx.workspace(session, click.team_id)
+    with ctx.transaction(click.team_id) as (session, workspace):
         lead = qualify_lead(
             session=session,
             workspace=workspace,
@@ -109,8 +105,7 @@ def qualify_as(ctx: BotContext, click: Click, client: WebClient) -> None:
 
 def convert(ctx: BotContext, click: Click, client: WebClient) -> None:
     """Convert the lead to a job; an incomplete contact is named, not guessed around."""
-    with ctx.sessions.begin() as session:
-        workspace = ctx.workspace(session, click.team_id)
+    with ctx.transaction(click.team_id) as (session, workspace):
         conversion = convert_or_explain(
             session, workspace=workspace, actor=click.user_id, lead_id=click.value, now=ctx.now()
         )
@@ -120,8 +115,7 @@ def convert(ctx: BotContext, click: Click, client: WebClient) -> None:
 
 def won(ctx: BotContext, click: Click, client: WebClient) -> None:
     """Mark won (the button's confirm dialog is the confirmation; owners only, in core)."""
-    with ctx.sessions.begin() as session:
-        workspace = ctx.workspace(session, click.team_id)
+    with ctx.transaction(click.team_id) as (session, workspace):
         now = ctx.now()
         deal = mark_won(
             session=session,
@@ -137,8 +131,7 @@ def won(ctx: BotContext, click: Click, client: WebClient) -> None:
 
 def lost(ctx: BotContext, click: Click, client: WebClient) -> None:
     """Open the Mark lost form: reason, notes, the 90-day re-engage reminder."""
-    with ctx.sessions.begin() as session:
-        workspace = ctx.workspace(session, click.team_id)
+    with ctx.transaction(click.team_id) as (session, workspace):
         deal = deal_to_decide(session, workspace=workspace, opportunity_id=click.value)
         view = mark_lost_modal(deal, meta=click.meta())
     client.views_open(trigger_id=click.trigger_id, view=view)
@@ -146,8 +139,7 @@ def lost(ctx: BotContext, click: Click, client: WebClient) -> None:
 
 def disqualify(ctx: BotContext, click: Click, client: WebClient) -> None:
     """Open the Disqualify form (the procedure: "Ask for reason")."""
-    with ctx.sessions.begin() as session:
-        workspace = ctx.workspace(session, click.team_id)
+    with ctx.transaction(click.team_id) as (session, workspace):
         lead = lead_to_decide(session, workspace=workspace, lead_id=click.value)
         view = disqualify_modal(lead, meta=click.meta())
     client.views_open(trigger_id=click.trigger_id, view=view)
@@ -156,8 +148,7 @@ def disqualify(ctx: BotContext, click: Click, client: WebClient) -> None:
 def disqualify_with_reason(ctx: BotContext, click: Click, client: WebClient) -> None:
     """A reason button (`"<lead_id>:<reason>"`) from a plain-word request: disqualify now."""
     lead_id, reason = parse_choice_value(click.value, what="which lead and reason")
-    with ctx.sessions.begin() as session:
-        workspace = ctx.workspace(session, click.team_id)
+    with ctx.transaction(click.team_id) as (session, workspace):
         lead = disqualify_lead(
             session=session,
             workspace=workspace,
@@ -172,8 +163,7 @@ def disqualify_with_reason(ctx: BotContext, click: Click, client: WebClient) -> 
 
 def snooze(ctx: BotContext, click: Click, client: WebClient) -> None:
     """Quiet the stale-lead nudge for three days."""
-    with ctx.sessions.begin() as session:
-        workspace = ctx.workspace(session, click.team_id)
+    with ctx.transaction(click.team_id) as (session, workspace):
         now = ctx.now()
         lead = snooze_lead(
             session=session,
@@ -189,8 +179,7 @@ def snooze(ctx: BotContext, click: Click, client: WebClient) -> None:
 
 def done(ctx: BotContext, click: Click, client: WebClient) -> None:
     """A promised follow-up is done; it leaves the morning list."""
-    with ctx.sessions.begin() as session:
-        workspace = ctx.workspace(session, click.team_id)
+    with ctx.transaction(click.team_id) as (session, workspace):
         item = complete_follow_up(
             session=session, workspace=workspace, actor=click.user_id, interaction_id=click.value
         )
@@ -200,8 +189,7 @@ def done(ctx: BotContext, click: Click, client: WebClient) -> None:
 
 def reschedule(ctx: BotContext, click: Click, client: WebClient) -> None:
     """Open the Reschedule form for a pending follow-up."""
-    with ctx.sessions.begin() as session:
-        workspace = ctx.workspace(session, click.team_id)
+    with ctx.transaction(click.team_id) as (session, workspace):
         item = follow_up_to_reschedule(session, workspace=workspace, interaction_id=click.value)
         view = reschedule_modal(item, meta=click.meta())
     client.views_open(trigger_id=click.trigger_id, view=view)
@@ -209,8 +197,7 @@ def reschedule(ctx: BotContext, click: Click, client: WebClient) -> None:
 
 def reminder_done(ctx: BotContext, click: Click, client: WebClient) -> None:
     """A re-engage reminder was acted on; it stops coming up."""
-    with ctx.sessions.begin() as session:
-        workspace = ctx.workspace(session, click.team_id)
+    with ctx.transaction(click.team_id) as (session, workspace):
         reminder = complete_reminder(
             session=session, workspace=workspace, actor=click.user_id, reminder_id=click.value
         )
@@ -220,8 +207,7 @@ def reminder_done(ctx: BotContext, click: Click, client: WebClient) -> None:
 
 def open_lead(ctx: BotContext, click: Click, client: WebClient) -> None:
     """The lead card, with its next-step buttons."""
-    with ctx.sessions.begin() as session:
-        workspace = ctx.workspace(session, click.team_id)
+    with ctx.transaction(click.team_id) as (session, workspace):
         lead = get_lead(session, workspace=workspace, lead_id=click.value)
         card = lead_card(lead, region=workspace.default_phone_region)
     answer(client, click, card)
@@ -229,8 +215,7 @@ def open_lead(ctx: BotContext, click: Click, client: WebClient) -> None:
 
 def open_contact(ctx: BotContext, click: Click, client: WebClient) -> None:
     """The contact card: details, open leads, last touchpoint."""
-    with ctx.sessions.begin() as session:
-        workspace = ctx.workspace(session, click.team_id)
+    with ctx.transaction(click.team_id) as (session, workspace):
         loaded = load_contact_card(
             session, workspace=workspace, contact_id=click.value, now=ctx.now()
         )

@@ -31,8 +31,7 @@ from core.leads.quickbooks import create_quickbooks_customer, decline_quickbooks
 def _decide(ctx: BotContext, click: Click, client: WebClient, decision: DuplicateDecision) -> None:
     """Add the customer with the decision; core re-validates and re-checks the matches."""
     data, match_contact_id = parse_duplicate_value(click.value)
-    with ctx.sessions.begin() as session:
-        workspace = ctx.workspace(session, click.team_id)
+    with ctx.transaction(click.team_id) as (session, workspace):
         try:
             added = add_customer(
                 session=session,
@@ -63,8 +62,7 @@ def create_separate(ctx: BotContext, click: Click, client: WebClient) -> None:
 
 def create_in_quickbooks(ctx: BotContext, click: Click, client: WebClient) -> None:
     """The owner's explicit yes (hard stop 5); with no QuickBooks connected, nothing changes."""
-    with ctx.sessions.begin() as session:
-        workspace = ctx.workspace(session, click.team_id)
+    with ctx.transaction(click.team_id) as (session, workspace):
         quickbooks = ctx.integrations.quickbooks(workspace)
         if quickbooks is None:  # nothing to create it in: say so, for an owner, and keep the ask
             contact = contact_for_quickbooks(
@@ -89,8 +87,7 @@ def create_in_quickbooks(ctx: BotContext, click: Click, client: WebClient) -> No
 
 def not_now(ctx: BotContext, click: Click, client: WebClient) -> None:
     """The owner's "Not now": recorded, and the question replaced."""
-    with ctx.sessions.begin() as session:
-        workspace = ctx.workspace(session, click.team_id)
+    with ctx.transaction(click.team_id) as (session, workspace):
         contact = decline_quickbooks_prompt(
             session=session, workspace=workspace, actor=click.user_id, contact_id=click.value
         )
@@ -100,8 +97,7 @@ def not_now(ctx: BotContext, click: Click, client: WebClient) -> None:
 
 def reengage_yes(ctx: BotContext, click: Click, client: WebClient) -> None:
     """Set the 90-day re-engage reminder of a lost deal (asking twice sets one)."""
-    with ctx.sessions.begin() as session:
-        workspace = ctx.workspace(session, click.team_id)
+    with ctx.transaction(click.team_id) as (session, workspace):
         now = ctx.now()
         reminder = set_reengage_reminder(
             session=session,

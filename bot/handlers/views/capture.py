@@ -33,8 +33,7 @@ from core.leads.inquiries import capture_inquiry
 def new_lead_submitted(ctx: BotContext, submission: Submission, client: WebClient) -> AfterAck:
     """New lead: capture the inquiry (linked to a matching contact), then tell the owners."""
     form = parse_new_lead(submission.view)
-    with ctx.sessions.begin() as session:
-        workspace = ctx.workspace(session, submission.team_id)
+    with ctx.transaction(submission.team_id) as (session, workspace):
         captured = capture_inquiry(
             session=session,
             workspace=workspace,
@@ -54,8 +53,7 @@ def new_lead_submitted(ctx: BotContext, submission: Submission, client: WebClien
 def new_customer_submitted(ctx: BotContext, submission: Submission, client: WebClient) -> AfterAck:
     """New customer: add them, or, on a phone or email match, ask first (hard stop 3)."""
     form = parse_new_customer(submission.view)
-    with ctx.sessions.begin() as session:
-        workspace = ctx.workspace(session, submission.team_id)
+    with ctx.transaction(submission.team_id) as (session, workspace):
         try:
             added = add_customer(
                 session=session, workspace=workspace, actor=submission.user_id, data=form.contact
@@ -71,8 +69,7 @@ def log_interaction_submitted(
 ) -> AfterAck:
     """Log interaction: log it with the person named; doubt about who is shown on the field."""
     form = parse_log_interaction(submission.view)
-    with ctx.sessions.begin() as session:
-        workspace = ctx.workspace(session, submission.team_id)
+    with ctx.transaction(submission.team_id) as (session, workspace):
         logged = log_with_person(
             session,
             workspace=workspace,

@@ -38,8 +38,7 @@ from core.workspaces.service import update_settings
 def edit_submitted(ctx: BotContext, submission: Submission, client: WebClient) -> AfterAck:
     """Save the edited text as a new version; every copy asks for approval again."""
     form = parse_edit_draft(submission.view)
-    with ctx.sessions.begin() as session:
-        workspace = ctx.workspace(session, submission.team_id)
+    with ctx.transaction(submission.team_id) as (session, workspace):
         edited = edit_draft_as_seen(
             session,
             workspace=workspace,
@@ -58,8 +57,7 @@ def edit_submitted(ctx: BotContext, submission: Submission, client: WebClient) -
 def lost_submitted(ctx: BotContext, submission: Submission, client: WebClient) -> AfterAck:
     """Mark the deal lost with its reason, and the re-engage reminder when ticked."""
     form = parse_mark_lost(submission.view)
-    with ctx.sessions.begin() as session:
-        workspace = ctx.workspace(session, submission.team_id)
+    with ctx.transaction(submission.team_id) as (session, workspace):
         now = ctx.now()
         deal = mark_lost(
             session=session,
@@ -78,8 +76,7 @@ def lost_submitted(ctx: BotContext, submission: Submission, client: WebClient) -
 def disqualify_submitted(ctx: BotContext, submission: Submission, client: WebClient) -> AfterAck:
     """Disqualify the lead with the reason given; the record stays."""
     form = parse_disqualify(submission.view)
-    with ctx.sessions.begin() as session:
-        workspace = ctx.workspace(session, submission.team_id)
+    with ctx.transaction(submission.team_id) as (session, workspace):
         lead = disqualify_lead(
             session=session,
             workspace=workspace,
@@ -96,8 +93,7 @@ def disqualify_submitted(ctx: BotContext, submission: Submission, client: WebCli
 def reschedule_submitted(ctx: BotContext, submission: Submission, client: WebClient) -> AfterAck:
     """Move the follow-up to the day picked."""
     form = parse_reschedule(submission.view)
-    with ctx.sessions.begin() as session:
-        workspace = ctx.workspace(session, submission.team_id)
+    with ctx.transaction(submission.team_id) as (session, workspace):
         now = ctx.now()
         item = reschedule_follow_up(
             session=session,
@@ -114,8 +110,7 @@ def reschedule_submitted(ctx: BotContext, submission: Submission, client: WebCli
 def settings_submitted(ctx: BotContext, submission: Submission, client: WebClient) -> AfterAck:
     """Save the owners' settings (owners only, checked by core)."""
     form = parse_settings(submission.view)
-    with ctx.sessions.begin() as session:
-        workspace = ctx.workspace(session, submission.team_id)
+    with ctx.transaction(submission.team_id) as (session, workspace):
         update_settings(
             session=session, workspace=workspace, actor=submission.user_id, changes=form.changes
         )
