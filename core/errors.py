@@ -52,6 +52,13 @@ class InvalidTransition(CRMError):
     """The record is not in a state that allows this action (e.g. converting a lost lead)."""
 
 
+class AlreadyDone(InvalidTransition):
+    """Someone else made this very change first (a double click, a colleague); nothing changed.
+
+    Its message says what already happened, so the person is told, not scolded.
+    """
+
+
 class IncompleteContact(CRMError):
     """Conversion needs name, phone and address; `missing` says which are absent."""
 

@@ -310,6 +310,20 @@ class Reminder(Timestamped, Base):
     contact: Mapped[Contact | None] = relationship()
 
 
+class WonConfirmation(Base):
+    """An owner's confirmation to win one deal: single use, short-lived (hard stop 4)."""
+
+    __tablename__ = "won_confirmations"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.workspace_id"))
+    opportunity_id: Mapped[str] = mapped_column(ForeignKey("opportunities.opportunity_id"))
+    owner: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
 class AuditEntry(Base):
     """Who did what to which record, with the values before and after."""
 

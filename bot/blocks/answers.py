@@ -199,8 +199,14 @@ def last_touch_card(last: LastTouch) -> Message:
     return message(text, blocks)
 
 
-def follow_up_requested(result: FollowUpDraft, lead: Lead, *, zone: tzinfo, today: date) -> Message:
-    """ "Follow up on the [name] lead": the last touchpoint, and that the draft awaits review."""
+def follow_up_requested(
+    result: FollowUpDraft, lead: Lead, *, zone: tzinfo, today: date, outcome: str = REVIEW_NOTICE
+) -> Message:
+    """ "Follow up on the [name] lead": the last touchpoint, and where the draft went.
+
+    `outcome` says what became of the draft: sent to the owners for review (the default), or
+    sent at once because an owner turned auto-send on.
+    """
     touch = result.last_touchpoint
     if touch is None:
         last = f"Last touchpoint with {result.contact_name}: none logged yet."
@@ -213,8 +219,7 @@ def follow_up_requested(result: FollowUpDraft, lead: Lead, *, zone: tzinfo, toda
         last = f"Last touchpoint with {result.contact_name}: {said}" + (
             f" — {summary}" if summary else ""
         )
-    # Even with auto-send on, a request in words goes to the owners first (hard stop 1).
-    text = f"{last}\n{REVIEW_NOTICE}"
+    text = f"{last}\n{outcome}"
     blocks = [mrkdwn_section(f"*{escape(lead.title)}*\n{escape(text)}")]
     return message(text, blocks)
 

@@ -35,7 +35,7 @@ from core.common.enums import DraftChannel, DraftStatus
 from core.drafts.approval import Approval, ApprovalOutcome
 from core.drafts.compose import FollowUpDraft
 from core.drafts.decisions import DraftShown
-from core.drafts.review import AUTO_SEND_ACTOR, SendOutcome
+from core.drafts.sending import AUTO_SEND_ACTOR, SendOutcome
 from core.drafts.unconfirmed_sends import UnconfirmedSend
 from core.errors import InvalidInput
 from core.models import Draft, Workspace

@@ -32,7 +32,7 @@ from bot.blocks.modals.inputs import ModalMeta
 from bot.blocks.pipeline import pipeline_message
 from bot.context import BotContext
 from bot.doctor import diagnose
-from bot.handlers.plain_words import answer_request
+from bot.handlers.plain_words import answer_request, finish_answer
 from bot.notify import notify_new_inquiry
 from core.activity.flows import log_from_text
 from core.activity.reminders import due_reminders
@@ -193,9 +193,7 @@ def crm_command(ctx: BotContext) -> Listener:
             answer = answer_request(
                 ctx, session, workspace=workspace, actor=command["user_id"], text=text
             )
-        _answer(respond, answer.message)
-        if answer.after_commit is not None:
-            answer.after_commit(client)
+        _answer(respond, finish_answer(answer, client))
 
     return crm
 

@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from bot.blocks.answers import notice
 from bot.context import BotContext
 from bot.event_ledger import claim_event
-from bot.handlers.plain_words import Answer, answer_request
+from bot.handlers.plain_words import Answer, answer_request, finish_answer
 from core.errors import CRMError
 
 Body = dict[str, Any]
@@ -46,16 +46,12 @@ def answer_event(ctx: BotContext, body: Body, event: Event, client: WebClient) -
                 )
         except CRMError as error:
             answer = Answer(notice(error.message))
+    shown = finish_answer(answer, client)
     channel = str(event["channel"])
     thread = None if channel.startswith("D") else event.get("thread_ts") or event.get("ts")
     client.chat_postMessage(
-        channel=channel,
-        thread_ts=thread,
-        text=answer.message["text"],
-        blocks=answer.message["blocks"],
+        channel=channel, thread_ts=thread, text=shown["text"], blocks=shown["blocks"]
     )
-    if answer.after_commit is not None:
-        answer.after_commit(client)
 
 
 def direct_message(ctx: BotContext) -> Listener:

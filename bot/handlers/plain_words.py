@@ -1,9 +1,10 @@
 """The procedure's eight Common Requests in plain words, shared by `/crm`, DMs and mentions.
 
 `answer_request` runs inside the caller's transaction: it reads the request, calls one core
-operation and renders one builder. Slack calls that must wait for the commit (the draft to the
-owners) come back as `Answer.after_commit`. A name that could mean several people gets a
-choice, never a guess; a name that means no one says so.
+operation and renders one builder. Work that owns its own transactions and must wait for the
+caller's commit ("follow up on Dana": `core.drafts.flows`, which may send) comes back as
+`Answer.after_commit`; `finish_answer` runs it and says what to show. A name that could mean
+several people gets a choice, never a guess; a name that means no one says so.
 """
 
 from __future__ import annotations
@@ -18,17 +19,19 @@ from sqlalchemy.orm import Session
 
 from bot.blocks import answers
 from bot.blocks.cards import disqualify_reasons
+from bot.blocks.drafts import draft_requested_message
 from bot.blocks.help import help_message
 from bot.blocks.lists import newest_customers_list
 from bot.blocks.pipeline import pipeline_message
 from bot.context import BotContext
+from bot.handlers.actions.drafts import show_requested_draft
 from bot.ids import ActionId
-from bot.notify import share_draft_for_review
 from core.common.local_dates import local_today
 from core.contacts.lookups import newest_customers
 from core.contacts.person_lookup import LeadLookup, look_up_last_touch, look_up_open_lead
 from core.contacts.search import resolve_person
-from core.drafts.compose import draft_follow_up
+from core.drafts.flows import request_follow_up
+from core.errors import CRMError
 from core.leads.decisions import convert_or_explain
 from core.leads.intents import Intent, IntentKind, parse_request
 from core.models import Workspace
@@ -40,10 +43,23 @@ Message = dict[str, Any]
 
 @dataclass(frozen=True)
 class Answer:
-    """What to show the person, and what to tell Slack once the transaction committed."""
+    """What to show the person, or the work to run once the transaction committed.
+
+    `after_commit` returns the message to show instead of `message`.
+    """
 
     message: Message
-    after_commit: Callable[[WebClient], object] | None = None
+    after_commit: Callable[[WebClient], Message] | None = None
+
+
+def finish_answer(answer: Answer, client: WebClient) -> Message:
+    """Run an answer's after-commit work; the message to show (a refusal in words if refused)."""
+    if answer.after_commit is None:
+        return answer.message
+    try:
+        return answer.after_commit(client)
+    except CRMError as error:
+        return answers.notice(error.message)
 
 
 @dataclass(frozen=True)
@@ -129,25 +145,39 @@ def _follow_up(request: Request) -> Answer:
     found = _open_lead(request)
     if found.lead is None:
         return _no_single_lead(found, request, ActionId.DRAFT_FOLLOW_UP, "Draft follow-up")
-    result = draft_follow_up(
-        session=request.session,
-        workspace=request.workspace,
-        actor=request.actor,
-        lead_id=found.lead.lead_id,
-        now=request.now,
-    )
-    shown = answers.follow_up_requested(
-        result,
+    ctx, workspace, actor, now, lead = (
+        request.ctx,
+        request.workspace,
+        request.actor,
+        request.now,
         found.lead,
-        zone=zone(request.workspace),
-        today=local_today(request.workspace, request.now),
     )
-    ctx, workspace, actor, now = request.ctx, request.workspace, request.actor, request.now
 
-    def to_owners(client: WebClient) -> object:
-        return share_draft_for_review(ctx.sessions, client, workspace, result, actor=actor, now=now)
+    def draft_and_tell(client: WebClient) -> Message:
+        """The same flow as the Draft follow-up button, once the lookup's transaction is over."""
+        requested = request_follow_up(
+            sessions=ctx.sessions,
+            workspace_id=workspace.workspace_id,
+            actor=actor,
+            lead_id=lead.lead_id,
+            sender_for=ctx.integrations.draft_sender,
+            now=now,
+        )
+        show_requested_draft(ctx, client, requested, actor=actor)
+        outcome = answers.REVIEW_NOTICE
+        if requested.auto_sent:
+            outcome = draft_requested_message(
+                requested.followup, owners_told=0, by_owner=False, auto_sent=True
+            )
+        return answers.follow_up_requested(
+            requested.followup,
+            lead,
+            zone=zone(workspace),
+            today=local_today(workspace, now),
+            outcome=outcome,
+        )
 
-    return Answer(shown, after_commit=to_owners)
+    return Answer(answers.notice("Drafting the follow-up…"), after_commit=draft_and_tell)
 
 
 def _convert(request: Request) -> Answer:

@@ -7,12 +7,19 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.common.enums import OPEN_LEAD_STATUSES, FollowUpStatus, InteractionType, Outcome
+from core.common.enums import (
+    OPEN_LEAD_STATUSES,
+    FollowUpStatus,
+    InteractionType,
+    Outcome,
+    in_words,
+)
 from core.common.local_dates import local_today
 from core.common.validation import clean_text, parse_choice
-from core.errors import InvalidInput, InvalidTransition
+from core.errors import AlreadyDone, InvalidInput, InvalidTransition
 from core.models import Contact, Interaction, Lead, Opportunity, Workspace, new_id
 from core.platform.audit import audit, snapshot
+from core.platform.transitions import apply_transition
 from core.workspaces.service import get_in_workspace
 
 __all__ = [
@@ -242,6 +249,9 @@ def get_interaction(session: Session, *, workspace: Workspace, interaction_id: s
 
 def _pending_follow_up(session: Session, workspace: Workspace, interaction_id: str) -> Interaction:
     interaction = get_interaction(session, workspace=workspace, interaction_id=interaction_id)
+    if interaction.follow_up_status in (FollowUpStatus.completed, FollowUpStatus.canceled):
+        done = interaction.follow_up_status.value
+        raise AlreadyDone(f"That interaction has a follow-up that is already {done}.")
     if interaction.follow_up_status != FollowUpStatus.pending:
         state = (
             "no follow-up"
@@ -261,9 +271,16 @@ def _change_follow_up(
     status: FollowUpStatus,
     follow_up_date: date | None,
 ) -> Interaction:
+    """Change the follow-up only if it is still as read (one conditional UPDATE)."""
     before = snapshot(interaction)
-    interaction.follow_up_status = status
-    interaction.follow_up_date = follow_up_date
+    expected = {
+        "follow_up_status": interaction.follow_up_status,
+        "follow_up_date": interaction.follow_up_date,
+    }
+    values = {"follow_up_status": status, "follow_up_date": follow_up_date}
+    if not apply_transition(session, interaction, expected=expected, values=values):
+        now_status = in_words(interaction.follow_up_status)
+        raise AlreadyDone(f"That follow-up was just changed by someone else; it is {now_status}.")
     audit(session, workspace, actor=actor, action=action, entity=interaction, before=before)
     return interaction
 

@@ -18,13 +18,8 @@ from sqlalchemy.orm import Session
 from core.common.enums import DraftChannel, DraftStatus
 from core.drafts.compose import FollowUpDraft, draft_follow_up
 from core.drafts.decisions import draft_shown
-from core.drafts.review import (
-    AUTO_SEND_ACTOR,
-    SendClaim,
-    approve_draft,
-    claim_draft_for_sending,
-    get_draft,
-)
+from core.drafts.review import approve_draft, get_draft
+from core.drafts.sending import AUTO_SEND_ACTOR, SendClaim, claim_draft_for_sending
 from core.models import Draft, Workspace
 from core.workspaces.service import require_owner
 

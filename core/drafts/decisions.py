@@ -13,13 +13,8 @@ from sqlalchemy.orm import Session
 
 from core.common.enums import DraftStatus
 from core.contacts.history import get_contact
-from core.drafts.review import (
-    CHANGED_SINCE_SEEN,
-    SendOutcome,
-    edit_draft,
-    get_draft,
-    mark_draft_sent,
-)
+from core.drafts.review import CHANGED_SINCE_SEEN, edit_draft, get_draft
+from core.drafts.sending import SendOutcome, mark_draft_sent
 from core.errors import ApprovalRequired, InvalidTransition
 from core.models import Draft, Workspace
 from core.workspaces.service import require_owner

@@ -18,7 +18,7 @@ from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from core.common.enums import DraftChannel, DraftStatus
-from core.drafts.review import SendOutcome, log_sent_message
+from core.drafts.sending import SendOutcome, log_sent_message
 from core.errors import InvalidTransition
 from core.models import Draft, Workspace
 from core.platform.audit import audit, snapshot

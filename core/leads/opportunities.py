@@ -1,7 +1,9 @@
 """The opportunity pipeline: stage changes, and winning (owner-confirmed) or losing a deal.
 
-Winning sets off QuickBooks and scheduling, so it needs an owner and an explicit confirmation
-(hard stop 4). Losing keeps everything: the lead, the contact and the history stay.
+Winning sets off QuickBooks and scheduling, so it needs an owner and a confirmation that owner
+issued for this deal (`core.leads.won_confirmations`, hard stop 4). Losing keeps everything:
+the lead, the contact and the history stay. Each change of stage is one conditional UPDATE
+(`core.platform.transitions`): of two clicks at once, one wins; the other is told.
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ from core.common.enums import (
 )
 from core.common.local_dates import local_today
 from core.common.validation import clean_text, parse_choice
-from core.errors import ConfirmationRequired, InvalidInput, InvalidTransition
+from core.errors import AlreadyDone, InvalidInput, InvalidTransition
+from core.leads.won_confirmations import consume_won_confirmation
 from core.models import Company, Contact, Opportunity, Reminder, Workspace
 from core.platform.audit import audit, snapshot
+from core.platform.transitions import apply_transition
 from core.workspaces.service import get_in_workspace, require_owner
 
 __all__ = [
@@ -80,10 +84,30 @@ def _open_opportunity(
 ) -> Opportunity:
     opportunity = get_opportunity(session, workspace=workspace, opportunity_id=opportunity_id)
     if opportunity.stage not in OPEN_STAGES:
-        raise InvalidTransition(
-            f"{opportunity.name} is already {opportunity.stage.value}, so I can't {doing} it."
-        )
+        _refuse_closed(opportunity, doing)
     return opportunity
+
+
+def _refuse_closed(opportunity: Opportunity, doing: str) -> None:
+    """A closed deal: the same decision again is news already given, another is refused."""
+    stage = opportunity.stage.value
+    if doing == f"mark {stage}":
+        raise AlreadyDone(f"{opportunity.name} is already {stage}; nothing more to do.")
+    raise InvalidTransition(f"{opportunity.name} is already {stage}, so I can't {doing} it.")
+
+
+def _close(
+    session: Session, opportunity: Opportunity, values: dict[str, object], doing: str
+) -> None:
+    """Close the deal only if it is still at the stage read (one conditional UPDATE)."""
+    if not apply_transition(
+        session, opportunity, expected={"stage": opportunity.stage}, values=values
+    ):
+        if opportunity.stage not in OPEN_STAGES:
+            _refuse_closed(opportunity, doing)
+        raise AlreadyDone(
+            f"{opportunity.name} just moved to {in_words(opportunity.stage)}; look again."
+        )
 
 
 def set_opportunity_stage(
@@ -103,7 +127,12 @@ def set_opportunity_stage(
         )
     opportunity = _open_opportunity(session, workspace, opportunity_id, "move")
     before = snapshot(opportunity)
-    opportunity.stage = chosen
+    if not apply_transition(
+        session, opportunity, expected={"stage": opportunity.stage}, values={"stage": chosen}
+    ):
+        raise AlreadyDone(
+            f"{opportunity.name} just moved to {in_words(opportunity.stage)}; look again."
+        )
     audit(
         session,
         workspace,
@@ -125,20 +154,26 @@ def mark_won(
     workspace: Workspace,
     actor: str,
     opportunity_id: str,
-    confirmed: bool,
+    confirmation: str | None,
     now: datetime,
 ) -> WonDeal:
-    """Win a deal (owner only, confirmed): customer lifecycle, close date, QuickBooks question."""
+    """Win a deal with the owner's confirmation: customer lifecycle, close date, QuickBooks.
+
+    `confirmation` is the token `confirm_won` issued to this owner for this deal; it is used up.
+    """
     require_owner(workspace, actor, "mark a deal won")
     opportunity = _open_opportunity(session, workspace, opportunity_id, "mark won")
-    if confirmed is not True:
-        raise ConfirmationRequired(
-            f"Mark {opportunity.name} as won? Winning a deal starts QuickBooks and scheduling, "
-            "so please confirm first."
-        )
+    consume_won_confirmation(
+        session,
+        workspace=workspace,
+        actor=actor,
+        opportunity=opportunity,
+        token=confirmation,
+        now=now,
+    )
     before = snapshot(opportunity)
-    opportunity.stage = OpportunityStage.won
-    opportunity.close_date = local_today(workspace, now)
+    won = {"stage": OpportunityStage.won, "close_date": local_today(workspace, now)}
+    _close(session, opportunity, won, "mark won")
     audit(session, workspace, actor=actor, action="mark_won", entity=opportunity, before=before)
 
     contact = opportunity.contact
@@ -205,10 +240,13 @@ def mark_lost(
     opportunity = _open_opportunity(session, workspace, opportunity_id, "mark lost")
     today = local_today(workspace, now)
     before = snapshot(opportunity)
-    opportunity.stage = OpportunityStage.lost
-    opportunity.loss_reason = why
-    opportunity.loss_notes = clean_notes
-    opportunity.close_date = today
+    lost = {
+        "stage": OpportunityStage.lost,
+        "loss_reason": why,
+        "loss_notes": clean_notes,
+        "close_date": today,
+    }
+    _close(session, opportunity, lost, "mark lost")
     audit(session, workspace, actor=actor, action="mark_lost", entity=opportunity, before=before)
     body = f"Opportunity lost — {opportunity.name}. Reason: {in_words(why)}."
     log_system_note(

@@ -22,9 +22,10 @@ from core.common.enums import (
 from core.common.local_dates import local_today
 from core.common.money import read_amount
 from core.common.validation import clean_text, parse_choice
-from core.errors import IncompleteContact, InvalidInput, InvalidTransition
+from core.errors import AlreadyDone, IncompleteContact, InvalidInput, InvalidTransition
 from core.models import Contact, Lead, Opportunity, Workspace, new_id
 from core.platform.audit import audit, snapshot
+from core.platform.transitions import apply_transition
 from core.workspaces.service import get_in_workspace
 
 __all__ = [
@@ -59,6 +60,24 @@ def _open_lead(session: Session, workspace: Workspace, lead_id: str, doing: str)
     return lead
 
 
+def _lead_state(lead: Lead) -> str:
+    return f"{in_words(lead.status)} · {in_words(lead.pipeline_stage)}"
+
+
+def _transition(session: Session, lead: Lead, values: dict[str, object], done: str) -> None:
+    """Change the lead only if it is still as read; someone else's change first is AlreadyDone.
+
+    `done` completes "The <title> lead was already ..." for the person who lost the race.
+    """
+    expected = {
+        "status": lead.status,
+        "pipeline_stage": lead.pipeline_stage,
+        "snoozed_until": lead.snoozed_until,
+    }
+    if not apply_transition(session, lead, expected=expected, values=values):
+        raise AlreadyDone(f"The {lead.title} lead was already {done} (now {_lead_state(lead)}).")
+
+
 def qualify_lead(
     *,
     session: Session,
@@ -73,9 +92,11 @@ def qualify_lead(
         PipelineStage, stage, field="stage", label="qualified stage", allowed=QUALIFY_STAGES
     )
     lead = _open_lead(session, workspace, lead_id, "qualify")
+    if lead.status == LeadStatus.working and lead.pipeline_stage == chosen:
+        raise AlreadyDone(f"The {lead.title} lead was already qualified ({_lead_state(lead)}).")
     before = snapshot(lead)
-    lead.status = LeadStatus.working
-    lead.pipeline_stage = chosen
+    values = {"status": LeadStatus.working, "pipeline_stage": chosen}
+    _transition(session, lead, values, "changed")
     audit(session, workspace, actor=actor, action="qualify_lead", entity=lead, before=before)
     log_system_note(
         session,
@@ -123,8 +144,8 @@ def disqualify_lead(
     extra = clean_text(note, field="note", label="note", limit=BODY_LIMIT - 100)
     lead = _open_lead(session, workspace, lead_id, "disqualify")
     before = snapshot(lead)
-    lead.status = LeadStatus.disqualified
-    lead.disqualification_reason = why
+    values = {"status": LeadStatus.disqualified, "disqualification_reason": why}
+    _transition(session, lead, values, "changed")
     audit(session, workspace, actor=actor, action="disqualify_lead", entity=lead, before=before)
     body = f"Lead disqualified — {in_words(why)}."
     log_system_note(
@@ -173,6 +194,8 @@ def convert_lead(
     missing = contact_gaps(contact)
     if missing or contact is None:
         raise IncompleteContact(missing)
+    before = snapshot(lead)
+    _transition(session, lead, {"status": LeadStatus.converted}, "changed")
     opportunity = Opportunity(
         opportunity_id=new_id("op"),
         workspace_id=workspace.workspace_id,
@@ -189,8 +212,6 @@ def convert_lead(
     )
     session.add(opportunity)
     audit(session, workspace, actor=actor, action="create_opportunity", entity=opportunity)
-    before = snapshot(lead)
-    lead.status = LeadStatus.converted
     lead.converted_opportunity_id = opportunity.opportunity_id
     audit(session, workspace, actor=actor, action="convert_lead", entity=lead, before=before)
     log_system_note(
@@ -219,8 +240,13 @@ def snooze_lead(
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_SNOOZE_DAYS:
         raise InvalidInput(f"Snooze for 1 to {MAX_SNOOZE_DAYS} days.", field="days")
     lead = _open_lead(session, workspace, lead_id, "snooze")
+    until = local_today(workspace, now) + timedelta(days=days)
+    if lead.snoozed_until == until:
+        raise AlreadyDone(
+            f"The {lead.title} lead is already snoozed until {until:%A, %B} {until.day}."
+        )
     before = snapshot(lead)
-    lead.snoozed_until = local_today(workspace, now) + timedelta(days=days)
+    _transition(session, lead, {"snoozed_until": until}, "snoozed or changed")
     audit(session, workspace, actor=actor, action="snooze_lead", entity=lead, before=before)
     return lead
 

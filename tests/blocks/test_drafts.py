@@ -23,7 +23,7 @@ from bot.ids import ActionId
 from core.common.enums import DraftChannel, DraftStatus, InteractionType
 from core.drafts.approval import Approval, ApprovalOutcome
 from core.drafts.compose import FollowUpDraft
-from core.drafts.review import AUTO_SEND_ACTOR, SendOutcome
+from core.drafts.sending import AUTO_SEND_ACTOR, SendOutcome
 from core.errors import InvalidInput
 from core.models import Draft, Workspace
 from core.reports.rows import Touchpoint

@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 from core.common.enums import FollowUpStatus, InteractionType, LeadSource, ReminderStatus
 from core.contacts.matching import set_contact_points
 from core.drafts.compose import draft_follow_up
-from core.drafts.review import approve_draft, claim_draft_for_sending
+from core.drafts.review import approve_draft
+from core.drafts.sending import claim_draft_for_sending
 from core.models import (
     AuditEntry,
     Base,
@@ -35,6 +36,7 @@ from core.models import (
     Lead,
     Opportunity,
     Reminder,
+    WonConfirmation,
     new_id,
 )
 from core.workspaces.service import get_workspace
@@ -288,3 +290,26 @@ def count_statements(session: Session) -> Iterator[StatementCount]:
         yield counter
     finally:
         event.remove(engine, "before_cursor_execute", _count)
+
+
+def won_token(
+    session: Session,
+    opportunity_id: str,
+    *,
+    actor: str = "U0OWNER",
+    expires_at: datetime = datetime(2100, 1, 1, tzinfo=UTC),
+) -> str:
+    """A confirmation to win this deal, as an owner's confirm step would have issued it."""
+    deal = session.get(Opportunity, opportunity_id)
+    workspace_id = deal.workspace_id if deal is not None else "T0TEST"
+    confirmation = WonConfirmation(
+        token=new_id("wc"),
+        workspace_id=workspace_id,
+        opportunity_id=opportunity_id,
+        owner=actor,
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        expires_at=expires_at,
+    )
+    session.add(confirmation)
+    session.flush()
+    return confirmation.token

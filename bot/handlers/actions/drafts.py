@@ -15,9 +15,6 @@ after the claim) is shown to the owners with its own **Mark sent** (`settle_send
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import datetime
-
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
@@ -38,19 +35,13 @@ from bot.notify import (
     share_draft_for_review,
     update_copies,
 )
-from core.drafts.approval import approve_for_sending, draft_follow_up_with_auto_send
 from core.drafts.decisions import draft_shown, draft_to_edit, mark_sent_as_seen
-from core.drafts.review import (
-    AUTO_SEND_ACTOR,
-    SendClaim,
-    SendOutcome,
-    deliver_claimed_draft,
-    discard_draft,
-)
+from core.drafts.flows import RequestedDraft, approve_and_send
+from core.drafts.flows import request_follow_up as request_follow_up_flow
+from core.drafts.review import discard_draft
 from core.drafts.unconfirmed_sends import settle_unconfirmed_send
 from core.errors import InvalidInput
 from core.models import Draft, Workspace
-from core.ports import DraftSender
 from core.workspaces.service import zone
 
 Message = dict[str, object]
@@ -64,46 +55,20 @@ def review_of(
     return review_message(shown, workspace, discarded_by=discarded_by)
 
 
-def deliver_claim(
-    ctx: BotContext,
-    team_id: str,
-    claim: SendClaim | None,
-    sender: DraftSender | None,
-    *,
-    actor: str,
-    now: datetime,
-) -> SendOutcome | None:
-    """The second transaction of a send: hand a committed claim to the mailbox, at most once.
-
-    Call it only after the transaction that made the claim has committed; with no claim (or no
-    mailbox) there is nothing to deliver and the answer is None.
-    """
-    if claim is None or not claim.claimed or sender is None:
-        return None
-    with ctx.transaction(team_id) as (session, workspace):
-        return deliver_claimed_draft(
-            session=session, workspace=workspace, actor=actor, claim=claim, sender=sender, now=now
-        )
-
-
 def approve(ctx: BotContext, click: Click, client: WebClient) -> None:
     """Approve the version shown; send it when a mailbox is connected, else hand it over."""
     draft_id, version = parse_draft_value(click.value)
-    with ctx.transaction(click.team_id) as (session, workspace):
-        sender = ctx.integrations.draft_sender(workspace)
-        approval = approve_for_sending(
-            session=session,
-            workspace=workspace,
-            actor=click.user_id,
-            draft_id=draft_id,
-            version=version,
-            mailbox_connected=sender is not None,
-            now=ctx.now(),
-        )
-    delivered = deliver_claim(
-        ctx, click.team_id, approval.claim, sender, actor=click.user_id, now=ctx.now()
+    approved = approve_and_send(
+        sessions=ctx.sessions,
+        workspace_id=click.team_id,
+        actor=click.user_id,
+        draft_id=draft_id,
+        version=version,
+        sender_for=ctx.integrations.draft_sender,
+        now=ctx.now(),
     )
-    reply = approval_reply(approval, delivered, workspace)
+    approval = approved.approval
+    reply = approval_reply(approval, approved.delivered, approved.workspace)
     if reply.review is not None:
         update_copies(client, review_copies(approval.draft, click.message_ref), reply.review)
     if reply.note is not None:
@@ -174,38 +139,43 @@ def discard(ctx: BotContext, click: Click, client: WebClient) -> None:
     update_copies(client, refs, review)
 
 
+def show_requested_draft(
+    ctx: BotContext, client: WebClient, requested: RequestedDraft, *, actor: str
+) -> int:
+    """Show the owners a requested draft: what went out (auto-send), else the draft to review.
+
+    How many owners were sent it for review (0 when it was sent, or no owner is set up).
+    """
+    if requested.auto_sent:
+        post_draft_for_review(client, requested.workspace, requested.followup)
+        return 0
+    refs = share_draft_for_review(
+        ctx.sessions, client, requested.workspace, requested.followup, actor=actor, now=ctx.now()
+    )
+    return len(refs)
+
+
 def request_follow_up(ctx: BotContext, click: Click, client: WebClient) -> None:
     """Draft follow-up / Draft response: write the draft, post it to the owners, tell the asker.
 
     With auto-send on and a mailbox connected, an email draft goes out at once and the owners
-    are shown what was sent.
+    are shown what was sent (`core.drafts.flows`, the same flow as the words "follow up on").
     """
     if click.kind() == RecordKind.contact:
         raise InvalidInput("Choose the lead or job to follow up on; open it from the contact card.")
-    now = ctx.now()
-    with ctx.transaction(click.team_id) as (session, workspace):
-        sender = ctx.integrations.draft_sender(workspace)
-        requested = draft_follow_up_with_auto_send(
-            session=session,
-            workspace=workspace,
-            actor=click.user_id,
-            mailbox_connected=sender is not None,
-            now=now,
-            **click.record(),
-        )
-    by_owner = workspace.is_owner(click.user_id)
-    auto = deliver_claim(
-        ctx, click.team_id, requested.claim, sender, actor=AUTO_SEND_ACTOR, now=now
+    requested = request_follow_up_flow(
+        sessions=ctx.sessions,
+        workspace_id=click.team_id,
+        actor=click.user_id,
+        sender_for=ctx.integrations.draft_sender,
+        now=ctx.now(),
+        **click.record(),
     )
-    # After a delivery the owners see its outcome: what went out, or the failure to approve again.
-    result = requested.followup if auto is None else replace(requested.followup, draft=auto.draft)
-    if auto is not None and auto.sent:
-        post_draft_for_review(client, workspace, result)  # the owners see what went out
-        told = draft_requested_message(result, owners_told=1, by_owner=by_owner, auto_sent=True)
-        answer(client, click, told)
-        return
-    refs = share_draft_for_review(
-        ctx.sessions, client, workspace, result, actor=click.user_id, now=now
+    owners_told = show_requested_draft(ctx, client, requested, actor=click.user_id)
+    told = draft_requested_message(
+        requested.followup,
+        owners_told=owners_told,
+        by_owner=requested.workspace.is_owner(click.user_id),
+        auto_sent=requested.auto_sent,
     )
-    told = draft_requested_message(result, owners_told=len(refs), by_owner=by_owner)
     answer(client, click, told)

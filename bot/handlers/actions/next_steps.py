@@ -40,6 +40,7 @@ from core.errors import InvalidInput
 from core.leads.decisions import convert_or_explain, deal_to_decide, lead_to_decide
 from core.leads.opportunities import mark_won
 from core.leads.service import disqualify_lead, get_lead, qualify_lead, snooze_lead
+from core.leads.won_confirmations import confirm_won
 
 SNOOZE_DAYS = 3
 
@@ -114,15 +115,22 @@ def convert(ctx: BotContext, click: Click, client: WebClient) -> None:
 
 
 def won(ctx: BotContext, click: Click, client: WebClient) -> None:
-    """Mark won (the button's confirm dialog is the confirmation; owners only, in core)."""
+    """Mark won: the owner's tap after the confirm dialog issues the confirmation core uses up."""
     with ctx.transaction(click.team_id) as (session, workspace):
         now = ctx.now()
+        confirmation = confirm_won(
+            session=session,
+            workspace=workspace,
+            actor=click.user_id,
+            opportunity_id=click.value,
+            now=now,
+        )
         deal = mark_won(
             session=session,
             workspace=workspace,
             actor=click.user_id,
             opportunity_id=click.value,
-            confirmed=True,
+            confirmation=confirmation.token,
             now=now,
         )
         shown = won_message(deal, today=local_today(workspace, now))

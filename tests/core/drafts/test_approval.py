@@ -24,14 +24,8 @@ from core.drafts.approval import (
     approve_for_sending,
     draft_follow_up_with_auto_send,
 )
-from core.drafts.review import (
-    AUTO_SEND_ACTOR,
-    SendClaim,
-    deliver_claimed_draft,
-    discard_draft,
-    edit_draft,
-    mark_draft_sent,
-)
+from core.drafts.review import discard_draft, edit_draft
+from core.drafts.sending import AUTO_SEND_ACTOR, SendClaim, deliver_claimed_draft, mark_draft_sent
 from core.errors import ApprovalRequired, InvalidInput, InvalidTransition, NotAnOwner, NotFound
 from core.models import Draft, Interaction, Workspace
 from core.workspaces.service import WorkspaceDefaults, ensure_workspace, get_workspace

@@ -22,19 +22,20 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.common.enums import DraftStatus, InteractionType
 from core.drafts.compose import draft_follow_up
 from core.drafts.review import (
-    AUTO_SEND_ACTOR,
-    DraftSender,
-    SendClaim,
-    SendOutcome,
     approve_draft,
-    claim_draft_for_sending,
-    deliver_claimed_draft,
     discard_draft,
     edit_draft,
     get_draft,
-    mark_draft_sent,
     pending_drafts,
     record_review_messages,
+)
+from core.drafts.sending import (
+    AUTO_SEND_ACTOR,
+    SendClaim,
+    SendOutcome,
+    claim_draft_for_sending,
+    deliver_claimed_draft,
+    mark_draft_sent,
 )
 from core.errors import (
     ApprovalRequired,
@@ -46,6 +47,7 @@ from core.errors import (
 )
 from core.models import Draft, Interaction, Workspace
 from core.platform.db import make_engine, make_sessions
+from core.ports import DraftSender
 from core.workspaces.service import (
     WorkspaceDefaults,
     ensure_workspace,

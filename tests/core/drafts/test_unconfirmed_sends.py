@@ -15,13 +15,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.common.enums import DraftChannel, DraftStatus, InteractionType
 from core.drafts.compose import draft_follow_up
-from core.drafts.review import (
+from core.drafts.review import approve_draft, discard_draft
+from core.drafts.sending import (
     SendClaim,
     SendOutcome,
-    approve_draft,
     claim_draft_for_sending,
     deliver_claimed_draft,
-    discard_draft,
     mark_draft_sent,
 )
 from core.drafts.unconfirmed_sends import settle_unconfirmed_send, unconfirmed_sends

@@ -42,7 +42,13 @@ from core.models import (
 )
 from core.workspaces.service import ensure_workspace
 from tests.conftest import OWNER, STAFF, TEAM
-from tests.core.factories import make_company, make_contact, make_lead, make_opportunity
+from tests.core.factories import (
+    make_company,
+    make_contact,
+    make_lead,
+    make_opportunity,
+    won_token,
+)
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # Monday 2 March 2026, 10:00 New York
 
@@ -93,14 +99,14 @@ def test_a_non_owner_cannot_mark_won_even_confirmed(session: Session, ws: Worksp
             workspace=ws,
             actor=STAFF,
             opportunity_id=deal.opportunity_id,
-            confirmed=True,
+            confirmation=won_token(session, deal.opportunity_id, actor=STAFF),
             now=NOW,
         )
     _assert_untouched(session, deal)
 
 
-@pytest.mark.parametrize("confirmed", [False, "yes", 1])
-def test_the_owner_must_confirm(session: Session, ws: Workspace, confirmed: object) -> None:
+@pytest.mark.parametrize("confirmation", [None, "", "yes"])
+def test_the_owner_must_confirm(session: Session, ws: Workspace, confirmation: str | None) -> None:
     deal = _deal(session)
     with pytest.raises(ConfirmationRequired, match="Mark Kitchen remodel as won\\?"):
         mark_won(
@@ -108,7 +114,7 @@ def test_the_owner_must_confirm(session: Session, ws: Workspace, confirmed: obje
             workspace=ws,
             actor=OWNER,
             opportunity_id=deal.opportunity_id,
-            confirmed=confirmed,  # type: ignore[arg-type]
+            confirmation=confirmation,
             now=NOW,
         )
     _assert_untouched(session, deal)
@@ -122,7 +128,7 @@ def test_a_confirmed_win_by_the_owner(session: Session, ws: Workspace) -> None:
         workspace=ws,
         actor=OWNER,
         opportunity_id=deal.opportunity_id,
-        confirmed=True,
+        confirmation=won_token(session, deal.opportunity_id, actor=OWNER),
         now=NOW,
     )
     assert won.opportunity is deal and won.contact is not None
@@ -147,7 +153,7 @@ def test_close_date_is_today_in_the_workspace_zone(session: Session, ws: Workspa
         workspace=ws,
         actor=OWNER,
         opportunity_id=deal.opportunity_id,
-        confirmed=True,
+        confirmation=won_token(session, deal.opportunity_id, actor=OWNER),
         now=datetime(2026, 3, 2, 3, 0, tzinfo=UTC),
     )
     assert deal.close_date == date(2026, 3, 1)
@@ -165,7 +171,7 @@ def test_no_quickbooks_question_when_contact_or_company_is_already_there(
             workspace=ws,
             actor=OWNER,
             opportunity_id=deal.opportunity_id,
-            confirmed=True,
+            confirmation=won_token(session, deal.opportunity_id, actor=OWNER),
             now=NOW,
         )
         assert won.quickbooks_prompt is None
@@ -178,7 +184,7 @@ def test_a_closed_deal_cannot_be_won_again(session: Session, ws: Workspace) -> N
         workspace=ws,
         actor=OWNER,
         opportunity_id=deal.opportunity_id,
-        confirmed=True,
+        confirmation=won_token(session, deal.opportunity_id, actor=OWNER),
         now=NOW,
     )
     with pytest.raises(InvalidTransition, match="Kitchen remodel is already won"):
@@ -187,7 +193,7 @@ def test_a_closed_deal_cannot_be_won_again(session: Session, ws: Workspace) -> N
             workspace=ws,
             actor=OWNER,
             opportunity_id=deal.opportunity_id,
-            confirmed=True,
+            confirmation=won_token(session, deal.opportunity_id, actor=OWNER),
             now=NOW,
         )
     with pytest.raises(InvalidTransition, match="already won"):
@@ -214,7 +220,7 @@ def test_a_closed_deal_cannot_be_won_again(session: Session, ws: Workspace) -> N
             workspace=ws,
             actor=OWNER,
             opportunity_id=lost.opportunity_id,
-            confirmed=True,
+            confirmation=won_token(session, lost.opportunity_id, actor=OWNER),
             now=NOW,
         )
     assert lost.stage == OpportunityStage.lost
@@ -359,7 +365,7 @@ def test_get_opportunity_is_scoped_to_the_workspace(session: Session, ws: Worksp
             workspace=ws,
             actor=OWNER,
             opportunity_id=stranger.opportunity_id,
-            confirmed=True,
+            confirmation=won_token(session, stranger.opportunity_id, actor=OWNER),
             now=NOW,
         )
     assert stranger.stage == OpportunityStage.estimating

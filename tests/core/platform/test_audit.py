@@ -34,15 +34,8 @@ from core.contacts.input import ContactInput
 from core.contacts.service import add_customer, archive_contact, update_contact
 from core.drafts.approval import approve_for_sending, draft_follow_up_with_auto_send
 from core.drafts.compose import draft_follow_up
-from core.drafts.review import (
-    approve_draft,
-    claim_draft_for_sending,
-    deliver_claimed_draft,
-    discard_draft,
-    edit_draft,
-    mark_draft_sent,
-    record_review_messages,
-)
+from core.drafts.review import approve_draft, discard_draft, edit_draft, record_review_messages
+from core.drafts.sending import claim_draft_for_sending, deliver_claimed_draft, mark_draft_sent
 from core.drafts.unconfirmed_sends import settle_unconfirmed_send
 from core.leads.inquiries import InquiryInput, capture_inquiry, capture_quick_lead
 from core.leads.opportunities import (
@@ -72,6 +65,7 @@ from tests.core.factories import (
     make_lead,
     make_opportunity,
     make_reminder,
+    won_token,
 )
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # Monday 2 March 2026, 10:00 in New York
@@ -330,13 +324,16 @@ OPERATIONS: dict[str, tuple[Operation, str]] = {
         "set_opportunity_stage",
     ),
     "mark_won": (
-        lambda w: mark_won(
-            session=w.session,
-            workspace=w.ws,
-            actor=w.actor,
-            opportunity_id=w.deal(),
-            confirmed=True,
-            now=NOW,
+        lambda w: (
+            (deal := w.deal())
+            and mark_won(
+                session=w.session,
+                workspace=w.ws,
+                actor=w.actor,
+                opportunity_id=deal,
+                confirmation=won_token(w.session, deal, actor=w.actor),
+                now=NOW,
+            )
         ),
         "mark_won",
     ),
