@@ -8,6 +8,7 @@ the lead, the contact and the history stay. Each change of stage is one conditio
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -97,7 +98,7 @@ def _refuse_closed(opportunity: Opportunity, doing: str) -> None:
 
 
 def _close(
-    session: Session, opportunity: Opportunity, values: dict[str, object], doing: str
+    session: Session, opportunity: Opportunity, values: Mapping[str, object], doing: str
 ) -> None:
     """Close the deal only if it is still at the stage read (one conditional UPDATE)."""
     if not apply_transition(

@@ -5,6 +5,7 @@ A lead is never deleted: disqualifying or converting it changes its status and k
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -64,7 +65,7 @@ def _lead_state(lead: Lead) -> str:
     return f"{in_words(lead.status)} · {in_words(lead.pipeline_stage)}"
 
 
-def _transition(session: Session, lead: Lead, values: dict[str, object], done: str) -> None:
+def _transition(session: Session, lead: Lead, values: Mapping[str, object], done: str) -> None:
     """Change the lead only if it is still as read; someone else's change first is AlreadyDone.
 
     `done` completes "The <title> lead was already ..." for the person who lost the race.
