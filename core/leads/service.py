@@ -44,6 +44,8 @@ __all__ = [
 QUALIFY_STAGES = (PipelineStage.needs_analysis, PipelineStage.estimate_sent)
 CONVERT_STAGES = (OpportunityStage.estimating, OpportunityStage.scheduled)
 MAX_SNOOZE_DAYS = 365
+# The status a decision leaves the lead in: meeting it again means the decision was made.
+_OUTCOME = {"convert": LeadStatus.converted, "disqualify": LeadStatus.disqualified}
 
 
 def get_lead(session: Session, *, workspace: Workspace, lead_id: str) -> Lead:
@@ -55,7 +57,8 @@ def _open_lead(session: Session, workspace: Workspace, lead_id: str, doing: str)
     """The lead, refused with a friendly reason when it is already disqualified or converted."""
     lead = get_lead(session, workspace=workspace, lead_id=lead_id)
     if lead.status not in OPEN_LEAD_STATUSES:
-        raise InvalidTransition(
+        refusal = AlreadyDone if _OUTCOME.get(doing) == lead.status else InvalidTransition
+        raise refusal(
             f"The {lead.title} lead is already {lead.status.value}, so I can't {doing} it."
         )
     return lead
