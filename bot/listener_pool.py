@@ -15,10 +15,13 @@ from typing import Any
 
 
 class ListenerPool(ThreadPoolExecutor):
-    """Bolt's listener executor with one worker, which counts what is queued or running."""
+    """Bolt's listener executor (one worker unless told), which counts what is queued or running.
 
-    def __init__(self, name: str = "bolt-listener") -> None:
-        super().__init__(max_workers=1, thread_name_prefix=name)
+    More `workers` let a test run listeners side by side, as `crm serve` does, to race them.
+    """
+
+    def __init__(self, name: str = "bolt-listener", *, workers: int = 1) -> None:
+        super().__init__(max_workers=workers, thread_name_prefix=name)
         self._pending = 0
         self._idle = threading.Condition()
 
