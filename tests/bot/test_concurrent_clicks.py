@@ -23,8 +23,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 import core.drafts.flows
-from bot import handlers
 from bot.app import create_app
+from bot.handlers.actions import next_steps
 from bot.ids import ActionId
 from bot.listener_pool import ListenerPool
 from core.common.enums import DraftStatus, OpportunityStage
@@ -102,8 +102,7 @@ def test_six_mark_won_clicks_make_one_win_one_audit_row_one_post(
         dana = make_contact(session, team)
         deal_id = make_opportunity(session, team, dana, name="Bathroom remodel").opportunity_id
     barrier = threading.Barrier(CLICKS)
-    steps = handlers.next_steps
-    monkeypatch.setattr(steps, "mark_won", held_at(barrier, steps.mark_won))
+    monkeypatch.setattr(next_steps, "mark_won", held_at(barrier, next_steps.mark_won))
     slack = served(committed, monkeypatch, team)
     try:
         for owner in OWNERS:
