@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from core.common.enums import OpportunityStage
 from core.errors import AlreadyDone, ConfirmationRequired
 from core.models import Opportunity, WonConfirmation, Workspace
+from core.platform.audit import audit
 from core.workspaces.service import get_in_workspace, require_owner
 
 __all__ = ["CONFIRMATION_LIFETIME", "confirm_won", "consume_won_confirmation"]
@@ -45,7 +46,8 @@ def confirm_won(
         expires_at=now + CONFIRMATION_LIFETIME,
     )
     session.add(confirmation)
-    session.flush()
+    # The audit names the deal, not the token: the token is a key, not history.
+    audit(session, workspace, actor=actor, action="confirm_won", entity=opportunity)
     return confirmation
 
 

@@ -107,6 +107,7 @@ CHECKLIST: dict[str, list[str]] = {
         "drafts.test_draft_review::test_a_crash_between_claim_and_delivery_never_sends_twice",
         "drafts.test_draft_review::test_two_connections_claiming_at_once_send_once",
         "drafts.test_draft_review::test_auto_send_is_off_and_only_an_owner_can_turn_it_on",
+        "drafts.test_flows::test_with_auto_send_off_neither_flow_reaches_the_mailbox_before_approve",
     ],
     "Hard stop 2: no lead or contact deleted; history is permanent": [
         "platform.test_permanence::test_orm_refuses_to_delete_a_record",
@@ -127,6 +128,12 @@ CHECKLIST: dict[str, list[str]] = {
         "leads.test_opportunities::test_a_non_owner_cannot_mark_won_even_confirmed",
         "leads.test_opportunities::test_the_owner_must_confirm",
         "leads.test_opportunities::test_a_closed_deal_cannot_be_won_again",
+        "leads.test_won_confirmations::test_staff_can_neither_confirm_nor_win",
+        "leads.test_won_confirmations::test_no_token_or_a_made_up_one_is_refused",
+        "leads.test_won_confirmations::test_another_deals_token_is_refused",
+        "leads.test_won_confirmations::test_an_expired_token_is_refused",
+        "leads.test_won_confirmations::test_a_replayed_token_wins_nothing_more",
+        "leads.test_won_confirmations::test_a_token_of_another_workspace_is_refused",
     ],
     "Hard stop 5: no QuickBooks customer without explicit owner confirmation": [
         "leads.test_quickbooks::test_every_way_round_the_gate_is_refused_and_quickbooks_is_called_once",

@@ -54,6 +54,7 @@ from core.leads.service import (
     set_lead_stage,
     snooze_lead,
 )
+from core.leads.won_confirmations import confirm_won
 from core.models import AuditEntry, Draft, Workspace
 from core.transfer.csv_import import import_contacts_csv
 from core.transfer.document import import_document
@@ -337,6 +338,12 @@ OPERATIONS: dict[str, tuple[Operation, str]] = {
         ),
         "mark_won",
     ),
+    "confirm_won": (
+        lambda w: confirm_won(
+            session=w.session, workspace=w.ws, actor=w.actor, opportunity_id=w.deal(), now=NOW
+        ),
+        "confirm_won",
+    ),
     "mark_lost": (
         lambda w: mark_lost(
             session=w.session,
@@ -560,7 +567,8 @@ NOT_OPERATIONS = {
     "contacts.service.find_or_create_company",
     "activity.service.log_system_note",
     "activity.service.record_interaction",
-    "drafts.review.log_sent_message",
+    "drafts.sending.log_sent_message",
+    "leads.won_confirmations.consume_won_confirmation",
 }
 # The bot's request helpers: each settles what a click or a line means, then calls one of the
 # operations above (edit, mark sent, convert, log), whose audit row names the same actor.
@@ -570,6 +578,7 @@ COMPOSED_MODULES = {
     "activity.flows",
     "reports.dashboard",
     "contacts.person_lookup",
+    "drafts.flows",
 }
 
 
