@@ -7,7 +7,7 @@ because each owns its two transactions: the first approves (an owner, or `system
 when the workspace turned auto-send on and a mailbox sends the draft) and claims the draft
 with a conditional UPDATE, and commits; only then does the second hand the claim to the
 mailbox and record the outcome. The mailbox is never reached before the claim is committed,
-so a crash, a retry or a second click can never send twice (docs/architecture.md).
+so a crash, a retry or a second click can never send twice (docs/transitions.md).
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Winning a deal sets off QuickBooks and scheduling, so `mark_won` needs more than a flag any
 caller could pass: the confirm step (an owner's tap after Slack's confirm dialog) issues a
 confirmation bound to the workspace, the deal and that owner, valid for a few minutes, and
-`mark_won` consumes it with one conditional UPDATE, so it wins at most one deal, once.
+`mark_won` consumes it with one conditional UPDATE, so it wins at most one deal, once
+(docs/transitions.md).
 """
 
 from __future__ import annotations

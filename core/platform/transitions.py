@@ -5,7 +5,7 @@ writes with `UPDATE ... WHERE <primary key> AND <the state it read>`; the databa
 the first and finds nothing to update for the others (on Postgres a second writer waits on
 the row lock, then re-checks the condition against the committed row; SQLite serializes
 writers). So a transition happens once, with one audit row and one post, and the losers are
-told what already happened (docs/architecture.md, "State transitions").
+told what already happened (docs/transitions.md).
 """
 
 from __future__ import annotations
