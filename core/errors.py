@@ -85,9 +85,19 @@ class DuplicateMatch:
 class DuplicateContact(CRMError):
     """A new contact matches existing ones; the caller must decide (use, merge, separate)."""
 
-    def __init__(self, matches: list[DuplicateMatch], proposed: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        matches: list[DuplicateMatch],
+        proposed: dict[str, Any],
+        *,
+        lead_id: str | None = None,
+        lead_contact_id: str | None = None,
+    ) -> None:
         self.matches = matches
         self.proposed = proposed
+        # Set when the capture was already saved as this lead, on this contact for now.
+        self.lead_id = lead_id
+        self.lead_contact_id = lead_contact_id
         names = ", ".join(m.name for m in matches)
         super().__init__(f"This looks like an existing contact: {names}.")
 

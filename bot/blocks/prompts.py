@@ -9,9 +9,11 @@ How the proposed contact travels with the duplicate buttons
 Slack gives a click back nothing but the button's `value` (2,000 characters) and the message
 it sat on, and the bot keeps no pending-record table. So each decision button carries the
 whole normalized input as compact JSON: `{"p": <proposed>, "m": <matched contact_id>}`
-(`"m"` is left out on **Create separate**). `<proposed>` is `DuplicateContact.proposed`
+(`"m"` is left out on **Create separate**); a question about a capture already saved as a
+lead also carries `"l": <lead_id>, "c": <contact the lead is on>`, so the answer settles that
+lead (`core.leads.duplicate_decisions`). `<proposed>` is `DuplicateContact.proposed`
 (already validated and normalized by core) minus empty fields; the click rebuilds it with
-`ContactInput.from_proposed` and calls `add_customer` again with the decision, so core
+`ContactInput.from_proposed` and calls `decide_duplicate` with the decision, so core
 re-validates it and re-checks the matches (nothing is trusted from the button but the
 choice). When the JSON does not fit in 2,000 characters (long notes, in practice) the
 prompt says so and offers no buttons: the person shortens the notes and adds the customer
@@ -22,10 +24,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from bot.blocks.cards import choice_value, parse_choice_value, reach_text
+from bot.blocks.cards import captured_lead_card, choice_value, parse_choice_value, reach_text
 from bot.blocks.drafts import who
 from bot.blocks.limits import (
     MAX_BUTTON_VALUE,
@@ -62,29 +65,46 @@ QUALIFY_CHOICES = (
 # --- the duplicate prompt (hard stop 3) -----------------------------------------------------------
 
 
-def duplicate_value(proposed: Mapping[str, Any], match_contact_id: str | None) -> str | None:
+@dataclass(frozen=True)
+class DuplicateAnswer:
+    """What a duplicate-decision button carries back (see the module docstring)."""
+
+    data: ContactInput
+    match_contact_id: str | None = None
+    lead_id: str | None = None
+    lead_contact_id: str | None = None
+
+
+def duplicate_value(
+    proposed: Mapping[str, Any],
+    match_contact_id: str | None,
+    *,
+    lead_id: str | None = None,
+    lead_contact_id: str | None = None,
+) -> str | None:
     """`{"p": proposed, "m": match}` as compact JSON, or None when over 2,000 characters."""
     kept = {key: value for key, value in proposed.items() if value not in (None, "", [], ())}
     payload: dict[str, Any] = {"p": kept}
-    if match_contact_id:
-        payload["m"] = match_contact_id
+    for key, carried in (("m", match_contact_id), ("l", lead_id), ("c", lead_contact_id)):
+        if carried:
+            payload[key] = carried
     value = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     return value if slack_len(value) <= MAX_BUTTON_VALUE else None
 
 
-def parse_duplicate_value(value: str | None) -> tuple[ContactInput, str | None]:
-    """The proposed input and the matched contact a duplicate-decision button carries."""
+def parse_duplicate_value(value: str | None) -> DuplicateAnswer:
+    """The proposed input, matched contact and saved lead a duplicate-decision button carries."""
     try:
         payload = json.loads(value or "")
         proposed = payload["p"]
-        match = payload.get("m")
-        if not isinstance(proposed, dict) or not (match is None or isinstance(match, str)):
+        ids = [payload.get(key) for key in ("m", "l", "c")]
+        if not isinstance(proposed, dict) or not all(i is None or isinstance(i, str) for i in ids):
             raise TypeError
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, AttributeError):
         raise InvalidInput(
             "That button no longer carries the customer's details; add the customer again."
         ) from None
-    return ContactInput.from_proposed(proposed), match
+    return DuplicateAnswer(ContactInput.from_proposed(proposed), *ids)
 
 
 def _proposed_line(proposed: Mapping[str, Any], region: str) -> str:
@@ -108,8 +128,9 @@ def duplicate_prompt(error: DuplicateContact, *, region: str = "US") -> Message:
         context(f"You entered: {_proposed_line(error.proposed, region)}"),
     ]
     shown = error.matches[:MATCHES_SHOWN]
-    separate = duplicate_value(error.proposed, None)
-    values = {m.contact_id: duplicate_value(error.proposed, m.contact_id) for m in shown}
+    lead = {"lead_id": error.lead_id, "lead_contact_id": error.lead_contact_id}
+    separate = duplicate_value(error.proposed, None, **lead)
+    values = {m.contact_id: duplicate_value(error.proposed, m.contact_id, **lead) for m in shown}
     fits = separate is not None and all(v is not None for v in values.values())
     for match in shown:
         blocks.append(mrkdwn_section(_match_line(match, region)))
@@ -142,6 +163,16 @@ def duplicate_prompt(error: DuplicateContact, *, region: str = "US") -> Message:
         )
         blocks.append(mrkdwn_section(escape(text)))
     return message(text, blocks)
+
+
+def captured_lead_reply(captured: CapturedInquiry, *, region: str = "US") -> Message:
+    """The saved lead's card, then the duplicate question when it came with another name."""
+    card = captured_lead_card(captured, region=region)
+    if captured.question is None:
+        return card
+    question = duplicate_prompt(captured.question, region=region)
+    text = f"{card['text']} {question['text']}"
+    return message(text, [*card["blocks"], *question["blocks"]])
 
 
 def customer_added_message(added: AddedContact) -> Message:

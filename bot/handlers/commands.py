@@ -14,7 +14,6 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.blocks import cards
 from bot.blocks.answers import logged_answer, person_lookup_message
 from bot.blocks.doctor import doctor_message
 from bot.blocks.help import help_message
@@ -30,6 +29,7 @@ from bot.blocks.modals.capture import log_interaction_modal, new_customer_modal,
 from bot.blocks.modals.decisions import settings_modal
 from bot.blocks.modals.inputs import ModalMeta
 from bot.blocks.pipeline import pipeline_message
+from bot.blocks.prompts import captured_lead_reply
 from bot.context import BotContext
 from bot.doctor import diagnose
 from bot.handlers.plain_words import answer_request, finish_answer
@@ -92,7 +92,7 @@ def lead_text(
         captured = capture_quick_lead(
             session=session, workspace=workspace, actor=command["user_id"], text=text, now=ctx.now()
         )
-        shown = cards.captured_lead_card(captured, region=workspace.default_phone_region)
+        shown = captured_lead_reply(captured, region=workspace.default_phone_region)
     _answer(respond, shown)
     notify_new_inquiry(client, workspace, captured)
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from core.common.enums import LifecycleStage, PreferredChannel
 from core.common.validation import parse_optional_choice
+from core.contacts.claims import claim_contact_points
 from core.contacts.history import get_contact, load_contact
 from core.contacts.input import (
     ContactInput,
@@ -31,8 +32,8 @@ from core.contacts.input import (
     reconcile_name,
     validate_contact_input,
 )
-from core.contacts.matching import ContactMatch, find_matching_contacts, set_contact_points
-from core.errors import DuplicateContact, DuplicateMatch
+from core.contacts.matching import ContactMatch, set_contact_points
+from core.errors import DuplicateContact, DuplicateMatch, InvalidTransition
 from core.models import Company, Contact, Workspace, new_id
 from core.platform.audit import audit, snapshot
 
@@ -44,7 +45,6 @@ __all__ = [
     "archive_contact",
     "contact_line",
     "create_contact",
-    "duplicate_matches",
     "find_or_create_company",
     "update_contact",
 ]
@@ -106,36 +106,22 @@ def find_or_create_company(
     return company
 
 
-def duplicate_matches(
-    session: Session,
+def duplicate_question(
+    matches: Sequence[ContactMatch],
+    proposed: dict[str, Any],
     *,
-    workspace: Workspace,
-    phones: Sequence[str],
-    emails: Sequence[str],
-    exclude_contact_id: str | None = None,
-) -> list[ContactMatch]:
-    """Live contacts (archived included, merged ones not) sharing a phone or email."""
-    matches = find_matching_contacts(
-        session,
-        workspace_id=workspace.workspace_id,
-        phones=phones,
-        emails=emails,
-        include_archived=True,
-    )
-    return [
-        m
-        for m in matches
-        if m.contact.merged_into_contact_id is None and m.contact.contact_id != exclude_contact_id
-    ]
-
-
-def _refusal(matches: list[ContactMatch], proposed: dict[str, Any]) -> DuplicateContact:
+    lead_id: str | None = None,
+    lead_contact_id: str | None = None,
+) -> DuplicateContact:
+    """The duplicate decision to put to the person (Use existing / Merge / Create separate)."""
     return DuplicateContact(
         matches=[
             DuplicateMatch(m.contact.contact_id, m.contact.full_name, list(m.matched_on))
             for m in matches
         ],
         proposed=proposed,
+        lead_id=lead_id,
+        lead_contact_id=lead_contact_id,
     )
 
 
@@ -231,14 +217,24 @@ def add_customer(
     choice = parse_optional_choice(
         DuplicateDecision, decision, field="decision", label="duplicate decision"
     )
-    matches = duplicate_matches(
+    matches = claim_contact_points(
         session, workspace=workspace, phones=normalized.phones, emails=normalized.emails
     )
+    chose_existing = choice in (DuplicateDecision.use_existing, DuplicateDecision.merge)
+    if chose_existing and match_contact_id:
+        # Only a contact of this workspace can be chosen (another's is NotFound), and choosing
+        # one is never a reason to create a contact.
+        get_contact(session, workspace=workspace, contact_id=match_contact_id)
+    if chose_existing and not matches:
+        raise InvalidTransition(
+            "That contact no longer shares a phone or email with the one you entered, so "
+            "nothing was changed; add the customer again to see who matches now."
+        )
     if not matches:
         contact = create_contact(session=session, workspace=workspace, actor=actor, data=normalized)
         return AddedContact(contact, None, True, _confirmation(contact, None, region))
     if choice is None:
-        raise _refusal(matches, normalized.as_proposed())
+        raise duplicate_question(matches, normalized.as_proposed())
 
     if choice == DuplicateDecision.create_separate:
         acknowledged = {
@@ -259,7 +255,7 @@ def add_customer(
         match_contact_id = matches[0].contact.contact_id
     chosen = next((m.contact for m in matches if m.contact.contact_id == match_contact_id), None)
     if chosen is None:
-        raise _refusal(matches, normalized.as_proposed())
+        raise duplicate_question(matches, normalized.as_proposed())
     if choice == DuplicateDecision.merge:
         _merge_details(session, workspace=workspace, actor=actor, contact=chosen, data=normalized)
     return AddedContact(chosen, choice, False, _confirmation(chosen, choice, region))
@@ -311,21 +307,21 @@ def update_contact(
         changes["tags"] = list(clean_tags(tags))
     phones = normalize_phones(phones_to_add, workspace.default_phone_region)
     emails = normalize_emails(emails_to_add)
-    if not allow_duplicate:
-        taken = duplicate_matches(
+    if phones or emails:  # locked even when allowed, so the edit waits for a capture in flight
+        taken = claim_contact_points(
             session,
             workspace=workspace,
             phones=phones,
             emails=emails,
             exclude_contact_id=contact.contact_id,
         )
-        if taken:
+        if taken and not allow_duplicate:
             proposed = {
                 "contact_id": contact.contact_id,
                 "phones_to_add": list(phones),
                 "emails_to_add": list(emails),
             }
-            raise _refusal(taken, proposed)
+            raise duplicate_question(taken, proposed)
 
     before = snapshot(contact)
     for name, value in changes.items():

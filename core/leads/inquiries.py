@@ -1,7 +1,11 @@
 """The procedure's "New inquiry received" trigger: find or make the contact, open a lead, log it.
 
-Unlike adding a customer, an inquiry whose phone or email matches a contact is linked to it
-without asking (DESIGN.md section 5): the caller is a known person asking again. A new contact
+Unlike adding a customer, an inquiry whose phone or email matches a contact with the same name
+(or no name given) is linked to it without asking (docs/reliability.md): the caller is a known
+person asking again. With a different name (a spouse, a landlord, a mistyped number) the lead
+is still saved, on the best match for now with nothing of that contact changed, and
+`CapturedInquiry.question` is the duplicate decision to put to the person who captured it
+(`core.leads.duplicate_decisions` carries out the answer). A new contact
 with no name given is called by the email's local part (`dana.smith`), else "Unknown caller";
 with only a last name, that name is the first name. A `received_at` in the future (a skewed
 clock) is taken as `now`. The lead's `created_at` is when the inquiry arrived.
@@ -19,6 +23,7 @@ from core.activity.service import log_interaction
 from core.common.enums import InteractionType, LeadSource, LeadStatus, PipelineStage
 from core.common.money import read_amount
 from core.common.validation import clean_text, parse_choice, parse_optional_choice, required_text
+from core.contacts.claims import claim_contact_points, same_person
 from core.contacts.input import (
     NOTES_LIMIT,
     NormalizedContact,
@@ -29,9 +34,9 @@ from core.contacts.input import (
     normalize_phones,
     reconcile_name,
 )
-from core.contacts.matching import set_contact_points
-from core.contacts.service import create_contact, duplicate_matches
-from core.errors import InvalidInput
+from core.contacts.matching import ContactMatch, set_contact_points
+from core.contacts.service import create_contact, duplicate_question
+from core.errors import DuplicateContact, InvalidInput
 from core.leads.quick_capture import parse_lead_text
 from core.models import Contact, Interaction, Lead, Workspace, new_id
 from core.platform.audit import audit, snapshot
@@ -90,10 +95,17 @@ class CapturedInquiry:
     contact_existed: bool
     interaction: Interaction
     notice_text: str
+    # A known phone or email came with another name: who it is, for the person to decide.
+    question: DuplicateContact | None = None
 
     @property
     def link_text(self) -> str:
         """Says whether the inquiry joined an existing record (DESIGN.md section 5)."""
+        if self.question is not None:
+            return (
+                f"Same phone or email as {self.contact.full_name}, but another name: the lead "
+                f"is on {self.contact.full_name}'s record until you decide."
+            )
         if self.contact_existed:
             return f"Linked to the existing contact {self.contact.full_name}."
         return f"Added {self.contact.full_name} as a new contact."
@@ -215,11 +227,11 @@ def _fill_in(
         )
 
 
-def _notice(contact: Contact, lead: Lead, checked: _Checked, region: str) -> str:
+def _notice(name: str, contact: Contact, lead: Lead, checked: _Checked, region: str) -> str:
     phones = checked.phones or tuple(contact.phones)
     number = friendly_phone(phones[0], region) if phones else "none on file"
     return (
-        f"New inquiry from {contact.full_name} — {lead.title}. Phone: {number}. "
+        f"New inquiry from {name} — {lead.title}. Phone: {number}. "
         f"They came in via {SOURCE_IN_WORDS[checked.source]}. "
         "Want me to log this as a lead and draft a response?"
     )
@@ -231,16 +243,18 @@ def capture_inquiry(
     """Capture a new inquiry: link or create the contact, open the lead, log what they said."""
     region = workspace.default_phone_region
     checked = _check(inquiry, region=region, now=now)
-    matches = duplicate_matches(
+    matches = claim_contact_points(
         session, workspace=workspace, phones=checked.phones, emails=checked.emails
     )
-    if matches:
-        best = sorted(matches, key=lambda m: (m.contact.archived, -len(m.matched_on)))[0]
-        contact = best.contact
+    same = [m for m in matches if same_person(m.contact, checked.first_name, checked.last_name)]
+    if same:
+        contact = _best(same).contact
         taken = {value for m in matches for value in m.matched_on}
         _fill_in(
             session, workspace=workspace, actor=actor, contact=contact, checked=checked, taken=taken
         )
+    elif matches:  # another name: saved on the best match for now, nothing of it changed
+        contact = _best(matches).contact
     else:
         contact = create_contact(
             session=session, workspace=workspace, actor=actor, data=_new_contact_data(checked)
@@ -275,13 +289,27 @@ def capture_inquiry(
         timestamp=checked.received_at,
         now=now,
     )
+    question = None
+    name = contact.full_name
+    if matches and not same:
+        data = _new_contact_data(checked)
+        question = duplicate_question(
+            matches, data.as_proposed(), lead_id=lead.lead_id, lead_contact_id=contact.contact_id
+        )
+        name = data.full_name
     return CapturedInquiry(
         lead=lead,
         contact=contact,
         contact_existed=bool(matches),
         interaction=interaction,
-        notice_text=_notice(contact, lead, checked, region),
+        notice_text=_notice(name, contact, lead, checked, region),
+        question=question,
     )
+
+
+def _best(matches: list[ContactMatch]) -> ContactMatch:
+    """A live contact before an archived one, then the one sharing the most points."""
+    return sorted(matches, key=lambda m: (m.contact.archived, -len(m.matched_on)))[0]
 
 
 def capture_quick_lead(

@@ -91,8 +91,9 @@ def test_duplicate_prompt_offers_the_three_decisions_carrying_the_input() -> Non
         ActionId.MERGE,
         ActionId.CREATE_SEPARATE,
     ]
-    data, match = parse_duplicate_value(found[0]["value"])
-    assert match == "ct_0"
+    carried = parse_duplicate_value(found[0]["value"])
+    data, match = carried.data, carried.match_contact_id
+    assert match == "ct_0" and carried.lead_id is None and carried.lead_contact_id is None
     assert data == ContactInput(
         first_name="Dana",
         last_name="O'Brien 🔧",
@@ -101,7 +102,7 @@ def test_duplicate_prompt_offers_the_three_decisions_carrying_the_input() -> Non
         address="123 Main St",
         notes='Said "call after 5"',
     )
-    assert parse_duplicate_value(found[2]["value"])[1] is None
+    assert parse_duplicate_value(found[2]["value"]).match_contact_id is None
     assert limit_violations(prompt) == []
 
 

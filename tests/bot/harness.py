@@ -68,8 +68,8 @@ class Reply:
 class ServedWSGI:
     """Serve any WSGI app with waitress on 127.0.0.1, port 0, in a thread."""
 
-    def __init__(self, wsgi: WSGIApplication) -> None:
-        self._server = create_server(wsgi, host="127.0.0.1", port=0, threads=2)
+    def __init__(self, wsgi: WSGIApplication, *, threads: int = 2) -> None:
+        self._server = create_server(wsgi, host="127.0.0.1", port=0, threads=threads)
         self.port = int(self._server.effective_port)  # type: ignore[union-attr]
         self.url = f"http://127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=self._server.run, daemon=True)
@@ -177,9 +177,12 @@ class SlackHarness:
         *,
         oauth: bool = False,
         team_id: str = TEAM,
+        workers: int = 1,
         **settings_overrides: Any,
     ) -> None:
+        """`workers` > 1 (HTTP threads and listeners) only with sessions of a real engine."""
         self.sessions = sessions
+        self.workers = workers
         self.team_id = team_id
         self.now = START  # the app's clock; tests may set it
         self.api = LocalSlackAPI(team_id=team_id, bot_user_id=BOT_USER)
@@ -189,7 +192,7 @@ class SlackHarness:
         self.payloads = SlackPayloads(
             team_id=team_id, app_id=APP_ID, bot_user=BOT_USER, domain="crm-test"
         )
-        self.pool = ListenerPool()
+        self.pool = ListenerPool(workers=workers)
         self.app: App
         self.settings: Settings
         self.server: ServedWSGI
@@ -201,7 +204,9 @@ class SlackHarness:
         self.app = create_app(
             self.settings, self.sessions, clock=lambda: self.now, listener_executor=self.pool
         )
-        self.server = ServedWSGI(make_wsgi_app(self.app, self.sessions))
+        self.server = ServedWSGI(
+            make_wsgi_app(self.app, self.sessions), threads=max(2, self.workers)
+        )
         self.api.clear()  # forget auth.test made while building the app
         return self
 
@@ -271,7 +276,13 @@ class SlackHarness:
 
     # -- what Slack sends ------------------------------------------------------------------
     def command(
-        self, name: str, text: str = "", *, user: str = STAFF, channel: str = CHANNEL
+        self,
+        name: str,
+        text: str = "",
+        *,
+        user: str = STAFF,
+        channel: str = CHANNEL,
+        wait: bool = True,
     ) -> Reply:
         """A slash command (`"lead"` or `"/lead"`); its response_url records into `api.messages`."""
         key = self.payloads.next_id("cmd")
@@ -283,7 +294,7 @@ class SlackHarness:
             channel_name=channel.lower(),
             response_url=self.api.response_url(key, channel=channel, user=user),
         )
-        return self.post_signed(urlencode(fields), "application/x-www-form-urlencoded")
+        return self.post_signed(urlencode(fields), "application/x-www-form-urlencoded", wait=wait)
 
     def action(
         self,

@@ -21,25 +21,28 @@ from bot.blocks.prompts import (
 from bot.context import BotContext
 from bot.handlers.actions.click import Click, answer
 from core.common.local_dates import local_today
-from core.contacts.service import DuplicateDecision, add_customer
+from core.contacts.service import DuplicateDecision
 from core.errors import DuplicateContact
 from core.leads.decisions import contact_for_quickbooks
+from core.leads.duplicate_decisions import decide_duplicate
 from core.leads.opportunities import set_reengage_reminder
 from core.leads.quickbooks import create_quickbooks_customer, decline_quickbooks_prompt
 
 
 def _decide(ctx: BotContext, click: Click, client: WebClient, decision: DuplicateDecision) -> None:
-    """Add the customer with the decision; core re-validates and re-checks the matches."""
-    data, match_contact_id = parse_duplicate_value(click.value)
+    """Carry out the decision; core re-validates and re-checks the matches (and the lead)."""
+    carried = parse_duplicate_value(click.value)
     with ctx.transaction(click.team_id) as (session, workspace):
         try:
-            added = add_customer(
+            added = decide_duplicate(
                 session=session,
                 workspace=workspace,
                 actor=click.user_id,
-                data=data,
+                data=carried.data,
                 decision=decision,
-                match_contact_id=match_contact_id,
+                match_contact_id=carried.match_contact_id,
+                lead_id=carried.lead_id,
+                lead_contact_id=carried.lead_contact_id,
             )
         except DuplicateContact as still:  # the matches changed since the question was asked
             shown = duplicate_prompt(still, region=workspace.default_phone_region)

@@ -12,7 +12,6 @@ from functools import partial
 
 from slack_sdk import WebClient
 
-from bot.blocks import cards
 from bot.blocks.answers import customer_added_card, logged_answer
 from bot.blocks.modals.capture_parsing import (
     parse_log_interaction,
@@ -20,7 +19,7 @@ from bot.blocks.modals.capture_parsing import (
     parse_new_lead,
     who_doubt,
 )
-from bot.blocks.prompts import duplicate_prompt
+from bot.blocks.prompts import captured_lead_reply, duplicate_prompt
 from bot.context import BotContext
 from bot.handlers.views.submission import AfterAck, Submission, answer_after_modal
 from bot.notify import notify_new_inquiry
@@ -41,7 +40,7 @@ def new_lead_submitted(ctx: BotContext, submission: Submission, client: WebClien
             inquiry=form.inquiry,
             now=ctx.now(),
         )
-        shown = cards.captured_lead_card(captured, region=workspace.default_phone_region)
+        shown = captured_lead_reply(captured, region=workspace.default_phone_region)
 
     def after_ack() -> None:
         answer_after_modal(client, form.meta, submission.user_id, shown)

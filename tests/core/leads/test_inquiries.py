@@ -105,15 +105,17 @@ def test_a_known_email_in_another_case_reuses_the_contact(session: Session, ws: 
     captured = _capture(
         session,
         ws,
-        first_name="Jamie",
+        first_name="Lee",
+        last_name="Parks",  # the same person, fuzzily (rapidfuzz 94 >= 90): linked
         emails=("LEE@EXAMPLE.COM",),
         address="9 Oak",
         source="email",
     )
     assert captured.contact is lee and captured.contact_existed is True
+    assert captured.question is None
     assert lee.address == "1 Elm"  # a filled address is kept
     assert lee.full_name == "Lee Park"
-    assert lee.notes == "Also given the name: Jamie"
+    assert lee.notes == "Also given the name: Lee Parks"
 
 
 def test_best_match_is_linked_and_other_contacts_points_are_not_copied(
