@@ -106,9 +106,7 @@ def test_the_same_name_is_linked_without_a_question(session: Session, ws: Worksp
 
 def _asked(session: Session, ws: Workspace) -> tuple[Contact, Any]:
     dana = make_contact(session, TEAM, "Dana", "Smith", phones=["+15552013344"])
-    captured = _capture(
-        session, ws, first_name="Mary", last_name="Smith", phones=("555-201-3344",)
-    )
+    captured = _capture(session, ws, first_name="Mary", last_name="Smith", phones=("555-201-3344",))
     assert captured.question is not None
     return dana, captured
 
