@@ -42,6 +42,8 @@ BULK_CLAIM = 64
 #: and Tim Lee 86, Bob and Rob Jones 89, Mary and Dana Smith 70).
 SAME_NAME_SCORE = 90
 
+_MATCH_CHUNK = 10000  # phones and emails per lookup: far below SQLite's and Postgres's limits
+
 # Names the product gives a contact when nobody said one: they match any name.
 _PLACEHOLDER_NAMES = frozenset({"unknown caller"})
 
@@ -134,33 +136,45 @@ def claim_contact_points(
         _lock_postgres(session, workspace.workspace_id, points)
     else:
         _lock_sqlite(session, workspace.workspace_id)
-    matches = find_matching_contacts(
-        session,
-        workspace_id=workspace.workspace_id,
-        phones=phones,
-        emails=emails,
-        include_archived=True,
-    )
-    return [
-        m
-        for m in matches
-        if m.contact.merged_into_contact_id is None and m.contact.contact_id != exclude_contact_id
+    found: dict[str, ContactMatch] = {}
+    for start in range(0, max(len(phones), len(emails)), _MATCH_CHUNK):  # one query, usually
+        for match in find_matching_contacts(
+            session,
+            workspace_id=workspace.workspace_id,
+            phones=phones[start : start + _MATCH_CHUNK],
+            emails=emails[start : start + _MATCH_CHUNK],
+            include_archived=True,
+        ):
+            contact = match.contact
+            if contact.merged_into_contact_id is None and contact.contact_id != exclude_contact_id:
+                entry = found.setdefault(contact.contact_id, ContactMatch(contact))
+                entry.matched_on.extend(match.matched_on)
+    return sorted(found.values(), key=lambda m: -len(m.matched_on))
+
+
+def _words(first: str | None, last: str | None) -> list[str]:
+    """Lower-cased words, punctuation as spaces (`D. O'Brien` -> d, o, brien)."""
+    return str(utils.default_process(" ".join(p for p in (first, last) if p))).split()
+
+
+def _spell_out(words: list[str], other: list[str]) -> str:
+    """An initial (`D.`) stands for the other name's word that starts with it, if there is one."""
+    full = [
+        next((o for o in other if len(o) > 1 and o[0] == w), w) if len(w) == 1 else w for w in words
     ]
-
-
-def _name(first: str | None, last: str | None) -> str:
-    return " ".join(part for part in (first, last) if part).strip()
+    return " ".join(full)
 
 
 def same_person(contact: Contact, first_name: str | None, last_name: str | None) -> bool:
     """Whether a name given with a known phone or email is the contact's (fuzzy, see above).
 
     No name given, or a contact named by the product ("Unknown caller"), is no evidence of
-    another person: the point decides.
+    another person: the point decides. Initials count for the word they start (`D. Smith` is
+    Dana Smith's; `M. Smith` is not).
     """
-    given = _name(first_name, last_name)
-    on_file = _name(contact.first_name, contact.last_name)
-    if not given or not on_file or on_file.casefold() in _PLACEHOLDER_NAMES:
+    given = _words(first_name, last_name)
+    on_file = _words(contact.first_name, contact.last_name)
+    if not given or not on_file or " ".join(on_file) in _PLACEHOLDER_NAMES:
         return True
-    score = fuzz.token_set_ratio(given, on_file, processor=utils.default_process)
+    score = fuzz.token_set_ratio(_spell_out(given, on_file), _spell_out(on_file, given))
     return bool(score >= SAME_NAME_SCORE)

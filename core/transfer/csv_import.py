@@ -1,10 +1,14 @@
 """`crm import contacts.csv`: contacts from a spreadsheet, deduplicated as they come in.
 
 Every row is checked (`core.transfer.sheet`) before anything is written, so one bad phone on
-row 40 writes nothing. A row whose phone or email is already a contact's is merged into that
-contact (hard stop 3: no duplicate customers), filling what it lacks and never overwriting;
-a later row sharing a phone or email with an earlier one is merged into it; a row with no
-name, phone or email is skipped. The report says which, row by row, and why.
+row 40 writes nothing. A row whose phone or email is already a contact's, under the same name
+(`core.contacts.claims.same_person`) or none, is merged into that contact (hard stop 3: no
+duplicate customers), filling what it lacks and never overwriting; a later row sharing a
+phone or email with an earlier one is merged into it the same way. Under another name (a
+spouse, a landlord on a shared number) the row is a conflict: neither merged nor created, and
+listed so a person can decide. A row with no name, phone or email is skipped. The report says
+which, row by row, and why. The file's phones and emails are claimed (locked) before the
+match, so a capture of one of them waits for the import and sees what it made.
 """
 
 from __future__ import annotations
@@ -16,8 +20,8 @@ from sqlalchemy import func, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from core.common.enums import ContactPointKind, LifecycleStage
+from core.contacts.claims import claim_contact_points, same_person
 from core.contacts.input import NOTES_LIMIT
-from core.contacts.matching import find_matching_contacts
 from core.errors import ImportRejected
 from core.models import AuditEntry, Base, Company, Contact, ContactPoint, Workspace, new_id, utcnow
 from core.platform.audit import snapshot
@@ -26,7 +30,6 @@ from core.transfer.sheet import SheetRow, read_contact_sheet
 __all__ = ["CsvImportReport", "import_contacts_csv"]
 
 Point = tuple[ContactPointKind, str]
-_MATCH_CHUNK = 10000  # phones and emails per lookup: one query for any ordinary file
 
 
 @dataclass(frozen=True)
@@ -37,16 +40,27 @@ class CsvImportReport:
     merged: tuple[tuple[int, str, str], ...] = ()  # (row, contact name, reason)
     skipped: tuple[tuple[int, str], ...] = ()  # (row, reason)
     ignored_columns: tuple[str, ...] = ()
+    conflicts: tuple[tuple[int, str, str], ...] = ()  # (row, contact name, reason): not imported
 
     def summary(self) -> str:
+        conflicts = len(self.conflicts)
         return (
             f"Imported contacts: {len(self.created)} created, {len(self.merged)} merged, "
-            f"{len(self.skipped)} skipped."
+            f"{len(self.skipped)} skipped"
+            + (
+                f", {conflicts} conflict{'s' if conflicts != 1 else ''} not imported"
+                * bool(conflicts)
+            )
+            + "."
         )
 
     def render(self) -> str:
         lines = [(row, f"row {row}: merged into {name} ({why})") for row, name, why in self.merged]
         lines += [(row, f"row {row}: skipped ({why})") for row, why in self.skipped]
+        lines += [
+            (row, f"row {row}: conflict, not imported ({why}, which is {name}: another name)")
+            for row, name, why in self.conflicts
+        ]
         text = [self.summary(), *(line for _, line in sorted(lines))]
         if self.ignored_columns:
             text.append("Ignored columns: " + ", ".join(self.ignored_columns) + ".")
@@ -151,23 +165,15 @@ def _companies(
 
 
 def _existing_owners(
-    session: Session, workspace_id: str, rows: list[SheetRow]
+    session: Session, workspace: Workspace, rows: list[SheetRow]
 ) -> dict[str, tuple[Contact, int | None]]:
-    """Every phone and email of the file that a contact already has, found in one query."""
+    """Every phone and email of the file that a live contact already has, claimed first."""
     phones = sorted({p for row in rows for p in row.phones})
     emails = sorted({e for row in rows for e in row.emails})
     owners: dict[str, tuple[Contact, int | None]] = {}
-    for start in range(0, max(len(phones), len(emails)), _MATCH_CHUNK):
-        for match in find_matching_contacts(
-            session,
-            workspace_id=workspace_id,
-            phones=phones[start : start + _MATCH_CHUNK],
-            emails=emails[start : start + _MATCH_CHUNK],
-            include_archived=True,
-        ):
-            if match.contact.merged_into_contact_id is None:  # never fill a merged-away record
-                for value in match.matched_on:
-                    owners.setdefault(value, (match.contact, None))
+    for match in claim_contact_points(session, workspace=workspace, phones=phones, emails=emails):
+        for value in match.matched_on:  # never a merged-away record: its survivor is matched
+            owners.setdefault(value, (match.contact, None))
     return owners
 
 
@@ -182,11 +188,12 @@ def import_contacts_csv(
     """Create or merge a contact per CSV row, checking every row before writing any."""
     rows, ignored = read_contact_sheet(text, mapping, workspace.default_phone_region)
     workspace_id = workspace.workspace_id
-    owners = _existing_owners(session, workspace_id, rows)
+    owners = _existing_owners(session, workspace, rows)
     by_name, new_companies = _companies(session, workspace, rows)
     created: list[tuple[int, Contact]] = []
     merged: list[tuple[int, str, str]] = []
     skipped: list[tuple[int, str]] = []
+    conflicts: list[tuple[int, str, str]] = []
     touched: dict[str, tuple[Contact, dict[str, Any]]] = {}  # existing contacts, and before
     made: set[str] = set()
     gains = _Gains()
@@ -196,10 +203,13 @@ def import_contacts_csv(
         if hit is not None:
             kind, value = hit
             contact, source = owners[value]
+            seen = f" as row {source}" if source is not None else ""
+            if not same_person(contact, row.first_name, row.last_name):
+                conflicts.append((row.number, contact.full_name, f"same {kind} {value}{seen}"))
+                continue
             if contact.contact_id not in made and contact.contact_id not in touched:
                 touched[contact.contact_id] = (contact, {**snapshot(contact), **gains.of(contact)})
             _fill(contact, row, company, gains)
-            seen = f" as row {source}" if source is not None else ""
             merged.append((row.number, contact.full_name, f"same {kind} {value}{seen}"))
         elif row.first_name or row.last_name or row.points():
             contact = _new_contact(workspace_id, row, company)
@@ -211,12 +221,16 @@ def import_contacts_csv(
             continue
         for _, value in row.points():
             owners.setdefault(value, (contact, row.number))  # later rows name the row it came from
+    left_out = {number for number, _, _ in conflicts}
+    kept = {r.company.lower() for r in rows if r.company and r.number not in left_out}
+    new_companies = [c for c in new_companies if c.name.lower() in kept]  # none for a conflict
     _write(session, workspace_id, actor, new_companies, [c for _, c in created], touched, gains)
     return CsvImportReport(
         created=tuple((number, contact.full_name) for number, contact in created),
         merged=tuple(merged),
         skipped=tuple(skipped),
         ignored_columns=tuple(ignored),
+        conflicts=tuple(conflicts),
     )
 
 

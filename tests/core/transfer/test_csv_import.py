@@ -216,7 +216,7 @@ def test_rows_merge_into_existing_contacts_and_earlier_rows(
         "Lee,P.,555-201-7777,LEE@example.com,,,\n"  # row 4: same email as row 2
         ",,,,,only a note,\n"  # row 5: nothing to know them by
         ",,,,,,\n"  # a blank line: not a row anyone meant
-        "Kim,,555-201-7777,,,,\n"  # row 7: the phone row 4 brought in
+        ",,555-201-7777,,,,\n"  # row 7: the phone row 4 brought in, no name
     )
 
     report = run(session, text)
@@ -238,6 +238,42 @@ def test_rows_merge_into_existing_contacts_and_earlier_rows(
     lee = by_name(session, "Lee")
     assert lee.phones == ["+15552017777"] and lee.emails == ["lee@example.com"]
     assert lee.address == "48 Elm Rd"
+
+
+def test_another_name_on_a_known_phone_is_a_conflict_not_a_merge(
+    session: Session, workspace_id: str
+) -> None:
+    """Issue 8 item 9: a shared phone used to merge Kim into Lee Park and Mary into Dana."""
+    add_contact(session, "ct_dana", "Dana", "Smith", "+15552013344", address="9 Oak Ave")
+    text = (
+        "First Name,Last Name,Mobile,E-mail,Company\n"
+        "Lee,Park,555-201-7777,lee@example.com,\n"  # row 2: new
+        "Kim,Ng,555-201-7777,kim@example.com,Ng Rentals\n"  # row 3: row 2's phone, another name
+        "Mary,Smith,(555) 201-3344,,\n"  # row 4: Dana's phone, the spouse
+        "D.,Smith,555-201-3344,dana@example.com,\n"  # row 5: Dana herself, by her initial
+    )
+    before = counts(session)
+
+    report = run(session, text)
+
+    assert report.render() == (
+        "Imported contacts: 1 created, 1 merged, 0 skipped, 2 conflicts not imported.\n"
+        "row 3: conflict, not imported (same phone +15552017777 as row 2, which is Lee Park: "
+        "another name)\n"
+        "row 4: conflict, not imported (same phone +15552013344, which is Dana Smith: "
+        "another name)\n"
+        "row 5: merged into Dana Smith (same phone +15552013344)"
+    )
+    assert report.conflicts == (
+        (3, "Lee Park", "same phone +15552017777 as row 2"),
+        (4, "Dana Smith", "same phone +15552013344"),
+    )
+    assert sorted(c.full_name for c in contacts(session)) == ["Dana Smith", "Lee Park"]
+    lee, dana = by_name(session, "Lee"), by_name(session, "Dana")
+    assert lee.emails == ["lee@example.com"] and lee.company_id is None  # nothing of Kim's
+    assert dana.emails == ["dana@example.com"] and dana.notes is None  # nothing of Mary's
+    # Lee (3 rows: contact, 2 points), Dana's email, no company for the conflicting row.
+    assert counts(session)[:3] == (before[0] + 1, before[1] + 3, before[2])
 
 
 def test_merged_away_contacts_are_not_filled_their_survivor_is(
