@@ -8,8 +8,14 @@ document (schema, values, references, duplicates) so that a bad file writes noth
 Import rules: a record whose id is already in this workspace is skipped when identical and
 refused when it differs (an import never overwrites); an id owned by another workspace is
 refused; a reference must point into the file or this workspace; a new live contact sharing a
-phone or email with one already here is refused (hard stop 3). Each record written gets its own
-audit row (action "import"), all inserted in one statement.
+phone or email with one already here is refused (hard stop 3), matched after the file's phones
+and emails are claimed (`core.contacts.claims`). Each record written gets its own audit row
+(action "import"), all inserted in one statement.
+
+A document carrying only the procedure's fields is accepted: the fields the product adds
+(`archived`, `merged_into_contact_id`, `created_at`, `updated_at`) take their defaults (not
+archived, not merged, the import's time; `updated_at` follows a given `created_at`), and a
+record already here is compared on the fields the document gave.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from core.common.enums import ContactPointKind
-from core.contacts.matching import find_matching_contacts
+from core.contacts.claims import claim_contact_points
 from core.errors import CRMError, ImportRejected
 from core.models import AuditEntry, Contact, ContactPoint, Workspace, utcnow
 from core.transfer.fields import (
@@ -36,6 +42,7 @@ from core.transfer.fields import (
     check_schema,
     parse_value,
     render_record,
+    with_defaults,
 )
 
 __all__ = [
@@ -129,6 +136,7 @@ class _Incoming:
     row: str  # "contacts[3]"
     values: dict[str, Any]  # as the model keeps them
     canonical: dict[str, Any]  # as export would write them
+    given: frozenset[str] = frozenset()  # the fields the document carried (others defaulted)
 
     @property
     def id(self) -> str:
@@ -137,12 +145,14 @@ class _Incoming:
 
 def _parse_records(document: Mapping[str, Any], region: str) -> dict[str, list[_Incoming]]:
     parsed: dict[str, list[_Incoming]] = {}
+    now = utcnow().isoformat()
     for key in DOCUMENT_KEYS:
         kind = KINDS[key]
         records: list[_Incoming] = []
         seen: set[str] = set()
-        for index, raw in enumerate(document[key]):
+        for index, given in enumerate(document[key]):
             row = f"{key}[{index}]"
+            raw = with_defaults(kind, given, now)
             values: dict[str, Any] = {}
             for f in kind.fields:
                 try:
@@ -157,7 +167,7 @@ def _parse_records(document: Mapping[str, Any], region: str) -> dict[str, list[_
                     raise ImportRejected(
                         f"{raw[f.name]!r}: {error}.", row=row, field=f.name
                     ) from error
-            incoming = _Incoming(kind, row, values, render_record(kind, values))
+            incoming = _Incoming(kind, row, values, render_record(kind, values), frozenset(given))
             if incoming.id in seen:
                 raise ImportRejected(
                     f"{kind.one} {incoming.id} appears twice in the file.",
@@ -245,7 +255,11 @@ def _new_records(
                     field=id_field,
                 )
             old = there.canonical or {}
-            changed = [name for name, value in record.canonical.items() if old.get(name) != value]
+            changed = [
+                name
+                for name, value in record.canonical.items()
+                if name in record.given and old.get(name) != value
+            ]
             if changed:
                 raise ImportRejected(
                     f"{record.kind.one} {record.id} is already in this workspace with a "
@@ -281,7 +295,7 @@ def _check_references(
 
 
 def _check_duplicate_contacts(
-    session: Session, workspace_id: str, parsed: dict[str, list[_Incoming]], new: list[_Incoming]
+    session: Session, workspace: Workspace, parsed: dict[str, list[_Incoming]], new: list[_Incoming]
 ) -> None:
     """Hard stop 3: a new live contact may not share a phone or email with one already here."""
     live = [
@@ -293,11 +307,9 @@ def _check_duplicate_contacts(
         return
     in_file = {r.id for r in parsed["contacts"]}
     owners: dict[str, Contact] = {}
-    for match in find_matching_contacts(
-        session, workspace_id=workspace_id, phones=phones, emails=emails, include_archived=True
-    ):
+    for match in claim_contact_points(session, workspace=workspace, phones=phones, emails=emails):
         contact = match.contact
-        if contact.contact_id in in_file or contact.merged_into_contact_id is not None:
+        if contact.contact_id in in_file:
             continue
         for value in match.matched_on:
             owners.setdefault(value, contact)
@@ -413,7 +425,7 @@ def import_document(
     stored = _load_stored(session, workspace_id, parsed)
     new = _new_records(parsed, stored, workspace_id)
     _check_references(parsed, stored, workspace_id)
-    _check_duplicate_contacts(session, workspace_id, parsed, new["contacts"])
+    _check_duplicate_contacts(session, workspace, parsed, new["contacts"])
     _write(session, workspace_id, actor, new)
     session.flush()
     return ImportReport(

@@ -36,6 +36,7 @@ __all__ = [
     "parse_document",
     "parse_value",
     "render_record",
+    "with_defaults",
 ]
 
 DOCUMENT_KEYS = ("contacts", "companies", "leads", "interactions", "opportunities")
@@ -51,6 +52,10 @@ class Field:
     enum: type[StrEnum] | None = None
     ref: str | None = None  # the document key this id points at
     late: bool = False  # written after every table is in: it closes a cycle of references
+    # A field the product adds to the procedure's records: export always writes it, an import
+    # may leave it out and gets `default` (a timestamp: the import's time, see `document`).
+    optional: bool = False
+    default: Any = None
 
 
 @dataclass(frozen=True)
@@ -85,7 +90,8 @@ _CONTACT = (
     _f("preferred_channel", "enum", enum=E.PreferredChannel),
     _f("lifecycle_stage", "enum", enum=E.LifecycleStage), _f("tags"),
     _f("quickbooks_customer_id"), _f("notes"),
-    _f("merged_into_contact_id", ref="contacts", late=True), _f("archived"),
+    _f("merged_into_contact_id", ref="contacts", late=True, optional=True),
+    _f("archived", optional=True, default=False),
 )
 _COMPANY = (
     _f("company_id"), _f("name"), _f("type", "enum", enum=E.CompanyType),
@@ -118,7 +124,10 @@ _OPPORTUNITY = (
     _f("owner"),
 )
 # fmt: on
-_STAMPS = (_f("created_at", "timestamp"), _f("updated_at", "timestamp"))
+_STAMPS = (
+    _f("created_at", "timestamp", optional=True),
+    _f("updated_at", "timestamp", optional=True),
+)
 KINDS: dict[str, RecordKind] = {
     kind.key: kind
     for kind in (
@@ -204,6 +213,18 @@ def parse_value(f: Field, value: Any, region: str) -> Any:
                 values.append(clean)
         return values
     return list(value) if isinstance(value, list) else value
+
+
+def with_defaults(kind: RecordKind, raw: Mapping[str, Any], now: str) -> dict[str, Any]:
+    """The record with every product-added field it left out set to its default."""
+    full = dict(raw)
+    for f in kind.fields:
+        if f.optional and f.name not in full:
+            if f.kind == "timestamp":
+                full[f.name] = full.get("created_at", now) if f.name == "updated_at" else now
+            else:
+                full[f.name] = f.default
+    return full
 
 
 class ItemError(Exception):

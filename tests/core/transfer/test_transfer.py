@@ -567,3 +567,69 @@ def test_a_document_that_is_not_an_object_is_refused(session: Session, workspace
     error = _refused(session, [])
 
     assert "is not of type 'object'" in error.message
+
+
+# ---------------------------------------------------------------- the procedure's fields only
+
+PRODUCT_FIELDS = {
+    "contacts": ("merged_into_contact_id", "archived", "created_at", "updated_at"),
+    "companies": ("created_at", "updated_at"),
+    "leads": ("created_at", "updated_at"),
+    "interactions": ("created_at", "updated_at"),
+    "opportunities": ("created_at", "updated_at"),
+}
+
+
+def procedure_only(document: dict[str, Any]) -> dict[str, Any]:
+    """The document as a business keeping the procedure's records would write it."""
+    return {
+        key: [{k: v for k, v in r.items() if k not in PRODUCT_FIELDS[key]} for r in records]
+        for key, records in document.items()
+    }
+
+
+def test_a_document_with_only_the_procedures_fields_is_imported_with_defaults(
+    session: Session, workspace_id: str
+) -> None:
+    """Issue 8 item 12: it was refused as missing required properties."""
+    document = sample()
+    document["contacts"] = [c for c in document["contacts"] if not c["merged_into_contact_id"]]
+    bare = procedure_only(document)
+    assert "archived" not in bare["contacts"][0] and "created_at" not in bare["leads"][0]
+    start = datetime.now(UTC)
+
+    report = do_import(session, bare)
+
+    assert report == (
+        "Imported into T0TEST: 2 contacts, 1 company, 4 leads, 5 interactions, 2 opportunities."
+    )
+    session.expire_all()
+    dana = session.get(Contact, "ct_3f9a1c2b4d5e6f70")
+    assert dana is not None
+    assert (dana.archived, dana.merged_into_contact_id) == (False, None)
+    assert start <= dana.created_at <= datetime.now(UTC) and dana.updated_at == dana.created_at
+    lead = session.get(Lead, "ld_0a1b2c3d4e5f6071")
+    assert lead is not None and start <= lead.created_at <= datetime.now(UTC)
+    # Export still writes every field, so the document it makes is complete again.
+    exported = export_document(session, workspace=workspace(session))
+    for key, fields in PRODUCT_FIELDS.items():
+        assert all(set(fields) <= set(record) for record in exported[key]), key
+    assert exported["contacts"][0]["archived"] is False
+    assert validation_errors(exported) == []
+    # The same bare document again: nothing new, compared on the fields it carries.
+    again = do_import(session, bare)
+    assert again == "Imported into T0TEST: nothing new (14 records already there, unchanged)."
+
+
+def test_an_updated_at_left_out_follows_the_given_created_at(
+    session: Session, workspace_id: str
+) -> None:
+    document = sample()
+    del document["leads"][0]["updated_at"]
+
+    do_import(session, document)
+    session.expire_all()
+
+    lead = session.get(Lead, document["leads"][0]["lead_id"])
+    assert lead is not None
+    assert lead.updated_at == datetime.fromisoformat(document["leads"][0]["created_at"])
