@@ -134,7 +134,7 @@ def create_contact(
     action: str = "create_contact",
     audit_extra: dict[str, Any] | None = None,
 ) -> Contact:
-    """Write a validated contact as a new prospect (no duplicate check: callers do that)."""
+    """Write a validated contact as a new prospect; callers claim its points first (claims.py)."""
     company = (
         find_or_create_company(
             session=session, workspace=workspace, actor=actor, name=data.company_name
