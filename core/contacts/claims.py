@@ -90,6 +90,8 @@ def _lock_postgres(session: Session, workspace_id: str, points: list[tuple[str, 
 def _lock_sqlite(session: Session, workspace_id: str) -> None:
     """Take SQLite's one write lock now (a write that changes nothing), before the match.
 
+    A plain column, not the key, so SQLite has no foreign keys to check for it.
+
     SQLite serializes writers; a transaction that has only read so far upgrades to a writer
     here and waits (busy_timeout) for the one ahead of it. If that one committed after this
     transaction first read, SQLite refuses the upgrade instead of waiting: the capture is then
@@ -97,7 +99,7 @@ def _lock_sqlite(session: Session, workspace_id: str) -> None:
     """
     try:
         session.execute(
-            text("UPDATE workspaces SET workspace_id = workspace_id WHERE workspace_id = :w"),
+            text("UPDATE workspaces SET timezone = timezone WHERE workspace_id = :w"),
             {"w": workspace_id},
         )
     except OperationalError as error:

@@ -37,6 +37,8 @@ from core.drafts.compose import draft_follow_up
 from core.drafts.review import approve_draft, discard_draft, edit_draft, record_review_messages
 from core.drafts.sending import claim_draft_for_sending, deliver_claimed_draft, mark_draft_sent
 from core.drafts.unconfirmed_sends import settle_unconfirmed_send
+from core.errors import DuplicateContact
+from core.leads.duplicate_decisions import decide_duplicate
 from core.leads.inquiries import InquiryInput, capture_inquiry, capture_quick_lead
 from core.leads.opportunities import (
     mark_lost,
@@ -90,6 +92,21 @@ class World:
     def lead(self, **fields: object) -> str:
         dana = make_contact(self.session, TEAM, phones=["+15550000001"], address="1 Main St")
         return make_lead(self.session, TEAM, dana, **fields).lead_id  # type: ignore[arg-type]
+
+    def spouse_lead(self) -> DuplicateContact:
+        """A capture under another name on Dana's phone: the duplicate question it raised."""
+        self.contact()
+        question = capture_inquiry(
+            session=self.session,
+            workspace=self.ws,
+            actor="U0CAPTURER",
+            inquiry=InquiryInput(
+                title="Heater", source="phone_call", first_name="Mary", phones=("555-201-3344",)
+            ),
+            now=NOW,
+        ).question
+        assert question is not None
+        return question
 
     def deal(self, **fields: object) -> str:
         dana = make_contact(self.session, TEAM, phones=["+15550000002"])
@@ -183,6 +200,21 @@ OPERATIONS: dict[str, tuple[Operation, str]] = {
             session=w.session, workspace=w.ws, actor=w.actor, data=ContactInput(first_name="Dana")
         ),
         "create_contact",
+    ),
+    "decide_duplicate": (
+        lambda w: (
+            (q := w.spouse_lead())
+            and decide_duplicate(
+                session=w.session,
+                workspace=w.ws,
+                actor=w.actor,
+                data=ContactInput.from_proposed(q.proposed),
+                decision="create_separate",
+                lead_id=q.lead_id,
+                lead_contact_id=q.lead_contact_id,
+            )
+        ),
+        "move_lead",
     ),
     "update_contact": (
         lambda w: update_contact(
