@@ -1,10 +1,11 @@
 """The first transaction of a send: a draft approved (by an owner or by auto-send) and claimed.
 
 Pressing **Approve** and asking for a follow-up with auto-send on each end, when the
-workspace's mailbox will send the draft, in a claim (`core.drafts.review`): the caller commits
-it, then delivers it with `deliver_claimed_draft` in a second transaction, so the mailbox is
-reached at most once. Only email goes through the mailbox; texts and calls, and email while no
-mailbox is connected, are approved and handed to the owner, who presses **Mark sent**.
+workspace's mailbox will send the draft, in a claim (`core.drafts.sending`): `core.drafts.flows`
+commits it, then delivers it with `deliver_claimed_draft` in a second transaction, so the
+mailbox is reached at most once. Only email goes through the mailbox; texts and calls, and
+email while no mailbox is connected, are approved and handed to the owner, who presses
+**Mark sent**.
 """
 
 from __future__ import annotations

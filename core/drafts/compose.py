@@ -2,7 +2,8 @@
 
 "Follow up on the [name] lead": pull the job and its history, summarize the last touchpoint and
 draft a message in the tone of the job's stage (inquiry, estimate sent, proposal accepted). The
-draft waits in `pending_approval`; approving and sending it is `core.drafts.review` (hard stop 1).
+draft waits in `pending_approval`; approving it is `core.drafts.review`, sending it
+`core.drafts.flows` (hard stop 1).
 """
 
 from __future__ import annotations

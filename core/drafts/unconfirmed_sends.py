@@ -1,6 +1,6 @@
 """Messages that may not have gone out: a send was claimed, and its delivery never recorded.
 
-`core.drafts.review` sends in two transactions (claim, then deliver). If the process dies
+`core.drafts.flows` sends in two transactions (claim, then deliver). If the process dies
 between them, the draft stays `sent` with no provider message id and no outbound interaction.
 Nothing retries it, since a retry could reach the customer twice; instead the owners are shown
 these drafts (the daily digest, the App Home) and settle each one by hand: once they checked
