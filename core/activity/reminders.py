@@ -12,9 +12,10 @@ from core.activity.service import resolve_links
 from core.common.enums import ReminderStatus
 from core.common.local_dates import local_today
 from core.common.validation import clean_text
-from core.errors import InvalidInput, InvalidTransition
+from core.errors import AlreadyDone, InvalidInput
 from core.models import Contact, Reminder, Workspace, new_id
 from core.platform.audit import audit, snapshot
+from core.platform.transitions import apply_transition
 from core.workspaces.service import get_in_workspace
 
 __all__ = [
@@ -141,11 +142,14 @@ def _close(
     status: ReminderStatus,
     action: str,
 ) -> Reminder:
+    """Close a pending reminder with one conditional UPDATE; a second click is told it's done."""
     reminder = get_reminder(session, workspace=workspace, reminder_id=reminder_id)
     if reminder.status != ReminderStatus.pending:
-        raise InvalidTransition(f"That reminder is already {reminder.status.value}.")
+        raise AlreadyDone(f"That reminder is already {reminder.status.value}.")
     before = snapshot(reminder)
-    reminder.status = status
+    pending = {"status": ReminderStatus.pending}
+    if not apply_transition(session, reminder, expected=pending, values={"status": status}):
+        raise AlreadyDone(f"That reminder is already {reminder.status.value}.")
     audit(session, workspace, actor=actor, action=action, entity=reminder, before=before)
     return reminder
 

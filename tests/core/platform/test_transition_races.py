@@ -24,6 +24,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.activity.reminders import complete_reminder
 from core.activity.service import complete_follow_up
 from core.common.enums import DraftChannel, LeadStatus, OpportunityStage
 from core.drafts.approval import ApprovalOutcome, approve_for_sending
@@ -38,7 +39,13 @@ from core.models import AuditEntry, Lead, Opportunity, Workspace
 from core.platform.db import make_engine, make_sessions
 from core.workspaces.service import WorkspaceDefaults, ensure_workspace, get_workspace
 from tests.conftest import OWNER, drop_postgres_database, migrated_database_url
-from tests.core.factories import make_contact, make_interaction, make_lead, make_opportunity
+from tests.core.factories import (
+    make_contact,
+    make_interaction,
+    make_lead,
+    make_opportunity,
+    make_reminder,
+)
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 CLICKS = 6
@@ -86,6 +93,11 @@ def _follow_up(session: Session, ws: Workspace) -> str:
     dana = make_contact(session, ws.workspace_id)
     item = make_interaction(session, ws.workspace_id, dana, follow_up_date=date(2026, 3, 3))
     return item.interaction_id
+
+
+def _reminder(session: Session, ws: Workspace) -> str:
+    dana = make_contact(session, ws.workspace_id)
+    return make_reminder(session, ws.workspace_id, date(2026, 3, 3), dana).reminder_id
 
 
 def _draft(session: Session, ws: Workspace, channel: str | None = None) -> str:
@@ -204,6 +216,11 @@ CASES: dict[str, Case] = {
         _follow_up,
         lambda s, w, i: complete_follow_up(session=s, workspace=w, actor=OWNER, interaction_id=i),
         "complete_follow_up",
+    ),
+    "reminder done": Case(
+        _reminder,
+        lambda s, w, i: complete_reminder(session=s, workspace=w, actor=OWNER, reminder_id=i),
+        "complete_reminder",
     ),
 }
 
