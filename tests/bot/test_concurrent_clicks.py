@@ -1,9 +1,10 @@
 """Six owners' clicks at once through the served app: one transition, one audit row, one post.
 
-Signed Mark won and Approve clicks go over HTTP into the real app, whose listeners run side by
-side (six listener threads, as `crm serve` runs them) on their own database connections. A
-barrier holds each listener just before its core decision, so all six decide at the same
-moment. The database lets one through; the other five people are told it already happened.
+Six threads send signed Mark won (or Approve) clicks over HTTP into the real app at once; its
+listeners run side by side (six listener threads, as `crm serve` runs them) on their own
+database connections, and a barrier holds each just before its core decision, so all six
+decide at the same moment. The database lets one through; the other five people are told it
+already happened.
 
 Postgres only: SQLite serializes writers on one database-wide lock, so the clicks cannot race
 there (the same clicks one after another are covered by tests/bot/test_owner_gate.py).
@@ -35,7 +36,7 @@ from core.workspaces.service import WorkspaceDefaults, ensure_workspace
 from integrations.registry import Integrations
 from tests.bot import harness
 from tests.bot.fakes import RecordingSender
-from tests.bot.harness import START, SlackHarness, messages_to
+from tests.bot.harness import START, Reply, SlackHarness, messages_to
 from tests.conftest import OWNER, drop_postgres_database, migrated_database_url
 from tests.core.factories import make_contact, make_lead, make_opportunity
 
@@ -72,6 +73,23 @@ def held_at(barrier: threading.Barrier, decide: Callable[..., Any]) -> Callable[
     return at_once
 
 
+def from_six_threads(send: Callable[[str], Reply]) -> None:
+    """Each owner's click sent by a thread of its own, all released together."""
+    start = threading.Barrier(CLICKS)
+    replies: list[Reply] = []
+
+    def click(owner: str) -> None:
+        start.wait(timeout=30)
+        replies.append(send(owner))
+
+    threads = [threading.Thread(target=click, args=(owner,)) for owner in OWNERS]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert [reply.status for reply in replies] == [200] * CLICKS
+
+
 def served(
     sessions: sessionmaker[Session],
     monkeypatch: pytest.MonkeyPatch,
@@ -105,9 +123,9 @@ def test_six_mark_won_clicks_make_one_win_one_audit_row_one_post(
     monkeypatch.setattr(next_steps, "mark_won", held_at(barrier, next_steps.mark_won))
     slack = served(committed, monkeypatch, team)
     try:
-        for owner in OWNERS:
-            reply = slack.action(ActionId.MARK_WON, deal_id, user=owner, wait=False)
-            assert reply.status == 200
+        from_six_threads(
+            lambda owner: slack.action(ActionId.MARK_WON, deal_id, user=owner, wait=False)
+        )
         slack.wait(timeout=60)
     finally:
         slack.stop()
@@ -141,12 +159,12 @@ def test_six_approve_clicks_send_the_email_once(
     sender = RecordingSender()
     slack = served(committed, monkeypatch, team, sender)
     try:
-        for owner in OWNERS:
-            value = f"{draft_id}:1"
-            reply = slack.action(
+        value = f"{draft_id}:1"
+        from_six_threads(
+            lambda owner: slack.action(
                 ActionId.APPROVE, value, user=owner, channel=f"D{owner}", wait=False
             )
-            assert reply.status == 200
+        )
         slack.wait(timeout=60)
     finally:
         slack.stop()
