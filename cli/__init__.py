@@ -6,7 +6,14 @@ import importlib
 from typing import Any
 
 # Each module has `register(commands)` adding its subparsers with `handler=` defaults.
-COMMAND_MODULES = ("cli.transfer", "cli.runtime", "cli.jobs", "cli.console", "cli.doctor")
+COMMAND_MODULES = (
+    "cli.transfer",
+    "cli.runtime",
+    "cli.jobs",
+    "cli.console",
+    "cli.doctor",
+    "cli.gmail",
+)
 
 
 def register_commands(commands: Any) -> None:

@@ -112,10 +112,48 @@ def _worker(args: argparse.Namespace) -> int:
     settings = get_settings()
     engine = make_engine(settings.database_url)
     sessions = make_sessions(engine)
-    scheduler = build_scheduler(sessions=sessions, clients=slack_clients(settings, sessions))
+    clients = slack_clients(settings, sessions)
+    scheduler = build_scheduler(sessions=sessions, clients=clients)
+    _add_mail_sync(scheduler, settings, sessions, clients.client_for)
     print("Worker started: digests are checked every minute (Ctrl-C to stop).", flush=True)
     try:
         run_worker(scheduler)
     finally:
         engine.dispose()
     return 0
+
+
+MAIL_SYNC_SECONDS = 120
+
+
+def _add_mail_sync(
+    scheduler: Any, settings: Settings, sessions: sessionmaker[Session], client_for: Any
+) -> None:
+    """Every 2 minutes, one inbound pass over each connected mailbox (needs CRM_SECRET_KEY)."""
+    if settings.crm_secret_key is None:
+        return  # no mailbox can be connected without a key to seal its tokens
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    from cli.gmail import MailNotices
+    from core.models import utcnow
+    from core.platform.token_cipher import cipher_from_keys
+    from integrations.gmail.connect import GmailAdapters
+    from jobs.mail_sync import sync_all_mailboxes
+
+    cipher = cipher_from_keys(settings.crm_secret_key.get_secret_value())
+    gmail = GmailAdapters(settings, sessions=sessions, cipher=cipher)
+    notices = MailNotices(client_for)
+    scheduler.add_job(
+        sync_all_mailboxes,
+        IntervalTrigger(seconds=MAIL_SYNC_SECONDS),
+        kwargs={
+            "sessions": sessions,
+            "mailbox_for": gmail.mailbox_for,
+            "now": utcnow,
+            "on_lead": notices.new_inquiry,
+            "on_paused": notices.paused,
+        },
+        id="crm-mail-sync",
+        name="inbound mail",
+        replace_existing=True,
+    )

@@ -237,6 +237,7 @@ class Interaction(Timestamped, Base):
             "follow_up_status",
             "follow_up_date",
         ),
+        Index("ix_interactions_thread", "workspace_id", "external_thread_id"),
     )
 
     interaction_id: Mapped[str] = mapped_column(ID, primary_key=True)
@@ -257,6 +258,10 @@ class Interaction(Timestamped, Base):
     )
     ai_summary: Mapped[str | None] = mapped_column(Text)
     logged_by: Mapped[str | None] = mapped_column(String(64))
+    # The mailbox's ids of an email interaction (Gmail message and thread), so a reply in the
+    # thread finds its lead and an outbound reply goes in the customer's thread.
+    external_message_id: Mapped[str | None] = mapped_column(String(200))
+    external_thread_id: Mapped[str | None] = mapped_column(String(200))
 
 
 class Draft(Timestamped, Base):
@@ -371,6 +376,42 @@ class ProcessedEvent(Base):
     workspace_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MailboxConnection(Timestamped, Base):
+    """A workspace's connected mailbox (Gmail): tokens sealed with CRM_SECRET_KEY, sync state.
+
+    `history_id` is where the next incremental sync starts; a paused connection (its refresh
+    token was refused) keeps it, so nothing is lost when an owner reconnects.
+    """
+
+    __tablename__ = "mailbox_connections"
+
+    workspace_id: Mapped[str] = mapped_column(
+        ForeignKey("workspaces.workspace_id"), primary_key=True
+    )
+    email_address: Mapped[str] = mapped_column(String(320))
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[enums.MailboxStatus] = mapped_column(enum_column_type(enums.MailboxStatus))
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    refresh_token: Mapped[str] = mapped_column(Text, info={"secret": True})
+    client_id: Mapped[str] = mapped_column(String(200))
+    client_secret: Mapped[str] = mapped_column(Text, info={"secret": True})
+    history_id: Mapped[str | None] = mapped_column(String(32))
+    last_synced_at: Mapped[datetime | None]
+    owners_told_at: Mapped[datetime | None]
+    connected_by: Mapped[str] = mapped_column(String(64))
+
+
+class ProcessedMail(Base):
+    """Mailbox message ids already handled: each inbound email acts once, however many workers."""
+
+    __tablename__ = "processed_mail"
+
+    workspace_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(40))
+    processed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 PERMANENT_TABLES = ("contacts", "companies", "leads", "opportunities", "interactions")

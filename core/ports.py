@@ -6,11 +6,22 @@ Core calls these and never knows which mailbox or accounting system answers
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from core.models import Draft
 
-__all__ = ["DraftSender", "QuickBooksCustomers"]
+__all__ = [
+    "DraftSender",
+    "HistoryExpired",
+    "InboundEmail",
+    "Mailbox",
+    "MailboxRefused",
+    "OutboundEmail",
+    "QuickBooksCustomers",
+    "SentEmail",
+]
 
 
 class DraftSender(Protocol):
@@ -33,3 +44,60 @@ class QuickBooksCustomers(Protocol):
         address: str | None,
         company_name: str | None,
     ) -> str: ...
+
+
+@dataclass(frozen=True)
+class OutboundEmail:
+    """An approved email as the mailbox sends it; a reply names the thread it continues."""
+
+    to: str
+    subject: str
+    body: str
+    from_name: str | None = None
+    thread_id: str | None = None
+    in_reply_to: str | None = None  # the RFC 5322 Message-ID of the customer's last email
+
+
+@dataclass(frozen=True)
+class SentEmail:
+    """What the mailbox says it sent: its message id and thread id."""
+
+    message_id: str
+    thread_id: str | None
+
+
+@dataclass(frozen=True)
+class InboundEmail:
+    """One received email as core needs it: who, what, which thread, and the skip signals."""
+
+    message_id: str
+    thread_id: str | None
+    rfc_message_id: str | None
+    from_address: str
+    from_name: str | None
+    subject: str
+    body: str
+    received_at: datetime
+    automated: bool  # an auto-reply, a list or bulk mail, or a bounce: never a lead
+
+
+class HistoryExpired(Exception):
+    """The mailbox no longer keeps changes from that far back; sync again from recent mail."""
+
+
+class MailboxRefused(Exception):
+    """The mailbox refused our credentials (revoked or expired): reconnect to go on."""
+
+
+class Mailbox(Protocol):
+    """A connected business mailbox (Gmail): send, and read what arrived since last time."""
+
+    def send(self, email: OutboundEmail) -> SentEmail: ...
+
+    def current_history_id(self) -> str: ...
+
+    def recent_message_ids(self, *, days: int, limit: int) -> list[str]: ...
+
+    def message_ids_since(self, history_id: str, *, limit: int) -> tuple[list[str], str]: ...
+
+    def fetch(self, message_id: str) -> InboundEmail: ...

@@ -79,6 +79,12 @@ class InteractionType(StrEnum):
     system = "system"
 
 
+class MailboxStatus(StrEnum):
+    active = "active"
+    paused = "paused"  # the refresh token was refused: sync waits for a reconnect
+    disconnected = "disconnected"
+
+
 class Outcome(StrEnum):
     none = "none"
     left_voicemail = "left_voicemail"

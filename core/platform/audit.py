@@ -24,9 +24,13 @@ def _jsonable(value: Any) -> Any:
 
 
 def snapshot(record: Base) -> dict[str, Any]:
-    """The record's column values as JSON-ready data."""
+    """The record's column values as JSON-ready data; secret columns (tokens) are left out."""
     mapper = inspect(record).mapper
-    return {attr.key: _jsonable(getattr(record, attr.key)) for attr in mapper.column_attrs}
+    return {
+        attr.key: _jsonable(getattr(record, attr.key))
+        for attr in mapper.column_attrs
+        if not attr.columns[0].info.get("secret")
+    }
 
 
 def record_audit(

@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     crm_secret_key: SecretStr | None = None
     port: int = 3000
     crm_log_format: str = "text"
+    crm_public_url: str | None = None
+    google_client_id: str | None = None
+    google_client_secret: SecretStr | None = None
+    crm_google_api_url: str | None = None
+    crm_google_token_url: str | None = None
 
     @field_validator("database_url")
     @classmethod
