@@ -238,6 +238,7 @@ class Interaction(Timestamped, Base):
             "follow_up_date",
         ),
         Index("ix_interactions_thread", "workspace_id", "external_thread_id"),
+        Index("ix_interactions_message", "workspace_id", "external_message_id"),
     )
 
     interaction_id: Mapped[str] = mapped_column(ID, primary_key=True)

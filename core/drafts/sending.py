@@ -246,5 +246,7 @@ def log_sent_message(
         body=draft.body,
         now=now,
     )
+    # The mailbox's id of what went out: a reply to it is found by its thread (docs/gmail.md).
+    interaction.external_message_id = draft.sent_message_id
     draft.sent_interaction_id = interaction.interaction_id
     return interaction

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -85,14 +85,21 @@ def _title(email: InboundEmail) -> str:
 def _thread_target(
     session: Session, workspace: Workspace, contact: Contact, thread_id: str | None
 ) -> tuple[str | None, str | None]:
-    """The lead or job of an earlier message in this thread with this contact, if any."""
+    """The lead or job of an earlier message in this thread with this contact, if any.
+
+    A thread the business started has the id of its first message (Gmail's rule), which the
+    sent message's interaction keeps as its `external_message_id`.
+    """
     if not thread_id:
         return None, None
     earlier = session.execute(
         select(Interaction.lead_id, Interaction.opportunity_id)
         .where(
             Interaction.workspace_id == workspace.workspace_id,
-            Interaction.external_thread_id == thread_id,
+            or_(
+                Interaction.external_thread_id == thread_id,
+                Interaction.external_message_id == thread_id,
+            ),
             Interaction.contact_id == contact.contact_id,
         )
         .order_by(Interaction.timestamp.desc())

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from cli.main import main
-from core.common.enums import FollowUpStatus, InteractionType, LeadSource, MailboxStatus
+from core.common.enums import (
+    DraftChannel,
+    DraftStatus,
+    FollowUpStatus,
+    InteractionType,
+    LeadSource,
+    MailboxStatus,
+)
+from core.drafts.flows import approve_and_send
 from core.errors import NotAnOwner
 from core.mailbox.connection import MailboxSecrets, connect_mailbox, get_mailbox
 from core.mailbox.inbound import InboundOutcome
@@ -451,3 +459,103 @@ def test_crm_gmail_connect_status_sync_and_disconnect(
         assert main(["gmail", "status"]) == 1
     finally:
         get_settings.cache_clear()
+
+
+# --- sending through core's one send flow ------------------------------------------------------
+
+
+def _draft(session: Session, *, lead_id: str, contact_id: str) -> None:
+    session.add(
+        Draft(
+            draft_id="dr_q",
+            workspace_id=TEAM,
+            contact_id=contact_id,
+            lead_id=lead_id,
+            channel=DraftChannel.email,
+            recipient="dana@example.com",
+            subject="Your quote",
+            body="Hi Dana, the quote is $350.",
+        )
+    )
+
+
+def _approve(sessions: sessionmaker[Session], adapters: GmailAdapters) -> DraftStatus:
+    with sessions() as session:
+        draft = session.get(Draft, "dr_q")
+        assert draft is not None
+        version = draft.version
+    approved = approve_and_send(
+        sessions=sessions,
+        workspace_id=TEAM,
+        actor=OWNER,
+        draft_id="dr_q",
+        version=version,
+        sender_for=adapters.draft_sender,
+        now=NOW,
+    )
+    assert approved.delivered is not None
+    return approved.delivered.draft.status
+
+
+def test_approve_sends_once_and_a_reply_in_that_thread_lands_on_its_lead(
+    sessions: sessionmaker[Session],
+    connected: str,
+    gmail: GmailStandIn,
+    adapters: GmailAdapters,
+) -> None:
+    with sessions.begin() as session:
+        dana = make_contact(session, TEAM, "Dana", "Smith", emails=["dana@example.com"])
+        make_lead(session, TEAM, dana, title="Quote", lead_id="ld_quote")
+        make_lead(
+            session,
+            TEAM,
+            dana,
+            title="Newer job",
+            lead_id="ld_newer",
+            created_at=NOW + timedelta(hours=1),
+        )
+        _draft(session, lead_id="ld_quote", contact_id=dana.contact_id)
+    assert _approve(sessions, adapters) == DraftStatus.sent
+    [sent] = gmail.sent
+    with sessions() as session:
+        outbound = session.scalars(
+            select(Interaction).where(Interaction.type == InteractionType.email_outbound)
+        ).one()
+        assert outbound.external_message_id == sent["id"]
+    # The customer answers in the thread the business started (its id: the first message's).
+    run_pass(sessions, adapters, Told())
+    gmail.deliver(
+        sender="dana@example.com",
+        subject="Re: Your quote",
+        body="Yes, go ahead",
+        thread_id=sent["id"],
+    )
+    run_pass(sessions, adapters, Told())
+    with sessions() as session:
+        reply = session.scalars(
+            select(Interaction).where(Interaction.type == InteractionType.email_inbound)
+        ).one()
+        assert reply.lead_id == "ld_quote"  # not the newer open lead
+
+
+def test_a_failed_send_leaves_the_draft_failed_and_approving_again_sends_it_once(
+    sessions: sessionmaker[Session],
+    connected: str,
+    gmail: GmailStandIn,
+    adapters: GmailAdapters,
+) -> None:
+    with sessions.begin() as session:
+        dana = make_contact(session, TEAM, "Dana", "Smith", emails=["dana@example.com"])
+        make_lead(session, TEAM, dana, title="Quote", lead_id="ld_quote")
+        _draft(session, lead_id="ld_quote", contact_id=dana.contact_id)
+    gmail.fail_send = [400]  # a 4xx other than auth: not retried
+    assert _approve(sessions, adapters) == DraftStatus.failed
+    with sessions() as session:
+        draft = session.get(Draft, "dr_q")
+        assert draft is not None and draft.error is not None and "400" in draft.error
+    assert gmail.sent == []
+    assert _approve(sessions, adapters) == DraftStatus.sent
+    assert len(gmail.sent) == 1
+    with pytest.raises(Exception, match="already"):
+        _approve(sessions, adapters)
+    assert len(gmail.sent) == 1

@@ -1,7 +1,7 @@
 """mailbox: the connected mailbox, the processed-mail ledger, email ids on interactions
 
 Revision ID: 0008_mailbox
-Revises: 0002
+Revises: flows01
 Create Date: 2026-12-06 21:15:27.556567
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from core.platform import column_types
 
 revision: str = "0008_mailbox"
-down_revision: str | None = "0002"
+down_revision: str | None = "flows01"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -68,10 +68,14 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_interactions_thread", ["workspace_id", "external_thread_id"], unique=False
         )
+        batch_op.create_index(
+            "ix_interactions_message", ["workspace_id", "external_message_id"], unique=False
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("interactions", schema=None) as batch_op:
+        batch_op.drop_index("ix_interactions_message")
         batch_op.drop_index("ix_interactions_thread")
         batch_op.drop_column("external_thread_id")
         batch_op.drop_column("external_message_id")
