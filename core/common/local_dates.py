@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, literal
+from sqlalchemy import Float, Integer, literal
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -84,6 +84,23 @@ def _day_number_default(element: day_number, compiler: SQLCompiler, **kw: Any) -
 @compiles(day_number, "sqlite")
 def _day_number_sqlite(element: day_number, compiler: SQLCompiler, **kw: Any) -> str:
     return f"CAST(julianday({compiler.process(element.clauses, **kw)}) - 2440587.5 AS INTEGER)"
+
+
+class epoch_seconds(FunctionElement[float]):
+    """Seconds since 1970-01-01 UTC of a UTC timestamp column (differences give durations)."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(epoch_seconds)
+def _epoch_seconds_default(element: epoch_seconds, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(epoch_seconds, "sqlite")
+def _epoch_seconds_sqlite(element: epoch_seconds, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"((julianday({compiler.process(element.clauses, **kw)}) - 2440587.5) * 86400.0)"
 
 
 def _sqlite_local_day_number(stored: str | None, zone_name: str) -> int | None:

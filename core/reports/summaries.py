@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from core.common.enums import (
     OPEN_LEAD_STATUSES,
     DisqualificationReason,
+    InteractionType,
     LeadSource,
     LeadStatus,
     LossReason,
@@ -26,13 +27,14 @@ from core.common.enums import (
 from core.common.local_dates import (
     age_in_days,
     day_number,
+    epoch_seconds,
     local_date,
     local_day_number,
     local_midnight,
     local_today,
     prepare_local_dates,
 )
-from core.models import Lead, Opportunity, Workspace
+from core.models import Interaction, Lead, Opportunity, Workspace
 from core.reports.rows import ShownContact, display_name, open_lead_at
 
 __all__ = [
@@ -50,6 +52,8 @@ __all__ = [
 ]
 
 WEEK = timedelta(days=7)
+# What counts as the business answering an inquiry: a message sent to the customer.
+REPLY_TYPES = (InteractionType.email_outbound, InteractionType.sms)
 _TENTH = Decimal("0.1")
 
 
@@ -102,6 +106,10 @@ class PipelineSummary:
     lost_count: int
     oldest_open_lead: OldestOpenLead | None
     past_expected_close: tuple[PastDueLead, ...]
+    # Leads created in the window that got a first reply (email or text), and the average
+    # hours from the inquiry to it; None when no such lead got one.
+    replied_leads: int = 0
+    response_avg_hours: Decimal | None = None
 
 
 def pipeline_summary(session: Session, *, workspace: Workspace, now: datetime) -> PipelineSummary:
@@ -133,6 +141,21 @@ def pipeline_summary(session: Session, *, workspace: Workspace, now: datetime) -
     won = and_(Opportunity.stage == OpportunityStage.won, closed_in_window)
     lost = and_(Opportunity.stage == OpportunityStage.lost, closed_in_window)
     zero = Decimal(0)
+    first_reply = (
+        select(func.min(Interaction.timestamp))
+        .where(
+            Interaction.lead_id == Lead.lead_id,
+            Interaction.type.in_(REPLY_TYPES),
+            Interaction.timestamp >= Lead.created_at,
+        )
+        .correlate(Lead)
+        .scalar_subquery()
+    )
+    replies = (
+        select(Lead.created_at.label("asked"), first_reply.label("answered"))
+        .where(Lead.workspace_id == ws, Lead.created_at > window_start, Lead.created_at <= now)
+        .subquery()
+    )
     figures = session.execute(
         select(
             count_leads(Lead.created_at > window_start, Lead.created_at <= now)
@@ -163,6 +186,15 @@ def pipeline_summary(session: Session, *, workspace: Workspace, now: datetime) -
             opportunities(func.count(Opportunity.opportunity_id), lost)
             .scalar_subquery()
             .label("lost_count"),
+            select(func.count(replies.c.answered)).scalar_subquery().label("replied_leads"),
+            select(
+                func.coalesce(
+                    func.sum(epoch_seconds(replies.c.answered) - epoch_seconds(replies.c.asked)),
+                    0,
+                )
+            )
+            .scalar_subquery()
+            .label("response_seconds"),
         )
     ).one()
     return PipelineSummary(
@@ -180,6 +212,10 @@ def pipeline_summary(session: Session, *, workspace: Workspace, now: datetime) -
         won_count=figures.won_count,
         won_value=figures.won_value,
         lost_count=figures.lost_count,
+        replied_leads=figures.replied_leads,
+        response_avg_hours=one_decimal(
+            Decimal(str(figures.response_seconds)) / 3600, figures.replied_leads
+        ),
         oldest_open_lead=_oldest_open_lead(session, workspace, now, today),
         past_expected_close=leads_past_expected_close(session, workspace=workspace, now=now),
     )

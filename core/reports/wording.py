@@ -135,6 +135,14 @@ def render_newest_customers(customers: Iterable[CustomerSummary]) -> str:
 # --- weekly -----------------------------------------------------------------------------------
 
 
+def _response_time(summary: PipelineSummary) -> str:
+    """The follow-up line's response time, only when a lead of the week got a reply."""
+    hours = summary.response_avg_hours
+    if hours is None:
+        return ""
+    return f"; first reply to new leads in {hours} hours on average ({summary.replied_leads} leads)"
+
+
 def render_pipeline_summary(summary: PipelineSummary) -> str:
     """The procedure's weekly pipeline block, then leads past their expected close date."""
     avg = summary.follow_up_avg_age_days
@@ -143,7 +151,7 @@ def render_pipeline_summary(summary: PipelineSummary) -> str:
         f"{summary.today.year}",
         f"New leads this week: {summary.new_leads}",
         f"Leads in follow-up: {summary.follow_up_count} "
-        f"(avg age: {avg if avg is not None else Decimal('0.0')} days)",
+        f"(avg age: {avg if avg is not None else Decimal('0.0')} days)" + _response_time(summary),
         f"Proposals out: {summary.proposals_out_count} "
         f"(total value: {format_money(summary.proposals_out_value)})",
         f"Won this week: {summary.won_count} ({format_money(summary.won_value)})",

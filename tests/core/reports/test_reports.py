@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from core.common.enums import (
     DisqualificationReason,
+    InteractionType,
     LeadSource,
     LeadStatus,
     LossReason,
@@ -23,6 +24,7 @@ from core.workspaces.service import ensure_workspace
 from tests.core.factories import (
     count_statements,
     make_contact,
+    make_interaction,
     make_lead,
     make_opportunity,
     ny,
@@ -469,3 +471,34 @@ def test_win_loss_is_four_statements(session: Session, ws: Workspace, rows: int)
     assert (summary.converted, summary.won_count) == (rows, rows)
     assert summary.avg_days_to_win == Decimal("10.0")
     assert statements.n == 4
+
+
+def test_the_follow_up_line_gains_the_response_time_only_when_there_is_data(
+    session: Session, ws: Workspace
+) -> None:
+    quick = make_lead(session, ws.workspace_id, title="Quick", created_at=ny(2026, 11, 27, 9))
+    slow = make_lead(session, ws.workspace_id, title="Slow", created_at=ny(2026, 11, 28, 9))
+    unanswered = make_lead(session, ws.workspace_id, title="Waiting", created_at=ny(2026, 11, 29))
+    old = make_lead(session, ws.workspace_id, title="Last month", created_at=ny(2026, 10, 1))
+    # First replies: 2 hours and 5 hours after the inquiry (a later reply does not count;
+    # a call is not a written reply; an old lead's reply is outside the window).
+    for lead, hours in ((quick, 2), (quick, 30), (slow, 5), (old, 1)):
+        make_interaction(
+            session,
+            ws.workspace_id,
+            lead=lead,
+            type=InteractionType.email_outbound,
+            timestamp=lead.created_at + timedelta(hours=hours),
+        )
+    make_interaction(
+        session,
+        ws.workspace_id,
+        lead=unanswered,
+        type=InteractionType.phone_call,
+        timestamp=unanswered.created_at + timedelta(hours=1),
+    )
+    summary = pipeline_summary(session, workspace=ws, now=NOW)
+    assert (summary.replied_leads, summary.response_avg_hours) == (2, Decimal("3.5"))
+    assert "Leads in follow-up: 0 (avg age: 0.0 days); first reply to new leads in 3.5 hours" in (
+        render_pipeline_summary(summary)
+    )
