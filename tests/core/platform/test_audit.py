@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -57,7 +58,9 @@ from core.leads.service import (
     snooze_lead,
 )
 from core.leads.won_confirmations import confirm_won
+from core.mailbox.connection import MailboxSecrets, connect_mailbox, disconnect_mailbox
 from core.models import AuditEntry, Draft, Workspace
+from core.platform.token_cipher import TokenCipher
 from core.transfer.csv_import import import_contacts_csv
 from core.transfer.document import import_document
 from core.workspaces.service import get_workspace, update_settings
@@ -134,6 +137,19 @@ class World:
                 now=NOW,
             )
         return draft
+
+
+def _connect_mailbox(w: World) -> None:
+    connect_mailbox(
+        session=w.session,
+        workspace=w.ws,
+        actor=w.actor,
+        email_address="office@plumbco.example",
+        display_name=None,
+        secrets=MailboxSecrets(refresh_token="1//r", client_id="c", client_secret="s"),
+        cipher=TokenCipher([Fernet.generate_key().decode()]),
+        now=NOW,
+    )
 
 
 class Mailbox:
@@ -566,6 +582,14 @@ OPERATIONS: dict[str, tuple[Operation, str]] = {
             text="Name,Phone\nDana Smith,555-201-3344\n",
         ),
         "import",
+    ),
+    "connect_mailbox": (lambda w: _connect_mailbox(w), "connect_mailbox"),
+    "disconnect_mailbox": (
+        lambda w: (
+            _connect_mailbox(w),
+            disconnect_mailbox(session=w.session, workspace=w.ws, actor=w.actor, now=NOW),
+        ),
+        "disconnect_mailbox",
     ),
 }
 
