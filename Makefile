@@ -34,7 +34,8 @@ test: install-test
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy core bot jobs cli console integrations
+	$(BIN)/mypy core bot jobs cli console integrations wiring
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) crm.db .pytest_cache .mypy_cache .ruff_cache

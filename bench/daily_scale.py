@@ -300,7 +300,7 @@ def measure(url: str, path: str) -> None:
     import jobs.chart  # noqa: F401 - every module the paths use is loaded before the baseline
     import jobs.scheduler  # noqa: F401
     from console.local_slack import LocalSlackAPI
-    from jobs.slack_clients import make_client
+    from integrations.slack import make_client
 
     engine = make_engine(url)
     sessions = make_sessions(engine)

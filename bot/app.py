@@ -15,10 +15,6 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-)
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import oauth
@@ -28,6 +24,7 @@ from bot.event_ledger import event_was_claimed
 from bot.handlers import actions, commands, events, home, views
 from core.platform.config import Settings
 from integrations.registry import Integrations
+from integrations.slack import make_client
 
 # The order listeners are registered in; Bolt runs the first listener that matches a request.
 SURFACES = (commands, actions, views, events, home)
@@ -94,21 +91,6 @@ def slack_mode(settings: Settings) -> SlackMode:
     if signing_secret:
         raise SlackConfigError("SLACK_SIGNING_SECRET is set but SLACK_BOT_TOKEN is not.")
     raise SlackConfigError(NO_CREDENTIALS)
-
-
-def make_client(settings: Settings, token: str | None = None) -> WebClient:
-    """A Web API client on SLACK_API_URL that waits out rate limits and retries lost connections."""
-    kwargs: dict[str, Any] = {}
-    if settings.slack_api_url:
-        kwargs["base_url"] = settings.slack_api_url.rstrip("/") + "/"
-    return WebClient(
-        token=token,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(),
-            RateLimitErrorRetryHandler(max_retry_count=3),
-        ],
-        **kwargs,
-    )
 
 
 class KeptAck(Ack):
@@ -207,7 +189,7 @@ def create_app(
         # every per-request client copies this client's base_url and retry handlers.
         flow_settings = oauth.oauth_settings(ctx)
         app = CrmApp(
-            client=client or make_client(settings),
+            client=client or make_client(None, base_url=settings.slack_api_url),
             installation_store=flow_settings.installation_store,
             oauth_settings=flow_settings,
             **common,
@@ -215,7 +197,8 @@ def create_app(
         app.enable_token_revocation_listeners()
     else:
         bot_token = _secret(settings.slack_bot_token)
-        app = CrmApp(client=client or make_client(settings, bot_token), **common)
+        client = client or make_client(bot_token, base_url=settings.slack_api_url)
+        app = CrmApp(client=client, **common)
     register_error_handler(app)
     app.middleware(skip_handled_retries(ctx))
     for surface in SURFACES:

@@ -24,13 +24,11 @@ def register(commands: Any) -> None:
 
 def _doctor(args: argparse.Namespace) -> int:
     from bot.doctor import check_database, diagnose
-    from cli.jobs import slack_clients
     from cli.workspace_choice import choose_workspace
-    from core.platform.db import make_engine, make_sessions
+    from wiring import build_dependencies
 
-    settings = get_settings()
-    engine = make_engine(settings.database_url)
-    sessions = make_sessions(engine)
+    deps = build_dependencies(get_settings())
+    settings, sessions = deps.settings, deps.sessions
     try:
         workspace_id = None
         if check_database(sessions).ok:
@@ -44,12 +42,12 @@ def _doctor(args: argparse.Namespace) -> int:
         has_slack = settings.slack_bot_token is not None or settings.slack_client_id is not None
         client = None
         if has_slack:
-            client = slack_clients(settings, sessions).client_for(workspace_id or "")
+            client = deps.slack.client_for(workspace_id or "")
         checks = diagnose(
             settings=settings, sessions=sessions, client=client, workspace_id=workspace_id
         )
     finally:
-        engine.dispose()
+        deps.close()
     for check in checks:
         print(check.line())
     failed = sum(not check.ok for check in checks)

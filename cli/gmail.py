@@ -186,13 +186,14 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _sync(args: argparse.Namespace) -> int:
-    from cli.jobs import slack_clients
     from core.models import utcnow
     from jobs.mail_sync import sync_mailbox
+    from wiring import build_dependencies
 
     setup = _Setup(args)
     try:
-        notices = MailNotices(slack_clients(setup.settings, setup.sessions).client_for)
+        slack = build_dependencies(setup.settings, sessions=setup.sessions).slack
+        notices = MailNotices(slack.client_for)
         report = sync_mailbox(
             sessions=setup.sessions,
             workspace_id=setup.workspace_id,

@@ -13,10 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.errors import InvalidInput, NotFound
 from core.models import Workspace, utcnow
 from core.platform.config import Settings, get_settings
-from core.platform.db import make_engine, make_sessions
 from core.workspaces.service import zone
 from jobs.periods import JobKind
-from jobs.slack_clients import SlackClients
 
 
 def register(commands: Any) -> None:
@@ -42,16 +40,6 @@ def register(commands: Any) -> None:
     run.set_defaults(handler=_run_job)
 
 
-def slack_clients(settings: Settings, sessions: sessionmaker[Session]) -> SlackClients:
-    """Per-workspace tokens from the install store in OAuth mode, else SLACK_BOT_TOKEN."""
-    if settings.slack_client_id:
-        from bot.oauth import installation_store
-
-        store = installation_store(settings.slack_client_id, sessions)
-        return SlackClients(settings, installation_store=store)
-    return SlackClients(settings)
-
-
 def parse_at(text: str) -> datetime:
     """An ISO time; without an offset it is read later in each workspace's time zone."""
     try:
@@ -72,12 +60,12 @@ def report_time(at: datetime | None, workspace: Workspace) -> datetime:
 
 def _run_job(args: argparse.Namespace) -> int:
     from jobs.scheduler import JOBS
+    from wiring import build_dependencies
 
     at = parse_at(args.at) if args.at else None
-    settings = get_settings()
-    engine = make_engine(settings.database_url)
+    deps = build_dependencies(get_settings())
+    sessions = deps.sessions
     try:
-        sessions = make_sessions(engine)
         with sessions.begin() as session:
             query = select(Workspace).order_by(Workspace.workspace_id)
             if args.workspace:
@@ -88,13 +76,12 @@ def _run_job(args: argparse.Namespace) -> int:
         if not workspaces:
             print("No workspaces yet: nothing to post.")
             return 0
-        clients = slack_clients(settings, sessions)
         run = JOBS[JobKind(args.job)]
         failed = 0
         for workspace in workspaces:
             outcome = run(
                 sessions=sessions,
-                slack=clients(workspace.workspace_id),
+                slack=deps.slack.client_for(workspace.workspace_id),
                 now=report_time(at, workspace),
                 workspace_id=workspace.workspace_id,
                 force=args.force,
@@ -103,23 +90,21 @@ def _run_job(args: argparse.Namespace) -> int:
             failed += not outcome.ok
         return 1 if failed else 0
     finally:
-        engine.dispose()
+        deps.close()
 
 
 def _worker(args: argparse.Namespace) -> int:
     from jobs.scheduler import build_scheduler, run_worker
+    from wiring import build_dependencies
 
-    settings = get_settings()
-    engine = make_engine(settings.database_url)
-    sessions = make_sessions(engine)
-    clients = slack_clients(settings, sessions)
-    scheduler = build_scheduler(sessions=sessions, clients=clients)
-    _add_mail_sync(scheduler, settings, sessions, clients.client_for)
+    deps = build_dependencies(get_settings())
+    scheduler = build_scheduler(sessions=deps.sessions, clients=deps.slack.client_for)
+    _add_mail_sync(scheduler, deps.settings, deps.sessions, deps.slack.client_for)
     print("Worker started: digests are checked every minute (Ctrl-C to stop).", flush=True)
     try:
         run_worker(scheduler)
     finally:
-        engine.dispose()
+        deps.close()
     return 0
 
 

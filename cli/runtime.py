@@ -16,12 +16,22 @@ from core.platform.config import get_settings
 
 def _serve(args: argparse.Namespace) -> int:
     from bot.server import CannotServe, serve
+    from wiring import build_dependencies
 
+    deps = build_dependencies(get_settings())
     try:
-        serve(get_settings(), port=args.port)
+        serve(
+            deps.settings,
+            sessions=deps.sessions,
+            clock=deps.clock,
+            integrations=deps.integrations,
+            port=args.port,
+        )
     except CannotServe as error:
         print(f"crm serve: {error}", file=sys.stderr)
         return 1
+    finally:
+        deps.close()
     return 0
 
 

@@ -1,6 +1,6 @@
 """`crm console`'s engine: the real Bolt app behind a local Slack, driven by signed requests.
 
-`ConsoleSession` builds the app with `create_app` against a `LocalSlackAPI` (the stand-in the
+`ConsoleSession` builds the app with `wiring.create_bot` against a `LocalSlackAPI` (the stand-in the
 tests use), with a signing secret made for this run, and sends it exactly what Slack would:
 slash commands with a response_url and a trigger_id, button clicks carrying the message or
 view they came from, modal submissions with their state values, `app_home_opened`, direct
@@ -30,10 +30,8 @@ from urllib.parse import urlencode
 
 from pydantic import SecretStr
 from slack_bolt import App, BoltRequest, BoltResponse
-from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.app import create_app
 from bot.listener_pool import ListenerPool
 from console.form import FormField, control_value, form_fields
 from console.local_slack import LocalSlackAPI
@@ -44,6 +42,7 @@ from console.signed_requests import RequestSigner, SlackPayloads
 from core.models import Workspace
 from core.platform.config import Settings, get_settings
 from integrations.registry import Integrations
+from wiring import build_dependencies, create_bot
 
 # The workspace `crm import` makes when none is named (cli.workspace_choice), so imported
 # history shows up in the console.
@@ -121,14 +120,13 @@ class ConsoleSession:
         self.settings = console_settings(
             base, api_url=self.api.url, signing_secret=self._signing_secret, owner_ids=owners
         )
-        self.app = create_app(
+        deps = build_dependencies(
             self.settings,
-            self.sessions,
-            client=WebClient(base_url=self.api.url, token=BOT_TOKEN),
+            sessions=self.sessions,
             clock=self._clock,
-            listener_executor=self.pool,
             integrations=self._integrations,
         )
+        self.app = create_bot(deps, listener_executor=self.pool)
         self.mirror.skip_recorded()
         return self
 

@@ -415,4 +415,16 @@ class ProcessedMail(Base):
     processed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class SeenRequest(Base):
+    """Signatures of Slack requests already accepted, so a replayed request is refused.
+
+    Kept for the five minutes a signature is valid; the primary key makes the database decide
+    which of two identical requests is the first (docs/architecture.md, "Web routes")."""
+
+    __tablename__ = "seen_requests"
+
+    signature: Mapped[str] = mapped_column(String(100), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
 PERMANENT_TABLES = ("contacts", "companies", "leads", "opportunities", "interactions")

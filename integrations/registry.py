@@ -8,7 +8,8 @@ tokens and return an adapter, or None when that workspace has not connected one.
 
 With no adapter: approving an email draft hands the owner the text with **Mark sent**
 (DESIGN.md section 5), and **Create in QuickBooks** answers that QuickBooks is not connected
-and changes nothing. `create_app(..., integrations=Integrations(...))` injects fakes in tests.
+and changes nothing. `build_integrations` is called by the wiring place; tests inject fakes
+with `create_app(..., integrations=Integrations(...))`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from core.models import Workspace
+from core.platform.config import Settings
 from core.ports import DraftSender, QuickBooksCustomers
 
 DraftSenderFor = Callable[[Workspace], DraftSender | None]
@@ -34,3 +38,12 @@ class Integrations:
 
     draft_sender: DraftSenderFor = not_connected
     quickbooks: QuickBooksFor = not_connected
+
+
+def build_integrations(settings: Settings, sessions: sessionmaker[Session]) -> Integrations:
+    """The adapters this deployment can use, built once by the wiring place (`wiring`).
+
+    None exists yet, so every workspace is "not connected"; the Gmail and QuickBooks adapters
+    plug in here, reading each workspace's stored tokens through `sessions`.
+    """
+    return Integrations()

@@ -1,16 +1,13 @@
-"""Deliver a run's messages to Slack: retried with backoff, each one recorded as it lands.
+"""Deliver a run's messages to Slack, each one recorded as it lands.
 
-Two layers of retry. The WebClient itself (jobs/slack_clients.py) honours HTTP 429 with
-`Retry-After` and retries connection resets and 500/503. Here, a call that still fails with a
-transient error (`internal_error`, `fatal_error`, a timeout...) is tried again after 1, 2 and
-4 seconds; a permanent one (`channel_not_found`, `invalid_auth`...) stops at once. Either way
-the error reaches the ledger (jobs/ledger.py `fail_run`), never a silent drop.
+Retries are the client's (integrations/slack.py, the one retry policy): by the time a call
+raises here Slack has refused it for good or kept failing through every retry, so the run
+stops and the error reaches the ledger (jobs/ledger.py `fail_run`), never a silent drop.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,18 +16,6 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 log = logging.getLogger(__name__)
-
-RETRY_DELAYS = (1.0, 2.0, 4.0)
-TRANSIENT_ERRORS = frozenset(
-    {
-        "internal_error",
-        "fatal_error",
-        "service_unavailable",
-        "request_timeout",
-        "ratelimited",
-        "rate_limited",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -47,13 +32,6 @@ class Post:
 
 class PostFailed(Exception):
     """Slack would not take a message after every retry; carries Slack's error for the ledger."""
-
-
-def _transient(error: Exception) -> bool:
-    if isinstance(error, SlackApiError):
-        status = error.response.status_code
-        return status == 429 or status >= 500 or error.response.get("error") in TRANSIENT_ERRORS
-    return isinstance(error, OSError | SlackClientError)
 
 
 def _describe(error: Exception) -> str:
@@ -92,10 +70,8 @@ def deliver(
     *,
     already_posted: Sequence[dict[str, str]] = (),
     on_posted: Callable[[list[dict[str, str]]], None] = lambda _records: None,
-    sleep: Callable[[float], None] = time.sleep,
-    delays: Sequence[float] = RETRY_DELAYS,
 ) -> list[dict[str, str]]:
-    """Post every message not yet posted, in order; raise PostFailed after the last retry.
+    """Post every message not yet posted, in order; raise PostFailed when Slack refuses one.
 
     `already_posted` is what an earlier attempt of the same run delivered: those messages are
     skipped by position. `on_posted` gets the full record after each message, to store it.
@@ -103,19 +79,9 @@ def deliver(
     records = list(already_posted)
     channel_ids = {r["to"]: r["channel"] for r in records if r.get("to") and r.get("channel")}
     for post in posts[len(records) :]:
-        for attempt in range(len(delays) + 1):
-            try:
-                records.append(_send(slack, post, channel_ids))
-                break
-            except (SlackApiError, SlackClientError, OSError) as error:
-                if attempt == len(delays) or not _transient(error):
-                    raise PostFailed(f"{_describe(error)} posting to {post.channel}") from error
-                log.warning(
-                    "Slack call to %s failed (%s); retrying in %ss",
-                    post.channel,
-                    _describe(error),
-                    delays[attempt],
-                )
-                sleep(delays[attempt])
+        try:
+            records.append(_send(slack, post, channel_ids))
+        except (SlackApiError, SlackClientError, OSError) as error:
+            raise PostFailed(f"{_describe(error)} posting to {post.channel}") from error
         on_posted(records)
     return records

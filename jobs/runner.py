@@ -8,7 +8,6 @@ at the end. A failure is logged and returned; it never stops other workspaces' r
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,7 +27,6 @@ from jobs.posting import Post, PostFailed, deliver
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
-Sleep = Callable[[float], None]
 Render = Callable[[Session, Workspace, datetime], list[Post]]
 
 
@@ -36,7 +34,7 @@ class RunOptions(TypedDict):
     """The keyword arguments of every `run_<name>` job (jobs/daily.py, weekly.py, monthly.py).
 
     sessions, slack: where to read and post; now: the report time; workspace_id: whose digest;
-    force: post again even if done; clock, sleep: the worker's clock and backoff (tests fix them).
+    force: post again even if done; clock: the worker's clock (tests fix it).
     """
 
     sessions: sessionmaker[Session]
@@ -45,7 +43,6 @@ class RunOptions(TypedDict):
     workspace_id: str
     force: NotRequired[bool]
     clock: NotRequired[Clock]
-    sleep: NotRequired[Sleep]
 
 
 class OutcomeStatus(StrEnum):
@@ -95,7 +92,6 @@ def run_job(
     workspace_id: str,
     force: bool = False,
     clock: Clock = utcnow,
-    sleep: Sleep = time.sleep,
 ) -> JobOutcome:
     """Post `job` for the period containing `now` (the report time), at most once unless forced.
 
@@ -127,7 +123,7 @@ def run_job(
             run = ledger.get_run(session, **key)
             already = list(run.posted or []) if run is not None else []
             posts = render(session, get_workspace(session, workspace_id), now)
-        records = deliver(slack, posts, already_posted=already, on_posted=remember, sleep=sleep)
+        records = deliver(slack, posts, already_posted=already, on_posted=remember)
     except Exception as error:  # noqa: BLE001 - recorded on the ledger, logged, and returned
         if isinstance(error, PostFailed):  # Slack's answer says it all
             log.error("%s %s for %s failed: %s", job.value, period.key, workspace_id, error)

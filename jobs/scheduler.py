@@ -32,7 +32,7 @@ from jobs import ledger
 from jobs.daily import run_daily
 from jobs.monthly import run_monthly
 from jobs.periods import JobKind, Period, due_period
-from jobs.runner import Clock, JobOutcome, RunOptions, Sleep
+from jobs.runner import Clock, JobOutcome, RunOptions
 from jobs.weekly import run_weekly
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,6 @@ def tick(
     sessions: sessionmaker[Session],
     clients: ClientFor,
     clock: Clock = utcnow,
-    sleep: Sleep = time.sleep,
 ) -> list[JobOutcome]:
     """Run every due `job` now, each workspace on its own; one failing never stops the rest."""
     now = clock()
@@ -98,7 +97,6 @@ def tick(
                     now=period.scheduled_at,
                     workspace_id=workspace_id,
                     clock=clock,
-                    sleep=sleep,
                 )
             except Exception:  # noqa: BLE001 - logged; the next workspace still gets its post
                 log.exception("%s %s for %s could not run", job.value, period.key, workspace_id)

@@ -10,16 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from functools import partial
 from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.app import create_app
 from core.models import Contact, Draft, Lead, Workspace
 from integrations.registry import Integrations
-from tests.bot import harness
 from tests.bot.harness import START, SlackHarness
 from tests.conftest import TEAM
 from tests.core.factories import make_contact, make_lead
@@ -59,8 +56,7 @@ def harness_with(
     integrations = Integrations(
         draft_sender=lambda workspace: sender, quickbooks=lambda workspace: quickbooks
     )
-    monkeypatch.setattr(harness, "create_app", partial(create_app, integrations=integrations))
-    with SlackHarness(sessions) as slack:
+    with SlackHarness(sessions, integrations=integrations) as slack:
         yield slack
 
 

@@ -1,11 +1,12 @@
 """The bot test harness: the real app over real HTTP, talking to a local Slack Web API stand-in.
 
-`SlackHarness` builds the app with `create_app`, serves it with waitress on 127.0.0.1 port 0,
-and sends it what Slack would send (slash commands, button clicks, modal submissions, events),
-built by the product's `SlackPayloads` and signed by its `RequestSigner` (the pieces `crm
-console` uses) with a fresh timestamp. Every method returns the HTTP reply after the listener
-that Bolt runs *after* the ack has finished (unless told `wait=False`), so a test can assert
-on `slack.api` (what the app sent to Slack) and on the database straight away.
+`SlackHarness` builds the app with the wiring place (`wiring`), serves it with waitress on
+127.0.0.1 port 0, and sends it what Slack would send (slash commands, button clicks, modal
+submissions, events), built by the product's `SlackPayloads` and signed by its
+`RequestSigner` (the pieces `crm console` uses) with a fresh timestamp. Every method returns
+the HTTP reply after the listener that Bolt runs *after* the ack has finished (unless told
+`wait=False`), so a test can assert on `slack.api` (what the app sent to Slack) and on the
+database straight away.
 
 Threading: Bolt acks, then runs the listener in its executor. The harness gives the app the
 product's one-worker `ListenerPool` and waits for it after every request; so listeners run
@@ -33,13 +34,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from waitress.server import create_server
 
-from bot.app import create_app
 from bot.listener_pool import ListenerPool
-from bot.server import make_wsgi_app
 from console.local_slack import LocalSlackAPI
 from console.signed_requests import RequestSigner, SlackPayloads
 from core.platform.config import Settings
+from integrations.registry import Integrations
 from tests.conftest import OWNER, STAFF, TEAM
+from wiring import build_dependencies, create_bot, create_web
 
 SIGNING_SECRET = "test-secret"
 BOT_TOKEN = "xoxb-test"
@@ -178,11 +179,13 @@ class SlackHarness:
         oauth: bool = False,
         team_id: str = TEAM,
         workers: int = 1,
+        integrations: Integrations | None = None,
         **settings_overrides: Any,
     ) -> None:
         """`workers` > 1 (HTTP threads and listeners) only with sessions of a real engine."""
         self.sessions = sessions
         self.workers = workers
+        self.integrations = integrations
         self.team_id = team_id
         self.now = START  # the app's clock; tests may set it
         self.api = LocalSlackAPI(team_id=team_id, bot_user_id=BOT_USER)
@@ -201,12 +204,14 @@ class SlackHarness:
     def start(self) -> SlackHarness:
         self.api.start()
         self.settings = harness_settings(self.api.url, oauth=self.oauth, **self._settings_overrides)
-        self.app = create_app(
-            self.settings, self.sessions, clock=lambda: self.now, listener_executor=self.pool
+        deps = build_dependencies(
+            self.settings,
+            sessions=self.sessions,
+            clock=lambda: self.now,
+            integrations=self.integrations,
         )
-        self.server = ServedWSGI(
-            make_wsgi_app(self.app, self.sessions), threads=max(2, self.workers)
-        )
+        self.app = create_bot(deps, listener_executor=self.pool)
+        self.server = ServedWSGI(create_web(deps, self.app), threads=max(2, self.workers))
         self.api.clear()  # forget auth.test made while building the app
         return self
 

@@ -18,13 +18,14 @@ from slack_sdk.http_retry.builtin_handlers import (
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.app import SURFACES, SlackConfigError, SlackMode, make_client, slack_mode
+from bot.app import SURFACES, SlackConfigError, SlackMode, slack_mode
 from bot.context import BotContext
 from bot.errors import SORRY, view_errors
 from bot.event_ledger import claim_event
 from bot.ids import ActionId, BlockId, ViewId, block_for_field
 from core.errors import IncompleteContact, InvalidPhone, NotAnOwner
 from core.models import ProcessedEvent, Workspace
+from integrations.slack import SlackClients, TransientErrorRetryHandler, make_client
 from tests.bot.harness import (
     BOT_TOKEN,
     CHANNEL,
@@ -98,15 +99,25 @@ def test_slack_mode_refuses_incomplete_credentials_in_one_line(
     assert "\n" not in str(refused.value)
 
 
-def test_make_client_uses_slack_api_url_and_retries() -> None:
-    client = make_client(harness_settings("http://127.0.0.1:9/api"), "xoxb-1")
+def test_make_client_uses_slack_api_url_and_the_one_retry_policy() -> None:
+    client = make_client("xoxb-1", base_url="http://127.0.0.1:9/api")
     assert client.base_url == "http://127.0.0.1:9/api/"
     assert client.token == "xoxb-1"
     kinds = {type(handler): handler for handler in client.retry_handlers}
-    assert set(kinds) == {ConnectionErrorRetryHandler, RateLimitErrorRetryHandler}
+    assert set(kinds) == {
+        ConnectionErrorRetryHandler,
+        RateLimitErrorRetryHandler,
+        TransientErrorRetryHandler,
+    }
     assert kinds[RateLimitErrorRetryHandler].max_retry_count == 3
-    default = make_client(harness_settings(API, slack_api_url=None))
-    assert default.base_url == "https://slack.com/api/"
+    assert make_client(None).base_url == "https://slack.com/api/"
+
+
+def test_the_bot_and_the_worker_share_the_retry_policy(slack: SlackHarness) -> None:
+    worker = SlackClients(slack.settings).client_for(slack.team_id)
+    kinds = [type(handler) for handler in slack.app.client.retry_handlers]
+    assert kinds == [type(handler) for handler in worker.retry_handlers]
+    assert worker.base_url == slack.app.client.base_url
 
 
 def test_every_surface_registers() -> None:

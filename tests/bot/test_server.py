@@ -14,7 +14,8 @@ from urllib.request import Request, urlopen
 
 import pytest
 
-from bot.server import CannotServe, build, check_app_token, check_schema, make_wsgi_app
+from bot.server import CannotServe, build, check_app_token, check_schema
+from bot.web import create_web_app
 from cli.main import main
 from console.local_slack import LocalSlackAPI
 from console.signed_requests import RequestSigner
@@ -67,13 +68,14 @@ def test_healthz_is_ok_with_a_database(slack: SlackHarness) -> None:
 def test_unknown_paths_are_not_found(slack: SlackHarness) -> None:
     assert slack.get("/").status == 404
     assert slack.get("/slack/install").status == 404  # installs only with SLACK_CLIENT_ID
-    assert slack.get("/slack/events").status == 404  # Slack only POSTs
+    get_events = slack.get("/slack/events")  # Slack only POSTs
+    assert (get_events.status, get_events.headers["allow"]) == (405, "POST, OPTIONS")
 
 
 @pytest.fixture
 def served_with_broken_database(slack: SlackHarness, tmp_path: Path) -> Iterator[ServedWSGI]:
     broken = make_sessions(make_engine(f"sqlite:///{tmp_path / 'no-such-dir' / 'crm.db'}"))
-    served = ServedWSGI(make_wsgi_app(slack.app, broken))
+    served = ServedWSGI(create_web_app(slack.app, settings=slack.settings, sessions=broken))
     yield served
     served.stop()
 
@@ -90,7 +92,10 @@ def test_healthz_is_503_with_the_reason_when_the_database_is_down(
 
 
 def test_socket_mode_serves_only_healthz(slack: SlackHarness) -> None:
-    served = ServedWSGI(make_wsgi_app(slack.app, slack.sessions, slack_events=False))
+    web = create_web_app(
+        slack.app, settings=slack.settings, sessions=slack.sessions, slack_events=False
+    )
+    served = ServedWSGI(web)
     try:
         headers = slack.signed_headers(EVENT) | {"Content-Type": "application/json"}
         assert served.request("POST", "/slack/events", EVENT.encode(), headers).status == 404
@@ -118,8 +123,11 @@ def test_serve_accepts_a_migrated_database(database_url: str) -> None:
 def test_build_makes_the_app_for_the_credentials(database_url: str) -> None:
     with LocalSlackAPI() as api:
         settings = harness_settings(api.url, database_url=database_url)
-        mode, app, sessions = build(settings)
-        sessions.kw["bind"].dispose()
+        engine = make_engine(database_url)
+        try:
+            mode, app = build(settings, sessions=make_sessions(engine))
+        finally:
+            engine.dispose()
         assert mode == "http" and app.client.base_url == api.url
         assert [call.method for call in api.calls] == ["auth.test"]
 
@@ -128,8 +136,10 @@ def test_build_refuses_a_token_slack_rejects(database_url: str) -> None:
     with LocalSlackAPI() as api:
         api.fail_next("auth.test", error="invalid_auth")
         settings = harness_settings(api.url, database_url=database_url)
+        engine = make_engine(database_url)
         with pytest.raises(CannotServe, match="Slack did not accept the credentials"):
-            build(settings)
+            build(settings, sessions=make_sessions(engine))
+        engine.dispose()
 
 
 def test_socket_mode_refuses_an_app_token_slack_rejects(slack: SlackHarness) -> None:

@@ -20,7 +20,7 @@ from console.local_slack import LocalSlackAPI
 from core.models import Workspace
 from core.platform.db import make_engine, make_sessions
 from core.workspaces.service import WorkspaceDefaults, ensure_workspace
-from jobs.slack_clients import make_client
+from integrations.slack import make_client
 from tests.conftest import OWNER, drop_postgres_database, migrated_database_url
 
 PIPELINE = "C0PIPELINE"

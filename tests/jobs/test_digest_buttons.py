@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.ids import ActionId
 from core.common.enums import FollowUpStatus, InteractionType
 from core.models import Draft, Interaction, Lead
+from integrations.slack import make_client
 from jobs.daily import run_daily
-from jobs.slack_clients import make_client
 from tests.bot.harness import SlackHarness
 from tests.conftest import OWNER, STAFF
 from tests.core.factories import (

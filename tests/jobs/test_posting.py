@@ -1,5 +1,5 @@
-"""Posting to Slack: transient errors retried with backoff, permanent ones stop at once,
-HTTP 429 waited out by the client's handler, and nothing posted twice on a retry."""
+"""Posting to Slack through the one client policy (integrations/slack.py): transient errors
+retried with backoff, permanent ones stop at once, HTTP 429 waited out, nothing posted twice."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import pytest
 from slack_sdk import WebClient
 
 from console.local_slack import LocalSlackAPI
+from integrations.slack import make_client
 from jobs.posting import Post, PostFailed, deliver
 from tests.jobs.conftest import Sleeps
 
@@ -14,6 +15,11 @@ POSTS = [
     Post(channel="C0PIPELINE", text="first", blocks=[{"type": "divider"}]),
     Post(channel="C0PIPELINE", text="second"),
 ]
+
+
+def recording(api: LocalSlackAPI, sleeps: Sleeps) -> WebClient:
+    """The worker's client, whose backoff is recorded instead of waited."""
+    return make_client("xoxb-test", base_url=api.url, sleep=sleeps)
 
 
 def texts(api: LocalSlackAPI) -> list[str]:
@@ -34,7 +40,7 @@ def test_transient_errors_are_retried_with_backoff(
     slack_api: LocalSlackAPI, slack: WebClient, sleeps: Sleeps
 ) -> None:
     slack_api.fail_next("chat.postMessage", error="internal_error", times=2)
-    deliver(slack, POSTS, sleep=sleeps)
+    deliver(recording(slack_api, sleeps), POSTS)
     assert texts(slack_api) == ["first", "second"]
     assert sleeps == [1.0, 2.0]
     assert len(slack_api.calls_to("chat.postMessage")) == 4
@@ -45,7 +51,7 @@ def test_a_post_that_keeps_failing_raises_with_slacks_error(
 ) -> None:
     slack_api.fail_next("chat.postMessage", error="service_unavailable", times=10)
     with pytest.raises(PostFailed, match="service_unavailable"):
-        deliver(slack, POSTS, sleep=sleeps)
+        deliver(recording(slack_api, sleeps), POSTS)
     assert sleeps == [1.0, 2.0, 4.0]
     assert texts(slack_api) == []
 
@@ -56,7 +62,7 @@ def test_a_permanent_error_is_not_retried(
     slack_api.fail_next("chat.postMessage", error="channel_not_found")
     recorded: list[list[dict[str, str]]] = []
     with pytest.raises(PostFailed, match="channel_not_found"):
-        deliver(slack, POSTS, sleep=sleeps, on_posted=recorded.append)
+        deliver(recording(slack_api, sleeps), POSTS, on_posted=recorded.append)
     assert sleeps == [] and recorded == []
     assert len(slack_api.calls_to("chat.postMessage")) == 1
 
@@ -65,7 +71,7 @@ def test_rate_limits_are_waited_out_by_the_clients_retry_handler(
     slack_api: LocalSlackAPI, slack: WebClient, sleeps: Sleeps
 ) -> None:
     slack_api.fail_next("chat.postMessage", error="ratelimited", status=429, retry_after=0)
-    deliver(slack, POSTS[:1], sleep=sleeps)
+    deliver(recording(slack_api, sleeps), POSTS[:1])
     assert texts(slack_api) == ["first"]
     assert sleeps == []  # the WebClient's RateLimitErrorRetryHandler did the waiting
     assert len(slack_api.calls_to("chat.postMessage")) == 2

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from console.local_slack import LocalSlackAPI
 from core.common.enums import JobRunStatus
 from core.models import JobRun
+from integrations.slack import make_client
 from jobs.daily import run_daily
 from jobs.runner import JobOutcome, OutcomeStatus
 from tests.core.factories import make_lead, ny
@@ -70,11 +71,10 @@ def test_a_failing_post_is_retried_with_backoff_then_recorded_and_logged(
     def run() -> JobOutcome:
         return run_daily(
             sessions=sessions,
-            slack=slack,
+            slack=make_client("xoxb-test", base_url=slack_api.url, sleep=sleeps),
             now=NOW,
             workspace_id=quiet_lead,
             clock=clock,
-            sleep=sleeps,
         )
 
     with caplog.at_level(logging.WARNING, logger="jobs"):
@@ -97,7 +97,7 @@ def test_a_failing_post_is_retried_with_backoff_then_recorded_and_logged(
     ]
     retries = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert retries == [
-        f"Slack call to {PIPELINE} failed (Slack said internal_error); retrying in {s}s"
+        f"Slack call chat.postMessage failed (Slack said internal_error); retrying in {s}s"
         for s in (1.0, 2.0, 4.0)
     ]
 

@@ -33,17 +33,15 @@ FORCED_CLOCK = "2026-03-02T08:00:00-05:00"  # Monday, 08:00 in New York
 WORKER = """
 import sys, time
 from datetime import datetime, timedelta
-from cli.jobs import slack_clients
 from core.platform.config import get_settings
-from core.platform.db import make_engine, make_sessions
 from jobs.scheduler import build_scheduler, run_worker
+from wiring import build_dependencies
 
 forced, started = datetime.fromisoformat(sys.argv[1]), time.monotonic()
-settings = get_settings()
-sessions = make_sessions(make_engine(settings.database_url))
+deps = build_dependencies(get_settings())
 scheduler = build_scheduler(
-    sessions=sessions,
-    clients=slack_clients(settings, sessions).client_for,
+    sessions=deps.sessions,
+    clients=deps.slack.client_for,
     clock=lambda: forced + timedelta(seconds=time.monotonic() - started),
     tick_seconds=1,
 )

@@ -23,10 +23,10 @@ from console.local_slack import LocalSlackAPI
 from core.common.enums import InteractionType, JobRunStatus, OpportunityStage
 from core.models import JobRun
 from core.workspaces.service import WorkspaceDefaults, ensure_workspace
+from integrations.slack import make_client
 from jobs.periods import JobKind
 from jobs.runner import JobOutcome, OutcomeStatus
 from jobs.scheduler import build_scheduler, forget_old_events, tick
-from jobs.slack_clients import make_client
 from tests.conftest import OWNER
 from tests.core.factories import (
     NEW_YORK,
@@ -56,7 +56,7 @@ class Worker:
         self.clock = clock
 
     def client(self, _workspace_id: str) -> WebClient:
-        return make_client("xoxb-test", base_url=self.api.url)
+        return make_client("xoxb-test", base_url=self.api.url, sleep=lambda _s: None)
 
     def tick(self, *jobs: JobKind) -> list[JobOutcome]:
         outcomes: list[JobOutcome] = []
@@ -66,7 +66,6 @@ class Worker:
                 sessions=self.sessions,
                 clients=self.client,
                 clock=self.clock,
-                sleep=lambda _s: None,
             )
         return outcomes
 

@@ -1,0 +1,49 @@
+"""Accept each Slack signature once: the ledger of requests seen in the last five minutes.
+
+A signed request stays valid for five minutes, so whoever captures one could send it again
+(a second lead, a second draft). The first web process to insert the signature wins; the
+primary key refuses every copy, in whichever process it arrives. Rows older than the window
+are pruned: a copy that old is refused by its timestamp anyway.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, delete
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.web.verification import WINDOW_SECONDS
+from core.models import SeenRequest
+
+WINDOW = timedelta(seconds=WINDOW_SECONDS)
+
+
+def accept_once(session: Session, *, signature: str, now: datetime) -> bool:
+    """Record the signature; False when it was recorded before (the request is a replay)."""
+    dialect = session.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        insert = postgres_insert if dialect == "postgresql" else sqlite_insert
+        statement = (
+            insert(SeenRequest)
+            .values(signature=signature, received_at=now)
+            .on_conflict_do_nothing()
+            .returning(SeenRequest.signature)  # a row back means this call inserted it
+        )
+        return session.execute(statement).first() is not None
+    try:  # any other database: a SAVEPOINT keeps the caller's transaction usable
+        with session.begin_nested():
+            session.add(SeenRequest(signature=signature, received_at=now))
+    except IntegrityError:
+        return False
+    return True
+
+
+def forget_old_requests(session: Session, *, now: datetime) -> int:
+    """Drop signatures older than the window; their requests are refused as stale now."""
+    statement = delete(SeenRequest).where(SeenRequest.received_at < now - WINDOW)
+    return cast(CursorResult[Any], session.execute(statement)).rowcount
