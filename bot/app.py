@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import oauth
 from bot.context import BotContext, utc_now
 from bot.errors import register_error_handler
-from bot.event_ledger import event_was_claimed
 from bot.handlers import actions, commands, events, home, views
 from core.platform.config import Settings
+from core.platform.event_ledger import event_was_claimed
 from integrations.registry import Integrations
 from integrations.slack import make_client
 
@@ -134,9 +134,10 @@ class CrmApp(App):
 def skip_handled_retries(ctx: BotContext) -> Callable[..., BoltResponse | None]:
     """Middleware: acknowledge an Events API retry of an event already handled, and stop.
 
-    This is a fast path for the common case; the guarantee is `bot.event_ledger.claim_event`,
-    which event handlers call in their own transaction. The session here is opened and
-    closed before `next()`, so it never spans a listener (CONVENTIONS.md 7).
+    This is a fast path for the common case; the guarantee is
+    `core.platform.event_ledger.claim_event`, which event handlers call in their own
+    transaction. The session here is opened and closed before `next()`, so it never spans a
+    listener (CONVENTIONS.md 7).
     """
 
     def skip_handled_retries(

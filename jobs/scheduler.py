@@ -24,9 +24,9 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.event_ledger import forget_events
 from core.errors import CRMError
 from core.models import Workspace, utcnow
+from core.platform.event_ledger import forget_events
 from core.platform.logs import log_context
 from jobs import ledger
 from jobs.daily import run_daily

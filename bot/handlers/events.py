@@ -1,10 +1,10 @@
 """Events API listeners: direct messages (`message.im`) and mentions (`app_mention`).
 
 Both take the procedure's Common Requests in plain words (`bot.handlers.plain_words`). The event
-id is claimed with `bot.event_ledger.claim_event` in the same transaction as the work, so a retried
-delivery never acts twice; a refusal (`CRMError`) is answered in words and still commits the
-claim (the work itself ran in a savepoint and was undone). Bot messages, edits and other
-message subtypes are ignored.
+id is claimed with `core.platform.event_ledger.claim_event` in the same transaction as the
+work, so a retried delivery never acts twice; a refusal (`CRMError`) is answered in words and
+still commits the claim (the work itself ran in a savepoint and was undone). Bot messages,
+edits and other message subtypes are ignored.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from slack_sdk import WebClient
 
 from bot.blocks.answers import notice
 from bot.context import BotContext
-from bot.event_ledger import claim_event
 from bot.handlers.plain_words import Answer, answer_request, finish_answer
 from core.errors import CRMError
+from core.platform.event_ledger import claim_event
 
 Body = dict[str, Any]
 Event = dict[str, Any]

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from bot.blocks.home import SHOWN_PER_LIST, home_view
 from bot.context import BotContext
-from bot.event_ledger import claim_event
+from core.platform.event_ledger import claim_event
 from core.reports.dashboard import dashboard
 from core.workspaces.service import zone
 

@@ -122,7 +122,8 @@ def ledger_key(signature: str, payload: dict[str, Any], headers: Headers) -> str
 
     Slack re-signs a retry, but a retry sent within the same second as the first delivery
     carries the same signature; its retry number tells it apart. Naming a retry number does
-    not let a replayed event act twice: event handlers claim the event id (bot.event_ledger).
+    not let a replayed event act twice: event handlers claim the event id
+    (`core.platform.event_ledger`).
     """
     retry = headers.get("X-Slack-Retry-Num")
     if retry and payload.get("type") == "event_callback":

@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.app import SURFACES, SlackConfigError, SlackMode, slack_mode
 from bot.context import BotContext
 from bot.errors import SORRY, view_errors
-from bot.event_ledger import claim_event
 from bot.ids import ActionId, BlockId, ViewId, block_for_field
 from core.errors import IncompleteContact, InvalidPhone, NotAnOwner
 from core.models import ProcessedEvent, Workspace
+from core.platform.event_ledger import claim_event
 from integrations.slack import SlackClients, TransientErrorRetryHandler, make_client
 from tests.bot.harness import (
     BOT_TOKEN,

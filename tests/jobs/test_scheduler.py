@@ -18,10 +18,10 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.event_ledger import claim_event, event_was_claimed
 from console.local_slack import LocalSlackAPI
 from core.common.enums import InteractionType, JobRunStatus, OpportunityStage
 from core.models import JobRun
+from core.platform.event_ledger import claim_event, event_was_claimed
 from core.workspaces.service import WorkspaceDefaults, ensure_workspace
 from integrations.slack import make_client
 from jobs.periods import JobKind

@@ -2,7 +2,8 @@
 
 Slack redelivers an Events API event when it thinks the first delivery failed. A handler claims
 the event id inside its own transaction before acting: the claim and the work commit together,
-and a second delivery finds the id taken and does nothing.
+and a second delivery finds the id taken and does nothing. It lives with the infrastructure
+(not in `bot`) because the worker prunes it too, and the worker may not import the Slack app.
 """
 
 from __future__ import annotations

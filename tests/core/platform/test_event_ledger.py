@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.event_ledger import claim_event, event_was_claimed, forget_events
 from core.models import ProcessedEvent
+from core.platform.event_ledger import claim_event, event_was_claimed, forget_events
 from tests.conftest import TEAM
 
 
