@@ -13,6 +13,7 @@ COPY core core
 COPY integrations integrations
 COPY jobs jobs
 COPY schemas schemas
+COPY wiring wiring
 RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
 FROM python:${PYTHON_VERSION}-slim AS runtime

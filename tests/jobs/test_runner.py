@@ -77,7 +77,10 @@ def test_a_failing_post_is_retried_with_backoff_then_recorded_and_logged(
             clock=clock,
         )
 
-    with caplog.at_level(logging.WARNING, logger="jobs"):
+    with (
+        caplog.at_level(logging.WARNING, logger="jobs"),
+        caplog.at_level(logging.WARNING, logger="integrations"),  # the client's retries
+    ):
         outcome = run()
 
     assert outcome.status is OutcomeStatus.failed
