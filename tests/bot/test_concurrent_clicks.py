@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterator
-from functools import partial
 from secrets import token_hex
 from typing import Any
 
@@ -24,7 +23,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 import core.drafts.flows
-from bot.app import create_app
 from bot.handlers.actions import next_steps
 from bot.ids import ActionId
 from bot.listener_pool import ListenerPool
@@ -34,7 +32,6 @@ from core.models import AuditEntry, Draft, Opportunity
 from core.platform.db import make_engine, make_sessions
 from core.workspaces.service import WorkspaceDefaults, ensure_workspace
 from integrations.registry import Integrations
-from tests.bot import harness
 from tests.bot.fakes import RecordingSender
 from tests.bot.harness import START, Reply, SlackHarness, messages_to
 from tests.conftest import OWNER, drop_postgres_database, migrated_database_url
@@ -97,8 +94,7 @@ def served(
     sender: RecordingSender | None = None,
 ) -> SlackHarness:
     integrations = Integrations(draft_sender=lambda workspace: sender)
-    monkeypatch.setattr(harness, "create_app", partial(create_app, integrations=integrations))
-    slack = SlackHarness(sessions, team_id=team)
+    slack = SlackHarness(sessions, team_id=team, integrations=integrations)
     slack.pool = ListenerPool(workers=CLICKS)
     return slack.start()
 
