@@ -4,7 +4,7 @@ The signatures of Slack requests accepted in the last five minutes (`seen_reques
 signed request replayed inside Slack's timestamp window is refused by every web process.
 
 Revision ID: 0003_request_ledger
-Revises: flows01
+Revises: 0008_mailbox
 Create Date: 2026-12-06
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 from core.platform import column_types
 
 revision: str = "0003_request_ledger"
-down_revision: str | None = "flows01"
+down_revision: str | None = "0008_mailbox"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
