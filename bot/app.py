@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 
 
 class SlackMode(StrEnum):
-    """How the bot talks to Slack, decided by which credentials are set (DESIGN.md section 6)."""
+    """How the bot talks to Slack, decided by the credentials set (docs/product.md, Settings)."""
 
     HTTP = "http"  # one workspace, Slack posts to /slack/events
     SOCKET = "socket"  # one workspace, over a WebSocket the bot opens (no public URL)
@@ -137,7 +137,7 @@ def skip_handled_retries(ctx: BotContext) -> Callable[..., BoltResponse | None]:
     This is a fast path for the common case; the guarantee is
     `core.platform.event_ledger.claim_event`, which event handlers call in their own
     transaction. The session here is opened and closed before `next()`, so it never spans a
-    listener (CONVENTIONS.md 7).
+    listener (docs/architecture.md, Conventions).
     """
 
     def skip_handled_retries(

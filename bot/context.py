@@ -35,7 +35,7 @@ class BotContext:
         return self.clock()
 
     def workspace_defaults(self, owner_ids: list[str] | None = None) -> WorkspaceDefaults:
-        """Settings a workspace starts from (DESIGN.md section 6), optionally with given owners."""
+        """Settings a workspace starts from (docs/product.md, Settings), maybe with given owners."""
         return WorkspaceDefaults(
             owner_ids=list(self.settings.owner_ids if owner_ids is None else owner_ids),
             pipeline_channel=self.settings.crm_pipeline_channel,

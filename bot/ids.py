@@ -1,9 +1,9 @@
 """Every action_id, callback_id and block_id the bot uses, so handlers and builders share one name.
 
-Values are kebab-case with a `crm-` prefix (CONVENTIONS.md 3). Slack wants an action_id unique
-within its block and a block_id unique within its message or view: a list of records reuses
-these ids, carries the record id in the button `value`, and suffixes block ids per record
-(`f"{BlockId.LEAD_ACTIONS}-{lead_id}"`) where one message holds several.
+Values are kebab-case with a `crm-` prefix (docs/architecture.md, Conventions). Slack wants an
+action_id unique within its block and a block_id unique within its message or view: a list of
+records reuses these ids, carries the record id in the button `value`, and suffixes block ids
+per record (`f"{BlockId.LEAD_ACTIONS}-{lead_id}"`) where one message holds several.
 """
 
 from __future__ import annotations

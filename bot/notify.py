@@ -1,6 +1,6 @@
 """Telling people things: owners by direct message, and the person who clicked where they are.
 
-`post_to_owners` is how new-inquiry notices and drafts reach the owners (DESIGN.md section 5:
+`post_to_owners` is how new-inquiry notices and drafts reach the owners (docs/product.md, Buttons:
 "drafts to each owner by direct message; new-inquiry notices to the owners by direct
 message"). A failure to reach one owner is logged with its traceback and the others still get
 theirs; the caller learns how many copies landed from the refs returned.

@@ -1,4 +1,4 @@
-"""`crm export` and `crm import`: move a workspace's history out and in (DESIGN.md 3, 6)."""
+"""`crm export` and `crm import`: move a workspace's history out and in (docs/product.md, Data)."""
 
 from __future__ import annotations
 

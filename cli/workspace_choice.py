@@ -19,7 +19,7 @@ _TEAM_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 
 def workspace_defaults() -> WorkspaceDefaults:
-    """A new workspace's settings, from the environment (DESIGN.md section 6)."""
+    """A new workspace's settings, from the environment (docs/product.md, Settings)."""
     settings = get_settings()
     return WorkspaceDefaults(
         owner_ids=settings.owner_ids,

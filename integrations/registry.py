@@ -7,7 +7,7 @@ adapters, once written, plug in as functions that read the workspace's stored (e
 tokens and return an adapter, or None when that workspace has not connected one.
 
 With no adapter: approving an email draft hands the owner the text with **Mark sent**
-(DESIGN.md section 5), and **Create in QuickBooks** answers that QuickBooks is not connected
+(docs/product.md, Buttons), and **Create in QuickBooks** answers that QuickBooks is not connected
 and changes nothing. `build_integrations` is called by the wiring place; tests inject fakes
 with `create_app(..., integrations=Integrations(...))`.
 """

@@ -1,6 +1,6 @@
 """The job_runs ledger: one row per workspace, job and period, claimed before anything is posted.
 
-Rules (DESIGN.md section 6, "a scheduled job runs once per workspace and period"):
+Rules (docs/product.md, Running: "a scheduled job runs once per workspace and period"):
 - The first claim inserts the unique row as `running` (INSERT ... ON CONFLICT DO NOTHING, so
   the loser of a race sees zero rows inserted). On Postgres the claim also holds
   `pg_try_advisory_xact_lock` on the run's key, so a second worker gives up at once instead of

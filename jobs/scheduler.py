@@ -6,7 +6,7 @@ digest hour, and not settled in job_runs?". Times, hours and on/off switches are
 settings, read on every tick, so a settings change applies within a minute without a restart.
 Asking instead of firing at 08:00 is what gives catch-up: a worker down at 08:00 posts when it
 comes back that same day; a day later that period is no longer due, so nothing old is posted.
-Report time for a caught-up run is still the scheduled 08:00 (DESIGN.md section 4).
+Report time for a caught-up run is still the scheduled 08:00 (docs/product.md, Definitions).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Short answers: what was just done, whom a name could mean, or why nothing was done.
 
-Pure builders (CONVENTIONS.md 4): core results in, `{"text", "blocks"}` out. Where a request
-named someone loosely, the answer is the result, a choice (one button per candidate, never a
-guess), or a plain "no one is called that" with a way forward.
+Pure builders (docs/architecture.md, Conventions): core results in, `{"text", "blocks"}` out.
+Where a request named someone loosely, the answer is the result, a choice (one button per
+candidate, never a guess), or a plain "no one is called that" with a way forward.
 """
 
 from __future__ import annotations

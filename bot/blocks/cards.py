@@ -1,7 +1,7 @@
 """Cards: one lead, contact or opportunity as Slack shows it, with the buttons for its next step.
 
-Pure builders (CONVENTIONS.md 4): core results in, `{"text", "blocks"}` out. Button values are
-record ids; the kind of record a button acts on is also in its block id
+Pure builders (docs/architecture.md, Conventions): core results in, `{"text", "blocks"}` out.
+Button values are record ids; the kind of record a button acts on is also in its block id
 (`crm-lead-actions-<id>`, `crm-opportunity-actions-<id>`, `crm-contact-actions-<id>`), because
 **Log call** and **Draft follow-up** appear on leads, opportunities and contacts alike.
 """

@@ -216,7 +216,7 @@ class FollowUpPart(StrEnum):
     """A part of `/followups` that can be listed on its own, page by page.
 
     `reminders` (due re-engage reminders) is only ever listed on its own (`reminders_list`):
-    plain `/followups` shows what DESIGN.md section 5 names.
+    plain `/followups` shows what docs/product.md, Commands, names.
     """
 
     due = "due"

@@ -1,4 +1,4 @@
-"""The owners' settings modal and its parser (DESIGN.md section 3: settings per workspace).
+"""The owners' settings modal and its parser (docs/product.md, Data: a workspace's settings).
 
 Owners only (core's `update_settings` refuses anyone else). Auto-send carries a plain warning:
 it lets drafts reach customers without an owner's review (hard stop 1's one exception).

@@ -1,4 +1,4 @@
-"""Slash command listeners: /lead, /customer, /log, /pipeline, /followups, /crm (DESIGN.md 5).
+"""Slash command listeners: /lead, /customer, /log, /pipeline, /followups, /crm (docs/product.md).
 
 Each acknowledges at once, then does its one operation in one transaction and answers the
 person privately (ephemeral, through the command's response_url): a capture is the person's

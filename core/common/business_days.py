@@ -1,4 +1,4 @@
-"""Business-day arithmetic for "stale after N business days" (DESIGN.md section 4).
+"""Business-day arithmetic for "stale after N business days" (docs/product.md, Definitions).
 
 A business day is a weekday that is not a public holiday (observed days included) of the
 workspace's country, per the `holidays` package.

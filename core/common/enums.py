@@ -1,4 +1,4 @@
-"""The procedure's vocabularies, by their own names (procedure.md, DESIGN.md section 3)."""
+"""The procedure's vocabularies, by their own names (docs/product.md, Data)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Dates on the workspace's wall clock, in Python and in SQL (DESIGN.md section 4).
+"""Dates on the workspace's wall clock, in Python and in SQL (docs/product.md, Definitions).
 
 "Today" is the report time's date in the workspace timezone, and day counts are differences of
 local dates. Timestamps are stored in UTC, so a date window becomes a compare with the UTC

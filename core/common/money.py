@@ -21,7 +21,7 @@ _AMOUNT = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?|\.\d{1,2}")
 
 
 def format_money(amount: Decimal | int | float | None) -> str:
-    """Show money the way the reports do (DESIGN.md section 4): `$1,250`, `$1,250.50`."""
+    """Show money the way the reports do (docs/product.md, Definitions): `$1,250`, `$1,250.50`."""
     if amount is None:
         return "$0"
     value = Decimal(str(amount)) if isinstance(amount, float) else Decimal(amount)

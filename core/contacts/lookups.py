@@ -1,5 +1,5 @@
 """Two of the procedure's requests: "How long since we talked to [customer]?" and
-"Who are our newest customers?" (DESIGN.md section 4), each a fixed number of statements."""
+"Who are our newest customers?" (docs/product.md, Commands), each a fixed number of statements."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Phones and emails: normalization, validation and discovery in free text.
 
 Phones are stored as E.164 and emails lower-cased so that "match by phone or email" is one
-exact index probe (DESIGN.md section 3). A phone is kept when `phonenumbers` finds it
+exact index probe (docs/product.md, Data). A phone is kept when `phonenumbers` finds it
 *possible* for the region, not necessarily *valid*: `555-201-3344` is kept.
 """
 

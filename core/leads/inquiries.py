@@ -100,7 +100,7 @@ class CapturedInquiry:
 
     @property
     def link_text(self) -> str:
-        """Says whether the inquiry joined an existing record (DESIGN.md section 5)."""
+        """Says whether the inquiry joined an existing record (docs/product.md, Commands)."""
         if self.question is not None:
             return (
                 f"Same phone or email as {self.contact.full_name}, but another name: the lead "

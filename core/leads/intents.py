@@ -18,7 +18,7 @@ MAX_REQUEST_LENGTH = 500
 
 
 class IntentKind(StrEnum):
-    """The eight Common Requests of procedure.md, plus help."""
+    """The eight common requests of docs/product.md, Commands, plus help."""
 
     add_customer = "add_customer"
     log_call = "log_call"

@@ -1,4 +1,4 @@
-"""The one-line grammars of `/lead` and `/log` (DESIGN.md section 5), as pure parsers.
+"""The one-line grammars of `/lead` and `/log` (docs/product.md, Commands), as pure parsers.
 
 `/lead Dana Smith, 555-201-3344, leaky faucet at 123 Main via phone $350`
 `/log call Dana Smith: wants a quote, call back Friday`

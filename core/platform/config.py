@@ -1,4 +1,4 @@
-"""Process settings from the environment (DESIGN.md section 6), read once."""
+"""Process settings from the environment (docs/product.md, Settings), read once."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The morning action list: follow-ups promised for today, and the overdue ones.
 
-Definitions are DESIGN.md section 4: interactions with `follow_up_status = pending` and
+Definitions are docs/product.md's: interactions with `follow_up_status = pending` and
 `follow_up_date` today, the overdue ones (earlier date, still pending) under their own heading.
 One statement however many rows, returning frozen dataclasses a renderer shows without I/O.
 With a `limit`, each list keeps its first `limit` items and the totals are counted in SQL (a

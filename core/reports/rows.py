@@ -63,7 +63,7 @@ def shorten(text: str | None, limit: int) -> str:
 
 
 def open_lead_at(workspace: Workspace, now: datetime) -> ColumnElement[bool]:
-    """The workspace's open leads (DESIGN.md section 4) that existed at `now`."""
+    """The workspace's open leads (docs/product.md, Definitions) that existed at `now`."""
     return and_(
         Lead.workspace_id == workspace.workspace_id,
         Lead.status.in_(OPEN_LEAD_STATUSES),

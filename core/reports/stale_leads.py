@@ -1,4 +1,4 @@
-"""The daily stale-lead check: which new or working leads went quiet (DESIGN.md section 4).
+"""The daily stale-lead check: which new or working leads went quiet (docs/product.md, Definitions).
 
 A lead is stale when at least `stale_after_business_days` business days (weekends and the
 workspace country's public holidays excluded) passed since its last touchpoint: the newest of

@@ -1,4 +1,4 @@
-"""The weekly pipeline summary and the monthly win/loss summary (DESIGN.md section 4).
+"""The weekly pipeline summary and the monthly win/loss summary (docs/product.md, Definitions).
 
 Each report is a fixed handful of aggregate statements whatever the data size. Day counts are
 differences of local dates, computed in SQL by `core.common.local_dates`.

@@ -1,7 +1,7 @@
 """The procedure's report texts, rendered from report results with no I/O and no clock.
 
-Wording is the procedure's own (DESIGN.md section 4); choices it leaves open are fixed here:
-dates read "Tuesday, November 24" (the year added when it is not the report's year), day
+Wording is the procedure's own (docs/product.md, Definitions); choices it leaves open are fixed
+here: dates read "Tuesday, November 24" (the year added when it is not the report's year), day
 counts are singular for 1, money is `format_money`, stages and reasons are their vocabulary
 values in words (`follow_up` -> "follow up"), and a lead with no contact is from "unknown contact".
 """

@@ -1,4 +1,4 @@
-"""`crm export` / `crm import`: the workspace's history as one JSON document (DESIGN.md section 3).
+"""`crm export` / `crm import`: a workspace's history as one JSON document (docs/product.md, Data).
 
 Export writes every contact (merged and archived ones too: history is permanent), company,
 lead, interaction and opportunity, sorted by `created_at` then id, in six queries however many

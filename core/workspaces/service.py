@@ -17,7 +17,7 @@ Record = TypeVar("Record", bound=Base)
 
 @dataclass(frozen=True)
 class WorkspaceDefaults:
-    """Settings a new workspace starts from (the environment, DESIGN.md section 6)."""
+    """Settings a new workspace starts from (the environment, docs/product.md, Settings)."""
 
     owner_ids: list[str] = field(default_factory=list)
     pipeline_channel: str = "#pipeline"

@@ -1,6 +1,6 @@
 """Every owner-only action refused to staff: one ephemeral sentence, and not one row changed.
 
-DESIGN.md section 5: Approve, Edit, Discard, Mark won, Create in QuickBooks and settings are
+docs/product.md, Buttons: Approve, Edit, Discard, Mark won, Create in QuickBooks and settings are
 for owners (core also keeps the QuickBooks question's "Not now" for them). The test snapshots
 every table before the click and compares it after, so "nothing changes" includes audit rows.
 """

@@ -1,4 +1,4 @@
-"""The capture modals: New lead, New customer, Log interaction (DESIGN.md section 5).
+"""The capture modals: New lead, New customer, Log interaction (docs/product.md, Commands).
 
 Every input block's id is the core field's block id (`bot.ids.BlockId`) and its element's
 action_id is `ActionId.INPUT` (`bot.blocks.modals.inputs`), so the parsers in

@@ -1,9 +1,9 @@
 """Every trigger, request and hard stop of the procedure, checked off against its core tests.
 
-procedure.md is the requirements source: each item below names the tests that show it, and
-this module fails if one of them is renamed away or stops using the database (every database
-test runs on SQLite and on Postgres). Items a later module handles (estimating, scheduling,
-the invoicing push itself) are noted where the procedure hands off to them.
+The procedure (docs/product.md) is the requirements source: each item below names the tests that
+show it, and this module fails if one of them is renamed away or stops using the database
+(every database test runs on SQLite and on Postgres). Items a later module handles
+(estimating, scheduling, the invoicing push itself) are noted where the procedure hands off.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The `/lead` and `/log` one-line grammars (DESIGN.md section 5)."""
+"""The `/lead` and `/log` one-line grammars (docs/product.md, Commands)."""
 
 from __future__ import annotations
 

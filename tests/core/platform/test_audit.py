@@ -1,4 +1,4 @@
-"""Every operation leaves an audit row naming who did it (DESIGN.md section 2).
+"""Every operation leaves an audit row naming who did it (docs/architecture.md, Conventions).
 
 Each write operation of the core is run once, by an actor of its own, and the audit log must
 hold a row with that actor and the operation's action. A new operation belongs in OPERATIONS.

@@ -1,4 +1,4 @@
-"""Stale leads, today's follow-ups, last touchpoint, newest customers (DESIGN.md section 4).
+"""Stale leads, today's follow-ups, last touchpoint, newest customers (docs/product.md).
 
 Calendar used throughout (America/New_York, US holidays): Thanksgiving is Thu 2026-11-26;
 Fri 2026-11-27 is not a US public holiday (checked with `holidays`). Business days are counted
