@@ -1,22 +1,22 @@
 """Turn errors into friendly Slack replies: one `@app.error` handler and one modal-error helper.
 
 A `CRMError` carries a sentence written for the user; anything else is our fault, is logged
-with its traceback, and the user gets a short apology. Either way the user hears back:
-ephemerally through the response_url when the request has one, else ephemerally in the
-channel, else by direct message.
+with its traceback, and the user gets a short apology. Either way the user hears back by the
+one reply chain every handler uses (`bot.notify.reply`): ephemerally through the response_url
+when the request has one, else ephemerally in the channel, else by direct message.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackClientError
 
 from bot.ids import block_for_field
+from bot.notify import reply
 from core.errors import CRMError, IncompleteContact
 
 SORRY = "Sorry, something went wrong on our side; it has been logged."
@@ -64,45 +64,12 @@ def _inline_view_errors(error: BaseException, body: dict[str, Any]) -> dict[str,
     return view_errors(error, on_view) if on_view else None
 
 
-def _reply_routes(
-    context: BoltContext, client: WebClient, body: dict[str, Any], text: str
-) -> list[tuple[str, Callable[[], bool]]]:
-    """Ways to reach the user, best first: response_url, ephemeral in channel, direct message."""
-    user: str = context.user_id or (body.get("user") or {}).get("id") or ""
-    channel: str = context.channel_id or ""
-    dm = channel if channel.startswith("D") else user
-
-    def by_response_url() -> bool:
-        assert context.respond is not None
-        sent = context.respond(text=text, response_type="ephemeral", replace_original=False)
-        return sent.status_code == 200
-
-    def ephemeral() -> bool:
-        return bool(client.chat_postEphemeral(channel=channel, user=user, text=text)["ok"])
-
-    def direct_message() -> bool:
-        return bool(client.chat_postMessage(channel=dm, text=text)["ok"])
-
-    routes: list[tuple[str, Callable[[], bool]]] = []
-    if context.response_url:
-        routes.append(("response_url", by_response_url))
-    if channel and user and not channel.startswith("D"):
-        routes.append(("ephemeral", ephemeral))
-    if dm:
-        routes.append(("direct message", direct_message))
-    return routes
-
-
 def tell_user(context: BoltContext, client: WebClient, body: dict[str, Any], text: str) -> bool:
-    """Reach the user by the first route that works; False (and a log line) when none does."""
-    for name, send in _reply_routes(context, client, body, text):
-        try:
-            if send():
-                return True
-        except (SlackClientError, OSError):
-            logger.warning("Could not reply to the user by %s", name, exc_info=True)
-    logger.error("No way to tell the user: %s", text)
-    return False
+    """Reach the user by `bot.notify.reply`'s routes, best first; False when none worked."""
+    user = context.user_id or (body.get("user") or {}).get("id") or None
+    return reply(
+        client, text, response_url=context.response_url, channel=context.channel_id, user=user
+    )
 
 
 def handle_error(

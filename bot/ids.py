@@ -51,7 +51,7 @@ class ActionId(StrEnum):
     # capture and plain-word requests (values documented in bot/blocks/cards.py and lists.py)
     OPEN_CONTACT = "crm-open-contact"  # value: contact_id -> the contact card
     ADD_CUSTOMER = "crm-add-customer"  # opens the New customer modal (a DM has no trigger_id)
-    LOG_ENTRY = "crm-log-entry"  # value: `lists.log_entry_value` JSON -> log it for that person
+    LOG_ENTRY = "crm-log-entry"  # value: `bot.values.LogEntryChoice` JSON -> log it for that person
     DISQUALIFY_REASON = "crm-disqualify-reason"  # value: "<lead_id>:<reason>"
     # the element inside every modal input block; the block id says which field it is
     INPUT = "crm-input"

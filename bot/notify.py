@@ -24,6 +24,7 @@ from slack_sdk.webhook import WebhookClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.drafts import draft_review_message
+from bot.blocks.limits import Message
 from bot.blocks.prompts import new_inquiry_notice
 from core.drafts.compose import FollowUpDraft
 from core.drafts.review import record_review_messages
@@ -34,7 +35,6 @@ from core.workspaces.service import zone
 logger = logging.getLogger(__name__)
 
 Ref = dict[str, str]
-Message = dict[str, Any]
 
 
 def message_parts(message: Message | str) -> tuple[str, Sequence[dict[str, Any]] | None]:
@@ -123,7 +123,7 @@ def review_copies(draft: Draft, extra: Ref | None = None) -> list[Ref]:
     return refs
 
 
-def update_copies(client: WebClient, refs: Sequence[Ref], message: dict[str, Any]) -> int:
+def update_copies(client: WebClient, refs: Sequence[Ref], message: Message) -> int:
     """Re-render every copy of a message (chat.update); how many were updated."""
     updated = 0
     for ref in refs:

@@ -21,10 +21,10 @@ from bot.blocks.digests import (
     REMINDERS_SHOWN,
     STALE_SHOWN,
     UNCONFIRMED_SHOWN,
-    Message,
     daily_digest_messages,
     unconfirmed_send_messages,
 )
+from bot.blocks.limits import Message
 from core.activity.reminders import due_reminders
 from core.drafts.unconfirmed_sends import unconfirmed_sends
 from core.models import Workspace

@@ -11,13 +11,21 @@ from collections.abc import Sequence
 from datetime import date, tzinfo
 
 from bot.blocks.cards import (
-    Message,
     contact_actions,
     contact_card,
     converted_card,
     reach_line,
 )
-from bot.blocks.limits import Block, actions, button, escape, message, mrkdwn_section, truncate
+from bot.blocks.limits import (
+    Block,
+    Message,
+    actions,
+    button,
+    escape,
+    message,
+    mrkdwn_section,
+    truncate,
+)
 from bot.blocks.lists import contact_choice, lead_choice, log_entry_choice
 from bot.ids import ActionId, BlockId
 from core.activity.flows import LoggedWith

@@ -8,12 +8,11 @@ Button values are record ids; the kind of record a button acts on is also in its
 
 from __future__ import annotations
 
-from typing import Any
-
 import phonenumbers
 
 from bot.blocks.limits import (
     Block,
+    Message,
     actions,
     button,
     cap_blocks,
@@ -27,6 +26,7 @@ from bot.blocks.limits import (
     truncate,
 )
 from bot.ids import ActionId, BlockId
+from bot.values import DisqualifyChoice
 from core.common.enums import (
     OPEN_LEAD_STATUSES,
     DisqualificationReason,
@@ -38,12 +38,9 @@ from core.common.enums import (
 from core.common.money import format_money
 from core.contacts.history import ContactCard
 from core.contacts.input import friendly_phone
-from core.errors import InvalidInput
 from core.leads.inquiries import SOURCE_IN_WORDS, CapturedInquiry
 from core.models import Contact, Lead, Opportunity
 from core.reports.wording import TOUCH_WORDS, days, friendly_date
-
-Message = dict[str, Any]
 
 DESCRIPTION_SHOWN = 500
 NOTES_SHOWN = 700
@@ -73,19 +70,6 @@ def phone_text(e164: str, region: str) -> str:
 def reach_text(value: str, region: str) -> str:
     """A stored phone or email as people read it."""
     return value if "@" in value else phone_text(value, region)
-
-
-def choice_value(record_id: str, choice: str) -> str:
-    """A button value naming a record and the choice made for it: `"<record_id>:<choice>"`."""
-    return f"{record_id}:{choice}"
-
-
-def parse_choice_value(value: str | None, *, what: str) -> tuple[str, str]:
-    """`"<record_id>:<choice>"` back into its parts; anything else is refused, not guessed."""
-    record_id, _, choice = (value or "").rpartition(":")
-    if not record_id or not choice:
-        raise InvalidInput(f"That button does not say {what}; try again.")
-    return record_id, choice
 
 
 def reach_line(contact: Contact | None, region: str) -> str:
@@ -190,7 +174,7 @@ def disqualify_reasons(lead: Lead) -> Message:
     who = lead.contact.full_name if lead.contact is not None else "an unknown contact"
     question = f"Why disqualify the {lead.title} lead from {who}? The record stays either way."
     buttons = [
-        button(label, ActionId.DISQUALIFY_REASON, choice_value(lead.lead_id, reason))
+        button(label, ActionId.DISQUALIFY_REASON, DisqualifyChoice(lead.lead_id, reason).encode())
         for reason, label in DISQUALIFY_REASON_LABELS.items()
     ]
     blocks = [

@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import tzinfo
-from typing import Any
 
 from bot.blocks.drafts import UNCONFIRMED_HEADING, UNCONFIRMED_HOW, unconfirmed_send_group
 from bot.blocks.limits import (
     MAX_BLOCKS_MESSAGE,
     Block,
+    Message,
     actions,
     button,
     context,
@@ -41,8 +41,6 @@ from core.reports.wording import (
     render_pipeline_summary,
     render_win_loss,
 )
-
-Message = dict[str, Any]
 
 STALE_SHOWN = 10
 FOLLOW_UPS_SHOWN = 10  # today's and overdue: 44 blocks at most, one message

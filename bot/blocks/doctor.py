@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.blocks.cards import Message
-from bot.blocks.limits import context, escape, message, mrkdwn_sections
+from bot.blocks.limits import Message, context, escape, message, mrkdwn_sections
 from bot.doctor import Check
 
 

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
-from typing import Any
 
-from bot.blocks.cards import choice_value, parse_choice_value, reach_text
+from bot.blocks.cards import reach_text
 from bot.blocks.limits import (
     MAX_SECTION_TEXT,
     Block,
+    Message,
     actions,
     button,
     confirm_dialog,
@@ -31,18 +31,16 @@ from bot.blocks.limits import (
     split_mrkdwn,
 )
 from bot.ids import ActionId, BlockId
+from bot.values import DraftVersion
 from core.common.enums import DraftChannel, DraftStatus
 from core.drafts.approval import Approval, ApprovalOutcome
 from core.drafts.compose import FollowUpDraft
 from core.drafts.decisions import DraftShown
 from core.drafts.sending import AUTO_SEND_ACTOR, SendOutcome
 from core.drafts.unconfirmed_sends import UnconfirmedSend
-from core.errors import InvalidInput
 from core.models import Draft, Workspace
 from core.reports.rows import Touchpoint
 from core.workspaces.service import zone
-
-Message = dict[str, Any]
 
 #: Sections of body shown at most; 8 x 3,000 characters is far above a 10,000-character draft.
 BODY_SECTIONS = 8
@@ -86,19 +84,6 @@ def when(moment: datetime | None, zone: tzinfo = UTC) -> str:
     return (
         f"{_MONTHS[local.month - 1]} {local.day}, {hour}:{local.minute:02d} {half} {name}".strip()
     )
-
-
-def draft_value(draft: Draft) -> str:
-    """The value of every draft button: the draft and the version the owner is looking at."""
-    return choice_value(draft.draft_id, str(draft.version))
-
-
-def parse_draft_value(value: str | None) -> tuple[str, int]:
-    """Read `"<draft_id>:<version>"` back; anything else is refused, not guessed."""
-    draft_id, version = parse_choice_value(value, what="which version of the draft")
-    if not version.isdigit():
-        raise InvalidInput("That button does not say which version of the draft; try again.")
-    return draft_id, int(version)
 
 
 def show_recipient(draft: Draft, region: str) -> str:
@@ -157,7 +142,7 @@ def _handoff(draft: Draft, region: str) -> str:
 
 
 def _review_buttons(draft: Draft) -> list[Block]:
-    value = draft_value(draft)
+    value = DraftVersion(draft.draft_id, draft.version).encode()
     return [
         button("Approve", ActionId.APPROVE, value, style="primary"),
         button("Edit", ActionId.EDIT, value),
@@ -191,7 +176,7 @@ def _state_blocks(
         text = f"Waiting for an owner's approval (version {draft.version})."
         return text, [context(text), actions(ids, _review_buttons(draft))]
     if status == DraftStatus.approved:
-        value = draft_value(draft)
+        value = DraftVersion(draft.draft_id, draft.version).encode()
         return approved, [
             context(approved),
             mrkdwn_section(_handoff(draft, region)),
@@ -341,7 +326,9 @@ def unconfirmed_send_group(send: UnconfirmedSend, zone: tzinfo, region: str) -> 
             unconfirmed_send_line(send, zone, region),
             block_id=f"{BlockId.DRAFT_ACTIONS}-{send.draft_id}",
             accessory=button(
-                "Mark sent", ActionId.SETTLE_SEND, choice_value(send.draft_id, str(send.version))
+                "Mark sent",
+                ActionId.SETTLE_SEND,
+                DraftVersion(send.draft_id, send.version).encode(),
             ),
         )
     ]

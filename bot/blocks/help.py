@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from bot.blocks.cards import Message
-from bot.blocks.limits import context, escape, message, mrkdwn_section, truncate
+from bot.blocks.limits import Message, context, escape, message, mrkdwn_section, truncate
 
 COMMANDS = (
     "`/lead` — a new lead (a form), or in one line: "

@@ -7,12 +7,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, tzinfo
-from typing import Any
 
 from bot.blocks.drafts import UNCONFIRMED_HEADING, UNCONFIRMED_HOW, unconfirmed_send_group
 from bot.blocks.limits import (
     MAX_BLOCKS_VIEW,
     Block,
+    View,
     context,
     divider,
     escape,
@@ -26,7 +26,6 @@ from core.reports.followups import FollowUpItem
 from core.reports.stale_leads import StaleLead
 from core.reports.wording import render_pipeline_summary
 
-View = dict[str, Any]
 Item = FollowUpItem | StaleLead
 
 SHOWN_PER_LIST = 10  # 3 lists x 10 x 2 blocks + 10 unsure sends + headings, "more" < 100

@@ -4,7 +4,8 @@ Slack refuses a whole message or view when one text is a character too long, so 
 makes its blocks through these helpers: texts are cut with an ellipsis, long mrkdwn is split at
 line ends, lists are capped with an "and N more" line. Ids and button values are never cut
 (a cut id would point at nothing): a too-long one is a bug and raises `ValueError`.
-`limit_violations` walks any message or view and lists what breaks a limit, for tests.
+`bot.blocks.limit_check.limit_violations` walks any message or view and lists what breaks a
+limit, for tests.
 """
 
 from __future__ import annotations
@@ -12,9 +13,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypedDict
 
 Block = dict[str, Any]
+View = dict[str, Any]  # a modal or the App Home tab, as `views.open` / `views.publish` take it
+
+
+class Message(TypedDict):
+    """What every builder returns and every handler sends: the fallback text and the blocks."""
+
+    text: str
+    blocks: list[Block]
+
 
 # --- Slack's limits (api.slack.com/reference/block-kit) ------------------------------------------
 MAX_BLOCKS_MESSAGE = 50
@@ -266,7 +276,7 @@ def cap_blocks(items: Sequence[Item], limit: int, more_text: MoreText) -> list[B
     return kept + [more_line(len(groups) - shown, more_text)]
 
 
-def message(text: str, blocks: Sequence[Block]) -> dict[str, Any]:
+def message(text: str, blocks: Sequence[Block]) -> Message:
     """A chat message: the fallback `text` (notifications) plus at most 50 blocks."""
     return {
         "text": truncate(text, MAX_FALLBACK_TEXT) if text.strip() else "—",
@@ -282,11 +292,11 @@ def modal(
     submit: str | None = None,
     close: str = "Cancel",
     private_metadata: str = "",
-) -> dict[str, Any]:
+) -> View:
     """A modal view: title and buttons cut at 24, at most 100 blocks, metadata within 3,000."""
     if len(private_metadata) > MAX_PRIVATE_METADATA:
         raise ValueError(f"private_metadata is {len(private_metadata)} characters; max 3000")
-    view: dict[str, Any] = {
+    view: View = {
         "type": "modal",
         "callback_id": _id(callback_id, MAX_CALLBACK_ID, "callback_id"),
         "title": plain(title, MAX_MODAL_TITLE),
@@ -298,114 +308,3 @@ def modal(
     if private_metadata:
         view["private_metadata"] = private_metadata
     return view
-
-
-# --- checking -------------------------------------------------------------------------------------
-
-_TEXT_LIMITS = {
-    "header": MAX_HEADER_TEXT,
-    "section": MAX_SECTION_TEXT,
-    "context": MAX_SECTION_TEXT,
-    "button": MAX_BUTTON_TEXT,
-    "option": MAX_OPTION_TEXT,
-    "input": MAX_LABEL,
-    "placeholder": MAX_PLACEHOLDER,
-}
-
-
-def _text_of(obj: Any) -> str | None:
-    text = obj.get("text") if isinstance(obj, Mapping) else None
-    return text if isinstance(text, str) else None
-
-
-def _check_element(element: Mapping[str, Any], where: str, problems: list[str]) -> None:
-    kind = element.get("type")
-    if kind == "button":
-        label = _text_of(element.get("text")) or ""
-        if not label or slack_len(label) > MAX_BUTTON_TEXT:
-            problems.append(f"{where}: button text {slack_len(label)} chars")
-        if len(str(element.get("action_id", ""))) > MAX_ACTION_ID:
-            problems.append(f"{where}: action_id too long")
-        if slack_len(str(element.get("value", ""))) > MAX_BUTTON_VALUE:
-            problems.append(f"{where}: button value {len(str(element.get('value')))} chars")
-        dialog = element.get("confirm")
-        if dialog:
-            for key, limit in (("title", MAX_CONFIRM_TITLE), ("text", MAX_CONFIRM_TEXT)):
-                if slack_len(_text_of(dialog.get(key)) or "") > limit:
-                    problems.append(f"{where}: confirm {key} too long")
-    for opt in list(element.get("options") or []) + [element.get("initial_option") or {}]:
-        if opt and slack_len(_text_of(opt.get("text")) or "") > MAX_OPTION_TEXT:
-            problems.append(f"{where}: option text too long")
-        if opt and len(str(opt.get("value", ""))) > MAX_OPTION_VALUE:
-            problems.append(f"{where}: option value too long")
-    if len(element.get("options") or []) > MAX_OPTIONS:
-        problems.append(f"{where}: more than {MAX_OPTIONS} options")
-    placeholder = _text_of(element.get("placeholder"))
-    if placeholder is not None and slack_len(placeholder) > MAX_PLACEHOLDER:
-        problems.append(f"{where}: placeholder too long")
-
-
-def _check_block(block: Mapping[str, Any], where: str, problems: list[str]) -> None:
-    kind = str(block.get("type"))
-    if len(str(block.get("block_id", ""))) > MAX_BLOCK_ID:
-        problems.append(f"{where}: block_id too long")
-    text = _text_of(block.get("text"))
-    if text is not None:
-        limit = _TEXT_LIMITS.get(kind, MAX_SECTION_TEXT)
-        if not text or slack_len(text) > limit:
-            problems.append(f"{where}: {kind} text is {slack_len(text)} chars (limit {limit})")
-    for field in block.get("fields") or []:
-        if slack_len(_text_of(field) or "") > MAX_FIELD_TEXT:
-            problems.append(f"{where}: field text too long")
-    if len(block.get("fields") or []) > MAX_SECTION_FIELDS:
-        problems.append(f"{where}: more than {MAX_SECTION_FIELDS} fields")
-    if kind == "context":
-        if len(block.get("elements") or []) > MAX_CONTEXT_ELEMENTS:
-            problems.append(f"{where}: context has too many elements")
-        for element in block.get("elements") or []:
-            if slack_len(_text_of(element) or "") > MAX_SECTION_TEXT:
-                problems.append(f"{where}: context text too long")
-    if kind == "actions" and len(block.get("elements") or []) > MAX_ACTIONS_ELEMENTS:
-        problems.append(f"{where}: actions has too many elements")
-    if kind == "input":
-        label = _text_of(block.get("label")) or ""
-        if not label or slack_len(label) > MAX_LABEL:
-            problems.append(f"{where}: input label is {slack_len(label)} chars")
-    elements = list(block.get("elements") or []) if kind == "actions" else []
-    for extra in (block.get("accessory"), block.get("element")):
-        if isinstance(extra, Mapping):
-            elements.append(extra)
-    for n, element in enumerate(elements):
-        _check_element(element, f"{where}.element[{n}]", problems)
-
-
-def limit_violations(payload: Mapping[str, Any] | Sequence[Block]) -> list[str]:
-    """Every Block Kit limit a message, a view or a list of blocks breaks (empty when fine)."""
-    problems: list[str] = []
-    if isinstance(payload, Mapping):
-        blocks = list(payload.get("blocks") or [])
-        kind = payload.get("type")
-        max_blocks = MAX_BLOCKS_VIEW if kind in ("modal", "home") else MAX_BLOCKS_MESSAGE
-        if kind == "modal":
-            for key, limit in (
-                ("title", MAX_MODAL_TITLE),
-                ("submit", MAX_MODAL_BUTTON),
-                ("close", MAX_MODAL_BUTTON),
-            ):
-                value = _text_of(payload.get(key))
-                if value is not None and (not value or slack_len(value) > limit):
-                    problems.append(f"view {key} is {slack_len(value)} chars (limit {limit})")
-        if len(str(payload.get("private_metadata", ""))) > MAX_PRIVATE_METADATA:
-            problems.append("private_metadata too long")
-        if len(str(payload.get("callback_id", ""))) > MAX_CALLBACK_ID:
-            problems.append("callback_id too long")
-    else:
-        blocks, max_blocks = list(payload), MAX_BLOCKS_MESSAGE
-    if len(blocks) > max_blocks:
-        problems.append(f"{len(blocks)} blocks (limit {max_blocks})")
-    block_ids = [str(b["block_id"]) for b in blocks if b.get("block_id")]
-    if len(block_ids) != len(set(block_ids)):
-        problems.append("block_ids repeat")
-    for n, block in enumerate(blocks):
-        _check_block(block, f"block[{n}]", problems)
-    return problems

@@ -7,15 +7,11 @@ button's value says what to do once chosen (see each builder).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Any
 
 from bot.blocks.cards import (
-    Message,
     lead_actions,
     lead_is_open,
     lead_summary,
@@ -26,6 +22,7 @@ from bot.blocks.limits import (
     MAX_BLOCKS_MESSAGE,
     MAX_BUTTON_VALUE,
     Block,
+    Message,
     actions,
     button,
     cap_blocks,
@@ -37,8 +34,8 @@ from bot.blocks.limits import (
     slack_len,
 )
 from bot.ids import ActionId, BlockId
+from bot.values import LogEntryChoice
 from core.activity.reminders import DueReminders
-from core.common.enums import InteractionType
 from core.contacts.lookups import CustomerSummary
 from core.leads.quick_capture import LogEntry
 from core.models import Contact, Lead, Reminder
@@ -110,37 +107,10 @@ def lead_choice(
     return message(asked, blocks)
 
 
-@dataclass(frozen=True)
-class LogEntryChoice:
-    """What a **LOG_ENTRY** button carries: the person chosen and the parsed `/log` line."""
-
-    contact_id: str
-    interaction_type: InteractionType
-    summary: str
-    follow_up_date: date | None
-
-
 def log_entry_value(contact_id: str, entry: LogEntry) -> str:
-    """The LOG_ENTRY button value: `{"c": contact_id, "t": type, "s": summary, "f": date}`."""
-    data = {
-        "c": contact_id,
-        "t": entry.interaction_type.value,
-        "s": entry.summary,
-        "f": entry.follow_up_date.isoformat() if entry.follow_up_date else None,
-    }
-    return json.dumps(data, separators=(",", ":"))
-
-
-def parse_log_entry_value(value: str) -> LogEntryChoice:
-    """Read a LOG_ENTRY button value back (the actions handler logs it with `log_interaction`)."""
-    data: dict[str, Any] = json.loads(value)
-    follow_up = data.get("f")
-    return LogEntryChoice(
-        contact_id=str(data["c"]),
-        interaction_type=InteractionType(data["t"]),
-        summary=str(data["s"]),
-        follow_up_date=date.fromisoformat(follow_up) if follow_up else None,
-    )
+    """The LOG_ENTRY button value: the person and the `/log` line as parsed (`LogEntryChoice`)."""
+    chosen = LogEntryChoice(contact_id, entry.interaction_type, entry.summary, entry.follow_up_date)
+    return chosen.encode()
 
 
 def log_entry_choice(people: Sequence[Contact], entry: LogEntry, *, region: str = "US") -> Message:

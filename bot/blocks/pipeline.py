@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.blocks.cards import Message, lead_actions
+from bot.blocks.cards import lead_actions
 from bot.blocks.limits import (
     Block,
+    Message,
     context,
     escape,
     header,

@@ -22,17 +22,16 @@ again. Nothing is guessed, truncated or lost silently.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from bot.blocks.cards import captured_lead_card, choice_value, parse_choice_value, reach_text
+from bot.blocks.cards import captured_lead_card, reach_text
 from bot.blocks.drafts import who
 from bot.blocks.limits import (
     MAX_BUTTON_VALUE,
     Block,
+    Message,
     actions,
     button,
     context,
@@ -42,17 +41,15 @@ from bot.blocks.limits import (
     slack_len,
 )
 from bot.ids import ActionId, BlockId
+from bot.values import DuplicateChoice, QualifyChoice
 from core.common.enums import PipelineStage, in_words
 from core.common.money import format_money
-from core.contacts.input import ContactInput
 from core.contacts.service import AddedContact
-from core.errors import DuplicateContact, DuplicateMatch, InvalidInput
+from core.errors import DuplicateContact, DuplicateMatch
 from core.leads.inquiries import CapturedInquiry
 from core.leads.opportunities import LostDeal, WonDeal
 from core.models import Contact, Lead, Reminder
 from core.reports.wording import friendly_date
-
-Message = dict[str, Any]
 
 #: Matches shown on one duplicate prompt (each has its own Use existing / Merge buttons).
 MATCHES_SHOWN = 10
@@ -65,16 +62,6 @@ QUALIFY_CHOICES = (
 # --- the duplicate prompt (hard stop 3) -----------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class DuplicateAnswer:
-    """What a duplicate-decision button carries back (see the module docstring)."""
-
-    data: ContactInput
-    match_contact_id: str | None = None
-    lead_id: str | None = None
-    lead_contact_id: str | None = None
-
-
 def duplicate_value(
     proposed: Mapping[str, Any],
     match_contact_id: str | None,
@@ -82,29 +69,9 @@ def duplicate_value(
     lead_id: str | None = None,
     lead_contact_id: str | None = None,
 ) -> str | None:
-    """`{"p": proposed, "m": match}` as compact JSON, or None when over 2,000 characters."""
-    kept = {key: value for key, value in proposed.items() if value not in (None, "", [], ())}
-    payload: dict[str, Any] = {"p": kept}
-    for key, carried in (("m", match_contact_id), ("l", lead_id), ("c", lead_contact_id)):
-        if carried:
-            payload[key] = carried
-    value = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    """The decision buttons' `DuplicateChoice`, or None when over 2,000 characters."""
+    value = DuplicateChoice(proposed, match_contact_id, lead_id, lead_contact_id).encode()
     return value if slack_len(value) <= MAX_BUTTON_VALUE else None
-
-
-def parse_duplicate_value(value: str | None) -> DuplicateAnswer:
-    """The proposed input, matched contact and saved lead a duplicate-decision button carries."""
-    try:
-        payload = json.loads(value or "")
-        proposed = payload["p"]
-        ids = [payload.get(key) for key in ("m", "l", "c")]
-        if not isinstance(proposed, dict) or not all(i is None or isinstance(i, str) for i in ids):
-            raise TypeError
-    except (ValueError, TypeError, KeyError, AttributeError):
-        raise InvalidInput(
-            "That button no longer carries the customer's details; add the customer again."
-        ) from None
-    return DuplicateAnswer(ContactInput.from_proposed(proposed), *ids)
 
 
 def _proposed_line(proposed: Mapping[str, Any], region: str) -> str:
@@ -207,11 +174,6 @@ def new_inquiry_notice(captured: CapturedInquiry) -> Message:
 # --- qualify --------------------------------------------------------------------------------------
 
 
-def parse_qualify_value(value: str | None) -> tuple[str, str]:
-    """`"<lead_id>:<stage>"` back into its parts (core checks the stage)."""
-    return parse_choice_value(value, what="which lead and stage")
-
-
 def qualify_choice(lead: Lead) -> Message:
     """Which stage a qualified lead moves to: needs analysis or estimate sent (procedure)."""
     text = f"Qualify the {lead.title} lead: where does it stand?"
@@ -222,7 +184,7 @@ def qualify_choice(lead: Lead) -> Message:
             actions(
                 f"{BlockId.QUALIFY_ACTIONS}-{lead.lead_id}",
                 [
-                    button(label, ActionId.QUALIFY_AS, choice_value(lead.lead_id, stage))
+                    button(label, ActionId.QUALIFY_AS, QualifyChoice(lead.lead_id, stage).encode())
                     for stage, label in QUALIFY_CHOICES
                 ],
             ),

@@ -9,11 +9,10 @@ its setting (`daily_digest_enabled` -> `crm-daily-digest-enabled`), like every o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import holidays
 
-from bot.blocks.limits import Block, mrkdwn_section, option
+from bot.blocks.limits import Block, View, mrkdwn_section, option
 from bot.blocks.modals.inputs import (
     ModalMeta,
     form_modal,
@@ -30,8 +29,6 @@ from bot.ids import BlockId, ViewId, block_for_field
 from core.errors import InvalidInput
 from core.models import Workspace
 from core.workspaces.service import SETTING_NAMES
-
-View = dict[str, Any]
 
 AUTO_SEND_VALUE = "on"
 POST_VALUE = "on"

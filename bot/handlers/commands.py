@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from bot.blocks.answers import logged_answer, person_lookup_message
 from bot.blocks.doctor import doctor_message
 from bot.blocks.help import help_message
+from bot.blocks.limits import Message
 from bot.blocks.lists import (
     FollowUpPart,
     followups_list,
@@ -52,7 +53,7 @@ TextAnswer = Callable[[BotContext, Command, str, WebClient, Respond], None]
 FIND = "find"
 
 
-def _answer(respond: Respond, message: dict[str, Any]) -> None:
+def _answer(respond: Respond, message: Message) -> None:
     respond(text=message["text"], blocks=message["blocks"], response_type="ephemeral")
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
@@ -21,6 +20,7 @@ from bot.blocks import answers
 from bot.blocks.cards import disqualify_reasons
 from bot.blocks.drafts import draft_requested_message
 from bot.blocks.help import help_message
+from bot.blocks.limits import Message
 from bot.blocks.lists import newest_customers_list
 from bot.blocks.pipeline import pipeline_message
 from bot.context import BotContext
@@ -37,8 +37,6 @@ from core.leads.intents import Intent, IntentKind, parse_request
 from core.models import Workspace
 from core.reports.summaries import pipeline_summary
 from core.workspaces.service import zone
-
-Message = dict[str, Any]
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from bot.blocks import answers
-from bot.blocks.limits import limit_violations
+from bot.blocks.limit_check import limit_violations
 from bot.ids import ActionId
 from core.activity.flows import LoggedWith
 from core.common.enums import InteractionType, LeadStatus, OpportunityStage

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.blocks.limits import limit_violations
+from bot.blocks.limit_check import limit_violations
 from bot.blocks.modals import capture, capture_parsing
 from bot.blocks.modals.inputs import ModalMeta
 from bot.ids import ActionId, BlockId, ViewId

@@ -8,7 +8,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.blocks import answers, cards
-from bot.blocks.limits import limit_violations, slack_len
+from bot.blocks.limit_check import limit_violations
+from bot.blocks.limits import slack_len
 from core.common.enums import (
     DisqualificationReason,
     InteractionType,

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from bot.blocks.limits import limit_violations, slack_len
+from bot.blocks.limit_check import limit_violations
+from bot.blocks.limits import slack_len
 from bot.blocks.modals.decisions import (
     ModalMeta,
     disqualify_modal,

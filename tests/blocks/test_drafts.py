@@ -13,13 +13,12 @@ from bot.blocks.drafts import (
     approval_reply,
     draft_requested_message,
     draft_review_message,
-    draft_value,
-    parse_draft_value,
     when,
     who,
 )
-from bot.blocks.limits import limit_violations
+from bot.blocks.limit_check import limit_violations
 from bot.ids import ActionId
+from bot.values import DraftVersion, decode
 from core.common.enums import DraftChannel, DraftStatus, InteractionType
 from core.drafts.approval import Approval, ApprovalOutcome
 from core.drafts.compose import FollowUpDraft
@@ -202,12 +201,13 @@ def test_discarded_draft_says_who_discarded_it() -> None:
 
 
 def test_button_value_round_trip_and_refusals() -> None:
-    assert draft_value(make_draft()) == "dr_1:2"
-    assert parse_draft_value("dr_1:2") == ("dr_1", 2)
-    assert parse_draft_value("dr:with:colons:12") == ("dr:with:colons", 12)
+    review = draft_review_message(make_draft(), zone=NEW_YORK)
+    assert {b["value"] for b in iter_buttons(review["blocks"])} == {"dr_1:2"}
+    assert decode(DraftVersion, "dr_1:2") == DraftVersion("dr_1", 2)
+    assert decode(DraftVersion, "dr:with:colons:12") == DraftVersion("dr:with:colons", 12)
     for bad in ("", None, "dr_1", "dr_1:", ":3", "dr_1:two"):
         with pytest.raises(InvalidInput):
-            parse_draft_value(bad)
+            decode(DraftVersion, bad)
 
 
 def test_who_and_when() -> None:

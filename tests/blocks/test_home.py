@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot.blocks.home import home_view
-from bot.blocks.limits import limit_violations
+from bot.blocks.limit_check import limit_violations
 from core.common.enums import DraftChannel
 from core.drafts.unconfirmed_sends import UnconfirmedSend, UnconfirmedSends
 from core.reports.dashboard import Dashboard

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from bot.blocks import limits
+from bot.blocks.limit_check import limit_violations
 from bot.blocks.limits import (
     button,
     cap_blocks,
@@ -14,7 +15,6 @@ from bot.blocks.limits import (
     context,
     escape,
     header,
-    limit_violations,
     message,
     modal,
     mrkdwn_section,

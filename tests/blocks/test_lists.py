@@ -8,10 +8,11 @@ from decimal import Decimal
 import pytest
 
 from bot.blocks import lists
-from bot.blocks.limits import limit_violations
+from bot.blocks.limit_check import limit_violations
 from bot.blocks.lists import FollowUpPart, followups_list, parse_followups_args
 from bot.blocks.pipeline import pipeline_message
 from bot.ids import ActionId
+from bot.values import LogEntryChoice, decode
 from core.activity.reminders import DueReminders
 from core.common.enums import InteractionType, LeadStatus, Outcome, PipelineStage
 from core.contacts.lookups import CustomerSummary
@@ -100,8 +101,8 @@ def test_log_entry_choice_carries_the_parsed_entry_and_reads_back() -> None:
     message = lists.log_entry_choice(people, entry)
     buttons = list(iter_buttons(message["blocks"]))
     assert [b["action_id"] for b in buttons] == ["crm-log-entry", "crm-log-entry"]
-    chosen = lists.parse_log_entry_value(buttons[1]["value"])
-    assert chosen == lists.LogEntryChoice(
+    chosen = decode(LogEntryChoice, buttons[1]["value"])
+    assert chosen == LogEntryChoice(
         "ct_2", InteractionType.phone_call, "wants a quote “asap” 🔧", date(2026, 3, 6)
     )
 

@@ -9,15 +9,14 @@ from typing import Any
 
 import pytest
 
-from bot.blocks.limits import limit_violations, slack_len
+from bot.blocks.limit_check import limit_violations
+from bot.blocks.limits import slack_len
 from bot.blocks.prompts import (
     customer_added_message,
     duplicate_prompt,
     duplicate_value,
     lost_message,
     new_inquiry_notice,
-    parse_duplicate_value,
-    parse_qualify_value,
     qualify_choice,
     quickbooks_created_message,
     quickbooks_not_connected_text,
@@ -25,6 +24,7 @@ from bot.blocks.prompts import (
     won_message,
 )
 from bot.ids import ActionId
+from bot.values import DuplicateChoice, QualifyChoice, decode
 from core.common.enums import (
     ContactPointKind,
     InteractionType,
@@ -91,8 +91,8 @@ def test_duplicate_prompt_offers_the_three_decisions_carrying_the_input() -> Non
         ActionId.MERGE,
         ActionId.CREATE_SEPARATE,
     ]
-    carried = parse_duplicate_value(found[0]["value"])
-    data, match = carried.data, carried.match_contact_id
+    carried = decode(DuplicateChoice, found[0]["value"])
+    data, match = carried.contact(), carried.match_contact_id
     assert match == "ct_0" and carried.lead_id is None and carried.lead_contact_id is None
     assert data == ContactInput(
         first_name="Dana",
@@ -102,7 +102,7 @@ def test_duplicate_prompt_offers_the_three_decisions_carrying_the_input() -> Non
         address="123 Main St",
         notes='Said "call after 5"',
     )
-    assert parse_duplicate_value(found[2]["value"]).match_contact_id is None
+    assert decode(DuplicateChoice, found[2]["value"]).match_contact_id is None
     assert limit_violations(prompt) == []
 
 
@@ -132,7 +132,7 @@ def test_duplicate_value_counts_as_slack_does() -> None:
 @pytest.mark.parametrize("bad", ["", "not json", "[]", '{"m": "ct_1"}', '{"p": 3}', None])
 def test_a_mangled_duplicate_value_is_refused(bad: str | None) -> None:
     with pytest.raises(InvalidInput):
-        parse_duplicate_value(bad)
+        decode(DuplicateChoice, bad)
 
 
 def test_customer_added_message_is_cores_confirmation() -> None:
@@ -171,12 +171,12 @@ def test_qualify_offers_the_two_stages_of_the_procedure() -> None:
     choice = qualify_choice(Lead(lead_id="ld_9", title="Water heater"))
     found = buttons(choice)
     assert [b["text"]["text"] for b in found] == ["Needs analysis", "Estimate sent"]
-    assert [parse_qualify_value(str(b["value"])) for b in found] == [
-        ("ld_9", "needs_analysis"),
-        ("ld_9", "estimate_sent"),
+    assert [decode(QualifyChoice, str(b["value"])) for b in found] == [
+        QualifyChoice("ld_9", "needs_analysis"),
+        QualifyChoice("ld_9", "estimate_sent"),
     ]
     with pytest.raises(InvalidInput):
-        parse_qualify_value("estimate_sent")
+        decode(QualifyChoice, "estimate_sent")
 
 
 # --- won and QuickBooks -----------------------------------------------------------------------

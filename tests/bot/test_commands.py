@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.blocks.limits import limit_violations
+from bot.blocks.limit_check import limit_violations
 from bot.ids import ActionId, ViewId
 from core.common.enums import InteractionType, LeadSource, PipelineStage
 from core.models import Contact, Draft, Interaction, Lead

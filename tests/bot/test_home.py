@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot.blocks.limits import limit_violations
+from bot.blocks.limit_check import limit_violations
 from bot.ids import ActionId
 from core.common.enums import InteractionType
 from core.models import Draft

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.blocks.limits import limit_violations
+from bot.blocks.limit_check import limit_violations
 from bot.ids import ActionId
 from core.common.enums import InteractionType, LeadStatus, LifecycleStage
 from core.models import Draft, Interaction, Lead, Opportunity, ProcessedEvent

@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.blocks.limits import limit_violations
+from bot.blocks.limit_check import limit_violations
 from console.local_slack import LocalSlackAPI
 from core.common.enums import InteractionType, JobRunStatus, LeadStatus
 from core.models import JobRun, Workspace

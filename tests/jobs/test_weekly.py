@@ -12,7 +12,7 @@ from decimal import Decimal
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.blocks.limits import limit_violations
+from bot.blocks.limit_check import limit_violations
 from console.local_slack import LocalSlackAPI
 from core.common.enums import LeadStatus, OpportunityStage, PipelineStage
 from core.models import Workspace

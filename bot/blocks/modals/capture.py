@@ -10,15 +10,12 @@ modal was opened, and which contact, lead or job a Log form is for.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
-from bot.blocks.limits import MAX_INPUT_LENGTH, Block, context, escape, mrkdwn_section
+from bot.blocks.limits import MAX_INPUT_LENGTH, Block, View, context, escape, mrkdwn_section
 from bot.blocks.modals.inputs import ModalMeta, form_modal, input_block, select_from, text_element
 from bot.ids import BlockId, ViewId
 from core.common.enums import InteractionType, LeadSource, Outcome, PreferredChannel
 from core.leads.inquiries import SOURCE_IN_WORDS
-
-View = dict[str, Any]
 
 LOG_PROMPT = "How did it go? Any next steps or follow-up needed?"
 TYPE_WORDS = {

@@ -16,11 +16,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from bot.blocks.cards import DISQUALIFY_REASON_LABELS
 from bot.blocks.drafts import CHANNEL_WORDS, show_recipient
-from bot.blocks.limits import Block, context, escape, mrkdwn_section, option
+from bot.blocks.limits import Block, View, context, escape, mrkdwn_section, option
 from bot.blocks.modals.inputs import (
     ModalMeta,
     form_modal,
@@ -42,8 +42,6 @@ from core.common.money import format_money
 from core.errors import InvalidInput
 from core.leads.opportunities import REENGAGE_DAYS
 from core.models import Draft, Interaction, Lead, Opportunity
-
-View = dict[str, Any]
 
 LOSS_REASON_LABELS = {
     LossReason.price: "Price",

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from bot.blocks.limits import (
     MAX_INPUT_LENGTH,
     Block,
+    View,
     modal,
     option,
     plain,
@@ -25,7 +26,6 @@ from bot.blocks.limits import (
 )
 from bot.ids import ActionId, BlockId, ViewId
 
-View = dict[str, Any]
 Choice = TypeVar("Choice", bound=str)  # an option's value: text, or a core StrEnum member
 
 

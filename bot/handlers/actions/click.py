@@ -15,10 +15,12 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
+from bot.blocks.limits import Message
 from bot.blocks.modals.inputs import ModalMeta
 from bot.context import BotContext
 from bot.ids import ActionId, BlockId
-from bot.notify import Message, reply
+from bot.notify import reply
+from bot.values import Value, decode
 
 
 class RecordKind(StrEnum):
@@ -61,6 +63,10 @@ class Click:
             response_url=body.get("response_url"),
             trigger_id=body.get("trigger_id"),
         )
+
+    def value_as(self, kind: type[Value]) -> Value:
+        """The button's value read as `kind`; a value that is not one is a friendly refusal."""
+        return decode(kind, self.value)
 
     def meta(self) -> ModalMeta:
         """Where to answer once a modal opened by this click is submitted."""

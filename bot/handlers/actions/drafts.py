@@ -22,10 +22,10 @@ from bot.blocks.drafts import (
     already_sent_text,
     approval_reply,
     draft_requested_message,
-    parse_draft_value,
     review_message,
     settled_send_text,
 )
+from bot.blocks.limits import Message
 from bot.blocks.modals.decisions import edit_draft_modal
 from bot.context import BotContext
 from bot.handlers.actions.click import Click, RecordKind, answer
@@ -35,6 +35,7 @@ from bot.notify import (
     share_draft_for_review,
     update_copies,
 )
+from bot.values import DraftVersion
 from core.drafts.decisions import draft_shown, draft_to_edit, mark_sent_as_seen
 from core.drafts.flows import RequestedDraft, approve_and_send
 from core.drafts.flows import request_follow_up as request_follow_up_flow
@@ -44,12 +45,10 @@ from core.errors import InvalidInput
 from core.models import Draft, Workspace
 from core.workspaces.service import zone
 
-Message = dict[str, object]
-
 
 def review_of(
     session: Session, workspace: Workspace, draft: Draft, *, discarded_by: str | None = None
-) -> dict[str, object]:
+) -> Message:
     """The review message of a draft as it now stands (its contact's name looked up)."""
     shown = draft_shown(session, workspace=workspace, draft=draft)
     return review_message(shown, workspace, discarded_by=discarded_by)
@@ -57,7 +56,8 @@ def review_of(
 
 def approve(ctx: BotContext, click: Click, client: WebClient) -> None:
     """Approve the version shown; send it when a mailbox is connected, else hand it over."""
-    draft_id, version = parse_draft_value(click.value)
+    seen = click.value_as(DraftVersion)  # the version the owner read
+    draft_id, version = seen.draft_id, seen.version
     approved = approve_and_send(
         sessions=ctx.sessions,
         workspace_id=click.team_id,
@@ -77,7 +77,8 @@ def approve(ctx: BotContext, click: Click, client: WebClient) -> None:
 
 def mark_sent(ctx: BotContext, click: Click, client: WebClient) -> None:
     """Record that the owner sent the approved text by hand; exactly once."""
-    draft_id, version = parse_draft_value(click.value)
+    seen = click.value_as(DraftVersion)  # the version the owner read
+    draft_id, version = seen.draft_id, seen.version
     with ctx.transaction(click.team_id) as (session, workspace):
         sent = mark_sent_as_seen(
             session,
@@ -98,7 +99,7 @@ def mark_sent(ctx: BotContext, click: Click, client: WebClient) -> None:
 
 def settle_send(ctx: BotContext, click: Click, client: WebClient) -> None:
     """Mark sent on a send never confirmed: an owner vouches it went out; recorded once."""
-    draft_id, _ = parse_draft_value(click.value)
+    draft_id = click.value_as(DraftVersion).draft_id
     with ctx.transaction(click.team_id) as (session, workspace):
         outcome = settle_unconfirmed_send(
             session=session,
@@ -114,7 +115,8 @@ def settle_send(ctx: BotContext, click: Click, client: WebClient) -> None:
 
 def edit(ctx: BotContext, click: Click, client: WebClient) -> None:
     """Open the draft in the Edit modal (owners only; the version shown must be current)."""
-    draft_id, version = parse_draft_value(click.value)
+    seen = click.value_as(DraftVersion)  # the version the owner read
+    draft_id, version = seen.draft_id, seen.version
     with ctx.transaction(click.team_id) as (session, workspace):
         draft = draft_to_edit(
             session, workspace=workspace, actor=click.user_id, draft_id=draft_id, version=version
@@ -125,7 +127,7 @@ def edit(ctx: BotContext, click: Click, client: WebClient) -> None:
 
 def discard(ctx: BotContext, click: Click, client: WebClient) -> None:
     """Drop the draft (owners only); nothing is sent and the row stays as history."""
-    draft_id, _ = parse_draft_value(click.value)
+    draft_id = click.value_as(DraftVersion).draft_id
     with ctx.transaction(click.team_id) as (session, workspace):
         draft = discard_draft(
             session=session,

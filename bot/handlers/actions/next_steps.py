@@ -22,21 +22,19 @@ from bot.blocks.cards import (
     contact_card,
     disqualified_card,
     lead_card,
-    parse_choice_value,
     qualified_card,
 )
-from bot.blocks.lists import parse_log_entry_value
 from bot.blocks.modals.capture import log_interaction_modal, new_customer_modal
 from bot.blocks.modals.decisions import disqualify_modal, mark_lost_modal, reschedule_modal
-from bot.blocks.prompts import parse_qualify_value, qualify_choice, won_message
+from bot.blocks.prompts import qualify_choice, won_message
 from bot.context import BotContext
 from bot.handlers.actions.click import Click, answer
+from bot.values import DisqualifyChoice, LogEntryChoice, QualifyChoice
 from core.activity.flows import log_with_person, person_on_record
 from core.activity.reminders import complete_reminder
 from core.activity.service import complete_follow_up, follow_up_to_reschedule
 from core.common.local_dates import local_today
 from core.contacts.history import contact_card as load_contact_card
-from core.errors import InvalidInput
 from core.leads.decisions import convert_or_explain, deal_to_decide, lead_to_decide
 from core.leads.opportunities import mark_won
 from core.leads.service import disqualify_lead, get_lead, qualify_lead, snooze_lead
@@ -62,10 +60,7 @@ def log_call(ctx: BotContext, click: Click, client: WebClient) -> None:
 
 def log_entry(ctx: BotContext, click: Click, client: WebClient) -> None:
     """`/log` naming several people: the person chosen, the entry logged as it was typed."""
-    try:
-        chosen = parse_log_entry_value(click.value)
-    except (ValueError, KeyError, TypeError):
-        raise InvalidInput("That button no longer carries the note; type `/log` again.") from None
+    chosen = click.value_as(LogEntryChoice)
     with ctx.transaction(click.team_id) as (session, workspace):
         logged = log_with_person(
             session,
@@ -90,14 +85,14 @@ def qualify(ctx: BotContext, click: Click, client: WebClient) -> None:
 
 def qualify_as(ctx: BotContext, click: Click, client: WebClient) -> None:
     """Qualify the lead at the chosen stage (procedure: "Lead qualified")."""
-    lead_id, stage = parse_qualify_value(click.value)
+    chosen = click.value_as(QualifyChoice)
     with ctx.transaction(click.team_id) as (session, workspace):
         lead = qualify_lead(
             session=session,
             workspace=workspace,
             actor=click.user_id,
-            lead_id=lead_id,
-            stage=stage,
+            lead_id=chosen.lead_id,
+            stage=chosen.stage,
             now=ctx.now(),
         )
         card = qualified_card(lead, region=workspace.default_phone_region)
@@ -155,14 +150,14 @@ def disqualify(ctx: BotContext, click: Click, client: WebClient) -> None:
 
 def disqualify_with_reason(ctx: BotContext, click: Click, client: WebClient) -> None:
     """A reason button (`"<lead_id>:<reason>"`) from a plain-word request: disqualify now."""
-    lead_id, reason = parse_choice_value(click.value, what="which lead and reason")
+    chosen = click.value_as(DisqualifyChoice)
     with ctx.transaction(click.team_id) as (session, workspace):
         lead = disqualify_lead(
             session=session,
             workspace=workspace,
             actor=click.user_id,
-            lead_id=lead_id,
-            reason=reason,
+            lead_id=chosen.lead_id,
+            reason=chosen.reason,
             now=ctx.now(),
         )
         card = disqualified_card(lead, region=workspace.default_phone_region)

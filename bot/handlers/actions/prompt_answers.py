@@ -12,7 +12,6 @@ from slack_sdk import WebClient
 from bot.blocks.prompts import (
     customer_added_message,
     duplicate_prompt,
-    parse_duplicate_value,
     quickbooks_created_message,
     quickbooks_declined_message,
     quickbooks_not_connected_text,
@@ -20,6 +19,7 @@ from bot.blocks.prompts import (
 )
 from bot.context import BotContext
 from bot.handlers.actions.click import Click, answer
+from bot.values import DuplicateChoice
 from core.common.local_dates import local_today
 from core.contacts.service import DuplicateDecision
 from core.errors import DuplicateContact
@@ -31,14 +31,14 @@ from core.leads.quickbooks import create_quickbooks_customer, decline_quickbooks
 
 def _decide(ctx: BotContext, click: Click, client: WebClient, decision: DuplicateDecision) -> None:
     """Carry out the decision; core re-validates and re-checks the matches (and the lead)."""
-    carried = parse_duplicate_value(click.value)
+    carried = click.value_as(DuplicateChoice)
     with ctx.transaction(click.team_id) as (session, workspace):
         try:
             added = decide_duplicate(
                 session=session,
                 workspace=workspace,
                 actor=click.user_id,
-                data=carried.data,
+                data=carried.contact(),
                 decision=decision,
                 match_contact_id=carried.match_contact_id,
                 lead_id=carried.lead_id,

@@ -15,11 +15,12 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
+from bot.blocks.limits import Message
 from bot.blocks.modals.inputs import ModalMeta
 from bot.context import BotContext
 from bot.errors import view_errors
 from bot.ids import ViewId
-from bot.notify import Message, reply
+from bot.notify import reply
 from core.errors import CRMError
 
 View = dict[str, Any]
