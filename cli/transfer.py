@@ -20,7 +20,8 @@ from core.errors import CRMError
 from core.platform.config import get_settings
 from core.platform.db import make_engine, make_sessions
 from core.transfer.csv_import import import_contacts_csv
-from core.transfer.document import describe_counts, import_document, write_document
+from core.transfer.document_export import write_document
+from core.transfer.document_import import describe_counts, import_document
 from core.transfer.fields import parse_document
 from core.transfer.sheet import CONTACT_COLUMNS
 

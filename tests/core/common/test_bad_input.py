@@ -37,7 +37,8 @@ from core.models import (
     Workspace,
 )
 from core.transfer.csv_import import import_contacts_csv
-from core.transfer.document import export_document, import_document
+from core.transfer.document_export import export_document
+from core.transfer.document_import import import_document
 from schemas import validation_errors
 from tests.conftest import STAFF, TEAM
 from tests.core.factories import make_contact, make_lead, row_counts

@@ -62,7 +62,7 @@ from core.mailbox.connection import MailboxSecrets, connect_mailbox, disconnect_
 from core.models import AuditEntry, Draft, Workspace
 from core.platform.token_cipher import TokenCipher
 from core.transfer.csv_import import import_contacts_csv
-from core.transfer.document import import_document
+from core.transfer.document_import import import_document
 from core.workspaces.service import get_workspace, update_settings
 from tests.conftest import OWNER, TEAM
 from tests.core.factories import (

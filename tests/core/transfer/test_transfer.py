@@ -34,7 +34,8 @@ from core.models import (
     Opportunity,
     Workspace,
 )
-from core.transfer.document import export_document, import_document, write_document
+from core.transfer.document_export import export_document, write_document
+from core.transfer.document_import import import_document
 from core.transfer.fields import parse_document
 from core.workspaces.service import WorkspaceDefaults, ensure_workspace
 from schemas import validation_errors

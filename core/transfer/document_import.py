@@ -1,9 +1,8 @@
-"""`crm export` / `crm import`: a workspace's history as one JSON document (docs/product.md, Data).
+"""`crm import`: an exported JSON document read back into a workspace (docs/product.md, Data).
 
-Export writes every contact (merged and archived ones too: history is permanent), company,
-lead, interaction and opportunity, sorted by `created_at` then id, in six queries however many
-rows. Import reads the same document back, ids and timestamps kept, after checking the whole
-document (schema, values, references, duplicates) so that a bad file writes nothing.
+Import reads the document `core.transfer.document_export` writes, ids and timestamps kept,
+after checking the whole document (schema, values, references, duplicates) so that a bad file
+writes nothing.
 
 Import rules: a record whose id is already in this workspace is skipped when identical and
 refused when it differs (an import never overwrites); an id owned by another workspace is
@@ -20,11 +19,9 @@ record already here is compared on the fields the document gave.
 
 from __future__ import annotations
 
-import json
-import textwrap
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
@@ -45,89 +42,9 @@ from core.transfer.fields import (
     with_defaults,
 )
 
-__all__ = [
-    "ImportReport",
-    "describe_counts",
-    "export_document",
-    "import_document",
-    "iter_export",
-    "write_document",
-]
+__all__ = ["ImportReport", "describe_counts", "import_document"]
 
-_BATCH = 500  # rows fetched per round trip when streaming an export
 _IN_CHUNK = 5000  # ids per IN (...) list: far below SQLite's and Postgres's parameter limits
-
-
-def _stream(session: Session, statement: Any) -> Iterator[Any]:
-    return iter(session.execute(statement.execution_options(yield_per=_BATCH)))
-
-
-def _iter_records(
-    session: Session, kind: RecordKind, workspace_id: str
-) -> Iterator[dict[str, Any]]:
-    table = kind.table
-    rows = _stream(
-        session,
-        select(table)
-        .where(table.c.workspace_id == workspace_id)
-        .order_by(table.c.created_at, table.c[kind.id_field]),
-    )
-    if kind.key != "contacts":
-        for row in rows:
-            yield render_record(kind, row._mapping)
-        return
-    # Phones and emails come in one more query in the same order, walked alongside.
-    points = _stream(
-        session,
-        select(ContactPoint.contact_id, ContactPoint.kind, ContactPoint.value)
-        .join(Contact, Contact.contact_id == ContactPoint.contact_id)
-        .where(Contact.workspace_id == workspace_id, ContactPoint.workspace_id == workspace_id)
-        .order_by(Contact.created_at, Contact.contact_id, ContactPoint.position, ContactPoint.id),
-    )
-    point = next(points, None)
-    for row in rows:
-        values: dict[str, Any] = dict(row._mapping)
-        values["phones"], values["emails"] = [], []
-        while point is not None and point.contact_id == values["contact_id"]:
-            values["phones" if point.kind == ContactPointKind.phone else "emails"].append(
-                point.value
-            )
-            point = next(points, None)
-        yield render_record(kind, values)
-
-
-def iter_export(
-    session: Session, *, workspace: Workspace
-) -> Iterator[tuple[str, Iterator[dict[str, Any]]]]:
-    """Each document key with a stream of its records, for writing big workspaces."""
-    for key in DOCUMENT_KEYS:
-        yield key, _iter_records(session, KINDS[key], workspace.workspace_id)
-
-
-def export_document(session: Session, *, workspace: Workspace) -> dict[str, list[dict[str, Any]]]:
-    """The whole workspace as one document valid against `schemas/crm.json`."""
-    return {key: list(records) for key, records in iter_export(session, workspace=workspace)}
-
-
-def write_document(session: Session, *, workspace: Workspace, out: TextIO) -> dict[str, int]:
-    """Write the document as `json.dumps(doc, indent=2)` would, one record at a time."""
-    counts: dict[str, int] = {}
-    out.write("{\n")
-    for position, (key, records) in enumerate(iter_export(session, workspace=workspace)):
-        out.write(f"  {json.dumps(key)}: [")
-        count = 0
-        for record in records:
-            text = json.dumps(record, indent=2, ensure_ascii=False)
-            out.write(("," if count else "") + "\n" + textwrap.indent(text, "    "))
-            count += 1
-        out.write("\n  ]" if count else "]")
-        out.write(",\n" if position < len(DOCUMENT_KEYS) - 1 else "\n")
-        counts[key] = count
-    out.write("}\n")
-    return counts
-
-
-# ---------------------------------------------------------------- import
 
 
 @dataclass
