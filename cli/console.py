@@ -13,8 +13,9 @@ import logging
 import sys
 from typing import Any, TextIO
 
-from console.driver import CONSOLE_OWNER, CONSOLE_TEAM, ConsoleSession
+from console.driver import ConsoleSession
 from console.form import FieldError, FormField, control_value
+from console.local_workspace import CONSOLE_OWNER, CONSOLE_TEAM
 from console.mirror import Turn
 from console.render import text_of
 

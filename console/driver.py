@@ -28,13 +28,23 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from pydantic import SecretStr
 from slack_bolt import App, BoltRequest, BoltResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.listener_pool import ListenerPool
 from console.form import FormField, control_value, form_fields
 from console.local_slack import LocalSlackAPI
+from console.local_workspace import (
+    APP_ID,
+    BOT_TOKEN,
+    BOT_USER,
+    CHANNEL_NAMES,
+    CONSOLE_CHANNEL,
+    CONSOLE_OWNER,
+    CONSOLE_TEAM,
+    CONSOLE_USERS,
+    console_settings,
+)
 from console.mirror import Shown, SlackMirror, Turn
 from console.render import Control, confirm_question, render_message
 from console.screen import Pressable, Screen, form_screen, screen
@@ -44,36 +54,8 @@ from core.platform.config import Settings, get_settings
 from integrations.registry import Integrations
 from wiring import build_dependencies, create_bot
 
-# The workspace `crm import` makes when none is named (cli.workspace_choice), so imported
-# history shows up in the console.
-CONSOLE_TEAM = "T0LOCAL"
-CONSOLE_OWNER = "U0OWNER"
-CONSOLE_STAFF = "U0STAFF"
-CONSOLE_USERS = {CONSOLE_OWNER: "Owner", CONSOLE_STAFF: "Staff"}
-CONSOLE_CHANNEL = "C0GENERAL"
-CHANNEL_NAMES = {CONSOLE_CHANNEL: "general"}
-BOT_USER = "U0BOT"
-BOT_TOKEN = "xoxb-console"
-APP_ID = "A0CONSOLE"
 FORM = "application/x-www-form-urlencoded"
 QUIET = 0.02  # seconds without a new Web API call after which a turn is over
-
-
-def console_settings(
-    base: Settings, *, api_url: str, signing_secret: str, owner_ids: list[str]
-) -> Settings:
-    """The app's settings in the console: one workspace over HTTP, Slack being the stand-in."""
-    return base.model_copy(
-        update={
-            "slack_bot_token": SecretStr(BOT_TOKEN),
-            "slack_signing_secret": SecretStr(signing_secret),
-            "slack_app_token": None,
-            "slack_client_id": None,
-            "slack_client_secret": None,
-            "slack_api_url": api_url,
-            "crm_owner_ids": ",".join(owner_ids),
-        }
-    )
 
 
 class ConsoleSession:
