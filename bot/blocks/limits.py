@@ -3,7 +3,9 @@
 Slack refuses a whole message or view when one text is a character too long, so every builder
 makes its blocks through these helpers: texts are cut with an ellipsis, long mrkdwn is split at
 line ends, lists are capped with an "and N more" line. Ids and button values are never cut
-(a cut id would point at nothing): a too-long one is a bug and raises `ValueError`.
+(a cut id would point at nothing): a too-long one is a bug and raises `ValueError`. Elements
+are then built with slack_sdk's Block Kit models (named fields, and the SDK's own checks as a
+second guard); sections and actions stay dicts because they carry any element a builder made.
 `bot.blocks.limit_check.limit_violations` walks any message or view and lists what breaks a
 limit, for tests.
 """
@@ -14,6 +16,16 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import StrEnum
 from typing import Any, TypedDict
+
+from slack_sdk.models.blocks import (
+    ButtonElement,
+    ConfirmObject,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextObject,
+)
 
 Block = dict[str, Any]
 View = dict[str, Any]  # a modal or the App Home tab, as `views.open` / `views.publish` take it
@@ -101,15 +113,20 @@ def truncate_mrkdwn(text: str, limit: int = MAX_SECTION_TEXT) -> str:
     return cut.rstrip() + ELLIPSIS
 
 
+def _plain_text(text: str, limit: int) -> PlainTextObject:
+    shown = " ".join(text.split()) or "—"
+    return PlainTextObject(text=truncate(shown, limit), emoji=True)
+
+
 def plain(text: str, limit: int = MAX_LABEL) -> dict[str, Any]:
     """A plain_text object within `limit` (Slack refuses an empty one, so blank shows a dash)."""
-    shown = " ".join(text.split()) or "—"
-    return {"type": "plain_text", "text": truncate(shown, limit), "emoji": True}
+    return _plain_text(text, limit).to_dict()
 
 
 def mrkdwn(text: str, limit: int = MAX_SECTION_TEXT) -> dict[str, Any]:
     """A mrkdwn text object within `limit` (blank shows a dash)."""
-    return {"type": "mrkdwn", "text": truncate_mrkdwn(text, limit) if text.strip() else "—"}
+    shown = truncate_mrkdwn(text, limit) if text.strip() else "—"
+    return MarkdownTextObject(text=shown).to_dict()
 
 
 def split_mrkdwn(text: str, limit: int = MAX_SECTION_TEXT) -> list[str]:
@@ -176,7 +193,7 @@ def fields_section(pairs: Iterable[tuple[str, str]]) -> Block:
 
 def header(text: str) -> Block:
     """A header block (plain text, 150 characters)."""
-    return {"type": "header", "text": plain(text, MAX_HEADER_TEXT)}
+    return HeaderBlock(text=_plain_text(text, MAX_HEADER_TEXT)).to_dict()
 
 
 def context(*texts: str) -> Block:
@@ -186,22 +203,20 @@ def context(*texts: str) -> Block:
 
 
 def divider() -> Block:
-    return {"type": "divider"}
+    return DividerBlock().to_dict()
 
 
 def confirm_dialog(
     title: str, text: str, *, confirm: str = "Yes", deny: str = "Cancel", danger: bool = False
 ) -> Block:
     """The "are you sure?" dialog a button opens before its action runs."""
-    dialog: Block = {
-        "title": plain(title, MAX_CONFIRM_TITLE),
-        "text": plain(text, MAX_CONFIRM_TEXT),
-        "confirm": plain(confirm, MAX_CONFIRM_BUTTON),
-        "deny": plain(deny, MAX_CONFIRM_BUTTON),
-    }
-    if danger:
-        dialog["style"] = "danger"
-    return dialog
+    return ConfirmObject(
+        title=_plain_text(title, MAX_CONFIRM_TITLE),
+        text=_plain_text(text, MAX_CONFIRM_TEXT),
+        confirm=_plain_text(confirm, MAX_CONFIRM_BUTTON),
+        deny=_plain_text(deny, MAX_CONFIRM_BUTTON),
+        style="danger" if danger else None,
+    ).to_dict()
 
 
 def button(
@@ -214,20 +229,15 @@ def button(
     """A button: label cut at 75; an action_id over 255 or a value over 2,000 is a bug."""
     if slack_len(value) > MAX_BUTTON_VALUE:
         raise ValueError(f"a button value is {len(value)} characters; Slack allows 2000")
-    element: Block = {
-        "type": "button",
-        "text": plain(text, MAX_BUTTON_TEXT),
-        "action_id": _id(action_id, MAX_ACTION_ID, "action_id"),
-    }
-    if value:  # Slack refuses an empty value; a button that needs none carries none
-        element["value"] = value
-    if style is not None:
-        if style not in BUTTON_STYLES:
-            raise ValueError(f"button style must be one of {BUTTON_STYLES}")
-        element["style"] = style
-    if confirm is not None:
-        element["confirm"] = confirm
-    return element
+    if style is not None and style not in BUTTON_STYLES:
+        raise ValueError(f"button style must be one of {BUTTON_STYLES}")
+    return ButtonElement(
+        text=_plain_text(text, MAX_BUTTON_TEXT),
+        action_id=_id(action_id, MAX_ACTION_ID, "action_id"),
+        value=value or None,  # Slack refuses an empty value; a button that needs none has none
+        style=style,
+        confirm=confirm,
+    ).to_dict()
 
 
 def actions(block_id: str, elements: Sequence[Block]) -> Block:
@@ -241,7 +251,9 @@ def actions(block_id: str, elements: Sequence[Block]) -> Block:
 
 def option(text: str, value: str) -> Block:
     """A select option: text cut at 75; a value over 150 is a bug."""
-    return {"text": plain(text, MAX_OPTION_TEXT), "value": _id(value, MAX_OPTION_VALUE, "value")}
+    return Option(
+        text=_plain_text(text, MAX_OPTION_TEXT), value=_id(value, MAX_OPTION_VALUE, "value")
+    ).to_dict()
 
 
 # --- lists ----------------------------------------------------------------------------------------
