@@ -4,6 +4,8 @@ Values are kebab-case with a `crm-` prefix (docs/architecture.md, Conventions). 
 action_id unique within its block and a block_id unique within its message or view: a list of
 records reuses these ids, carries the record id in the button `value`, and suffixes block ids
 per record (`f"{BlockId.LEAD_ACTIONS}-{lead_id}"`) where one message holds several.
+A value that carries more than a record id is one of `bot.values`' kinds (the draft buttons:
+`DraftVersion`).
 """
 
 from __future__ import annotations
@@ -42,17 +44,17 @@ class ActionId(StrEnum):
     REMINDER_DONE = "crm-reminder-done"
     # decisions engineer: the new-inquiry notice, the qualify stage choice, the re-engage question
     DRAFT_RESPONSE = "crm-draft-response"  # value: lead_id
-    QUALIFY_AS = "crm-qualify-as"  # value: "<lead_id>:<needs_analysis|estimate_sent>"
+    QUALIFY_AS = "crm-qualify-as"  # value: `bot.values.QualifyChoice`
     REENGAGE_YES = "crm-reengage-yes"  # value: opportunity_id
     REENGAGE_NO = "crm-reengage-no"  # value: opportunity_id
     # navigation
     OPEN_LEAD = "crm-open-lead"
     SEE_ALL = "crm-see-all"
-    # capture and plain-word requests (values documented in bot/blocks/cards.py and lists.py)
+    # capture and plain-word requests (values: ids, or `bot.values`)
     OPEN_CONTACT = "crm-open-contact"  # value: contact_id -> the contact card
     ADD_CUSTOMER = "crm-add-customer"  # opens the New customer modal (a DM has no trigger_id)
     LOG_ENTRY = "crm-log-entry"  # value: `bot.values.LogEntryChoice` JSON -> log it for that person
-    DISQUALIFY_REASON = "crm-disqualify-reason"  # value: "<lead_id>:<reason>"
+    DISQUALIFY_REASON = "crm-disqualify-reason"  # value: `bot.values.DisqualifyChoice`
     # the element inside every modal input block; the block id says which field it is
     INPUT = "crm-input"
 
