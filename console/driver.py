@@ -36,7 +36,6 @@ from console.form import FormField, control_value, form_fields
 from console.local_slack import LocalSlackAPI
 from console.local_workspace import (
     APP_ID,
-    BOT_TOKEN,
     BOT_USER,
     CHANNEL_NAMES,
     CONSOLE_CHANNEL,
