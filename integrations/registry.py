@@ -43,7 +43,15 @@ class Integrations:
 def build_integrations(settings: Settings, sessions: sessionmaker[Session]) -> Integrations:
     """The adapters this deployment can use, built once by the wiring place (`wiring`).
 
-    None exists yet, so every workspace is "not connected"; the Gmail and QuickBooks adapters
-    plug in here, reading each workspace's stored tokens through `sessions`.
+    A workspace's connected Gmail mailbox sends its approved email drafts; its tokens are
+    sealed with CRM_SECRET_KEY, so with no key nothing is connected. The QuickBooks adapter
+    plugs in here the same way.
     """
-    return Integrations()
+    if settings.crm_secret_key is None:
+        return Integrations()
+    from core.platform.token_cipher import cipher_from_keys
+    from integrations.gmail.connect import GmailAdapters  # Google's client loads only if used
+
+    cipher = cipher_from_keys(settings.crm_secret_key.get_secret_value())
+    gmail = GmailAdapters(settings, sessions=sessions, cipher=cipher)
+    return Integrations(draft_sender=gmail.draft_sender)
