@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete
+from sqlalchemy import CursorResult, delete, text
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -41,6 +41,18 @@ def accept_once(session: Session, *, signature: str, now: datetime) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def skip_commit_flush(session: Session) -> None:
+    """Let this transaction commit without waiting for Postgres to flush its WAL to disk.
+
+    The ledger row is the only write; if Postgres crashed before flushing it, the request's own
+    work (committed later, synchronously) would not be on disk either, since a synchronous
+    commit flushes every WAL record before it. Measured on the shared dev box: a 32 ms median
+    commit becomes 7 ms, on every Slack request's ack path.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit = off"))
 
 
 def forget_old_requests(session: Session, *, now: datetime) -> int:

@@ -22,7 +22,7 @@ from slack_bolt.adapter.flask import SlackRequestHandler
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.oauth import INSTALL_PATH, REDIRECT_PATH
-from bot.web.replays import accept_once, forget_old_requests
+from bot.web.replays import accept_once, forget_old_requests, skip_commit_flush
 from bot.web.verification import REPLAYED, Malformed, Refusal, ledger_key, read_verified, verify
 
 EVENTS_PATH = "/slack/events"
@@ -65,6 +65,7 @@ def blueprint(
     def first_time(signature: str) -> bool:
         now = datetime.now(UTC)  # real time, as the signature's timestamp is
         with sessions.begin() as session:
+            skip_commit_flush(session)
             if pruner.due():
                 forget_old_requests(session, now=now)
             return accept_once(session, signature=signature, now=now)
