@@ -51,6 +51,7 @@ class Workspace(Timestamped, Base):
     """A tenant (one Slack team) and its settings."""
 
     __tablename__ = "workspaces"
+    __table_args__ = (Index("uq_workspaces_form_token", "form_token", unique=True),)
 
     workspace_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str | None] = mapped_column(String(200))
@@ -65,6 +66,11 @@ class Workspace(Timestamped, Base):
     daily_digest_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     weekly_digest_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     monthly_digest_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The web-form intake: POST /forms/<form_token>; a long random secret, rotated or
+    # disabled by an owner; a browser post is thanked there or redirected to this URL.
+    form_token: Mapped[str | None] = mapped_column(String(64), info={"secret": True})
+    form_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    form_redirect_url: Mapped[str | None] = mapped_column(String(500))
 
     def is_owner(self, user_id: str) -> bool:
         return user_id in (self.owner_ids or [])
@@ -425,6 +431,40 @@ class SeenRequest(Base):
 
     signature: Mapped[str] = mapped_column(String(100), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class FormSubmission(Base):
+    """A web-form post that made (or is making) a lead, under its dedupe key.
+
+    The key is the sender's `Idempotency-Key`, or a hash of the sender and the content: the
+    database admits one row per key, so a repeat within the window returns the first lead.
+    """
+
+    __tablename__ = "form_submissions"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "dedupe_key", name="uq_form_submissions_key"),
+    )
+
+    submission_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.workspace_id"))
+    dedupe_key: Mapped[str] = mapped_column(String(100))
+    lead_id: Mapped[str | None] = mapped_column(ID)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FormAttempt(Base):
+    """Every post to a form, for the per-sender and per-form rate limits (pruned after a day)."""
+
+    __tablename__ = "form_attempts"
+    __table_args__ = (
+        Index("ix_form_attempts_form", "workspace_id", "received_at"),
+        Index("ix_form_attempts_sender", "workspace_id", "sender", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.workspace_id"))
+    sender: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 PERMANENT_TABLES = ("contacts", "companies", "leads", "opportunities", "interactions")
