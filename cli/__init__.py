@@ -13,6 +13,7 @@ COMMAND_MODULES = (
     "cli.console",
     "cli.doctor",
     "cli.gmail",
+    "cli.form_url",
 )
 
 
