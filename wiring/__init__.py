@@ -22,8 +22,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import create_app
 from bot.context import utc_now
+from bot.notify import notify_new_inquiry
 from bot.oauth import installation_store
 from bot.web import create_web_app
+from core.leads.inquiries import CapturedInquiry
+from core.models import Workspace
 from core.platform.config import Settings
 from core.platform.db import make_engine, make_sessions
 from integrations.registry import Integrations, build_integrations
@@ -98,5 +101,18 @@ def create_bot(
 def create_web(deps: Dependencies, bolt: App, *, slack_events: bool = True) -> Flask:
     """The HTTP app (`bot.web`) serving this Bolt app."""
     return create_web_app(
-        bolt, settings=deps.settings, sessions=deps.sessions, slack_events=slack_events
+        bolt,
+        settings=deps.settings,
+        sessions=deps.sessions,
+        slack_events=slack_events,
+        notify_new_lead=new_lead_notifier(deps),
     )
+
+
+def new_lead_notifier(deps: Dependencies) -> Callable[[Workspace, CapturedInquiry], None]:
+    """Tell a workspace's owners of a lead that came in by itself (the web form), as it posts."""
+
+    def notify(workspace: Workspace, captured: CapturedInquiry) -> None:
+        notify_new_inquiry(deps.slack.client_for(workspace.workspace_id), workspace, captured)
+
+    return notify

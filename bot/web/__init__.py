@@ -1,7 +1,8 @@
 """The HTTP face of `crm serve`: a Flask app whose routes live one group per module.
 
 `create_web_app` is the one place route groups are registered: Slack's events and install
-paths (`bot.web.slack`) and the health checks (`bot.web.health`). A new group (the web form,
+paths (`bot.web.slack`), the health checks (`bot.web.health`) and the web form
+(`bot.web.forms`). A new group (the web form,
 the Google and QuickBooks OAuth callbacks) is a module with a `blueprint(...)` function added
 to `create_web_app`; docs/architecture.md, "Web routes", lists them.
 """
@@ -12,8 +13,11 @@ from flask import Flask
 from slack_bolt import App
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.web import health, slack
+from bot.notify import notify_new_inquiry
+from bot.web import forms, health, slack
 from bot.web.verification import MAX_BODY_BYTES
+from core.leads.inquiries import CapturedInquiry
+from core.models import Workspace
 from core.platform.config import Settings
 
 
@@ -23,11 +27,22 @@ def create_web_app(
     settings: Settings,
     sessions: sessionmaker[Session],
     slack_events: bool = True,
+    notify_new_lead: forms.NotifyNewLead | None = None,
 ) -> Flask:
-    """The WSGI app: health checks always; Slack's paths unless Slack talks over Socket Mode."""
+    """The WSGI app: health checks and the web form always; Slack's paths unless Socket Mode.
+
+    `notify_new_lead` tells a workspace's owners of a web-form lead; by default the Bolt
+    app's own client does (one workspace); the wiring place passes the per-workspace one.
+    """
     web = Flask("crm")
     web.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     web.register_blueprint(health.blueprint(sessions))
+    if notify_new_lead is None:
+
+        def notify_new_lead(workspace: Workspace, captured: CapturedInquiry) -> None:
+            notify_new_inquiry(bolt.client, workspace, captured)
+
+    web.register_blueprint(forms.blueprint(sessions, notify=notify_new_lead))
     if slack_events:
         signing_secret = settings.slack_signing_secret
         if signing_secret is None:

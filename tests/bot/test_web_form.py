@@ -1,0 +1,167 @@
+"""`POST /forms/<token>` over real HTTP into the served app: leads, notices, refusals."""
+
+from __future__ import annotations
+
+import json
+import time
+from urllib.parse import urlencode
+
+import pytest
+from sqlalchemy import select
+
+from bot.web.forms import form_signature
+from core.leads.web_form import SENDER_LIMIT, disable_form, rotate_form_token
+from core.models import Contact, Lead
+from core.workspaces.service import get_workspace
+from tests.bot.harness import Reply, SlackHarness, row_count
+from tests.conftest import OWNER, TEAM
+from tests.core.factories import make_contact
+
+FORM = "application/x-www-form-urlencoded"
+
+
+@pytest.fixture
+def token(slack: SlackHarness) -> str:
+    with slack.sessions.begin() as session:
+        workspace = rotate_form_token(
+            session=session, workspace=get_workspace(session, TEAM), actor=OWNER, now=slack.now
+        )
+        assert workspace.form_token is not None
+        return workspace.form_token
+
+
+def post_form(slack: SlackHarness, token: str, fields: dict[str, str], **headers: str) -> Reply:
+    return slack.raw_post(
+        urlencode(fields), {"Content-Type": FORM, **headers}, path=f"/forms/{token}", wait=False
+    )
+
+
+def post_json(slack: SlackHarness, token: str, body: object, **headers: str) -> Reply:
+    raw = json.dumps(body).encode()
+    return slack.raw_post(
+        raw, {"Content-Type": "application/json", **headers}, path=f"/forms/{token}", wait=False
+    )
+
+
+def notices(slack: SlackHarness) -> list[str]:
+    return [str(m["text"]) for m in slack.api.messages if "New inquiry from" in str(m["text"])]
+
+
+def test_a_browser_post_makes_a_lead_notifies_owners_and_thanks_the_visitor(
+    slack: SlackHarness, token: str
+) -> None:
+    reply = post_form(
+        slack,
+        token,
+        {"name": "Rita Moreno", "phone": "555-777-0101", "message": "Clogged drain", "crm_hp": ""},
+    )
+    assert reply.status == 200 and "Thank you!" in reply.body
+    assert reply.headers["content-type"].startswith("text/html")
+    with slack.sessions() as session:
+        lead = session.scalars(select(Lead)).one()
+        assert (lead.title, lead.source.value) == ("Clogged drain", "web_form")
+    [notice] = notices(slack)
+    assert notice.startswith("New inquiry from Rita Moreno — Clogged drain.")
+    assert "web form" in notice
+
+
+def test_a_json_post_answers_with_the_lead_id_and_a_known_phone_links(
+    slack: SlackHarness, token: str
+) -> None:
+    with slack.sessions.begin() as session:
+        dana = make_contact(session, TEAM, "Dana", "Smith", phones=["+15552013344"])
+    reply = post_json(
+        slack, token, {"first_name": "Dana", "last_name": "Smith", "phone": "+1 555 201 3344"}
+    )
+    assert reply.status == 200
+    answer = reply.json()
+    assert answer["ok"] is True
+    with slack.sessions() as session:
+        lead = session.get(Lead, answer["lead_id"])
+        assert lead is not None and lead.contact_id == dana.contact_id
+    assert row_count(slack.sessions, Contact) == 1
+
+
+def test_a_redirect_url_sends_the_browser_on(slack: SlackHarness, token: str) -> None:
+    with slack.sessions.begin() as session:
+        get_workspace(session, TEAM).form_redirect_url = "https://plumbco.example/thanks"
+    reply = post_form(slack, token, {"name": "Al", "email": "al@example.com"})
+    assert (reply.status, reply.headers["location"]) == (303, "https://plumbco.example/thanks")
+
+
+def test_refusals_create_nothing_and_say_why(slack: SlackHarness, token: str) -> None:
+    good = {"name": "Bo Chan", "phone": "555-343-4545", "message": "Paint"}
+    assert post_form(slack, "not-the-token", good).status == 404
+    assert post_form(slack, token, {"name": "Nobody", "message": "hi"}).status == 400
+    assert "phone number or an email" in post_form(slack, token, {"name": "X"}).body
+    big = {"name": "Big", "phone": "555-343-4545", "message": "x" * (65 * 1024)}
+    assert post_form(slack, token, big).status == 413
+    bot = post_form(slack, token, good | {"crm_hp": "http://spam.example"})
+    assert bot.status == 200 and "Thank you!" in bot.body  # the bot learns nothing
+    wrong = post_json(
+        slack,
+        token,
+        good,
+        **{"X-CRM-Timestamp": str(int(time.time())), "X-CRM-Signature": "v1=" + "0" * 64},
+    )
+    assert wrong.status == 401
+    assert post_json(slack, token, ["not", "an", "object"]).status == 400
+    assert row_count(slack.sessions, Lead) == 0
+    with slack.sessions.begin() as session:
+        disable_form(
+            session=session, workspace=get_workspace(session, TEAM), actor=OWNER, now=slack.now
+        )
+    assert post_form(slack, token, good).status == 404
+    assert row_count(slack.sessions, Lead) == 0
+    assert notices(slack) == []
+
+
+def test_a_signed_post_is_accepted_once(slack: SlackHarness, token: str) -> None:
+    body = json.dumps({"name": "Sig Ned", "email": "sig@example.com"}).encode()
+    stamp = str(int(time.time()))
+    headers = {
+        "Content-Type": "application/json",
+        "X-CRM-Timestamp": stamp,
+        "X-CRM-Signature": form_signature(token, stamp, body),
+    }
+    first = slack.raw_post(body, headers, path=f"/forms/{token}", wait=False)
+    assert first.status == 200
+    replay = slack.raw_post(body, headers, path=f"/forms/{token}", wait=False)
+    assert replay.status == 409
+    stale = str(int(time.time()) - 600)
+    old = headers | {
+        "X-CRM-Timestamp": stale,
+        "X-CRM-Signature": form_signature(token, stale, body),
+    }
+    assert slack.raw_post(body, old, path=f"/forms/{token}", wait=False).status == 401
+    assert row_count(slack.sessions, Lead) == 1
+
+
+def test_two_identical_posts_and_an_idempotency_key_make_one_lead(
+    slack: SlackHarness, token: str
+) -> None:
+    fields = {"name": "Raj Patel", "email": "raj@example.com", "message": "Breaker"}
+    first, second = post_json(slack, token, fields), post_json(slack, token, fields)
+    assert first.json()["lead_id"] == second.json()["lead_id"]
+    keyed = [
+        post_json(
+            slack, token, {"email": "k@example.com", "message": m}, **{"Idempotency-Key": "k"}
+        )
+        for m in ("a", "b")
+    ]
+    assert keyed[0].json()["lead_id"] == keyed[1].json()["lead_id"]
+    assert row_count(slack.sessions, Lead) == 2
+    assert len(notices(slack)) == 2  # the owners hear of each lead once
+
+
+def test_a_burst_over_the_sender_limit_gets_429_with_retry_after(
+    slack: SlackHarness, token: str
+) -> None:
+    limit, _window = SENDER_LIMIT
+    replies = [
+        post_form(slack, token, {"name": f"P{n}", "email": f"p{n}@example.com"})
+        for n in range(limit + 2)
+    ]
+    assert [r.status for r in replies] == [200] * limit + [429, 429]
+    assert replies[-1].headers["retry-after"] == "600"
+    assert row_count(slack.sessions, Lead) == limit
