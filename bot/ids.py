@@ -57,6 +57,10 @@ class ActionId(StrEnum):
     DISQUALIFY_REASON = "crm-disqualify-reason"  # value: `bot.values.DisqualifyChoice`
     # the element inside every modal input block; the block id says which field it is
     INPUT = "crm-input"
+    # the web form (owners): a new link, off, on
+    FORM_NEW_LINK = "crm-form-new-link"
+    FORM_OFF = "crm-form-off"
+    FORM_ON = "crm-form-on"
 
 
 class ViewId(StrEnum):
@@ -130,6 +134,7 @@ class BlockId(StrEnum):
     DRAFT_ACTIONS = "crm-draft-actions"
     DUPLICATE_ACTIONS = "crm-duplicate-actions"
     QUICKBOOKS_ACTIONS = "crm-quickbooks-actions"
+    FORM_ACTIONS = "crm-form-actions"
     FOLLOW_UP_ACTIONS = "crm-follow-up-actions"
     REMINDER_ACTIONS = "crm-reminder-actions"
     CONTACT_ACTIONS = "crm-contact-actions"

@@ -22,7 +22,7 @@ def register(commands: Any) -> None:
 
 def _form_url(args: argparse.Namespace) -> int:
     from cli.workspace_choice import choose_workspace
-    from core.leads.web_form import rotate_form_token
+    from core.leads.web_form import form_url, rotate_form_token
     from core.models import utcnow
     from core.platform.db import make_engine, make_sessions
 
@@ -46,6 +46,6 @@ def _form_url(args: argparse.Namespace) -> int:
             token = workspace.form_token
     finally:
         engine.dispose()
-    base = (settings.crm_public_url or f"http://localhost:{settings.port}").rstrip("/")
-    print(f"{base}/forms/{token}")
+    assert token is not None  # made above when missing
+    print(form_url(public_url=settings.crm_public_url, port=settings.port, token=token))
     return 0

@@ -31,8 +31,10 @@ from bot.blocks.modals.decisions import settings_modal
 from bot.blocks.modals.inputs import ModalMeta
 from bot.blocks.pipeline import pipeline_message
 from bot.blocks.prompts import captured_lead_reply
+from bot.blocks.web_form import form_message
 from bot.context import BotContext
 from bot.doctor import diagnose
+from bot.handlers.actions.web_form import form_state
 from bot.handlers.plain_words import answer_request, finish_answer
 from bot.notify import notify_new_inquiry
 from core.activity.flows import log_from_text
@@ -162,7 +164,7 @@ def followups_command(ctx: BotContext) -> Listener:
 
 
 def crm_command(ctx: BotContext) -> Listener:
-    """`/crm`: help; `/crm settings` and `/crm doctor` (owners); a Common Request in plain words."""
+    """`/crm`: help; `settings`, `doctor`, `form` (owners); a Common Request in plain words."""
 
     def crm(ack: Ack, command: Command, client: WebClient, respond: Respond) -> None:
         ack()
@@ -189,6 +191,12 @@ def crm_command(ctx: BotContext) -> Listener:
                 workspace_id=command["team_id"],
             )
             _answer(respond, doctor_message(checks))
+            return
+        if text.lower() in ("form", "web form"):
+            with ctx.transaction(command["team_id"]) as (_, workspace):
+                require_owner(workspace, command["user_id"], "change the web form")
+                shown = form_message(form_state(ctx, workspace))
+            _answer(respond, shown)
             return
         with ctx.transaction(command["team_id"]) as (session, workspace):
             answer = answer_request(

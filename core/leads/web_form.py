@@ -36,6 +36,8 @@ __all__ = [
     "FormResult",
     "RateLimited",
     "disable_form",
+    "enable_form",
+    "form_url",
     "form_workspace",
     "prune_form_attempts",
     "read_form_fields",
@@ -282,6 +284,24 @@ def rotate_form_token(
         session, workspace, actor=actor, action="rotate_form_token", entity=workspace, before=before
     )
     return workspace
+
+
+def enable_form(*, session: Session, workspace: Workspace, actor: str, now: datetime) -> Workspace:
+    """Take form posts again (with a new token if it never had one); owners only."""
+    if not workspace.form_token:
+        return rotate_form_token(session=session, workspace=workspace, actor=actor, now=now)
+    require_owner(workspace, actor, "change the web form")
+    before = snapshot(workspace)
+    workspace.form_enabled = True
+    workspace.updated_at = now
+    audit(session, workspace, actor=actor, action="enable_form", entity=workspace, before=before)
+    return workspace
+
+
+def form_url(*, public_url: str | None, port: int, token: str) -> str:
+    """The form's full URL: the app's public base (CRM_PUBLIC_URL), else this machine's port."""
+    base = (public_url or f"http://localhost:{port}").rstrip("/")
+    return f"{base}/forms/{token}"
 
 
 def disable_form(*, session: Session, workspace: Workspace, actor: str, now: datetime) -> Workspace:

@@ -9,12 +9,14 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import select
 
+from bot.blocks.limits import limit_violations
+from bot.ids import ActionId
 from bot.web.forms import form_signature
 from core.leads.web_form import SENDER_LIMIT, disable_form, rotate_form_token
 from core.models import Contact, Lead
 from core.workspaces.service import get_workspace
-from tests.bot.harness import Reply, SlackHarness, row_count
-from tests.conftest import OWNER, TEAM
+from tests.bot.harness import Reply, SlackHarness, labels, messages_to, row_count, shown, texts
+from tests.conftest import OWNER, STAFF, TEAM
 from tests.core.factories import make_contact
 
 FORM = "application/x-www-form-urlencoded"
@@ -165,3 +167,40 @@ def test_a_burst_over_the_sender_limit_gets_429_with_retry_after(
     assert [r.status for r in replies] == [200] * limit + [429, 429]
     assert replies[-1].headers["retry-after"] == "600"
     assert row_count(slack.sessions, Lead) == limit
+
+
+# --- /crm form: the owner's view of the form ---------------------------------------------------
+
+
+def test_crm_form_is_for_owners_and_shows_the_link_and_a_snippet(slack: SlackHarness) -> None:
+    slack.command("crm", "form", user=STAFF)
+    assert texts(slack.api, kind="response_url") == ["Only an owner can change the web form."]
+    slack.api.clear()
+    slack.command("crm", "form", user=OWNER)
+    [off] = messages_to(slack.api, kind="response_url")
+    assert off["text"] == "The web form is off: inquiries from your website do not reach the CRM."
+    assert labels(off) == ["Turn on"]
+    slack.api.clear()
+    slack.action(ActionId.FORM_ON, message=off, user=OWNER)
+    [on] = messages_to(slack.api, kind="response_url")
+    with slack.sessions() as session:
+        token = get_workspace(session, TEAM).form_token
+    assert token is not None
+    assert on["text"] == f"Your web form takes inquiries at http://localhost:3000/forms/{token}"
+    assert labels(on) == ["New form link", "Turn off"]
+    assert f'form action="http://localhost:3000/forms/{token}"' in shown(on).replace("&quot;", '"')
+    assert limit_violations(on["blocks"] or []) == []
+    # The link works, and a new one retires it at once.
+    assert post_form(slack, token, {"name": "Al", "email": "al@example.com"}).status == 200
+    slack.api.clear()
+    slack.action(ActionId.FORM_NEW_LINK, message=on, user=STAFF)  # staff: refused, no change
+    with slack.sessions() as session:
+        assert get_workspace(session, TEAM).form_token == token
+    slack.action(ActionId.FORM_NEW_LINK, message=on, user=OWNER)
+    with slack.sessions() as session:
+        fresh = get_workspace(session, TEAM).form_token
+    assert fresh not in (None, token)
+    assert post_form(slack, token, {"name": "Bo", "email": "bo@example.com"}).status == 404
+    slack.action(ActionId.FORM_OFF, message=on, user=OWNER)
+    assert post_form(slack, str(fresh), {"name": "Cy", "email": "cy@example.com"}).status == 404
+    assert row_count(slack.sessions, Lead) == 1

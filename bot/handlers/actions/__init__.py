@@ -11,7 +11,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.context import BotContext
-from bot.handlers.actions import drafts, next_steps, prompt_answers
+from bot.handlers.actions import drafts, next_steps, prompt_answers, web_form
 from bot.handlers.actions.click import ClickHandler, on_click
 from bot.ids import ActionId
 
@@ -49,6 +49,10 @@ BUTTONS: dict[ActionId, ClickHandler] = {
     ActionId.NOT_NOW: prompt_answers.not_now,
     ActionId.REENGAGE_YES: prompt_answers.reengage_yes,
     ActionId.REENGAGE_NO: prompt_answers.reengage_no,
+    # the web form (owners)
+    ActionId.FORM_NEW_LINK: web_form.new_link,
+    ActionId.FORM_OFF: web_form.turn_off,
+    ActionId.FORM_ON: web_form.turn_on,
 }
 
 

@@ -57,6 +57,7 @@ from core.leads.service import (
     set_lead_stage,
     snooze_lead,
 )
+from core.leads.web_form import disable_form, enable_form, rotate_form_token
 from core.leads.won_confirmations import confirm_won
 from core.mailbox.connection import MailboxSecrets, connect_mailbox, disconnect_mailbox
 from core.models import AuditEntry, Draft, Workspace
@@ -584,6 +585,18 @@ OPERATIONS: dict[str, tuple[Operation, str]] = {
         "import",
     ),
     "connect_mailbox": (lambda w: _connect_mailbox(w), "connect_mailbox"),
+    "rotate_form_token": (
+        lambda w: rotate_form_token(session=w.session, workspace=w.ws, actor=w.actor, now=NOW),
+        "rotate_form_token",
+    ),
+    "disable_form": (
+        lambda w: disable_form(session=w.session, workspace=w.ws, actor=w.actor, now=NOW),
+        "disable_form",
+    ),
+    "enable_form": (
+        lambda w: enable_form(session=w.session, workspace=w.ws, actor=w.actor, now=NOW),
+        "rotate_form_token",  # a form never set up gets its token
+    ),
     "disconnect_mailbox": (
         lambda w: (
             _connect_mailbox(w),
