@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.notify import notify_new_inquiry
 from bot.web import forms, health, slack
+from bot.web.request_log import log_requests
 from bot.web.verification import MAX_BODY_BYTES
 from core.leads.inquiries import CapturedInquiry
 from core.models import Workspace
@@ -36,6 +37,7 @@ def create_web_app(
     """
     web = Flask("crm")
     web.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    log_requests(web)
     web.register_blueprint(health.blueprint(sessions))
     if notify_new_lead is None:
 

@@ -204,3 +204,18 @@ def test_crm_form_is_for_owners_and_shows_the_link_and_a_snippet(slack: SlackHar
     slack.action(ActionId.FORM_OFF, message=on, user=OWNER)
     assert post_form(slack, str(fresh), {"name": "Cy", "email": "cy@example.com"}).status == 404
     assert row_count(slack.sessions, Lead) == 1
+
+
+def test_each_request_is_logged_once_with_its_route_pattern_never_the_token(
+    slack: SlackHarness, token: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="crm.http")
+    post_form(slack, token, {"name": "Al", "email": "al@example.com"})
+    slack.get("/healthz")
+    lines = [r for r in caplog.records if r.name == "crm.http"]
+    assert [r.getMessage().rsplit(" ", 1)[0] for r in lines] == [
+        "POST /forms/<token> 200",
+        "GET /healthz 200",
+    ]
+    assert all(isinstance(getattr(r, "duration_ms", None), int) for r in lines)
+    assert token not in caplog.text
