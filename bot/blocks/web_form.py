@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.blocks.cards import Message
 from bot.blocks.limits import (
+    Message,
     actions,
     button,
     confirm_dialog,

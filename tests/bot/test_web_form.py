@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import select
 
-from bot.blocks.limits import limit_violations
+from bot.blocks.limit_check import limit_violations
 from bot.ids import ActionId
 from bot.web.forms import form_signature
 from core.leads.web_form import SENDER_LIMIT, disable_form, rotate_form_token
