@@ -31,7 +31,11 @@ _SHOWN_LIMIT = 60
 # A word with an @ that has something before it: a candidate the validator then accepts or
 # refuses (so `dana@gmail` and `dana@@x.com` are seen, and refused). Slack mentions
 # (`<@U123|bob>`) and bare handles (`@bob`) have nothing before the @ and are not candidates.
-_EMAIL_CANDIDATE = re.compile(r"[^\s,;:<>()\[\]\"@]+@[^\s,;:<>()\[\]\"]*")
+# A candidate starts only where a word starts (the lookbehind): tried at every position, a long
+# run without an @ was rescanned from each of its characters, which is quadratic.
+_EMAIL_CANDIDATE = re.compile(
+    r"(?<![^\s,;:<>()\[\]\"@])[^\s,;:<>()\[\]\"@]+@[^\s,;:<>()\[\]\"]*"
+)
 _TRAILING = ".!?'’”-"
 
 
@@ -90,8 +94,12 @@ def normalize_email(raw: str) -> str:
     return str(result.normalized).lower()
 
 
-def scan_phones(text: str, region: str) -> list[Found]:
-    """Every possible phone number in free text, with its position (for quick capture)."""
+def scan_phones(text: str, region: str, *, limit: int | None = None) -> list[Found]:
+    """Every possible phone number in free text, with its position (for quick capture).
+
+    `limit` stops after that many: each match costs far more than the scan between matches,
+    so a caller that cannot use more than a few keeps its work bounded on a long paste.
+    """
     found: list[Found] = []
     matcher = phonenumbers.PhoneNumberMatcher(
         text, region.strip().upper() or None, leniency=phonenumbers.Leniency.POSSIBLE
@@ -99,6 +107,8 @@ def scan_phones(text: str, region: str) -> list[Found]:
     for match in matcher:
         e164 = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
         found.append(Found(match.start, match.end, match.raw_string, str(e164)))
+        if limit is not None and len(found) >= limit:
+            break
     return found
 
 
@@ -107,10 +117,15 @@ def find_phones(text: str, region: str) -> list[tuple[str, str]]:
     return [(f.raw, f.value) for f in scan_phones(text, region) if f.value is not None]
 
 
-def scan_emails(text: str) -> list[Found]:
-    """Every email-looking token in free text; `value` is None for the ones that are invalid."""
+def scan_emails(text: str, *, limit: int | None = None) -> list[Found]:
+    """Every email-looking token in free text; `value` is None for the ones that are invalid.
+
+    `limit` stops after that many (each one is validated, which is the costly part).
+    """
     found: list[Found] = []
     for match in _EMAIL_CANDIDATE.finditer(text):
+        if limit is not None and len(found) >= limit:
+            break
         raw = match.group(0).rstrip(_TRAILING)
         try:
             value: str | None = normalize_email(raw)

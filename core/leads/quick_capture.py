@@ -7,21 +7,21 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from decimal import Decimal
-from typing import Any
-
-from dateparser import parse as parse_date
-from dateparser.search import search_dates
+from itertools import accumulate, islice
 
 from core.common.enums import InteractionType, LeadSource
 from core.common.money import parse_money
 from core.contacts.points import Found, scan_emails, scan_phones, shorten
 from core.errors import InvalidEmail, InvalidInput, InvalidPhone
+from core.leads.follow_up_dates import find_follow_up_date
 
 __all__ = [
     "DEFAULT_LOG_TYPE",
+    "MAX_POINTS",
     "MAX_NAME_LENGTH",
     "MAX_TITLE_LENGTH",
     "MAX_WHO_LENGTH",
@@ -36,6 +36,9 @@ __all__ = [
 MAX_TITLE_LENGTH = 200
 MAX_NAME_LENGTH = 100
 MAX_WHO_LENGTH = 100
+#: More phones or emails than this in one line is a paste, not a capture. Scanning stops one
+#: past it (each one found costs a validation), so a long paste costs one linear scan.
+MAX_POINTS = 20
 
 _LEAD_EXAMPLE = "/lead Dana Smith, 555-201-3344, leaky faucet at 123 Main via phone $350"
 _LOG_EXAMPLE = "/log call Dana Smith: wants a quote, call back Friday"
@@ -83,8 +86,9 @@ _VIA = re.compile(
     r"\bvia\s+(?:(?:a|an|the)\s+)?(?P<source>[\w-]+(?:\s+(?:call|form|ads?)\b)?)",
     re.IGNORECASE,
 )
-# `$350`, `$1,250`, `$1250.50`; a malformed one (`$1,25`) is caught so parse_money can say so.
-_MONEY = re.compile(r"-?\$\s?-?\d[\d,.]*")
+# `$350`, `$1,250`, `$1250.50`; a malformed one (`$1,25`, `$1e400`, `$350k`) is taken whole
+# so parse_money refuses it, instead of reading `$1` and leaving "e400" in the title.
+_MONEY = re.compile(r"-?\$\s?-?\d[\w,.]*")
 # `at 123 Main`, `at 12B Elm St`, `at 12-14 Oak Ave`; not `at 3 pm`.
 _ADDRESS_START = re.compile(
     r"\bat\s+(?P<address>\d+[A-Za-z]?(?:-\d+)?\s+(?!(?:am|pm|a\.m\.|p\.m\.|o'?clock)\b)\S)",
@@ -94,6 +98,7 @@ _ADDRESS_STOP = re.compile(r"\s+via\s|\s*\$|,", re.IGNORECASE)
 # A whole comma-separated piece that is only digits and phone punctuation: meant as a phone.
 _PHONE_ATTEMPT = re.compile(r"\+?[\d\s().-]+")
 _WORD = re.compile(r"\S+")
+_SEPARATORS = " /|&;:+.-–—"
 
 
 def parse_source(word: str) -> LeadSource:
@@ -118,52 +123,81 @@ def _blank(text: str, start: int, end: int) -> str:
 def _tidy(text: str) -> str:
     """Join what is left of comma-separated pieces into one readable phrase."""
     pieces = [" ".join(piece.split()) for piece in text.split(",")]
-    return ", ".join(piece for piece in pieces if piece).strip(" ,;:-–—")
+    # A piece left with only the separator between two phones (`555-… / dana@…`) goes too.
+    return ", ".join(piece for piece in pieces if piece.strip(_SEPARATORS)).strip(" ,;:-–—")
+
+
+def _too_much() -> InvalidInput:
+    return InvalidInput(
+        f"That is too much for a quick capture: more than {MAX_POINTS} phone numbers or emails. "
+        f"Give the name, a phone or email and a short job label, e.g. {_LEAD_EXAMPLE}, "
+        "and add details as a note.",
+        field="title",
+    )
 
 
 def parse_lead_text(text: str, *, region: str) -> LeadCapture:
-    """Read a quick-capture `/lead` line so a lead can be made from one message."""
+    """Read a quick-capture `/lead` line so a lead can be made from one message.
+
+    A phone or email counts only in a contact position (see `_in_contact_positions`); one
+    with job words on both sides is part of the job text and stays in the title.
+    """
     text = text.replace("\u00a0", " ").strip()
     if not text:
         raise InvalidInput(f"Start with the customer's name, e.g. {_LEAD_EXAMPLE}", field="name")
 
-    masked = text
-
-    emails: list[str] = []
-    for found in scan_emails(text):
-        if found.value is None:
-            raise InvalidEmail(
-                f'"{shorten(found.raw)}" is not an email address I can use. '
-                "Fix it or leave it out.",
-                field="email",
-            )
-        if found.value not in emails:
-            emails.append(found.value)
-        masked = _blank(masked, found.start, found.end)
+    # The skeleton has every phone- or email-looking piece and the $ and via clauses blanked
+    # out (offsets kept): what is left are the name and the job words.
+    email_spans = scan_emails(text, limit=MAX_POINTS + 1)
+    skeleton = text
+    for found in email_spans:
+        skeleton = _blank(skeleton, found.start, found.end)
+    cut: list[tuple[int, int]] = []
 
     estimated_value: Decimal | None = None
-    money = _MONEY.search(masked)
+    money = _MONEY.search(skeleton)
     if money:
         raw_money = money.group(0).rstrip(".,")
         estimated_value = parse_money(raw_money)
-        masked = _blank(masked, money.start(), money.start() + len(raw_money))
+        cut.append((money.start(), money.start() + len(raw_money)))
+        skeleton = _blank(skeleton, *cut[-1])
 
     source = LeadSource.phone_call
-    via = _VIA.search(masked)
+    via = _VIA.search(skeleton)
     if via:
         source = parse_source(via.group("source"))
-        masked = _blank(masked, via.start(), via.end())
+        cut.append((via.start(), via.end()))
+        skeleton = _blank(skeleton, *cut[-1])
 
-    phone_spans: list[Found] = scan_phones(masked, region)
-    phones: list[str] = []
+    phone_spans: list[Found] = scan_phones(skeleton, region, limit=MAX_POINTS + 1)
+    if len(email_spans) > MAX_POINTS or len(phone_spans) > MAX_POINTS:
+        raise _too_much()
     for found in phone_spans:
-        if found.value is not None and found.value not in phones:
-            phones.append(found.value)
+        skeleton = _blank(skeleton, found.start, found.end)
+
+    name, name_end, rest_start = _name_span(skeleton)
+    emails: list[str] = []
+    phones: list[str] = []
+    masked = text
+    for found in _in_contact_positions([*email_spans, *phone_spans], skeleton, name_end):
         masked = _blank(masked, found.start, found.end)
+        if found in email_spans:
+            if found.value is None:
+                raise InvalidEmail(
+                    f'"{shorten(found.raw)}" is not an email address I can use. '
+                    "Fix it or leave it out.",
+                    field="email",
+                )
+            if found.value not in emails:
+                emails.append(found.value)
+        elif found.value is not None and found.value not in phones:
+            phones.append(found.value)
+    for start, end in cut:
+        masked = _blank(masked, start, end)
 
     # Where the address must stop: emails and phones become commas (offsets kept).
     stops = text
-    for found in [*scan_emails(text), *phone_spans]:
+    for found in [*email_spans, *phone_spans]:
         stops = stops[: found.start] + "," * (found.end - found.start) + stops[found.end :]
 
     for piece in masked.split(","):
@@ -174,7 +208,7 @@ def parse_lead_text(text: str, *, region: str) -> LeadCapture:
                 field="phone",
             )
 
-    name, rest_start = _split_name(masked)
+    _check_name(name)
     first_name, _, last = name.partition(" ")
     title = _tidy(masked[rest_start:])
     if not any(ch.isalnum() for ch in title):
@@ -201,17 +235,21 @@ def parse_lead_text(text: str, *, region: str) -> LeadCapture:
     )
 
 
-def _split_name(masked: str) -> tuple[str, int]:
-    """The name is what comes before the first comma, else the first two words."""
-    if "," in masked:
-        end = masked.index(",")
-        name = " ".join(masked[:end].split())
-        rest_start = end + 1
-    else:
-        words = [m for m in _WORD.finditer(masked) if any(ch.isalnum() for ch in m.group(0))]
-        chosen = words[:2]
-        name = " ".join(m.group(0) for m in chosen)
-        rest_start = chosen[-1].end() if chosen else len(masked)
+def _name_span(skeleton: str) -> tuple[str, int, int]:
+    """The name, where its piece ends, and where the job text starts.
+
+    The name is what comes before the first comma, else the first two words.
+    """
+    if "," in skeleton:
+        end = skeleton.index(",")
+        return " ".join(skeleton[:end].split()), end, end + 1
+    words = (m for m in _WORD.finditer(skeleton) if any(ch.isalnum() for ch in m.group(0)))
+    chosen = list(islice(words, 2))
+    end = chosen[-1].end() if chosen else len(skeleton)
+    return " ".join(m.group(0) for m in chosen), end, end
+
+
+def _check_name(name: str) -> None:
     if not any(ch.isalpha() for ch in name):
         raise InvalidInput(
             f"Start with the customer's name, then a comma, e.g. {_LEAD_EXAMPLE}", field="name"
@@ -222,7 +260,31 @@ def _split_name(masked: str) -> tuple[str, int]:
             f"Put a comma after the name, e.g. {_LEAD_EXAMPLE}",
             field="name",
         )
-    return name, rest_start
+
+
+def _in_contact_positions(found: list[Found], skeleton: str, name_end: int) -> list[Found]:
+    """The phones and emails written where the grammar puts contact details, in text order.
+
+    Contact positions: anywhere in the name's piece (before the first comma, or around the
+    first two words when there is no comma), and at the start or the end of every later
+    comma-separated piece, as a run with no word between it and that comma or line end.
+    `paint unit 4455123 at 9 Pine` has words on both sides of the number: job text.
+    """
+    words_before = list(accumulate((ch.isalnum() for ch in skeleton), initial=0))
+    bounds = [name_end, *(i for i, ch in enumerate(skeleton) if ch == "," and i > name_end)]
+    bounds.append(len(skeleton))
+    kept: list[Found] = []
+    for point in sorted(found, key=lambda f: f.start):
+        if point.start < name_end:
+            kept.append(point)
+            continue
+        at = bisect_right(bounds, point.start) - 1
+        piece_start, piece_end = bounds[at], bounds[min(at + 1, len(bounds) - 1)]
+        leading = words_before[point.start] == words_before[piece_start]
+        trailing = words_before[piece_end] == words_before[point.end]
+        if leading or trailing:
+            kept.append(point)
+    return kept
 
 
 def _find_address(text: str, stops: str, rest_start: int) -> str | None:
@@ -323,78 +385,3 @@ def parse_log_text(text: str, *, today: date) -> LogEntry:
         summary=summary,
         follow_up_date=find_follow_up_date(summary, today=today),
     )
-
-
-# --------------------------------------------------------------------------- follow-up dates
-
-_WEEKDAY = (
-    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-    r"|mon|tues?|thu|thurs?|fri)"  # not wed/sat/sun: they are ordinary words
-)
-_MONTH_ALONE = r"(?:january|february|april|june|july|august|september|october|november|december)"
-_MONTH = (
-    r"(?:january|february|march|april|may|june|july|august|september|october|november|december"
-    r"|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?"
-)
-_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
-_YEAR = r"(?:,?\s+\d{4})?"
-_COUNT = r"(?:\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
-
-# The phrases a person uses for a follow-up. dateparser alone also reads "may", "sat", "Jan"
-# (a name), "the 1st" or "Friday 2" (Friday + "2 pipes") as dates; a phrase must contain one
-# of these to count, and only the part that matches is resolved.
-_FOLLOW_UP_PHRASE = re.compile(
-    r"\b(?:"
-    r"(?:the\s+)?day\s+after\s+tomorrow|today|tonight|tomorrow"
-    rf"|(?:(?:last|this|next|coming|on)\s+)?{_WEEKDAY}"
-    r"|next\s+(?:week|month)"
-    rf"|in\s+{_COUNT}\s+(?:days?|weeks?|months?)"
-    rf"|{_MONTH}\s+{_DAY}{_YEAR}|{_DAY}\s+(?:of\s+)?{_MONTH}{_YEAR}"
-    rf"|{_MONTH_ALONE}"
-    # 12/3 or 12/3/2026, but not a pipe size: 3/4 inch, 1/2", 3/4-in
-    r"|\d{1,2}/\d{1,2}(?:/\d{2,4})?(?!\s*(?:\"|”|''|inch|-in\b))"
-    r"|\d{4}-\d{2}-\d{2}"
-    r")\b",
-    re.IGNORECASE,
-)
-_DAY_AFTER_TOMORROW = re.compile(r"(?:the\s+)?day\s+after\s+tomorrow", re.IGNORECASE)
-
-
-def _date_settings(today: date) -> dict[str, Any]:
-    """Resolve phrases relative to the workspace's today, towards the future, US day order."""
-    return {
-        "PREFER_DATES_FROM": "future",
-        "PREFER_DAY_OF_MONTH": "first",
-        "RELATIVE_BASE": datetime.combine(today, time()),
-        "DATE_ORDER": "MDY",
-        "RETURN_AS_TIMEZONE_AWARE": False,
-    }
-
-
-def find_follow_up_date(text: str, *, today: date) -> date | None:
-    """The first follow-up date (today or later) a summary commits to, like "call back Friday"."""
-    settings = _date_settings(today)
-    found: list[tuple[str, datetime]] | None = search_dates(
-        text, languages=["en"], settings=settings
-    )
-    cursor = 0
-    for phrase, when in found or []:
-        at = text.find(phrase, cursor)
-        if at < 0:  # dateparser reports phrases as typed; be safe if it ever does not
-            continue
-        cursor = at + len(phrase)
-        # Searched in the full text so a pattern can look past the phrase ("3/4 inch").
-        qualifying = _FOLLOW_UP_PHRASE.search(text, at)
-        if not qualifying or qualifying.start() >= cursor:
-            continue
-        if _DAY_AFTER_TOMORROW.fullmatch(qualifying.group(0)):
-            when = datetime.combine(today + timedelta(days=2), time())  # dateparser says +1
-        elif qualifying.group(0).lower() != phrase.strip().lower():
-            # "Friday 2" read from "Friday 2 pipes": resolve just "Friday".
-            reparsed = parse_date(qualifying.group(0), languages=["en"], settings=settings)
-            if reparsed is None:
-                continue
-            when = reparsed
-        if when.date() >= today:
-            return when.date()
-    return None

@@ -12,6 +12,7 @@ from core.common.enums import InteractionType, LeadSource
 from core.errors import InvalidEmail, InvalidInput, InvalidPhone
 from core.leads.quick_capture import (
     DEFAULT_LOG_TYPE,
+    MAX_POINTS,
     MAX_TITLE_LENGTH,
     LeadCapture,
     LogEntry,
@@ -523,3 +524,61 @@ def test_dates_roll_over_the_year_end() -> None:
     assert find_follow_up_date("in 2 weeks", today=today) == date(2027, 1, 13)
     assert find_follow_up_date("Jan 5", today=today) == date(2027, 1, 5)
     assert find_follow_up_date("tomorrow", today=today) == date(2026, 12, 31)
+
+
+# --------------------------------------------------------------------------- hostile input
+# A phone or email counts only in a contact position: the name's piece, or the start or end of
+# a later comma-separated piece. One with job words on both sides is job text.
+
+
+def test_a_number_inside_the_job_text_is_text_not_a_phone() -> None:
+    capture = lead("Bo Chan, 555-343-4545, paint unit 4455123 at 9 Pine via phone")
+    assert capture.phones == ["+15553434545"]
+    assert capture.title == "paint unit 4455123 at 9 Pine"
+    assert capture.address == "9 Pine"
+
+
+def test_an_email_inside_the_job_text_is_text() -> None:
+    capture = lead("Bo Chan, 555-343-4545, quote for ann@example.com landlord unit")
+    assert capture.emails == []
+    assert capture.title == "quote for ann@example.com landlord unit"
+
+
+def test_an_invalid_email_inside_the_job_text_is_not_refused() -> None:
+    assert lead("Bo Chan, fix the sink@kitchen tap").title == "fix the sink@kitchen tap"
+
+
+def test_phones_at_the_edges_of_a_piece_are_contact_details() -> None:
+    capture = lead("Bo Chan, paint unit 4 555-343-4545, 555-343-4546 / bo@example.com, asap")
+    assert capture.phones == ["+15553434545", "+15553434546"]
+    assert capture.emails == ["bo@example.com"]
+    assert capture.title == "paint unit 4, asap"
+
+
+def test_more_than_the_points_a_capture_takes_is_refused_quickly() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        lead("Dana, " + "555-201-3344, " * (MAX_POINTS + 1) + "faucet")
+    assert caught.value.field == "title"
+    assert f"more than {MAX_POINTS} phone numbers or emails" in caught.value.message
+
+
+@pytest.mark.parametrize("money", ["$1e400", "$1E5", "$350k", "$12abc"])
+def test_an_amount_with_letters_is_refused_whole(money: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        lead(f"Dana, exp job {money} faucet")
+    assert caught.value.field == "estimated_value"
+    assert f'"{money}" is not an amount I can read' in caught.value.message
+
+
+@pytest.mark.parametrize(
+    "phrase", ["2026-02-30", "2026-13-01", "Feb 30", "February 30, 2026", "31 April", "2/30/2026"]
+)
+def test_a_follow_up_that_is_not_a_date_is_refused(phrase: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        log(f"call Dana: wants a quote, call back {phrase}")
+    assert caught.value.field == "follow_up_date"
+    assert f'"{phrase}" is not a date' in caught.value.message
+
+
+def test_a_fraction_is_not_taken_for_a_bad_date() -> None:
+    assert log("call Dana: needs 2/30 of the pipe").follow_up_date is None
