@@ -103,6 +103,13 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def fallback_text(text: str) -> str:
+    """A message's top-level `text` as Slack shows it: escaped (no ping), within its limit."""
+    if not text.strip():
+        return "—"
+    return truncate_mrkdwn(escape(truncate(text, MAX_FALLBACK_TEXT)), MAX_FALLBACK_TEXT)
+
+
 def truncate_mrkdwn(text: str, limit: int = MAX_SECTION_TEXT) -> str:
     """Cut mrkdwn without leaving half an `&amp;` entity or half a `<@U…>` mention behind."""
     if slack_len(text) <= limit:
@@ -289,9 +296,13 @@ def cap_blocks(items: Sequence[Item], limit: int, more_text: MoreText) -> list[B
 
 
 def message(text: str, blocks: Sequence[Block]) -> Message:
-    """A chat message: the fallback `text` (notifications) plus at most 50 blocks."""
+    """A chat message: the fallback `text` (notifications) plus at most 50 blocks.
+
+    Every builder assembles its fallback here from plain words and what people typed, so it
+    is escaped here: Slack reads `<!channel>` or `<@U…>` in a message's `text` as a ping.
+    """
     return {
-        "text": truncate(text, MAX_FALLBACK_TEXT) if text.strip() else "—",
+        "text": fallback_text(text),
         "blocks": list(blocks[:MAX_BLOCKS_MESSAGE]),
     }
 

@@ -40,6 +40,7 @@ from bot.notify import notify_new_inquiry
 from core.activity.flows import log_from_text
 from core.activity.reminders import due_reminders
 from core.common.local_dates import local_today
+from core.common.validation import MAX_TYPED_TEXT, capped
 from core.contacts.person_lookup import look_up_person
 from core.contacts.search import search_leads
 from core.leads.inquiries import capture_quick_lead
@@ -55,6 +56,12 @@ TextAnswer = Callable[[BotContext, Command, str, WebClient, Respond], None]
 FIND = "find"
 
 
+def typed_text(command: Command) -> str:
+    """The command's text, refused when longer than a person types (the one cap of commands)."""
+    text = str(command.get("text") or "")
+    return capped(text, limit=MAX_TYPED_TEXT, what=f"{command.get('command') or 'command'}").strip()
+
+
 def _answer(respond: Respond, message: Message) -> None:
     respond(text=message["text"], blocks=message["blocks"], response_type="ephemeral")
 
@@ -67,7 +74,7 @@ def modal_or_text(ctx: BotContext, open_modal: ModalFor, with_text: TextAnswer) 
 
     def listener(ack: Ack, command: Command, client: WebClient, respond: Respond) -> None:
         ack()
-        text = (command.get("text") or "").strip()
+        text = typed_text(command)
         if text:
             with_text(ctx, command, text, client, respond)
             return
@@ -127,7 +134,7 @@ def pipeline_command(ctx: BotContext) -> Listener:
 
     def pipeline(ack: Ack, command: Command, respond: Respond) -> None:
         ack()
-        _, page = parse_followups_args(command.get("text") or "")
+        _, page = parse_followups_args(typed_text(command))
         with ctx.transaction(command["team_id"]) as (session, workspace):
             summary = pipeline_summary(session, workspace=workspace, now=ctx.now())
             shown = pipeline_message(summary, page=page)
@@ -145,7 +152,7 @@ def followups_command(ctx: BotContext) -> Listener:
 
     def followups_listener(ack: Ack, command: Command, respond: Respond) -> None:
         ack()
-        part, page = parse_followups_args(command.get("text") or "")
+        part, page = parse_followups_args(typed_text(command))
         wanted = rows_wanted(part, page)
         with ctx.transaction(command["team_id"]) as (session, workspace):
             now = ctx.now()
@@ -168,7 +175,7 @@ def crm_command(ctx: BotContext) -> Listener:
 
     def crm(ack: Ack, command: Command, client: WebClient, respond: Respond) -> None:
         ack()
-        text = (command.get("text") or "").strip()
+        text = typed_text(command)
         if not text:
             _answer(respond, help_message())
             return

@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 from bot.blocks.answers import notice
 from bot.context import BotContext
 from bot.handlers.plain_words import Answer, answer_request, finish_answer
+from core.common.validation import MAX_TYPED_TEXT, capped
 from core.errors import CRMError
 from core.platform.event_ledger import claim_event
 
@@ -41,9 +42,8 @@ def answer_event(ctx: BotContext, body: Body, event: Event, client: WebClient) -
         workspace = ctx.workspace(session, team_id)
         try:
             with session.begin_nested():
-                answer = answer_request(
-                    ctx, session, workspace=workspace, actor=user, text=event.get("text") or ""
-                )
+                text = capped(str(event.get("text") or ""), limit=MAX_TYPED_TEXT, what="message")
+                answer = answer_request(ctx, session, workspace=workspace, actor=user, text=text)
         except CRMError as error:
             answer = Answer(notice(error.message))
     shown = finish_answer(answer, client)

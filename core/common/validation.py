@@ -13,11 +13,23 @@ from typing import TypeVar
 
 from core.errors import InvalidInput
 
-__all__ = ["clean_text", "parse_choice", "parse_optional_choice", "required_text"]
+__all__ = [
+    "MAX_TYPED_TEXT",
+    "capped",
+    "clean_text",
+    "parse_choice",
+    "parse_optional_choice",
+    "required_text",
+]
 
 E = TypeVar("E", bound=StrEnum)
 
 _SHOWN = 60  # characters of a refused value repeated back in the message
+
+#: The most a person can type into one line for the bot (a slash command, a message to it):
+#: room for the longest note a line can carry (10,000 characters) and the words around it.
+#: Each entry refuses longer text before any parser reads it, so a paste costs nothing.
+MAX_TYPED_TEXT = 12_000
 
 
 def _shown(raw: str) -> str:
@@ -88,3 +100,14 @@ def parse_optional_choice(
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     return parse_choice(vocabulary, value, field=field, label=label)
+
+
+def capped(text: str, *, limit: int, what: str, field: str | None = None) -> str:
+    """Refuse an input longer than its entry takes, before anything parses it."""
+    if len(text) > limit:
+        raise InvalidInput(
+            f"That {what} is {len(text):,} characters; the most I read is {limit:,}. "
+            "Shorten it, or put the long part in a note.",
+            field=field,
+        )
+    return text

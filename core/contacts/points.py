@@ -33,9 +33,7 @@ _SHOWN_LIMIT = 60
 # (`<@U123|bob>`) and bare handles (`@bob`) have nothing before the @ and are not candidates.
 # A candidate starts only where a word starts (the lookbehind): tried at every position, a long
 # run without an @ was rescanned from each of its characters, which is quadratic.
-_EMAIL_CANDIDATE = re.compile(
-    r"(?<![^\s,;:<>()\[\]\"@])[^\s,;:<>()\[\]\"@]+@[^\s,;:<>()\[\]\"]*"
-)
+_EMAIL_CANDIDATE = re.compile(r"(?<![^\s,;:<>()\[\]\"@])[^\s,;:<>()\[\]\"@]+@[^\s,;:<>()\[\]\"]*")
 _TRAILING = ".!?'’”-"
 
 

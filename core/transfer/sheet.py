@@ -22,7 +22,7 @@ from core.contacts.input import ADDRESS_LIMIT, NAME_LIMIT, NOTES_LIMIT
 from core.contacts.points import normalize_email, normalize_phone
 from core.errors import CRMError, ImportRejected
 
-__all__ = ["CONTACT_COLUMNS", "IGNORE", "SheetRow", "read_contact_sheet"]
+__all__ = ["CONTACT_COLUMNS", "IGNORE", "MAX_CELL", "MAX_COLUMNS", "SheetRow", "read_contact_sheet"]
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -63,6 +63,10 @@ _LIMITS = {
     "notes": NOTES_LIMIT,
 }
 _SPLIT = re.compile(r":::|[;,\n]")
+#: No contact field holds more than its notes (10,000 characters): a longer cell is refused.
+MAX_CELL = NOTES_LIMIT
+#: Google's and Outlook's contact exports have under 100 columns.
+MAX_COLUMNS = 500
 
 
 @dataclass(frozen=True)
@@ -216,8 +220,33 @@ def _parse_row(number: int, cells: Sequence[str], columns: list[_Column], region
 
 
 def _read(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Every row as cells, each row held to MAX_COLUMNS cells of at most MAX_CELL characters
+    before any cell is parsed (the one cap of the CSV entry)."""
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
-    records = list(enumerate(reader, start=1))
+    records: list[tuple[int, list[str]]] = []
+    try:
+        for number, cells in enumerate(reader, start=1):
+            if len(cells) > MAX_COLUMNS:
+                raise ImportRejected(
+                    f"{len(cells):,} columns is more than the {MAX_COLUMNS} a contact sheet "
+                    "can have.",
+                    row=number,
+                )
+            for index, cell in enumerate(cells):
+                if len(cell) > MAX_CELL:
+                    raise ImportRejected(
+                        f"a cell of {len(cell):,} characters is more than the {MAX_CELL:,} "
+                        "any contact field can hold.",
+                        row=number,
+                        field=records[0][1][index]
+                        if records and index < len(records[0][1])
+                        else None,
+                    )
+            records.append((number, cells))
+    except csv.Error as error:  # a cell over csv's own limit, a NUL byte...
+        raise ImportRejected(
+            f"this is not a CSV file I can read ({error}).", row=reader.line_num
+        ) from None
     if not records or not any(cell.strip() for cell in records[0][1]):
         raise ImportRejected("the file is empty: the first row should name the columns.", row=1)
     return records[0][1], records[1:]

@@ -323,8 +323,8 @@ def test_crm_follow_up_in_words_sends_the_draft_to_the_owners_once_saved(
 def test_quick_capture_keeps_quotes_and_emoji_as_typed(slack: SlackHarness) -> None:
     slack.command("lead", "Zoë O'Neil, 555-201-3344, fix “the” sink 🔧 <now> & soon")
     shown = only_reply(slack)
-    assert shown["text"] == (
-        "Lead saved: fix “the” sink 🔧 <now> & soon. Added Zoë O'Neil as a new contact."
+    assert shown["text"] == (  # escaped for Slack, which shows it as typed
+        "Lead saved: fix “the” sink 🔧 &lt;now&gt; &amp; soon. Added Zoë O'Neil as a new contact."
     )
     seen = "\n".join(block_texts(shown["blocks"]))
     assert "*fix “the” sink 🔧 &lt;now&gt; &amp; soon*" in seen  # escaped for Slack's mrkdwn

@@ -25,6 +25,7 @@ from bot.blocks.limits import (
     truncate,
 )
 from bot.ids import ActionId, BlockId, ViewId
+from core.common.validation import MAX_TYPED_TEXT, capped
 
 Choice = TypeVar("Choice", bound=str)  # an option's value: text, or a core StrEnum member
 
@@ -175,8 +176,15 @@ def state_values(view: View) -> dict[str, Any]:
 
 
 def state_element(view: View, block_id: str) -> dict[str, Any]:
+    """One input's state; every value is read through here, so a value longer than anyone
+    types (a forged submission) is refused before a parser sees it, on that input."""
     block = state_values(view).get(block_id) or {}
-    return dict(block.get(ActionId.INPUT.value) or next(iter(block.values()), None) or {})
+    element = dict(block.get(ActionId.INPUT.value) or next(iter(block.values()), None) or {})
+    value = element.get("value")
+    if isinstance(value, str):
+        field = block_id.removeprefix("crm-").replace("-", "_")  # block_for_field undone
+        capped(value, limit=MAX_TYPED_TEXT, what="value", field=field)
+    return element
 
 
 def state_text(view: View, block_id: str) -> str | None:
