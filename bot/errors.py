@@ -15,6 +15,7 @@ from typing import Any
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 
+from bot.blocks.limits import fallback_text
 from bot.ids import block_for_field
 from bot.notify import reply
 from core.errors import CRMError, IncompleteContact
@@ -25,8 +26,11 @@ logger = logging.getLogger(__name__)
 
 
 def user_message(error: BaseException) -> str:
-    """What the user reads: the error's own sentence for a CRMError, an apology otherwise."""
-    return error.message if isinstance(error, CRMError) else SORRY
+    """What the user reads: the error's own sentence for a CRMError, an apology otherwise.
+
+    Escaped for Slack: a refusal often repeats what was typed, which may be `<!channel>`.
+    """
+    return fallback_text(error.message) if isinstance(error, CRMError) else SORRY
 
 
 def _error_fields(error: CRMError) -> list[str]:

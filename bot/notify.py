@@ -24,7 +24,7 @@ from slack_sdk.webhook import WebhookClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.drafts import draft_review_message
-from bot.blocks.limits import Message
+from bot.blocks.limits import Message, fallback_text
 from bot.blocks.prompts import new_inquiry_notice
 from core.drafts.compose import FollowUpDraft
 from core.drafts.review import record_review_messages
@@ -38,9 +38,12 @@ Ref = dict[str, str]
 
 
 def message_parts(message: Message | str) -> tuple[str, Sequence[dict[str, Any]] | None]:
-    """A builder's `{"text", "blocks"}` (or a bare sentence) as the text and blocks to send."""
+    """A builder's `{"text", "blocks"}` (or a bare sentence) as the text and blocks to send.
+
+    A bare sentence is escaped as every builder's text is (`limits.message`): it may carry a name.
+    """
     if isinstance(message, str):
-        return message, None
+        return fallback_text(message), None
     return str(message.get("text") or ""), message.get("blocks")
 
 
