@@ -219,33 +219,40 @@ def _parse_row(number: int, cells: Sequence[str], columns: list[_Column], region
     return row
 
 
+def _check_cells(number: int, cells: list[str], header: list[str] | None) -> list[str]:
+    """Refuse a row wider than a contact sheet, or a cell no field can hold, before parsing."""
+    if len(cells) > MAX_COLUMNS:
+        raise ImportRejected(
+            f"{len(cells):,} columns is more than the {MAX_COLUMNS} a contact sheet can have.",
+            row=number,
+        )
+    for index, cell in enumerate(cells):
+        column = header[index] if header and index < len(header) else None
+        if len(cell) > MAX_CELL:
+            raise ImportRejected(
+                f"a cell of {len(cell):,} characters is more than the {MAX_CELL:,} "
+                "any contact field can hold.",
+                row=number,
+                field=column,
+            )
+        if "\x00" in cell:  # no database column takes one (Postgres refuses it outright)
+            raise ImportRejected(
+                "a cell contains a NUL character; remove it.", row=number, field=column
+            )
+    return cells
+
+
 def _read(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """Every row as cells, each row held to MAX_COLUMNS cells of at most MAX_CELL characters
-    before any cell is parsed (the one cap of the CSV entry)."""
+    """Every row as checked cells (`_check_cells`): the one cap of the CSV entry."""
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
     records: list[tuple[int, list[str]]] = []
     try:
         for number, cells in enumerate(reader, start=1):
-            if len(cells) > MAX_COLUMNS:
-                raise ImportRejected(
-                    f"{len(cells):,} columns is more than the {MAX_COLUMNS} a contact sheet "
-                    "can have.",
-                    row=number,
-                )
-            for index, cell in enumerate(cells):
-                if len(cell) > MAX_CELL:
-                    raise ImportRejected(
-                        f"a cell of {len(cell):,} characters is more than the {MAX_CELL:,} "
-                        "any contact field can hold.",
-                        row=number,
-                        field=records[0][1][index]
-                        if records and index < len(records[0][1])
-                        else None,
-                    )
-            records.append((number, cells))
-    except csv.Error as error:  # a cell over csv's own limit, a NUL byte...
+            header = records[0][1] if records else None
+            records.append((number, _check_cells(number, cells, header)))
+    except csv.Error as error:  # a cell over the csv module's own limit
         raise ImportRejected(
-            f"this is not a CSV file I can read ({error}).", row=reader.line_num
+            f"this is not a CSV file I can read ({error}).", row=len(records) + 1
         ) from None
     if not records or not any(cell.strip() for cell in records[0][1]):
         raise ImportRejected("the file is empty: the first row should name the columns.", row=1)
