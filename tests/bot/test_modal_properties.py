@@ -12,7 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
-from bot.blocks import modal_forms, modals
+from bot.blocks.modals import capture as modals
+from bot.blocks.modals import capture_parsing as modal_forms
 from bot.ids import ActionId, BlockId
 from core.activity.flows import log_with_person
 from core.contacts.service import add_customer
