@@ -113,7 +113,7 @@ def _resolve(phrase: str, today: date, settings: dict[str, Any]) -> date | None:
         return today + timedelta(days=2)  # dateparser says +1
     if _ISO.fullmatch(phrase) or _SLASHED.fullmatch(phrase):
         return _numeric(phrase, today)
-    when = parse_date(_FILLER.sub("", phrase), languages=["en"], settings=settings)
+    when: datetime | None = parse_date(_FILLER.sub("", phrase), languages=["en"], settings=settings)
     if when is not None:
         return when.date()
     if _MONTH_AND_DAY.fullmatch(phrase):
