@@ -24,6 +24,7 @@ from bot.blocks.limits import (
     message,
     mrkdwn_section,
     truncate,
+    user_mention,
 )
 from bot.ids import ActionId, BlockId
 from bot.values import DisqualifyChoice
@@ -85,7 +86,7 @@ def reach_line(contact: Contact | None, region: str) -> str:
 
 
 def _mention(user_id: str | None) -> str | None:
-    return f"<@{user_id}>" if user_id and not user_id.startswith("system:") else user_id
+    return user_mention(user_id) if user_id and not user_id.startswith("system:") else user_id
 
 
 # --- leads ----------------------------------------------------------------------------------------

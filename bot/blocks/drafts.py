@@ -29,6 +29,7 @@ from bot.blocks.limits import (
     message,
     mrkdwn_section,
     split_mrkdwn,
+    user_mention,
 )
 from bot.ids import ActionId, BlockId
 from bot.values import DraftVersion
@@ -70,7 +71,7 @@ def who(actor: str | None) -> str:
         return "auto-send"
     if actor.startswith("system:"):
         return actor.removeprefix("system:").replace("_", " ")
-    return f"<@{actor}>"
+    return user_mention(actor)
 
 
 def when(moment: datetime | None, zone: tzinfo = UTC) -> str:

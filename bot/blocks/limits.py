@@ -13,6 +13,7 @@ limit, for tests.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import StrEnum
 from typing import Any, TypedDict
@@ -71,6 +72,11 @@ ELLIPSIS = "…"
 BUTTON_STYLES = ("primary", "danger")
 
 _PARTIAL_ENTITY = re.compile(r"&[a-z]{0,4}$")
+_SLACK_USER = re.compile(r"[UW][A-Z0-9]{1,30}")
+_MARK = "\ue000" + secrets.token_hex(6) + ":"
+_MARK_END = "\ue001"
+_MARKED = re.compile(re.escape(_MARK) + r"([UW][A-Z0-9]{1,30})" + re.escape(_MARK_END))
+_STRAY_MARK = re.compile("\ue000[0-9a-f]{0,12}:?[A-Z0-9]*|\ue001")
 _PARTIAL_LINK = re.compile(r"<[^<>]*$")
 
 
@@ -103,11 +109,29 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def user_mention(user_id: str) -> str:
+    """A mention the bot means (a Slack user id it was given, never typed text).
+
+    It travels through builders as a marked token that `escape` leaves alone and becomes
+    `<@U…>` only where a text object or a fallback is made; a typed `<@U123>` is escaped like
+    any other text, and the mark carries a nonce made at start-up, so it cannot be typed.
+    """
+    if _SLACK_USER.fullmatch(user_id):
+        return f"{_MARK}{user_id}{_MARK_END}"
+    return escape(user_id)
+
+
+def _with_mentions(text: str) -> str:
+    """Marked mentions as Slack's `<@U…>`; a mark cut in half by truncation is dropped."""
+    return _STRAY_MARK.sub("", _MARKED.sub(r"<@\1>", text))
+
+
 def fallback_text(text: str) -> str:
     """A message's top-level `text` as Slack shows it: escaped (no ping), within its limit."""
     if not text.strip():
         return "—"
-    return truncate_mrkdwn(escape(truncate(text, MAX_FALLBACK_TEXT)), MAX_FALLBACK_TEXT)
+    shown = _with_mentions(escape(truncate(text, MAX_FALLBACK_TEXT)))
+    return truncate_mrkdwn(shown, MAX_FALLBACK_TEXT)
 
 
 def truncate_mrkdwn(text: str, limit: int = MAX_SECTION_TEXT) -> str:
@@ -121,7 +145,7 @@ def truncate_mrkdwn(text: str, limit: int = MAX_SECTION_TEXT) -> str:
 
 
 def _plain_text(text: str, limit: int) -> PlainTextObject:
-    shown = " ".join(text.split()) or "—"
+    shown = " ".join(_with_mentions(text).split()) or "—"
     return PlainTextObject(text=truncate(shown, limit), emoji=True)
 
 
@@ -132,8 +156,10 @@ def plain(text: str, limit: int = MAX_LABEL) -> dict[str, Any]:
 
 def mrkdwn(text: str, limit: int = MAX_SECTION_TEXT) -> dict[str, Any]:
     """A mrkdwn text object within `limit` (blank shows a dash)."""
-    shown = truncate_mrkdwn(text, limit) if text.strip() else "—"
-    return MarkdownTextObject(text=shown).to_dict()
+    shown = _with_mentions(text)
+    return MarkdownTextObject(
+        text=truncate_mrkdwn(shown, limit) if shown.strip() else "—"
+    ).to_dict()
 
 
 def split_mrkdwn(text: str, limit: int = MAX_SECTION_TEXT) -> list[str]:

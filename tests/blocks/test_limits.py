@@ -14,9 +14,11 @@ from bot.blocks.limits import (
     confirm_dialog,
     context,
     escape,
+    fallback_text,
     header,
     message,
     modal,
+    mrkdwn,
     mrkdwn_section,
     mrkdwn_sections,
     option,
@@ -24,6 +26,7 @@ from bot.blocks.limits import (
     split_mrkdwn,
     truncate,
     truncate_mrkdwn,
+    user_mention,
 )
 from bot.ids import ActionId, BlockId, ViewId
 
@@ -169,3 +172,16 @@ def test_emoji_count_as_slack_counts_them() -> None:
     pieces = split_mrkdwn(EMOJI * 4000)
     assert [limits.slack_len(p) for p in pieces] == [3000, 3000, 2000]
     assert limit_violations([mrkdwn_section(EMOJI * 4000)]) == []
+
+
+def test_a_mention_the_bot_means_survives_escaping_and_a_typed_one_does_not() -> None:
+    typed = "<!channel> Eve <@U123> <#C9> & \ue000deadbeef:U1\ue001"
+    sent = fallback_text(f"Approved by {user_mention('U0OWNER')} for {typed}")
+    assert sent == (
+        # a guessed mark is dropped: the real one carries a nonce made at start-up
+        "Approved by <@U0OWNER> for &lt;!channel&gt; Eve &lt;@U123&gt; &lt;#C9&gt; &amp; "
+    )
+    assert mrkdwn(f"*{escape(typed)}* by {user_mention('U0OWNER')}")["text"].endswith(
+        " by <@U0OWNER>"
+    )
+    assert user_mention("<!channel>") == "&lt;!channel&gt;"  # not a user id: escaped text

@@ -14,13 +14,13 @@ import json
 from datetime import timedelta
 from typing import Any
 
+from jobs.slack_clients import make_client
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.ids import ActionId
 from core.models import Contact, Workspace
 from jobs.daily import run_daily
-from jobs.slack_clients import make_client
 from tests.bot.harness import SlackHarness, messages_to
 from tests.conftest import OWNER, TEAM
 from tests.core.factories import make_opportunity
