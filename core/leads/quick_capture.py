@@ -2,6 +2,9 @@
 
 `/lead Dana Smith, 555-201-3344, leaky faucet at 123 Main via phone $350`
 `/log call Dana Smith: wants a quote, call back Friday`
+
+Phones and emails count only where a person puts contact details, never inside the job text;
+every scan is linear (docs/parsing.md).
 """
 
 from __future__ import annotations
