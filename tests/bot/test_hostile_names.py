@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.ids import ActionId
 from core.models import Contact, Workspace
+from integrations.slack import make_client
 from jobs.daily import run_daily
 from tests.bot.harness import SlackHarness, messages_to
 from tests.conftest import OWNER, TEAM
