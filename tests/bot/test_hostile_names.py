@@ -14,7 +14,6 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from jobs.slack_clients import make_client
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
