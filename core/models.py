@@ -15,6 +15,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Connection,
     Date,
     ForeignKey,
     Index,
@@ -22,8 +23,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship
 
 from core.common import enums
 from core.platform.column_types import ID, Money, UTCDateTime, enum_column_type
@@ -107,6 +109,7 @@ class Contact(Timestamped, Base):
             "updated_at",
         ),
         Index("ix_contacts_workspace_name", "workspace_id", "last_name", "first_name"),
+        Index("ix_contacts_merged_into", "merged_into_contact_id"),
     )
 
     contact_id: Mapped[str] = mapped_column(ID, primary_key=True)
@@ -126,6 +129,8 @@ class Contact(Timestamped, Base):
     notes: Mapped[str | None] = mapped_column(Text)
     merged_into_contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.contact_id"))
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Newest interaction with this contact (core/activity/last_touch.py keeps it).
+    last_touch_at: Mapped[datetime | None]
 
     points: Mapped[list[ContactPoint]] = relationship(
         order_by="ContactPoint.position",
@@ -172,6 +177,8 @@ class Lead(Timestamped, Base):
         Index("ix_leads_workspace_status_created", "workspace_id", "status", "created_at"),
         Index("ix_leads_workspace_created", "workspace_id", "created_at"),
         Index("ix_leads_contact", "contact_id"),
+        # "Stale" is a range of this index whatever the history's size.
+        Index("ix_leads_workspace_status_last_touch", "workspace_id", "status", "last_touch_at"),
     )
 
     lead_id: Mapped[str] = mapped_column(ID, primary_key=True)
@@ -196,6 +203,9 @@ class Lead(Timestamped, Base):
         ForeignKey("opportunities.opportunity_id", use_alter=True, name="fk_leads_converted_opp")
     )
     snoozed_until: Mapped[date | None] = mapped_column(Date)
+    # The lead's last touchpoint (its creation, else its newest interaction or its contact's),
+    # kept by core/activity/last_touch.py.
+    last_touch_at: Mapped[datetime | None]
 
     contact: Mapped[Contact | None] = relationship(lazy="joined")
 
@@ -465,6 +475,30 @@ class FormAttempt(Base):
     workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.workspace_id"))
     sender: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+@event.listens_for(Lead, "before_insert")
+def _lead_starts_from_its_contact(_mapper: Mapper[Lead], _c: Connection, lead: Lead) -> None:
+    """A new lead's last touch: its creation, or its contact's newer touch, in the INSERT."""
+    from core.activity.last_touch import lead_touch_at_insert
+
+    if lead.last_touch_at is None:
+        lead.created_at = lead.created_at or utcnow()
+        lead.last_touch_at = lead_touch_at_insert(lead.created_at, lead.contact_id)
+
+
+@event.listens_for(Interaction, "after_insert")
+def _interaction_touches(_mapper: Mapper[Interaction], connection: Connection, row: Any) -> None:
+    """Every interaction written moves its contact's and leads' last touch, in the same flush."""
+    from core.activity.last_touch import note_touch
+
+    note_touch(
+        connection,
+        workspace_id=row.workspace_id,
+        at=row.timestamp,
+        contact_id=row.contact_id,
+        lead_id=row.lead_id,
+    )
 
 
 PERMANENT_TABLES = ("contacts", "companies", "leads", "opportunities", "interactions")

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from core.activity.last_touch import refresh_last_touch
 from core.common.enums import OPEN_LEAD_STATUSES, LifecycleStage
 from core.common.local_dates import local_today
 from core.contacts.input import NOTES_LIMIT, join_notes, merge_tags
@@ -127,6 +128,8 @@ def merge_contacts(
         before=survivor_before,
     )
     audit(session, workspace, actor=actor, action="merged_into", entity=other, before=other_before)
+    # The other contact's interactions and leads moved: recompute both contacts and their leads.
+    refresh_last_touch(session, workspace_id=scope, contact_ids=(survivor_id, other_id))
     for record in list(session.identity_map.values()):  # re-pointed rows already in memory
         if isinstance(record, Lead | Opportunity) and record.contact_id == survivor_id:
             session.expire(record, ["contact"])

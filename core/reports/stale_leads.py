@@ -10,39 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import Select, Subquery, and_, func, or_, select
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
 
+from core.activity.last_touch import lead_touch_as_of
 from core.common.business_days import business_day_cutoff
 from core.common.enums import STALE_CANDIDATE_STATUSES
 from core.common.local_dates import local_date, local_midnight, local_today
 from core.models import Contact, Interaction, Lead, Workspace
-from core.platform.column_types import UTCDateTime
 from core.reports.rows import TOUCH_COLUMNS, ShownContact, Touchpoint, display_name, read_touchpoint
 
 __all__ = ["StaleLead", "StaleLeadReport", "stale_leads"]
-
-
-class greatest(FunctionElement[datetime]):
-    """The latest of several timestamps: `greatest()` on Postgres, scalar `max()` on SQLite."""
-
-    type = UTCDateTime()
-    inherit_cache = True
-
-
-@compiles(greatest)
-def _greatest_default(element: greatest, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"greatest({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(greatest, "sqlite")
-def _greatest_sqlite(element: greatest, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"max({compiler.process(element.clauses, **kw)})"
 
 
 @dataclass(frozen=True)
@@ -83,8 +62,9 @@ def stale_leads(
     """New or working leads untouched for `stale_after_business_days` business days, oldest first.
 
     A lead is stale when its last touch (the newest of its creation and every interaction
-    linked to it or its contact, up to `now`) falls on or before the business-day cutoff date,
-    i.e. before local midnight starting the day after. Two statements: page with total, touches.
+    linked to it or its contact: `Lead.last_touch_at`) falls on or before the business-day
+    cutoff date, i.e. before local midnight starting the day after. Two statements: the page
+    with the total, then the newest touchpoint of each lead listed.
     """
     if limit is not None and limit < 1:
         raise ValueError("limit must be at least 1 (or None for every stale lead)")
@@ -95,28 +75,11 @@ def stale_leads(
     stale_before = local_midnight(workspace, cutoff + timedelta(days=1))
 
     shown = ShownContact()
-    candidate = and_(
-        Lead.workspace_id == ws,
-        Lead.status.in_(STALE_CANDIDATE_STATUSES),
-        or_(Lead.snoozed_until.is_(None), Lead.snoozed_until < today),
-    )
-    candidate_ids = select(Lead.lead_id).where(candidate)
-    candidate_contacts = select(Lead.contact_id).where(candidate, Lead.contact_id.is_not(None))
-    merged_targets = select(Contact.merged_into_contact_id).where(
-        Contact.workspace_id == ws, Contact.contact_id.in_(candidate_contacts)
-    )
-    # One aggregated pass per link kind (index (lead_id, timestamp) / (contact_id, timestamp)).
-    # Merges re-point leads to the survivor; the survivor pass covers leads that still name a
-    # merged-away contact (imported history).
-    by_lead = _newest_by(Interaction.lead_id, candidate_ids, now, "by_lead")
-    by_contact = _newest_by(Interaction.contact_id, candidate_contacts, now, "by_contact")
-    by_survivor = _newest_by(Interaction.contact_id, merged_targets, now, "by_survivor")
-    touch_times = (by_lead.c.ts, by_contact.c.ts, by_survivor.c.ts)
-    last_touch = greatest(
-        Lead.created_at, *(func.coalesce(ts, Lead.created_at) for ts in touch_times)
-    )
-    # The total is a COUNT window over every stale lead, computed before LIMIT: the heavy
-    # aggregation runs once and only the listed page comes back.
+    # `last_touch_at` (core/activity/last_touch.py) is kept with every interaction write, so
+    # this is a range of the (workspace_id, status, last_touch_at) index whatever the history's
+    # size. The total is a COUNT window over that range, computed before LIMIT. Leads touched
+    # after `now` (a report for a past time) are judged on their history up to `now`.
+    last_touch = lead_touch_as_of(now)
     page_query = (
         shown.join(
             select(
@@ -130,11 +93,15 @@ def stale_leads(
             ),
             Lead.contact_id,
         )
-        .outerjoin(by_lead, by_lead.c.key == Lead.lead_id)
-        .outerjoin(by_contact, by_contact.c.key == Lead.contact_id)
-        .outerjoin(by_survivor, by_survivor.c.key == shown.contact.merged_into_contact_id)
-        .where(candidate, Lead.created_at < stale_before)
-        .where(*(or_(ts.is_(None), ts < stale_before) for ts in touch_times))
+        .where(
+            Lead.workspace_id == ws,
+            Lead.status.in_(STALE_CANDIDATE_STATUSES),
+            or_(
+                Lead.last_touch_at < stale_before,
+                and_(Lead.last_touch_at > now, last_touch < stale_before),
+            ),
+            or_(Lead.snoozed_until.is_(None), Lead.snoozed_until < today),
+        )
         .order_by(last_touch, Lead.created_at, Lead.lead_id)
     )
     if limit is not None:
@@ -159,22 +126,6 @@ def stale_leads(
         for row in page
     )
     return StaleLeadReport(today=today, cutoff=cutoff, business_days=n, items=items, total=total)
-
-
-def _newest_by(key: Any, keys: Select[Any], now: datetime, name: str) -> Subquery:
-    """The newest interaction time per lead (or per contact) among `keys`, up to `now`.
-
-    `keys` are the workspace's own leads or contacts (ids are unique across workspaces), which
-    scopes the pass; leaving `interactions.workspace_id` out lets Postgres answer from the
-    (lead_id, timestamp) / (contact_id, timestamp) index alone: about twice as fast at
-    2,000,000 interactions.
-    """
-    return (
-        select(key.label("key"), func.max(Interaction.timestamp).label("ts"))
-        .where(Interaction.timestamp <= now, key.in_(keys))
-        .group_by(key)
-        .subquery(name)
-    )
 
 
 def _newest_touches(

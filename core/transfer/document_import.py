@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from core.activity.last_touch import refresh_last_touch
 from core.common.enums import ContactPointKind
 from core.contacts.claims import claim_contact_points
 from core.errors import CRMError, ImportRejected
@@ -330,6 +331,19 @@ def _write(
     ]
     if audit:
         session.execute(insert(AuditEntry), audit)
+    _refresh_touches(session, workspace_id, new)
+
+
+def _refresh_touches(session: Session, workspace_id: str, new: dict[str, list[_Incoming]]) -> None:
+    """Bulk inserts skip the ORM's last-touch hook: recompute what the new history reaches."""
+    touched = new["interactions"]
+    contacts = {r.id for r in new["contacts"]} | {
+        r.values["contact_id"] for r in touched if r.values["contact_id"]
+    }
+    leads = {r.id for r in new["leads"]} | {
+        r.values["lead_id"] for r in touched if r.values["lead_id"]
+    }
+    refresh_last_touch(session, workspace_id=workspace_id, contact_ids=contacts, lead_ids=leads)
 
 
 def import_document(

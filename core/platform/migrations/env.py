@@ -10,15 +10,19 @@ from core.platform.config import get_settings
 from core.platform.db import make_engine
 
 target_metadata = Base.metadata
+POSTGRES_ONLY_INDEXES = {"ix_contacts_name_trgm"}
 
 
 def include_object(
     obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
 ) -> bool:
-    """Autogenerate compares only our models: the Slack SDK's OAuth tables are not in them."""
-    return not (
-        type_ == "table" and reflected and compare_to is None and (name or "").startswith("slack_")
-    )
+    """Autogenerate compares only our models: the Slack SDK's OAuth tables are not in them, nor
+    is the Postgres-only trigram index on contact names (an expression index, made by 0005)."""
+    if not reflected or compare_to is not None:
+        return True
+    if type_ == "table" and (name or "").startswith("slack_"):
+        return False
+    return not (type_ == "index" and name in POSTGRES_ONLY_INDEXES)
 
 
 def run(connection: Connection) -> None:
