@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, or_, select
+from sqlalchemy import Row, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from core.common.enums import ContactPointKind, LifecycleStage
@@ -73,20 +73,28 @@ def newest_interaction_with(
         Contact.workspace_id == ws,
         or_(Contact.contact_id == contact_id, Contact.merged_into_contact_id == contact_id),
     )
-    linked: ColumnElement[bool] = or_(
-        Interaction.contact_id.in_(people),
-        Interaction.lead_id.in_(
-            select(Lead.lead_id).where(Lead.workspace_id == ws, Lead.contact_id.in_(people))
-        ),
-        Interaction.opportunity_id.in_(
-            select(Opportunity.opportunity_id).where(
-                Opportunity.workspace_id == ws, Opportunity.contact_id.in_(people)
-            )
-        ),
+    their_leads = select(Lead.lead_id).where(Lead.workspace_id == ws, Lead.contact_id.in_(people))
+    their_deals = select(Opportunity.opportunity_id).where(
+        Opportunity.workspace_id == ws, Opportunity.contact_id.in_(people)
     )
+    # One branch per link, each a probe of its (link, timestamp) index; an OR of the three
+    # would read every interaction of the workspace.
+    linked = union_all(
+        *(
+            select(Interaction.interaction_id).where(link.in_(ids), Interaction.timestamp <= now)
+            for link, ids in (
+                (Interaction.contact_id, people),
+                (Interaction.lead_id, their_leads),
+                (Interaction.opportunity_id, their_deals),
+            )
+        )
+    ).subquery("linked")
     return session.execute(
         select(*TOUCH_COLUMNS)
-        .where(Interaction.workspace_id == ws, Interaction.timestamp <= now, linked)
+        .where(
+            Interaction.workspace_id == ws,
+            Interaction.interaction_id.in_(select(linked.c.interaction_id)),
+        )
         .order_by(Interaction.timestamp.desc(), Interaction.interaction_id.desc())
         .limit(1)
     ).first()

@@ -1,9 +1,11 @@
 """Finding people and leads from what someone typed: a phone, an email, or a name.
 
 A phone or email is an exact probe of the indexed lookup table. A name is matched fuzzily
-(rapidfuzz WRatio) against the workspace's names, loaded in one narrow query, so a search is
-a fixed number of statements however many contacts there are. When a name could mean several
-people, `resolve_person` returns them all so the bot offers a choice rather than guessing.
+(rapidfuzz WRatio) against the names it could be: on Postgres the best of a pg_trgm index
+probe, on SQLite every name (`core/contacts/name_search.py`); either way one narrow query, so
+a search is a fixed number of statements however many contacts there are. When a name could
+mean several people, `resolve_person` returns them all so the bot offers a choice rather than
+guessing.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from core.common.enums import OPEN_LEAD_STATUSES
 from core.contacts.matching import find_matching_contacts
+from core.contacts.name_search import name_candidates
 from core.contacts.points import Found, scan_emails, scan_phones
 from core.models import Contact, Lead, Workspace
 
@@ -75,23 +78,12 @@ def _probe(query: str, region: str) -> _Probe:
 
 
 def _names(
-    session: Session, workspace: Workspace, *, include_archived: bool
+    session: Session, workspace: Workspace, text: str, *, include_archived: bool
 ) -> list[tuple[str, str, str]]:
-    """(contact_id, first name, full name) of every unmerged contact: one narrow query."""
-    statement = (
-        select(Contact.contact_id, Contact.first_name, Contact.last_name)
-        .where(
-            Contact.workspace_id == workspace.workspace_id,
-            Contact.merged_into_contact_id.is_(None),
-        )
-        .order_by(Contact.created_at, Contact.contact_id)
+    """(contact_id, first name, full name) of the contacts `text` could name: one query."""
+    return name_candidates(
+        session, workspace=workspace, text=text, include_archived=include_archived
     )
-    if not include_archived:
-        statement = statement.where(~Contact.archived)
-    return [
-        (cid, first, " ".join(part for part in (first, last) if part))
-        for cid, first, last in session.execute(statement)
-    ]
 
 
 def _fuzzy(
@@ -154,7 +146,7 @@ def search_contacts(
         if hits or not any(ch.isalpha() for ch in probe.rest):
             return hits[:limit]
         text = probe.rest
-    names = _names(session, workspace, include_archived=True)
+    names = _names(session, workspace, text, include_archived=True)
     scored = _fuzzy(text, names, cutoff=SEARCH_CUTOFF, limit=limit)
     contacts = _load(session, workspace, [cid for cid, _ in scored])
     scores = dict(scored)
@@ -171,7 +163,9 @@ def resolve_person(session: Session, *, workspace: Workspace, name: str) -> list
         hits = _probe_hits(session, workspace, probe)
         if hits:
             return [hit.contact for hit in hits]
-    names = _names(session, workspace, include_archived=False)
+        if not any(ch.isalpha() for ch in probe.rest):
+            return []  # a phone or email nobody has: no name to look for
+    names = _names(session, workspace, text, include_archived=False)
     key = text.casefold()
     exact = [cid for cid, _first, full in names if full.casefold() == key]
     if not exact:
@@ -201,7 +195,7 @@ def search_leads(
             for term in terms
         ]
     )
-    names = _names(session, workspace, include_archived=True)
+    names = _names(session, workspace, " ".join(terms), include_archived=True)
     people = [cid for cid, _ in _fuzzy(" ".join(terms), names, cutoff=LEAD_NAME_CUTOFF, limit=50)]
     condition = or_(has_every_word, Lead.contact_id.in_(people)) if people else has_every_word
     return list(

@@ -112,3 +112,42 @@ def test_lookups_take_the_same_statements_for_one_person_or_many(
     with count_statements(session) as many:
         look_up_open_lead(session, workspace=ws, name="Dana Smith")
     assert many.n == few.n
+
+
+def _customer_statements(session: Session) -> dict[str, tuple[int, str]]:
+    """Statements and what `/customer` found for a name, a phone, an email and a miss."""
+    seen_by_query = {}
+    for query in ("Dana Smith", "555-201-3344", "DANA@example.com", "555-777-1234", "Zebulon"):
+        session.expunge_all()
+        ws = get_workspace(session, TEAM)
+        with count_statements(session) as seen:
+            found = look_up_person(session, workspace=ws, query=query, now=NOW)
+        shown = found.card.contact.full_name if found.card else f"{len(found.candidates)} others"
+        seen_by_query[query] = (seen.n, shown)
+    return seen_by_query
+
+
+def test_customer_lookups_take_the_same_statements_for_3_or_300_contacts(
+    session: Session, ws: Workspace
+) -> None:
+    dana = make_contact(
+        session, TEAM, "Dana", "Smith", phones=["+15552013344"], emails=["dana@example.com"]
+    )
+    make_lead(session, TEAM, dana)
+    make_interaction(session, TEAM, contact=dana, timestamp=NOW - timedelta(days=1))
+    for n in range(2):
+        make_contact(session, TEAM, "Sam", f"Lee{n}", phones=[f"+1555300{n:04d}"])
+    few = _customer_statements(session)
+    for n in range(2, 300):
+        other = make_contact(session, TEAM, "Sam", f"Lee{n}", phones=[f"+1555300{n:04d}"])
+        make_lead(session, TEAM, other)
+        make_interaction(session, TEAM, contact=other, timestamp=NOW - timedelta(days=n % 30))
+    many = _customer_statements(session)
+    assert many == few, (few, many)
+    # A phone nobody has is two probes of the lookup table (resolve, then near misses).
+    assert few["555-777-1234"][0] == 2
+    assert max(n for n, _ in few.values()) <= 8
+    assert few["Dana Smith"][1] == few["555-201-3344"][1] == few["DANA@example.com"][1]
+    assert few["Dana Smith"][1] == "Dana Smith"
+    assert few["555-777-1234"][1] == "0 others"
+    assert few["Zebulon"][1] == "0 others"
