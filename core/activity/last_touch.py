@@ -223,6 +223,7 @@ def lead_touch_as_of(now: datetime) -> ColumnElement[datetime]:
     survivor_id = (
         select(contact.merged_into_contact_id)
         .where(contact.contact_id == Lead.contact_id)
+        .correlate(Lead)
         .scalar_subquery()
     )
     from_history = greatest(

@@ -244,3 +244,47 @@ def test_stale_leads_agree_with_the_aggregate_after_a_random_history(
     expected = {lead for lead in open_ids if want_leads[lead] < stale_before}
     assert expected
     assert {item.lead_id for item in report.items} == expected
+
+
+def test_a_report_for_a_past_day_judges_leads_on_their_history_up_to_then(
+    session: Session, ws: Workspace
+) -> None:
+    """Leads touched after the report time are judged on what had happened by then."""
+    _random_history(session, ws, random.Random(11))
+    session.expire_all()
+    past = utc(2026, 11, 5, 15)  # Thursday Nov 5: Wed 4, Tue 3 and Mon 2 are 3 back
+    stale_before = utc(2026, 11, 3, 5)  # untouched since before Tuesday Nov 3 in New York
+    touches = session.execute(
+        select(Interaction.contact_id, Interaction.lead_id, Interaction.timestamp).where(
+            Interaction.workspace_id == ws.workspace_id, Interaction.timestamp <= past
+        )
+    ).all()
+    survivor = dict(
+        session.execute(
+            select(Contact.contact_id, Contact.merged_into_contact_id).where(
+                Contact.workspace_id == ws.workspace_id
+            )
+        ).all()
+    )
+    leads = session.execute(
+        select(Lead.lead_id, Lead.contact_id, Lead.created_at).where(
+            Lead.workspace_id == ws.workspace_id,
+            Lead.status.in_((LeadStatus.new, LeadStatus.working)),
+            Lead.created_at < stale_before,
+        )
+    ).all()
+    expected = set()
+    for lead_id, contact_id, created in leads:
+        people = {contact_id, survivor.get(contact_id)} - {None}
+        newest = max(
+            [created]
+            + [at for c, lead, at in touches if lead == lead_id or (c is not None and c in people)]
+        )
+        if newest < stale_before:
+            expected.add(lead_id)
+    report = stale_leads(session, workspace=ws, now=past)
+    touched_later = session.scalars(
+        select(Lead.lead_id).where(Lead.workspace_id == ws.workspace_id, Lead.last_touch_at > past)
+    ).all()
+    assert expected & set(touched_later)  # stale then, touched since: the history path decides
+    assert {item.lead_id for item in report.items} == expected
