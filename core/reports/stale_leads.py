@@ -80,18 +80,16 @@ def stale_leads(
     # size. The total is a COUNT window over that range, computed before LIMIT. Leads touched
     # after `now` (a report for a past time) are judged on their history up to `now`.
     last_touch = lead_touch_as_of(now)
-    page_query = (
-        shown.join(
-            select(
-                Lead.lead_id,
-                Lead.title,
-                Lead.created_at,
-                Lead.owner,
-                *shown.columns,
-                last_touch.label("last_touch"),
-                func.count().over().label("total"),
-            ),
-            Lead.contact_id,
+    in_order = (last_touch, Lead.created_at, Lead.lead_id)
+    stale = (
+        select(
+            Lead.lead_id,
+            Lead.title,
+            Lead.created_at,
+            Lead.owner,
+            Lead.contact_id.label("lead_contact_id"),
+            last_touch.label("last_touch"),
+            func.count().over().label("total"),
         )
         .where(
             Lead.workspace_id == ws,
@@ -102,10 +100,15 @@ def stale_leads(
             ),
             or_(Lead.snoozed_until.is_(None), Lead.snoozed_until < today),
         )
-        .order_by(last_touch, Lead.created_at, Lead.lead_id)
+        .order_by(*in_order)
     )
     if limit is not None:
-        page_query = page_query.limit(limit)
+        stale = stale.limit(limit)
+    # Names are joined to the page only, not to every stale lead the total counts.
+    listed = stale.subquery("listed")
+    page_query = shown.join(
+        select(listed, *shown.columns).select_from(listed), listed.c.lead_contact_id
+    ).order_by(listed.c.last_touch, listed.c.created_at, listed.c.lead_id)
     page = session.execute(page_query).all()
     total = page[0].total if page else 0
 
