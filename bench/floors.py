@@ -1,0 +1,217 @@
+"""Each report and query next to its floor: the fastest hand-written SQL for the same answer,
+run in the same process, with `EXPLAIN (ANALYZE, BUFFERS)` of both kept for the output.
+
+"Ours" is the product's function called as the bot calls it (Python, ORM and all); the floor is
+the SQL alone. The ratio is ours / floor, medians over `tries` runs after a warm-up.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Engine, event
+from sqlalchemy.orm import Session
+
+from bench.data import NOW, WORKSPACE, email_of, name_of, phone_of
+from core.common.local_dates import local_midnight, local_today
+from core.contacts.search import search_contacts
+from core.models import Workspace
+from core.reports.followups import followups
+from core.reports.stale_leads import stale_leads
+from core.reports.summaries import pipeline_summary
+
+_STALE_PAGE = """
+SELECT l.lead_id, l.title, l.created_at, l.owner, l.last_touch_at, c.first_name, c.last_name,
+       count(*) OVER () AS total
+FROM leads l LEFT JOIN contacts c ON c.contact_id = l.contact_id
+WHERE l.workspace_id = %(ws)s AND l.status IN ('new', 'working')
+  AND l.last_touch_at < %(before)s AND (l.snoozed_until IS NULL OR l.snoozed_until < %(today)s)
+ORDER BY l.last_touch_at, l.created_at, l.lead_id LIMIT 10
+"""
+_STALE_TOUCHES = """
+SELECT l.lead_id, t.* FROM leads l CROSS JOIN LATERAL (
+  SELECT i.interaction_id, i.type, i.timestamp, i.subject, i.body FROM interactions i
+  WHERE (i.lead_id = l.lead_id OR i.contact_id = l.contact_id) AND i.timestamp <= %(now)s
+  ORDER BY i.timestamp DESC LIMIT 1) t
+WHERE l.lead_id = ANY(%(ids)s)
+"""
+_FOLLOWUPS = """
+(SELECT i.interaction_id, i.follow_up_date, i.subject, l.title, c.first_name, c.last_name
+ FROM interactions i LEFT JOIN leads l ON l.lead_id = i.lead_id
+ LEFT JOIN contacts c ON c.contact_id = i.contact_id
+ WHERE i.workspace_id = %(ws)s AND i.follow_up_status = 'pending'
+   AND i.follow_up_date = %(today)s
+ ORDER BY i.follow_up_date, i.timestamp, i.interaction_id LIMIT 10)
+UNION ALL
+(SELECT i.interaction_id, i.follow_up_date, i.subject, l.title, c.first_name, c.last_name
+ FROM interactions i LEFT JOIN leads l ON l.lead_id = i.lead_id
+ LEFT JOIN contacts c ON c.contact_id = i.contact_id
+ WHERE i.workspace_id = %(ws)s AND i.follow_up_status = 'pending'
+   AND i.follow_up_date < %(today)s
+ ORDER BY i.follow_up_date, i.timestamp, i.interaction_id LIMIT 10)
+"""
+_FOLLOWUP_COUNTS = """
+SELECT count(*) FILTER (WHERE follow_up_date = %(today)s),
+       count(*) FILTER (WHERE follow_up_date < %(today)s)
+FROM interactions WHERE workspace_id = %(ws)s AND follow_up_status = 'pending'
+  AND follow_up_date <= %(today)s
+"""
+_PIPELINE = (
+    """SELECT count(*) FROM leads WHERE workspace_id = %(ws)s
+       AND created_at > %(week_ago)s AND created_at <= %(now)s""",
+    """SELECT pipeline_stage, count(*), sum(estimated_value),
+              avg(extract(epoch FROM %(now)s - created_at))
+       FROM leads WHERE workspace_id = %(ws)s AND status IN ('new', 'working', 'qualified')
+       GROUP BY pipeline_stage""",
+    """SELECT stage, count(*), sum(amount) FROM opportunities WHERE workspace_id = %(ws)s
+       AND (stage = 'proposal_sent' OR (stage IN ('won', 'lost')
+            AND close_date > %(week_day)s AND close_date <= %(today)s)) GROUP BY stage""",
+    """SELECT lead_id, title, created_at, pipeline_stage FROM leads WHERE workspace_id = %(ws)s
+       AND status IN ('new', 'working', 'qualified') ORDER BY created_at, lead_id LIMIT 1""",
+    """SELECT lead_id, title, expected_close_date FROM leads WHERE workspace_id = %(ws)s
+       AND status IN ('new', 'working', 'qualified') AND expected_close_date < %(today)s
+       ORDER BY expected_close_date LIMIT 10""",
+)
+_POINT = """
+SELECT c.contact_id, c.first_name, c.last_name FROM contact_points p
+JOIN contacts c ON c.contact_id = p.contact_id
+WHERE p.workspace_id = %(ws)s AND p.kind = %(kind)s AND p.value = %(value)s
+"""
+_NAME = """
+SELECT contact_id, first_name, last_name FROM contacts
+WHERE workspace_id = %(ws)s AND merged_into_contact_id IS NULL
+  AND (lower(first_name || coalesce(' ' || last_name, '')) %% %(q)s
+       OR %(q)s <%% lower(first_name || coalesce(' ' || last_name, '')))
+ORDER BY word_similarity(%(q)s, lower(first_name || coalesce(' ' || last_name, ''))) DESC
+LIMIT 10
+"""
+
+
+@dataclass(frozen=True)
+class FloorResult:
+    """One report or query: our time and statements, the floor's time, and both plans."""
+
+    name: str
+    ours_ms: float
+    statements: int
+    floor_ms: float
+    ours_plan: str
+    floor_plan: str
+
+    @property
+    def ratio(self) -> float:
+        return self.ours_ms / self.floor_ms if self.floor_ms else float("inf")
+
+
+def _params(workspace: Workspace, page: Any) -> dict[str, Any]:
+    today = local_today(workspace, NOW)
+    return {
+        "ws": WORKSPACE,
+        "now": NOW,
+        "today": today,
+        "week_ago": NOW - timedelta(days=7),
+        "week_day": today - timedelta(days=7),
+        "before": local_midnight(workspace, page.cutoff + timedelta(days=1)),
+        "ids": [item.lead_id for item in page.items],
+    }
+
+
+def _cases(contacts: int) -> dict[str, tuple[Callable[[Session, Workspace], Any], list[str]]]:
+    target = 4242 % contacts
+    first, last = name_of(target)
+    phone, email = phone_of(target), email_of(target)
+    return {
+        "stale_leads (page of 10)": (
+            lambda s, w: stale_leads(s, workspace=w, now=NOW, limit=10),
+            [_STALE_PAGE, _STALE_TOUCHES],
+        ),
+        "followups (10 of each list)": (
+            lambda s, w: followups(s, workspace=w, now=NOW, limit=10),
+            [_FOLLOWUPS, _FOLLOWUP_COUNTS],
+        ),
+        "pipeline_summary": (lambda s, w: pipeline_summary(s, workspace=w, now=NOW), [*_PIPELINE]),
+        "search by phone": (
+            lambda s, w: search_contacts(s, workspace=w, query=phone[2:]),
+            [_POINT.replace("%(kind)s", "'phone'").replace("%(value)s", f"'{phone}'")],
+        ),
+        "search by email": (
+            lambda s, w: search_contacts(s, workspace=w, query=email.upper()),
+            [_POINT.replace("%(kind)s", "'email'").replace("%(value)s", f"'{email}'")],
+        ),
+        "search by name": (
+            lambda s, w: search_contacts(s, workspace=w, query=f"{first} {last}"),
+            [_NAME.replace("%(q)s", f"'{first} {last}'".lower())],
+        ),
+    }
+
+
+def _median_ms(run: Callable[[], Any], tries: int) -> float:
+    run()
+    samples = []
+    for _ in range(tries):
+        started = time.perf_counter()
+        run()
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
+def _explain(session: Session, sql: str, params: Any) -> str:
+    cursor: Any = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
+    return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def measure_floors(engine: Engine, sessions: Any, contacts: int, tries: int) -> list[FloorResult]:
+    """Ours next to the floor for each case, in one process, on one connection each."""
+    results = []
+    with sessions() as session:
+        workspace = session.get(Workspace, WORKSPACE)
+        page = stale_leads(session, workspace=workspace, now=NOW, limit=10)
+        params = _params(workspace, page)
+        for name, (ours, floor) in _cases(contacts).items():
+            seen: list[tuple[float, str, Any]] = []
+
+            def record(
+                _conn: Any, _cur: Any, statement: str, parameters: Any, *_: Any, into: Any = seen
+            ) -> None:
+                into.append((time.perf_counter(), statement, parameters))
+
+            def run_ours(o: Callable[[Session, Workspace], Any] = ours) -> Any:
+                session.expunge_all()
+                return o(session, session.get(Workspace, WORKSPACE))
+
+            ours_ms = _median_ms(run_ours, tries)
+            event.listen(engine, "before_cursor_execute", record)
+            seen.clear()
+            run_ours()
+            event.remove(engine, "before_cursor_execute", record)
+            statements = [(s, p) for _t, s, p in seen if "workspaces" not in s.split("WHERE")[0]]
+            raw: Any = session.connection().connection.driver_connection
+
+            def run_floor(sqls: list[str] = floor, connection: Any = raw) -> None:
+                cursor = connection.cursor()
+                for sql in sqls:
+                    cursor.execute(sql, params)
+                    cursor.fetchall()
+
+            floor_ms = _median_ms(run_floor, tries)
+            heaviest = max(statements, key=lambda sp: _timed(raw, *sp)) if statements else None
+            ours_plan = _explain(session, *heaviest) if heaviest else "(no statement)"
+            floor_plan = _explain(session, floor[0], params)
+            results.append(FloorResult(name, ours_ms, len(seen), floor_ms, ours_plan, floor_plan))
+        session.rollback()
+    return results
+
+
+def _timed(raw: Any, sql: str, params: Any) -> float:
+    cursor = raw.cursor()
+    started = time.perf_counter()
+    cursor.execute(sql, params)
+    if cursor.description:
+        cursor.fetchall()
+    return time.perf_counter() - started

@@ -1,0 +1,212 @@
+"""docs/performance.md from one bench run: the tables, the budgets, the plans, and a PNG plot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+if TYPE_CHECKING:
+    from bench.run import SizeRun
+
+INTRO = """\
+# Performance: replies, reports and jobs at a real book's size
+
+Everything below is measured by one command, `python -m bench` (bench/run.py), on the machine
+named under "Run". It makes a Postgres database of its own per size, fills it with COPY
+(deterministic data, bench/data.py), serves it with the production server (`crm serve`) and
+sends it signed Slack requests over loopback; then drops the databases. Timed assertions stay
+out of the test suite; the statement-count tests stay in it (`tests/jobs/test_scale.py`,
+`tests/core/contacts/test_search.py`, `tests/core/contacts/test_person_lookup.py`).
+
+## What makes it fast
+
+- **Last touch is a column.** `leads.last_touch_at` (the newest of the lead's creation, its
+  interactions and its contact's) and `contacts.last_touch_at` are moved forward in the same
+  flush as every interaction write (an `after_insert` hook on `Interaction`, so no write path
+  can skip it; a back-dated interaction moves nothing newer), set inside a new lead's INSERT,
+  and recomputed by merges and imports (core/activity/last_touch.py). With the index
+  `(workspace_id, status, last_touch_at)` "stale" is an index range scan whatever the size of
+  the history; a lead touched after the report time (a report for a past day) is judged on its
+  history up to then. `tests/core/activity/test_last_touch.py` compares the columns with the
+  aggregate over seeded random histories (core writes, ORM rows, back-dating, merges, imports).
+- **Search probes indexes.** A phone or email is one probe of `contact_points`; a phone nobody
+  has stops there (it used to fall through to a scan of every name). A name on Postgres is a
+  `pg_trgm` probe (`%` and `<%` on a GIN index of the lower-cased full name, created by
+  migration 0005 with `CREATE EXTENSION IF NOT EXISTS pg_trgm`), ranked and limited in SQL to
+  50 candidates that the same rapidfuzz scorer as SQLite orders (core/contacts/name_search.py).
+- **The card's last touchpoint** is three index probes (contact, leads, deals) in a UNION,
+  not an OR over the workspace's interactions.
+"""
+
+BUDGETS = """\
+## Budgets (issue 10, full size, 2 cores)
+
+- every reply p99 <= 100 ms, and p50 at full size <= 1.3 x p50 at the small size;
+- phone and email lookup <= 2 x floor; each report and `stale_leads` <= 1.5 x floor, with a
+  fixed statement count;
+- daily job <= 0.3 s and < 200 MB; export RSS within 20% between the two sizes;
+  CSV import >= 5,000 rows/s.
+"""
+
+
+def _ok(passed: bool) -> str:
+    return "yes" if passed else "**no**"
+
+
+def _replies(small: SizeRun, full: SizeRun) -> list[str]:
+    lines = [
+        "## Reply times (signed requests into `crm serve`)",
+        "",
+        "From sending the request to the first message the app posts back arriving at the "
+        "Slack stand-in; "
+        f"{len(full.replies[0].samples) if full.replies else 0} tries each after a warm-up.",
+        "",
+        "| request | small p50 | small p99 | full p50 | full p99 | full/small p50 | budget met |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    by_name = {t.request: t for t in small.replies}
+    for timing in full.replies:
+        before = by_name.get(timing.request)
+        growth = timing.p50 / before.p50 if before else float("nan")
+        met = timing.p99 <= 100 and growth <= 1.3
+        lines.append(
+            f"| `{timing.request}` | {before.p50 if before else 0:.1f} ms | "
+            f"{before.p99 if before else 0:.1f} ms | {timing.p50:.1f} ms | {timing.p99:.1f} ms | "
+            f"{growth:.2f} | {_ok(met)} |"
+        )
+    return lines
+
+
+def _floors(run: SizeRun) -> list[str]:
+    lines = [
+        f"## Reports and queries next to their floor ({run.label} size)",
+        "",
+        "Ours: the product's function as the bot calls it (Python and ORM included); floor: the "
+        "fastest hand-written SQL for the same answer, in the same process. Medians.",
+        "",
+        "| query | ours | statements | floor | ratio | budget | met |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for floor in run.floors:
+        budget = 2.0 if floor.name.startswith("search by") else 1.5
+        lines.append(
+            f"| {floor.name} | {floor.ours_ms:.2f} ms | {floor.statements} | "
+            f"{floor.floor_ms:.2f} ms | {floor.ratio:.2f} | {budget} | "
+            f"{_ok(floor.ratio <= budget)} |"
+        )
+    return lines
+
+
+def _children(small: SizeRun, full: SizeRun) -> list[str]:
+    lines = [
+        "## Jobs, export and import (each in a process of its own)",
+        "",
+        "| step | size | wall time | SQL statements | peak RSS (before) | result |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for run in (small, full):
+        for what, got in run.children.items():
+            lines.append(
+                f"| {what} | {run.label} | {got['wall_s']:.2f} s | {got['statements']} | "
+                f"{got['peak_rss_mb']:.0f} MB ({got['rss_before_mb']:.0f} MB) | "
+                f"{str(got['done'])[:160].replace('|', '/')} |"
+            )
+    lines.append("")
+    export_small, export_full = small.children.get("export"), full.children.get("export")
+    if export_small and export_full:
+        rows = full.size.rows + full.size.reminders
+        growth = export_full["peak_rss_mb"] / export_small["peak_rss_mb"] - 1
+        lines.append(
+            f"Export at full size: about {rows / export_full['wall_s']:,.0f} records/s; peak "
+            f"RSS {export_small['peak_rss_mb']:.0f} MB at the small size and "
+            f"{export_full['peak_rss_mb']:.0f} MB at full size ({growth:+.0%}): it streams "
+            f"(budget: within 20%: {_ok(abs(growth) <= 0.2)})."
+        )
+    daily = full.children.get("daily")
+    if daily:
+        met = daily["wall_s"] <= 0.3 and daily["peak_rss_mb"] < 200
+        lines.append(
+            f"Daily job at full size: {daily['wall_s']:.2f} s, {daily['peak_rss_mb']:.0f} MB "
+            f"(budget 0.3 s and 200 MB: {_ok(met)})."
+        )
+    imported = full.children.get("csv-import")
+    if imported:
+        rows = int(imported.get("rows", 100_000))
+        speed = rows / imported["wall_s"]
+        lines.append(
+            f"CSV import of {rows:,} contacts with dedupe against the full book: "
+            f"{speed:,.0f} rows/s ({imported['done']}; budget 5,000 rows/s: {_ok(speed >= 5000)})."
+        )
+    return lines
+
+
+def _plans(run: SizeRun) -> list[str]:
+    lines = [f"## Plans ({run.label} size): `EXPLAIN (ANALYZE, BUFFERS)`", ""]
+    for floor in run.floors:
+        lines += [
+            f"### {floor.name}",
+            "",
+            "Ours (its slowest statement):",
+            "",
+            "```",
+            floor.ours_plan,
+            "```",
+            "",
+            "Floor (its first statement):",
+            "",
+            "```",
+            floor.floor_plan,
+            "```",
+            "",
+        ]
+    return lines
+
+
+def plot(path: Path, runs: list[SizeRun]) -> None:
+    """Reply time p50 against data size, one line per request."""
+    figure, axes = plt.subplots(figsize=(9, 5.5))
+    sizes = [run.size.rows for run in runs]
+    for name in [t.request for t in runs[-1].replies]:
+        p50 = [next(t.p50 for t in run.replies if t.request == name) for run in runs]
+        axes.plot(sizes, p50, marker="o", label=name)
+    axes.set_xscale("log")
+    axes.set_xlabel("rows (contacts + leads + opportunities + interactions)")
+    axes.set_ylabel("reply time p50 (ms)")
+    axes.axhline(100, color="grey", linestyle="--", linewidth=0.8)
+    axes.set_title("Reply time against data size (crm serve, signed requests, loopback)")
+    axes.legend(fontsize=7, loc="upper left")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def write_report(out: Path, runs: list[Any], *, machine: str, command: str) -> None:
+    small, full = runs
+    png = out.with_name("performance-replies.png")
+    plot(png, runs)
+    lines = [
+        INTRO,
+        "## Run",
+        "",
+        f"- Machine: {machine}",
+        f"- Command: `{command}`",
+        f"- Small size: {small.size.label()} (generated in {small.generate_s:.0f} s)",
+        f"- Full size: {full.size.label()} (generated in {full.generate_s:.0f} s)",
+        "",
+        BUDGETS,
+        f"![Reply time against data size]({png.name})",
+        "",
+        *_replies(small, full),
+        "",
+        *_floors(full),
+        "",
+        *_children(small, full),
+        "",
+        *_plans(full),
+    ]
+    out.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")

@@ -1,0 +1,181 @@
+"""The benchmark, in one run: `python -m bench` (flags: `python -m bench --help`).
+
+At two sizes (1,000 contacts with the rest in proportion, then the full size from the flags)
+it makes a database of its own, generates deterministic data with COPY (bench/data.py), then
+measures: reply times of signed requests into `crm serve` (bench/replies.py); each report and
+query next to its hand-written floor with both plans (bench/floors.py); the three jobs and the
+export in child processes (bench/children.py); at full size the CSV import of 100,000
+contacts. It drops each database afterwards (unless `--keep`) and writes docs/performance.md
+with a PNG plot of reply time against data size. Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import shlex
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from sqlalchemy import make_url, select
+
+from bench.data import WORKSPACE, Size, generate
+from bench.floors import FloorResult, measure_floors
+from bench.replies import Timing, measure_replies
+from bench.report import write_report
+from core.models import Lead
+from core.platform.db import make_engine, make_sessions
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class SizeRun:
+    """Everything measured at one size."""
+
+    label: str
+    size: Size
+    generate_s: float = 0.0
+    replies: list[Timing] = field(default_factory=list)
+    floors: list[FloorResult] = field(default_factory=list)
+    children: dict[str, dict[str, Any]] = field(default_factory=dict)
+    interactions_exported: int = 0
+
+
+def log(line: str) -> None:
+    print(line, flush=True)
+
+
+def _admin(url: str, sql: str) -> None:
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(sql)  # type: ignore[arg-type]
+
+
+def _child(what: str, url: str, *extra: str) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.children", what, "--url", url, *extra],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    ).stdout
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def _open_leads(url: str, n: int) -> list[str]:
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        ids = list(
+            connection.scalars(
+                select(Lead.lead_id)
+                .where(Lead.workspace_id == WORKSPACE, Lead.status.in_(("new", "working")))
+                .order_by(Lead.lead_id)
+                .limit(n)
+            )
+        )
+    engine.dispose()
+    return ids
+
+
+def run_size(run: SizeRun, admin_url: str, database: str, args: argparse.Namespace) -> None:
+    url = make_url(admin_url).set(database=database).render_as_string(hide_password=False)
+    _admin(admin_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    _admin(admin_url, f'CREATE DATABASE "{database}"')
+    try:
+        log(f"== {run.label}: {run.size.label()}")
+        run.generate_s = generate(url, run.size, log)
+        log(f"  generated in {run.generate_s:.0f} s")
+        run.replies = measure_replies(
+            url, run.size.contacts, _open_leads(url, args.tries + 1), args.tries
+        )
+        for timing in run.replies:
+            log(f"  {timing.request}: p50 {timing.p50:.1f} ms, p99 {timing.p99:.1f} ms")
+        engine = make_engine(url)
+        run.floors = measure_floors(engine, make_sessions(engine), run.size.contacts, args.tries)
+        engine.dispose()
+        for floor in run.floors:
+            log(
+                f"  {floor.name}: {floor.ours_ms:.2f} ms vs floor {floor.floor_ms:.2f} ms "
+                f"(x{floor.ratio:.2f}, {floor.statements} statements)"
+            )
+        for what in ("daily", "weekly", "monthly", "export"):
+            run.children[what] = _child(what, url)
+            log(f"  {what}: {run.children[what]}")
+        if run.label == "full":
+            run.children["csv-import"] = _child("csv-import", url, "--rows", str(args.csv_rows))
+            log(f"  csv-import: {run.children['csv-import']}")
+    finally:
+        if not args.keep:
+            _admin(admin_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def _machine(admin_url: str) -> str:
+    cpu = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        names = [
+            ln.split(":", 1)[1].strip()
+            for ln in cpuinfo.read_text().splitlines()
+            if ln.startswith("model name")
+        ]
+        cpu = f"{len(names)} x {names[0]}" if names else cpu
+    memory = ""
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        kb = int(meminfo.read_text().split()[1])
+        memory = f", {kb / 1024 / 1024:.0f} GB RAM"
+    with psycopg.connect(admin_url) as connection:
+        row = connection.execute("SHOW server_version").fetchone()
+    postgres = row[0] if row else "?"
+    return (
+        f"{cpu}{memory}; {platform.system()} {platform.release()}; Python "
+        f"{platform.python_version()}; Postgres {postgres} on 127.0.0.1"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--contacts", type=int, default=100_000)
+    parser.add_argument("--leads", type=int, default=300_000)
+    parser.add_argument("--opportunities", type=int, default=30_000)
+    parser.add_argument("--interactions", type=int, default=2_000_000)
+    parser.add_argument("--small-contacts", type=int, default=1_000, help="the small size")
+    parser.add_argument("--tries", type=int, default=20, help="tries per request and query")
+    parser.add_argument("--csv-rows", type=int, default=100_000)
+    parser.add_argument(
+        "--admin-url",
+        default="postgresql://postgres@127.0.0.1:5432/postgres",
+        help="a Postgres URL that may CREATE and DROP DATABASE",
+    )
+    parser.add_argument("--database", default="crm_bench_perf", help="name prefix")
+    parser.add_argument("--out", default=str(ROOT / "docs" / "performance.md"))
+    parser.add_argument("--keep", action="store_true", help="keep the databases")
+    args = parser.parse_args(argv)
+    full = Size(args.contacts, args.leads, args.opportunities, args.interactions)
+    factor = args.small_contacts / args.contacts
+    small = Size(
+        args.small_contacts,
+        max(1, round(args.leads * factor)),
+        round(args.opportunities * factor),
+        round(args.interactions * factor),
+        max(10, round(full.reminders * factor)),
+    )
+    started = time.perf_counter()
+    runs = [SizeRun("small", small), SizeRun("full", full)]
+    for run in runs:
+        run_size(run, args.admin_url, f"{args.database}_{run.label}", args)
+    command = "python -m bench " + shlex.join(sys.argv[1:] if argv is None else argv)
+    out = Path(args.out)
+    write_report(out, runs, machine=_machine(args.admin_url), command=command.strip())
+    log(f"wrote {out} and its plot in {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
