@@ -204,7 +204,7 @@ def lead_touch_expression() -> ColumnElement[datetime]:
     )
 
 
-def lead_touch_as_of(now: datetime) -> ColumnElement[datetime]:
+def lead_touch_as_of(now: ColumnElement[datetime]) -> ColumnElement[datetime]:
     """A lead's last touch as of `now`: the column, unless the lead was touched after `now`
     (a report run for a past time, a future-dated interaction); then the history up to `now`,
     computed for those rows alone."""
@@ -215,7 +215,7 @@ def lead_touch_as_of(now: datetime) -> ColumnElement[datetime]:
     def newest(*where: ColumnElement[bool]) -> Any:
         return func.coalesce(
             select(func.max(Interaction.timestamp))
-            .where(Interaction.timestamp <= _at(now), *where)
+            .where(Interaction.timestamp <= now, *where)
             .scalar_subquery(),
             Lead.created_at,
         )
@@ -232,7 +232,7 @@ def lead_touch_as_of(now: datetime) -> ColumnElement[datetime]:
         newest(Interaction.contact_id == Lead.contact_id),
         newest(Interaction.contact_id == survivor_id),
     )
-    return case((Lead.last_touch_at <= _at(now), Lead.last_touch_at), else_=from_history)
+    return case((Lead.last_touch_at <= now, Lead.last_touch_at), else_=from_history)
 
 
 def _refresh_leads(

@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, Integer, Select, bindparam, func, select
 from sqlalchemy.orm import Session, aliased
 
 from core.common.enums import (
@@ -117,6 +118,27 @@ def followups(
     if limit is not None and limit < 1:
         raise ValueError("limit must be at least 1 (or None for every follow-up)")
     today = local_today(workspace, now)
+    params: dict[str, Any] = {"ws": workspace.workspace_id, "today": today}
+    if limit is not None:
+        params["limit"] = limit
+    rows = session.execute(_followups_statement(limited=limit is not None), params).all()
+    items = [(_followup_item(row, today), row.total) for row in rows]
+    due = [(item, total) for item, total in items if item.days_overdue == 0]
+    overdue = [(item, total) for item, total in items if item.days_overdue > 0]
+    return FollowUpList(
+        today=today,
+        due_today=tuple(item for item, _ in due),
+        overdue=tuple(item for item, _ in overdue),
+        due_today_count=due[0][1] if due else 0,
+        overdue_count=overdue[0][1] if overdue else 0,
+    )
+
+
+@cache
+def _followups_statement(*, limited: bool) -> Select[Any]:
+    """Built once (building it per call cost more than running it); parameters `ws`, `today`
+    and `limit`."""
+    today = bindparam("today", type_=Date())
     late = Interaction.follow_up_date < today
     in_order = (Interaction.follow_up_date, Interaction.timestamp, Interaction.interaction_id)
     ranked = (
@@ -126,7 +148,7 @@ def followups(
             func.count().over(partition_by=late).label("total"),
         )
         .where(
-            Interaction.workspace_id == workspace.workspace_id,
+            Interaction.workspace_id == bindparam("ws"),
             Interaction.follow_up_status == FollowUpStatus.pending,
             Interaction.follow_up_date <= today,
         )
@@ -157,19 +179,9 @@ def followups(
     query = shown.join(
         query, func.coalesce(Interaction.contact_id, lead.contact_id, opportunity.contact_id)
     )
-    if limit is not None:
-        query = query.where(ranked.c.rank <= limit)
-    rows = session.execute(query.order_by(*in_order)).all()
-    items = [(_followup_item(row, today), row.total) for row in rows]
-    due = [(item, total) for item, total in items if item.days_overdue == 0]
-    overdue = [(item, total) for item, total in items if item.days_overdue > 0]
-    return FollowUpList(
-        today=today,
-        due_today=tuple(item for item, _ in due),
-        overdue=tuple(item for item, _ in overdue),
-        due_today_count=due[0][1] if due else 0,
-        overdue_count=overdue[0][1] if overdue else 0,
-    )
+    if limited:
+        query = query.where(ranked.c.rank <= bindparam("limit", type_=Integer()))
+    return query.order_by(*in_order)
 
 
 def _followup_item(row: Any, today: date) -> FollowUpItem:

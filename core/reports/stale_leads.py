@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Date, Integer, Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from core.activity.last_touch import lead_touch_as_of
@@ -19,6 +21,7 @@ from core.common.business_days import business_day_cutoff
 from core.common.enums import STALE_CANDIDATE_STATUSES
 from core.common.local_dates import local_date, local_midnight, local_today
 from core.models import Contact, Interaction, Lead, Workspace
+from core.platform.column_types import UTCDateTime
 from core.reports.rows import TOUCH_COLUMNS, ShownContact, Touchpoint, display_name, read_touchpoint
 
 __all__ = ["StaleLead", "StaleLeadReport", "stale_leads"]
@@ -74,42 +77,10 @@ def stale_leads(
     cutoff = business_day_cutoff(today, n, workspace.holiday_country)
     stale_before = local_midnight(workspace, cutoff + timedelta(days=1))
 
-    shown = ShownContact()
-    # `last_touch_at` (core/activity/last_touch.py) is kept with every interaction write, so
-    # this is a range of the (workspace_id, status, last_touch_at) index whatever the history's
-    # size. The total is a COUNT window over that range, computed before LIMIT. Leads touched
-    # after `now` (a report for a past time) are judged on their history up to `now`.
-    last_touch = lead_touch_as_of(now)
-    in_order = (last_touch, Lead.created_at, Lead.lead_id)
-    stale = (
-        select(
-            Lead.lead_id,
-            Lead.title,
-            Lead.created_at,
-            Lead.owner,
-            Lead.contact_id.label("lead_contact_id"),
-            last_touch.label("last_touch"),
-            func.count().over().label("total"),
-        )
-        .where(
-            Lead.workspace_id == ws,
-            Lead.status.in_(STALE_CANDIDATE_STATUSES),
-            or_(
-                Lead.last_touch_at < stale_before,
-                and_(Lead.last_touch_at > now, last_touch < stale_before),
-            ),
-            or_(Lead.snoozed_until.is_(None), Lead.snoozed_until < today),
-        )
-        .order_by(*in_order)
-    )
+    params = {"ws": ws, "now": now, "stale_before": stale_before, "today": today}
     if limit is not None:
-        stale = stale.limit(limit)
-    # Names are joined to the page only, not to every stale lead the total counts.
-    listed = stale.subquery("listed")
-    page_query = shown.join(
-        select(listed, *shown.columns).select_from(listed), listed.c.lead_contact_id
-    ).order_by(listed.c.last_touch, listed.c.created_at, listed.c.lead_id)
-    page = session.execute(page_query).all()
+        params["limit"] = limit
+    page = session.execute(_page_statement(limited=limit is not None), params).all()
     total = page[0].total if page else 0
 
     touches = _newest_touches(session, workspace, now, [row.lead_id for row in page])
@@ -131,15 +102,72 @@ def stale_leads(
     return StaleLeadReport(today=today, cutoff=cutoff, business_days=n, items=items, total=total)
 
 
+@cache
+def _page_statement(*, limited: bool) -> Select[Any]:
+    """The page of stale leads with the total, built once (building it per call cost more than
+    running it): parameters `ws`, `now`, `stale_before`, `today` and `limit`.
+
+    `last_touch_at` (core/activity/last_touch.py) is kept with every interaction write, so this
+    is a range of the (workspace_id, status, last_touch_at) index whatever the history's size.
+    The total is a COUNT window over that range, computed before LIMIT. Leads touched after
+    `now` (a report for a past time) are judged on their history up to `now`.
+    """
+    now = bindparam("now", type_=UTCDateTime())
+    stale_before = bindparam("stale_before", type_=UTCDateTime())
+    last_touch = lead_touch_as_of(now)
+    stale = (
+        select(
+            Lead.lead_id,
+            Lead.title,
+            Lead.created_at,
+            Lead.owner,
+            Lead.contact_id.label("lead_contact_id"),
+            last_touch.label("last_touch"),
+            func.count().over().label("total"),
+        )
+        .where(
+            Lead.workspace_id == bindparam("ws"),
+            Lead.status.in_(STALE_CANDIDATE_STATUSES),
+            or_(
+                Lead.last_touch_at < stale_before,
+                and_(Lead.last_touch_at > now, last_touch < stale_before),
+            ),
+            or_(
+                Lead.snoozed_until.is_(None), Lead.snoozed_until < bindparam("today", type_=Date())
+            ),
+        )
+        .order_by(last_touch, Lead.created_at, Lead.lead_id)
+    )
+    if limited:
+        stale = stale.limit(bindparam("limit", type_=Integer()))
+    # Names are joined to the page only, not to every stale lead the total counts.
+    listed = stale.subquery("listed")
+    shown = ShownContact()
+    return shown.join(
+        select(listed, *shown.columns).select_from(listed), listed.c.lead_contact_id
+    ).order_by(listed.c.last_touch, listed.c.created_at, listed.c.lead_id)
+
+
 def _newest_touches(
     session: Session, workspace: Workspace, now: datetime, lead_ids: list[str]
 ) -> dict[str, Touchpoint]:
     """The newest interaction of each lead or its contact, in one windowed statement."""
+    params = {"ws": workspace.workspace_id, "now": now, "lead_ids": lead_ids}
+    rows = session.execute(_touches_statement(), params).all()
+    return {row.for_lead: read_touchpoint(workspace, row) for row in rows}
+
+
+@cache
+def _touches_statement() -> Select[Any]:
+    """Built once; parameters `ws`, `now` and `lead_ids`."""
     contact = aliased(Contact)
     leads = (
         select(Lead.lead_id, Lead.contact_id, contact.merged_into_contact_id)
         .outerjoin(contact, contact.contact_id == Lead.contact_id)
-        .where(Lead.workspace_id == workspace.workspace_id, Lead.lead_id.in_(lead_ids))
+        .where(
+            Lead.workspace_id == bindparam("ws"),
+            Lead.lead_id.in_(bindparam("lead_ids", expanding=True)),
+        )
         .subquery("page")
     )
     newest_first = (Interaction.timestamp.desc(), Interaction.interaction_id.desc())
@@ -154,8 +182,8 @@ def _newest_touches(
         .join(
             Interaction,
             and_(
-                Interaction.workspace_id == workspace.workspace_id,
-                Interaction.timestamp <= now,
+                Interaction.workspace_id == bindparam("ws"),
+                Interaction.timestamp <= bindparam("now", type_=UTCDateTime()),
                 or_(
                     Interaction.lead_id == leads.c.lead_id,
                     Interaction.contact_id == leads.c.contact_id,
@@ -165,5 +193,4 @@ def _newest_touches(
         )
         .subquery("ranked")
     )
-    rows = session.execute(select(ranked).where(ranked.c.rank == 1)).all()
-    return {row.for_lead: read_touchpoint(workspace, row) for row in rows}
+    return select(ranked).where(ranked.c.rank == 1)
