@@ -41,6 +41,57 @@ out of the test suite; the statement-count tests stay in it (`tests/jobs/test_sc
   50 candidates that the same rapidfuzz scorer as SQLite orders (core/contacts/name_search.py).
 - **The card's last touchpoint** is three index probes (contact, leads, deals) in a UNION,
   not an OR over the workspace's interactions.
+- **The daily post loads what it shows**: the 10 oldest stale leads (a `LIMIT` with the total
+  counted in SQL), 10 follow-ups due today and the 10 most overdue, the 10 oldest due
+  reminders; `tests/jobs/test_scale.py` checks each job sends the same statements for 30 leads
+  as for 300 and loads 10 of 300 of each list.
+- **Slack's rate limits**: `jobs/slack_clients.py` builds every worker client with
+  `RateLimitErrorRetryHandler` (HTTP 429 waits `Retry-After`), plus connection-reset and
+  500/503 retries; `jobs/posting.py` retries transient Slack errors and records what still
+  fails on the `job_runs` row for the worker to retry (`tests/jobs/test_posting.py`).
+"""
+
+FINDINGS = """\
+## Findings: what the numbers say, and what is left
+
+- **The machine was not idle.** Two cores shared by eight engineers running test suites (the
+  load average is in "Run"): every wall time here is several times what an idle machine gives,
+  and Python-heavy paths suffer more than the floor, which runs mostly inside Postgres. The
+  plans below and the statement counts are the steadier evidence.
+- **Indexes are used where the design says.** Stale leads: a bitmap range scan of
+  `ix_leads_workspace_status_last_touch` (plus the empty "touched after the report time"
+  range), names joined to the listed page only. Name search: `ix_contacts_name_trgm`.
+  Phone and email: `ix_contact_points_lookup`. Follow-ups: `ix_interactions_followups`.
+  None of them grows with the interaction history.
+- **Where ours is well above its floor, the difference is Python, not SQL.** Profiled on an
+  empty database, building the ORM statements (aliases, subqueries, column collections) cost
+  more than running them: 135 ms per `stale_leads` call and 190 ms per `followups` call under
+  this load. Those two now build their statements once per process with bound parameters
+  (5 ms and 2 ms). `pipeline_summary` (its workspace time zone is inlined in its SQL) and the
+  contact search (`find_matching_contacts`, the name probe) still build theirs per call; the
+  same change is the next step for them.
+- **CSV import misses its budget by far** (5,000 rows/s): profiled at 5,000 rows, a third of
+  the time is parsing each row (phonenumbers, email-validator), most of the rest is the ORM
+  unit of work flushing one `Contact` and its points per row and keeping them all in memory
+  (800+ MB at 100,000 rows). The change it needs: one streaming pass that parses, dedupes
+  against one lookup probe per batch, and writes with Core `insert()` in batches, as the JSON
+  import already does; not done here.
+- **The daily job** sends 14 statements whatever the size and renders in about 0.2 s; the
+  rest of its wall time, measured as the worker runs it (once, in a fresh process), is
+  first use (statements compiled, connections opened) and waiting on a Postgres shared with
+  the test suites: a profile spent 0.5 s in the job ledger's two primary-key reads.
+- **Export streams** (flat peak RSS between the sizes) but renders each record in Python, a
+  few thousand records per second on this loaded machine.
+"""
+
+DEFAULT_FULL = "100,000 contacts, 300,000 leads, 30,000 opportunities, 2,000,000 interactions"
+SMALLER = """\
+**This run is smaller than the default** (`python -m bench` with no flags: 100,000 contacts,
+300,000 leads, 30,000 opportunities, 2,000,000 interactions, a CSV of 100,000 contacts). On
+two cores shared with seven other engineers' test suites the default would have taken well
+over the time there was (the export alone renders a few thousand records per second here, the
+CSV import a few hundred rows per second), so the "full" column is the size the flags above
+give, not the issue's.
 """
 
 BUDGETS = """\
@@ -198,7 +249,9 @@ def write_report(out: Path, runs: list[Any], *, machine: str, command: str) -> N
         f"- Small size: {small.size.label()} (generated in {small.generate_s:.0f} s)",
         f"- Full size: {full.size.label()} (generated in {full.generate_s:.0f} s)",
         "",
+        *([] if full.size.label() == DEFAULT_FULL else [SMALLER]),
         BUDGETS,
+        FINDINGS,
         f"![Reply time against data size]({png.name})",
         "",
         *_replies(small, full),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import shlex
 import subprocess
@@ -168,12 +169,15 @@ def main(argv: list[str] | None = None) -> None:
         max(10, round(full.reminders * factor)),
     )
     started = time.perf_counter()
+    load_before = os.getloadavg()
     runs = [SizeRun("small", small), SizeRun("full", full)]
     for run in runs:
         run_size(run, args.admin_url, f"{args.database}_{run.label}", args)
+    load = f"load average {load_before[1]:.1f} at the start, {os.getloadavg()[1]:.1f} at the end"
     command = "python -m bench " + shlex.join(sys.argv[1:] if argv is None else argv)
     out = Path(args.out)
-    write_report(out, runs, machine=_machine(args.admin_url), command=command.strip())
+    machine = f"{_machine(args.admin_url)}; {load} (5-minute)"
+    write_report(out, runs, machine=machine, command=command.strip())
     log(f"wrote {out} and its plot in {time.perf_counter() - started:.0f} s")
 
 

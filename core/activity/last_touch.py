@@ -1,6 +1,6 @@
 """Each lead's and each contact's last touch, kept as a column so "stale" is an index range scan.
 
-The definitions (docs/performance.md, "Last touch"):
+The definitions (docs/performance.md, "What makes it fast"):
 
 - a contact's `last_touch_at` is its newest interaction (`interactions.contact_id`), NULL when
   it has none;

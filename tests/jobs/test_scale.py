@@ -1,5 +1,5 @@
 """Each job sends the same number of SQL statements for 30 leads as for 300: nothing is queried
-per row. (The 50,000-lead run is measured by bench/daily_scale.py; see docs/performance.md.)
+per row. (Runs at full size are measured by `python -m bench`; see docs/performance.md.)
 
 Each lead comes with a contact, a pending follow-up, a re-engage reminder, and every third one
 an opportunity; the second run is for the next period, after 270 more leads came in.
