@@ -28,9 +28,9 @@ def _rss_mb() -> float:
 
 def _job(name: str, sessions: Any) -> str:
     from console.local_slack import LocalSlackAPI
+    from integrations.slack import make_client
     from jobs.daily import run_daily
     from jobs.monthly import run_monthly
-    from jobs.slack_clients import make_client
     from jobs.weekly import run_weekly
 
     run, at = {"daily": (run_daily, NOW), "weekly": (run_weekly, NOW)}.get(

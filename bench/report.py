@@ -45,10 +45,10 @@ out of the test suite; the statement-count tests stay in it (`tests/jobs/test_sc
   counted in SQL), 10 follow-ups due today and the 10 most overdue, the 10 oldest due
   reminders; `tests/jobs/test_scale.py` checks each job sends the same statements for 30 leads
   as for 300 and loads 10 of 300 of each list.
-- **Slack's rate limits**: `jobs/slack_clients.py` builds every worker client with
-  `RateLimitErrorRetryHandler` (HTTP 429 waits `Retry-After`), plus connection-reset and
-  500/503 retries; `jobs/posting.py` retries transient Slack errors and records what still
-  fails on the `job_runs` row for the worker to retry (`tests/jobs/test_posting.py`).
+- **Slack's rate limits**: `integrations/slack.py` builds every Slack client with one retry
+  policy (connection errors, HTTP 429 waits `Retry-After`, transient 5xx and `ok: false`
+  errors with backoff); what still fails is recorded on the `job_runs` row for the worker to
+  retry (`tests/jobs/test_posting.py`).
 """
 
 FINDINGS = """\
