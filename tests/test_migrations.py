@@ -32,7 +32,7 @@ def test_downgrade_and_upgrade_again(backend: str, tmp_path: Path) -> None:
             drop_postgres_database(url)
 
 
-_BEFORE_LAST_TOUCH = "0003_request_ledger"
+_BEFORE_LAST_TOUCH = "0009_web_form"
 _ROWS = """
 INSERT INTO workspaces (workspace_id, timezone, pipeline_channel, owner_ids, holiday_country,
     default_phone_region, auto_send, stale_after_business_days, digest_hour,

@@ -21,7 +21,7 @@ from core.common.enums import InteractionType, LeadStatus
 from core.contacts.history import merge_contacts
 from core.models import Contact, Interaction, Lead, Workspace, new_id
 from core.reports.stale_leads import stale_leads
-from core.transfer.document import import_document
+from core.transfer.document_import import import_document
 from tests.core.factories import make_contact, make_interaction, make_lead, make_opportunity, utc
 
 NOW = utc(2026, 11, 30, 15)

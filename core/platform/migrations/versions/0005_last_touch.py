@@ -6,7 +6,7 @@ contacts merged into one; on Postgres a pg_trgm GIN index on the lower-cased ful
 name search is an index probe ranked in SQL. See core/activity/last_touch.py.
 
 Revision ID: 0005
-Revises: 0003_request_ledger
+Revises: 0009_web_form
 Create Date: 2026-12-06
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | None = "0003_request_ledger"
+down_revision: str | None = "0009_web_form"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
