@@ -44,7 +44,7 @@ def _job(name: str, sessions: Any) -> str:
 
 
 def _export(sessions: Any) -> str:
-    from core.transfer.document import write_document
+    from core.transfer.document_export import write_document
 
     with sessions() as session, open(os.devnull, "w") as out:
         workspace = session.get(Workspace, WORKSPACE)
