@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.digests import win_loss_messages
 from core.models import Workspace
-from core.reports.summaries import win_loss
+from core.reports.win_loss import win_loss
 from jobs.periods import JobKind
 from jobs.posting import Post
 from jobs.runner import JobOutcome, RunOptions, run_job

@@ -35,7 +35,8 @@ from core.activity.reminders import DueReminders
 from core.drafts.unconfirmed_sends import UnconfirmedSends
 from core.reports.followups import FollowUpList
 from core.reports.stale_leads import StaleLeadReport
-from core.reports.summaries import PipelineSummary, WinLossSummary
+from core.reports.summaries import PipelineSummary
+from core.reports.win_loss import WinLossSummary
 from core.reports.wording import (
     nudge_text,
     render_pipeline_summary,

@@ -1,4 +1,4 @@
-"""The weekly pipeline summary and the monthly win/loss summary (docs/product.md, Definitions).
+"""The weekly pipeline summary (docs/product.md, Definitions).
 
 Each report is a fixed handful of aggregate statements whatever the data size. Day counts are
 differences of local dates, computed in SQL by `core.common.local_dates`.
@@ -15,22 +15,14 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from core.common.enums import (
-    OPEN_LEAD_STATUSES,
-    DisqualificationReason,
     InteractionType,
-    LeadSource,
-    LeadStatus,
-    LossReason,
     OpportunityStage,
     PipelineStage,
 )
 from core.common.local_dates import (
     age_in_days,
-    day_number,
     epoch_seconds,
     local_date,
-    local_day_number,
-    local_midnight,
     local_today,
     prepare_local_dates,
 )
@@ -41,14 +33,9 @@ __all__ = [
     "OldestOpenLead",
     "PastDueLead",
     "PipelineSummary",
-    "ReasonCount",
-    "SourceAmount",
-    "SourceCount",
-    "WinLossSummary",
+    "one_decimal",
     "leads_past_expected_close",
     "pipeline_summary",
-    "previous_month",
-    "win_loss",
 ]
 
 WEEK = timedelta(days=7)
@@ -269,164 +256,4 @@ def leads_past_expected_close(
             days_past=(today - row.expected_close_date).days,
         )
         for row in rows
-    )
-
-
-# --- win / loss -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReasonCount:
-    reason: str  # a DisqualificationReason / LossReason value, or "not_given"
-    count: int
-
-
-@dataclass(frozen=True)
-class SourceCount:
-    source: LeadSource
-    count: int
-
-
-@dataclass(frozen=True)
-class SourceAmount:
-    source: LeadSource | None  # None: won deals with no lead behind them
-    amount: Decimal
-    count: int
-
-
-@dataclass(frozen=True)
-class WinLossSummary:
-    month_start: date
-    month_end: date
-    leads_created: int
-    converted: int
-    disqualified: int
-    disqualified_by_reason: tuple[ReasonCount, ...]
-    still_open: int
-    won_count: int
-    won_amount: Decimal
-    lost_count: int
-    lost_by_reason: tuple[ReasonCount, ...]
-    top_sources_by_leads: tuple[SourceCount, ...]
-    top_sources_by_won_amount: tuple[SourceAmount, ...]
-    avg_days_to_win: Decimal | None
-
-
-NOT_GIVEN = "not_given"
-
-
-def previous_month(today: date) -> tuple[date, date]:
-    """First and last local date of the calendar month before `today`'s."""
-    month_end = today.replace(day=1) - timedelta(days=1)
-    return month_end.replace(day=1), month_end
-
-
-def _by_count(counts: dict[str, int]) -> tuple[ReasonCount, ...]:
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    return tuple(ReasonCount(reason, count) for reason, count in ranked)
-
-
-def win_loss(session: Session, *, workspace: Workspace, now: datetime) -> WinLossSummary:
-    """Last calendar month: leads created by outcome, deals closed, sources, days to win.
-
-    Leads count when created in the month (local dates); deals when their close_date is in it.
-    Won amounts are credited to the source of the deal's lead. Four statements.
-    """
-    prepare_local_dates(session)
-    ws = workspace.workspace_id
-    month_start, month_end = previous_month(local_today(workspace, now))
-    created_in_month = and_(
-        Lead.workspace_id == ws,
-        Lead.created_at >= local_midnight(workspace, month_start),
-        Lead.created_at < local_midnight(workspace, month_end + timedelta(days=1)),
-    )
-    closed_in_month = and_(
-        Opportunity.workspace_id == ws,
-        Opportunity.close_date >= month_start,
-        Opportunity.close_date <= month_end,
-    )
-
-    outcomes = session.execute(
-        select(Lead.status, Lead.disqualification_reason, func.count(Lead.lead_id).label("n"))
-        .where(created_in_month)
-        .group_by(Lead.status, Lead.disqualification_reason)
-    ).all()
-    by_status: dict[LeadStatus, int] = {}
-    disqualified: dict[str, int] = {}
-    for status, reason, n in outcomes:
-        by_status[LeadStatus(status)] = by_status.get(LeadStatus(status), 0) + n
-        if status == LeadStatus.disqualified:
-            key = DisqualificationReason(reason).value if reason else NOT_GIVEN
-            disqualified[key] = disqualified.get(key, 0) + n
-
-    sources = session.execute(
-        select(Lead.source, func.count(Lead.lead_id).label("n"))
-        .where(created_in_month)
-        .group_by(Lead.source)
-    ).all()
-
-    closed = session.execute(
-        select(
-            Opportunity.stage,
-            Opportunity.loss_reason,
-            func.count(Opportunity.opportunity_id).label("n"),
-            func.coalesce(func.sum(Opportunity.amount), Decimal(0)).label("amount"),
-        )
-        .where(
-            closed_in_month,
-            Opportunity.stage.in_((OpportunityStage.won, OpportunityStage.lost)),
-        )
-        .group_by(Opportunity.stage, Opportunity.loss_reason)
-    ).all()
-    won_count, won_amount, lost = 0, Decimal(0), dict[str, int]()
-    for stage, reason, n, amount in closed:
-        if stage == OpportunityStage.won:
-            won_count, won_amount = won_count + n, won_amount + amount
-        else:
-            key = LossReason(reason).value if reason else NOT_GIVEN
-            lost[key] = lost.get(key, 0) + n
-
-    days_to_win = day_number(Opportunity.close_date) - local_day_number(
-        Lead.created_at, workspace.timezone
-    )
-    won_by_source = session.execute(
-        select(
-            Lead.source,
-            func.count(Opportunity.opportunity_id).label("n"),
-            func.coalesce(func.sum(Opportunity.amount), Decimal(0)).label("amount"),
-            func.count(Lead.lead_id).label("with_lead"),
-            func.coalesce(func.sum(days_to_win), 0).label("days"),
-        )
-        .select_from(Opportunity)
-        .outerjoin(Lead, and_(Lead.lead_id == Opportunity.lead_id, Lead.workspace_id == ws))
-        .where(closed_in_month, Opportunity.stage == OpportunityStage.won)
-        .group_by(Lead.source)
-    ).all()
-
-    return WinLossSummary(
-        month_start=month_start,
-        month_end=month_end,
-        leads_created=sum(by_status.values()),
-        converted=by_status.get(LeadStatus.converted, 0),
-        disqualified=by_status.get(LeadStatus.disqualified, 0),
-        disqualified_by_reason=_by_count(disqualified),
-        still_open=sum(by_status.get(status, 0) for status in OPEN_LEAD_STATUSES),
-        won_count=won_count,
-        won_amount=won_amount,
-        lost_count=sum(lost.values()),
-        lost_by_reason=_by_count(lost),
-        top_sources_by_leads=tuple(
-            SourceCount(LeadSource(s), n)
-            for s, n in sorted(sources, key=lambda row: (-row.n, str(row.source)))
-        ),
-        top_sources_by_won_amount=tuple(
-            SourceAmount(LeadSource(row.source) if row.source else None, row.amount, row.n)
-            for row in sorted(
-                won_by_source, key=lambda row: (-row.amount, -row.n, str(row.source or "~"))
-            )
-        ),
-        avg_days_to_win=one_decimal(
-            int(sum(row.days for row in won_by_source)),
-            sum(row.with_lead for row in won_by_source),
-        ),
     )

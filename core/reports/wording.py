@@ -18,7 +18,8 @@ from core.contacts.lookups import CustomerSummary, LastTouch
 from core.reports.followups import FollowUpItem, FollowUpKind, FollowUpList
 from core.reports.rows import Touchpoint
 from core.reports.stale_leads import StaleLead, StaleLeadReport
-from core.reports.summaries import PipelineSummary, ReasonCount, WinLossSummary
+from core.reports.summaries import PipelineSummary
+from core.reports.win_loss import ReasonCount, WinLossSummary
 
 UNKNOWN_CONTACT = "unknown contact"
 

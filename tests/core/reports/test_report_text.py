@@ -13,15 +13,8 @@ from core.contacts.lookups import LastTouch
 from core.reports.followups import FollowUpItem, FollowUpKind, FollowUpList, followup_kind
 from core.reports.rows import Touchpoint, shorten, summarize
 from core.reports.stale_leads import StaleLead, StaleLeadReport
-from core.reports.summaries import (
-    OldestOpenLead,
-    PastDueLead,
-    PipelineSummary,
-    ReasonCount,
-    SourceAmount,
-    SourceCount,
-    WinLossSummary,
-)
+from core.reports.summaries import OldestOpenLead, PastDueLead, PipelineSummary
+from core.reports.win_loss import ReasonCount, SourceAmount, SourceCount, WinLossSummary
 from core.reports.wording import (
     TOUCH_WORDS,
     days,

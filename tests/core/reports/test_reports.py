@@ -18,7 +18,8 @@ from core.common.enums import (
     PipelineStage,
 )
 from core.models import Workspace
-from core.reports.summaries import one_decimal, pipeline_summary, previous_month, win_loss
+from core.reports.summaries import one_decimal, pipeline_summary
+from core.reports.win_loss import previous_month, win_loss
 from core.reports.wording import render_pipeline_summary, render_win_loss
 from core.workspaces.service import ensure_workspace
 from tests.core.factories import (
