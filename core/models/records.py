@@ -1,4 +1,4 @@
-"""The data dictionary: every table, by the procedure's own field names.
+"""The CRM's records: workspaces, contacts, companies, leads, deals, history, drafts.
 
 Every row carries `workspace_id` (the Slack team id). Phones and emails live in
 `contact_points`, normalized and indexed, so "match by phone or email" is one index probe.
@@ -346,55 +346,6 @@ class WonConfirmation(Base):
     used_at: Mapped[datetime | None]
 
 
-class AuditEntry(Base):
-    """Who did what to which record, with the values before and after."""
-
-    __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_entity", "workspace_id", "entity_type", "entity_id"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.workspace_id"))
-    actor: Mapped[str] = mapped_column(String(64))
-    action: Mapped[str] = mapped_column(String(64))
-    entity_type: Mapped[str] = mapped_column(String(32))
-    entity_id: Mapped[str] = mapped_column(String(64))
-    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class JobRun(Base):
-    """The ledger that makes each scheduled post happen once per workspace and period."""
-
-    __tablename__ = "job_runs"
-    __table_args__ = (UniqueConstraint("workspace_id", "job", "period", name="uq_job_runs_period"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.workspace_id"))
-    job: Mapped[str] = mapped_column(String(32))
-    period: Mapped[str] = mapped_column(String(32))
-    status: Mapped[enums.JobRunStatus] = mapped_column(
-        enum_column_type(enums.JobRunStatus), default=enums.JobRunStatus.running
-    )
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    error: Mapped[str | None] = mapped_column(Text)
-    started_at: Mapped[datetime] = mapped_column(default=utcnow)
-    finished_at: Mapped[datetime | None]
-    # Channel and ts of each message of the run already posted, so a retry or a takeover
-    # posts only the rest.
-    posted: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
-
-
-class ProcessedEvent(Base):
-    """Slack event ids already handled, so retries and repeats never act twice."""
-
-    __tablename__ = "processed_events"
-
-    workspace_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    event_id: Mapped[str] = mapped_column(String(100), primary_key=True)
-    received_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
 class MailboxConnection(Timestamped, Base):
     """A workspace's connected mailbox (Gmail): tokens sealed with CRM_SECRET_KEY, sync state.
 
@@ -418,63 +369,6 @@ class MailboxConnection(Timestamped, Base):
     last_synced_at: Mapped[datetime | None]
     owners_told_at: Mapped[datetime | None]
     connected_by: Mapped[str] = mapped_column(String(64))
-
-
-class ProcessedMail(Base):
-    """Mailbox message ids already handled: each inbound email acts once, however many workers."""
-
-    __tablename__ = "processed_mail"
-
-    workspace_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    message_id: Mapped[str] = mapped_column(String(200), primary_key=True)
-    outcome: Mapped[str] = mapped_column(String(40))
-    processed_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class SeenRequest(Base):
-    """Signatures of Slack requests already accepted, so a replayed request is refused.
-
-    Kept for the five minutes a signature is valid; the primary key makes the database decide
-    which of two identical requests is the first (docs/architecture.md, "Web routes")."""
-
-    __tablename__ = "seen_requests"
-
-    signature: Mapped[str] = mapped_column(String(100), primary_key=True)
-    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-
-
-class FormSubmission(Base):
-    """A web-form post that made (or is making) a lead, under its dedupe key.
-
-    The key is the sender's `Idempotency-Key`, or a hash of the sender and the content: the
-    database admits one row per key, so a repeat within the window returns the first lead.
-    """
-
-    __tablename__ = "form_submissions"
-    __table_args__ = (
-        UniqueConstraint("workspace_id", "dedupe_key", name="uq_form_submissions_key"),
-    )
-
-    submission_id: Mapped[str] = mapped_column(ID, primary_key=True)
-    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.workspace_id"))
-    dedupe_key: Mapped[str] = mapped_column(String(100))
-    lead_id: Mapped[str | None] = mapped_column(ID)
-    received_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class FormAttempt(Base):
-    """Every post to a form, for the per-sender and per-form rate limits (pruned after a day)."""
-
-    __tablename__ = "form_attempts"
-    __table_args__ = (
-        Index("ix_form_attempts_form", "workspace_id", "received_at"),
-        Index("ix_form_attempts_sender", "workspace_id", "sender", "received_at"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.workspace_id"))
-    sender: Mapped[str] = mapped_column(String(64))
-    received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 @event.listens_for(Lead, "before_insert")

@@ -1,0 +1,59 @@
+"""The data dictionary: every table, by the procedure's own field names.
+
+`records` holds the CRM's own records; `ledgers` what was done (audit trail, job runs, and
+the Slack events, emails, requests and form posts already handled). Import tables from here.
+"""
+
+from core.models.ledgers import (
+    AuditEntry,
+    FormAttempt,
+    FormSubmission,
+    JobRun,
+    ProcessedEvent,
+    ProcessedMail,
+    SeenRequest,
+)
+from core.models.records import (
+    PERMANENT_TABLES,
+    Base,
+    Company,
+    Contact,
+    ContactPoint,
+    Draft,
+    Interaction,
+    Lead,
+    MailboxConnection,
+    Opportunity,
+    Reminder,
+    Timestamped,
+    WonConfirmation,
+    Workspace,
+    new_id,
+    utcnow,
+)
+
+__all__ = [
+    "AuditEntry",
+    "Base",
+    "Company",
+    "Contact",
+    "ContactPoint",
+    "Draft",
+    "FormAttempt",
+    "FormSubmission",
+    "Interaction",
+    "JobRun",
+    "Lead",
+    "MailboxConnection",
+    "Opportunity",
+    "PERMANENT_TABLES",
+    "ProcessedEvent",
+    "ProcessedMail",
+    "Reminder",
+    "SeenRequest",
+    "Timestamped",
+    "WonConfirmation",
+    "Workspace",
+    "new_id",
+    "utcnow",
+]
