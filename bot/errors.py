@@ -1,9 +1,10 @@
 """Turn errors into friendly Slack replies: one `@app.error` handler and one modal-error helper.
 
 A `CRMError` carries a sentence written for the user; anything else is our fault, is logged
-with its traceback, and the user gets a short apology. Either way the user hears back by the
-one reply chain every handler uses (`bot.notify.reply`): ephemerally through the response_url
-when the request has one, else ephemerally in the channel, else by direct message.
+with its traceback, and the user gets a short apology. Either way the user hears back: in the
+acknowledgement of a slash command not yet acknowledged, else by the one reply chain every
+handler uses (`bot.notify.reply`): ephemerally through the response_url when the request has
+one, else ephemerally in the channel, else by direct message.
 """
 
 from __future__ import annotations
@@ -97,6 +98,9 @@ def handle_error(
         inline = _inline_view_errors(error, body)
         if inline is not None:
             return BoltResponse(status=200, body=inline)
+        if body.get("command"):  # a slash command still waiting: the answer is the ack itself
+            answer = {"response_type": "ephemeral", "text": user_message(error)}
+            return BoltResponse(status=200, body=answer)
     tell_user(context, client, body, user_message(error))
     return BoltResponse(status=200, body="") if unacknowledged else None
 

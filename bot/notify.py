@@ -1,14 +1,16 @@
 """Telling people things: owners by direct message, and the person who clicked where they are.
 
-`post_to_owners` is how new-inquiry notices and drafts reach the owners (docs/product.md, Buttons:
-"drafts to each owner by direct message; new-inquiry notices to the owners by direct
-message"). A failure to reach one owner is logged with its traceback and the others still get
-theirs; the caller learns how many copies landed from the refs returned.
+New-inquiry notices go to the owners by direct message (docs/reliability.md): anyone who
+creates a lead calls `queue_new_inquiry_notice` inside the transaction that creates it, which
+writes one outbox item per owner; `crm worker` delivers them and retries until Slack takes
+each one, so a Slack outage delays the notice but never loses it.
 
-Anyone who creates a lead calls `notify_new_inquiry` after the transaction commits. Anyone who
-drafts a follow-up calls `share_draft_for_review` after the transaction commits: it DMs each
-owner the review message and stores where the copies are (`Draft.review_refs`), so every
-owner's copy is updated when one of them approves, edits, discards or sends it.
+`post_to_owners` is how drafts reach the owners. A failure to reach one owner is logged with
+its traceback and the others still get theirs; the caller learns how many copies landed from
+the refs returned. Anyone who drafts a follow-up calls `share_draft_for_review` after the
+transaction commits: it DMs each owner the review message and stores where the copies are
+(`Draft.review_refs`), so every owner's copy is updated when one of them approves, edits,
+discards or sends it.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from core.drafts.compose import FollowUpDraft
 from core.drafts.review import record_review_messages
 from core.leads.inquiries import CapturedInquiry
 from core.models import Draft, Workspace
+from core.platform.outbox import OutboxKind, enqueue
 from core.workspaces.service import zone
 
 logger = logging.getLogger(__name__)
@@ -67,17 +70,29 @@ def post_to_owners(
             logger.exception("Could not DM owner %s in workspace %s", owner, workspace.workspace_id)
             continue
         refs.append({"channel": str(posted.get("channel") or channel), "ts": str(posted["ts"])})
-    if not refs:
-        logger.warning("No owner of workspace %s was reached: %s", workspace.workspace_id, text)
+    if not refs:  # the text names the customer: it stays out of the log
+        logger.warning("No owner of workspace %s was reached", workspace.workspace_id)
     return refs
 
 
-def notify_new_inquiry(
-    client: WebClient, workspace: Workspace, captured: CapturedInquiry
-) -> list[Ref]:
-    """The procedure's new-inquiry notice to every owner, with Draft response / Open lead."""
+def queue_new_inquiry_notice(
+    session: Session, *, workspace: Workspace, captured: CapturedInquiry, now: datetime
+) -> None:
+    """The procedure's new-inquiry notice (Draft response / Open lead) for every owner.
+
+    One outbox item per owner, in the caller's transaction, so each owner's copy is retried
+    on its own and the lead and its notices commit together.
+    """
     notice = new_inquiry_notice(captured)
-    return post_to_owners(client, workspace, text=notice["text"], blocks=notice["blocks"])
+    for owner in dict.fromkeys(workspace.owner_ids or []):
+        enqueue(
+            session,
+            workspace=workspace,
+            kind=OutboxKind.owner_dm,
+            payload={"user": owner, "text": notice["text"], "blocks": notice["blocks"]},
+            now=now,
+            dedupe_key=f"new-inquiry:{captured.lead.lead_id}:{owner}",
+        )
 
 
 def post_draft_for_review(

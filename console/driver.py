@@ -14,7 +14,8 @@ console gives the app a one-worker executor that counts what it was given and wh
 another, as lazy listeners do, keeps it busy) and then until the stand-in has had no new call
 for a moment. Listeners so run one at a time, in order, so the console shows their replies in
 the order they were sent. What a listener sends after the wait gave up still shows, with the
-next turn.
+next turn. Then the console does one pass of `crm worker`'s outbox job, so the owners'
+notices show in the same turn.
 """
 
 from __future__ import annotations
@@ -48,9 +49,11 @@ from console.mirror import Shown, SlackMirror, Turn
 from console.render import Control, confirm_question, render_message
 from console.screen import Pressable, Screen, form_screen, screen
 from console.signed_requests import RequestSigner, SlackPayloads
-from core.models import Workspace
+from core.models import Workspace, utcnow
 from core.platform.config import Settings, get_settings
 from integrations.registry import Integrations
+from integrations.slack import make_client
+from jobs.outbox import run_outbox
 from wiring import build_dependencies, create_bot
 
 FORM = "application/x-www-form-urlencoded"
@@ -340,6 +343,7 @@ class ConsoleSession:
         response = self.dispatch(body, content_type)
         turn = Turn(status=response.status)
         settled = self.settle()
+        self.deliver_outbox()
         if response.status == 401:
             turn.notes.append("The app refused the request's signature (401).")
         elif response.status == 404:
@@ -357,6 +361,14 @@ class ConsoleSession:
             self.mirror.answer_submission(response.body, submitted, turn)
         self.mirror.collect(turn, since)
         return turn
+
+    def deliver_outbox(self) -> None:
+        """Do what `crm worker` would do next: deliver the outbox (the owners' notices)."""
+        run_outbox(
+            sessions=self.sessions,
+            clients=lambda _workspace: make_client(BOT_TOKEN, base_url=self.api.url),
+            clock=self._clock or utcnow,
+        )
 
     def settle(self) -> bool:
         """Wait until every listener finished and the stand-in has been quiet for a moment."""

@@ -28,9 +28,11 @@ from core.errors import CRMError
 from core.models import Workspace, utcnow
 from core.platform.event_ledger import forget_events
 from core.platform.logs import log_context
+from core.platform.outbox import forget_delivered
 from jobs import ledger
 from jobs.daily import run_daily
 from jobs.monthly import run_monthly
+from jobs.outbox import OUTBOX_TICK_SECONDS, run_outbox
 from jobs.periods import JobKind, Period, due_period
 from jobs.runner import Clock, JobOutcome, RunOptions
 from jobs.weekly import run_weekly
@@ -40,6 +42,8 @@ log = logging.getLogger(__name__)
 TICK_SECONDS = 60
 # Slack retries an event for about an hour; a day of event ids is plenty to refuse repeats.
 EVENT_MEMORY = timedelta(days=1)
+# Delivered outbox items are kept a week for anyone asking "did the owner get told?".
+OUTBOX_MEMORY = timedelta(days=7)
 ClientFor = Callable[[str], WebClient]
 
 
@@ -120,14 +124,24 @@ def forget_old_events(*, sessions: sessionmaker[Session], clock: Clock = utcnow)
         return forget_events(session, received_before=clock() - EVENT_MEMORY)
 
 
+def forget_delivered_work(*, sessions: sessionmaker[Session], clock: Clock = utcnow) -> int:
+    """Keep a week of delivered outbox items; pending and given-up ones stay."""
+    with sessions.begin() as session:
+        return forget_delivered(session, before=clock() - OUTBOX_MEMORY)
+
+
 def build_scheduler(
     *,
     sessions: sessionmaker[Session],
     clients: ClientFor,
     clock: Clock = utcnow,
     tick_seconds: int = TICK_SECONDS,
+    outbox_seconds: int = OUTBOX_TICK_SECONDS,
 ) -> BlockingScheduler:
-    """The worker's scheduler: one ticking job per kind, the first tick right at start-up."""
+    """The worker's scheduler: one ticking job per digest kind, the outbox every few seconds.
+
+    Every job's first run is right at start-up, so work left by a stopped worker is picked up.
+    """
     scheduler = BlockingScheduler(
         timezone=UTC,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": tick_seconds},
@@ -145,6 +159,23 @@ def build_scheduler(
             next_run_time=datetime.now(UTC),
             replace_existing=True,
         )
+    scheduler.add_job(
+        run_outbox,
+        IntervalTrigger(seconds=outbox_seconds, timezone=UTC),
+        kwargs={"sessions": sessions, "clients": clients, "clock": clock},
+        id="crm-outbox",
+        name="deliver the outbox",
+        next_run_time=datetime.now(UTC),
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        forget_delivered_work,
+        IntervalTrigger(hours=1, timezone=UTC),
+        kwargs={"sessions": sessions, "clock": clock},
+        id="crm-forget-outbox",
+        name="forget delivered outbox items",
+        replace_existing=True,
+    )
     scheduler.add_job(
         forget_old_events,
         IntervalTrigger(hours=1, timezone=UTC),

@@ -1,8 +1,11 @@
 """Slash command listeners: /lead, /customer, /log, /pipeline, /followups, /crm (docs/product.md).
 
-Each acknowledges at once, then does its one operation in one transaction and answers the
-person privately (ephemeral, through the command's response_url): a capture is the person's
-own business, and the owners are told of new leads by direct message anyway.
+Each does its one operation in one transaction and answers the person privately (ephemeral):
+a capture is the person's own business, and the owners are told of new leads by direct
+message anyway. `/lead` with text captures *before* acknowledging and puts its answer in the
+acknowledgement, so an HTTP 200 means the lead is committed (a capture is milliseconds; the
+owners' notices follow from the outbox, docs/reliability.md). The others acknowledge at once
+and answer through the command's response_url.
 A `CRMError` raised here reaches `bot.errors`, which shows its sentence to the person.
 """
 
@@ -36,7 +39,7 @@ from bot.context import BotContext
 from bot.doctor import diagnose
 from bot.handlers.actions.web_form import form_state
 from bot.handlers.plain_words import answer_request, finish_answer
-from bot.notify import notify_new_inquiry
+from bot.notify import queue_new_inquiry_notice
 from core.activity.flows import log_from_text
 from core.activity.reminders import due_reminders
 from core.common.local_dates import local_today
@@ -87,24 +90,42 @@ def modal_or_text(ctx: BotContext, open_modal: ModalFor, with_text: TextAnswer) 
     return listener
 
 
-def lead_text(
-    ctx: BotContext, command: Command, text: str, client: WebClient, respond: Respond
-) -> None:
-    """`/lead Dana Smith, 555-201-3344, …`: quick capture; `/lead find <words>` searches."""
+def lead_text(ctx: BotContext, command: Command, text: str) -> dict[str, Any]:
+    """`/lead Dana Smith, 555-201-3344, …`: quick capture; `/lead find <words>` searches.
+
+    The lead and the owners' notices (outbox items) commit in one transaction.
+    """
     first, _, words = text.partition(" ")
-    if first.lower() == FIND:
-        with ctx.transaction(command["team_id"]) as (session, workspace):
-            leads = search_leads(session, workspace=workspace, words=words, limit=50)
-            shown = lead_search_results(leads, words.strip(), region=workspace.default_phone_region)
-        _answer(respond, shown)
-        return
     with ctx.transaction(command["team_id"]) as (session, workspace):
+        region = workspace.default_phone_region
+        if first.lower() == FIND:
+            leads = search_leads(session, workspace=workspace, words=words, limit=50)
+            return lead_search_results(leads, words.strip(), region=region)
+        now = ctx.now()
         captured = capture_quick_lead(
-            session=session, workspace=workspace, actor=command["user_id"], text=text, now=ctx.now()
+            session=session, workspace=workspace, actor=command["user_id"], text=text, now=now
         )
-        shown = captured_lead_reply(captured, region=workspace.default_phone_region)
-    _answer(respond, shown)
-    notify_new_inquiry(client, workspace, captured)
+        queue_new_inquiry_notice(session, workspace=workspace, captured=captured, now=now)
+        return captured_lead_reply(captured, region=region)
+
+
+def lead_command(ctx: BotContext) -> Listener:
+    """`/lead`: the New lead modal when typed alone; with text, answered in the ack itself."""
+
+    def lead(ack: Ack, command: Command, client: WebClient) -> None:
+        text = (command.get("text") or "").strip()
+        if not text:
+            ack()
+            where = {
+                "channel_id": command.get("channel_id"),
+                "response_url": command.get("response_url"),
+            }
+            client.views_open(trigger_id=command["trigger_id"], view=new_lead_modal(**where))
+            return
+        shown = lead_text(ctx, command, text)
+        ack(text=shown["text"], blocks=shown["blocks"], response_type="ephemeral")
+
+    return lead
 
 
 def customer_text(
@@ -216,7 +237,7 @@ def crm_command(ctx: BotContext) -> Listener:
 
 def register(app: App, ctx: BotContext) -> None:
     """Register the six commands."""
-    app.command("/lead")(modal_or_text(ctx, new_lead_modal, lead_text))
+    app.command("/lead")(lead_command(ctx))
     app.command("/customer")(modal_or_text(ctx, new_customer_modal, customer_text))
     app.command("/log")(modal_or_text(ctx, log_interaction_modal, log_text))
     app.command("/pipeline")(pipeline_command(ctx))

@@ -151,6 +151,14 @@ class JobRunStatus(StrEnum):
     failed = "failed"
 
 
+class OutboxStatus(StrEnum):
+    """Where a piece of background work stands: waiting (or being tried), done, given up."""
+
+    pending = "pending"
+    delivered = "delivered"
+    failed = "failed"
+
+
 def in_words(value: StrEnum | str) -> str:
     """A vocabulary value as people say it: `needs_analysis` -> "needs analysis"."""
     return str(value).replace("_", " ")

@@ -1,8 +1,9 @@
 """What was done, kept so it is done once and can be traced: audit trail and ledgers.
 
 The audit log (who changed what), the job runs (one scheduled post per workspace and period),
-the ids of Slack events, mailbox messages and signed requests already handled, and the web
-form's posts (one lead per post, and the attempts its rate limits count).
+the ids of Slack events, mailbox messages and signed requests already handled, the web
+form's posts (one lead per post, and the attempts its rate limits count), and the outbox of
+work still to do after a change (done once, retried until it is).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.common import enums
-from core.models.records import Base, utcnow
+from core.models.records import Base, Timestamped, utcnow
 from core.platform.column_types import ID, enum_column_type
 
 
@@ -122,3 +123,31 @@ class FormAttempt(Base):
     workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.workspace_id"))
     sender: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OutboxItem(Timestamped, Base):
+    """Durable background work (an owner's DM now; webhooks, mailbox syncs later).
+
+    Written in the transaction of the change it belongs to and worked off by `crm worker`,
+    retried with backoff until done or past its horizon (core/platform/outbox.py).
+    While an item is being worked on, `next_attempt_at` is the end of the worker's lease.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "dedupe_key", name="uq_outbox_dedupe_key"),
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.workspace_id"))
+    kind: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[enums.OutboxStatus] = mapped_column(
+        enum_column_type(enums.OutboxStatus), default=enums.OutboxStatus.pending
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    # Makes enqueueing the same work twice a no-op (None: no such guard).
+    dedupe_key: Mapped[str | None] = mapped_column(String(200))

@@ -38,7 +38,10 @@ from bot.listener_pool import ListenerPool
 from console.local_slack import LocalSlackAPI
 from console.signed_requests import RequestSigner, SlackPayloads
 from core.platform.config import Settings
+from core.platform.outbox import DrainReport
 from integrations.registry import Integrations
+from integrations.slack import make_client
+from jobs.outbox import run_outbox
 from tests.conftest import OWNER, STAFF, TEAM
 from wiring import build_dependencies, create_bot, create_web
 
@@ -229,6 +232,17 @@ class SlackHarness:
     @property
     def url(self) -> str:
         return self.server.url
+
+    def deliver(self) -> DrainReport:
+        """One pass of `crm worker`'s outbox job at the app's clock: the owners' notices."""
+        return run_outbox(
+            sessions=self.sessions,
+            # The worker's client, minus the waits between its own retries.
+            clients=lambda _workspace: make_client(
+                BOT_TOKEN, base_url=self.api.url, sleep=lambda _seconds: None
+            ),
+            clock=lambda: self.now,
+        )
 
     def wait(self, timeout: float = 10) -> None:
         """Wait until every listener Bolt started has finished."""

@@ -6,14 +6,13 @@ import json
 from datetime import date, timedelta
 from typing import Any
 
-from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.modals.inputs import ModalMeta
 from bot.blocks.prompts import duplicate_prompt, lost_message
 from bot.ids import ActionId, BlockId, ViewId
-from bot.notify import notify_new_inquiry
+from bot.notify import queue_new_inquiry_notice
 from core.common.enums import (
     DisqualificationReason,
     FollowUpStatus,
@@ -32,7 +31,6 @@ from core.leads.opportunities import LostDeal
 from core.models import Contact, Draft, Interaction, Lead, Opportunity, Reminder, Workspace
 from tests.bot.fakes import dana_lead, set_owners
 from tests.bot.harness import (
-    BOT_TOKEN,
     CHANNEL,
     START,
     SlackHarness,
@@ -96,12 +94,16 @@ def test_new_inquiry_notice_reaches_every_owner_by_dm_with_the_procedures_words(
         captured = capture_inquiry(
             session=session, workspace=workspace, actor=STAFF, inquiry=inquiry, now=START
         )
-    refs = notify_new_inquiry(WebClient(BOT_TOKEN, base_url=slack.api.url), workspace, captured)
+        queue_new_inquiry_notice(session, workspace=workspace, captured=captured, now=START)
+    assert len(slack.deliver().delivered) == 2  # one outbox item per owner
     words = (
         "New inquiry from Dana Smith — Leaky faucet. Phone: (555) 201-3344. "
         "They came in via phone call. Want me to log this as a lead and draft a response?"
     )
-    assert [r["channel"] for r in refs] == [f"D{OWNER}", f"D{OWNER2}"]
+    assert [m["channel"] for m in messages_to(slack.api, kind="message")] == [
+        f"D{OWNER}",
+        f"D{OWNER2}",
+    ]
     for owner in (OWNER, OWNER2):
         (notice,) = messages_to(slack.api, kind="message", channel=f"D{owner}")
         assert notice["text"] == words

@@ -36,6 +36,16 @@ def only_reply(slack: SlackHarness) -> dict[str, Any]:
     return shown
 
 
+def in_ack(slack: SlackHarness, reply: Any) -> dict[str, Any]:
+    """The answer carried by the command's HTTP response itself (nothing by response_url)."""
+    assert reply.status == 200 and reply.headers["content-type"].startswith("application/json")
+    shown = dict(reply.json())
+    assert shown["response_type"] == "ephemeral"
+    assert limit_violations(shown.get("blocks") or []) == []
+    assert replies(slack) == []
+    return shown
+
+
 def two_danas(slack: SlackHarness) -> tuple[str, str]:
     with slack.sessions.begin() as session:
         smith = make_contact(session, TEAM, "Dana", "Smith", phones=["+15552013344"])
@@ -56,8 +66,10 @@ def test_lead_without_text_opens_the_new_lead_modal(slack: SlackHarness) -> None
 def test_quick_capture_makes_the_lead_replies_with_the_card_and_tells_the_owners(
     slack: SlackHarness,
 ) -> None:
-    slack.command("lead", "Dana Smith, 555-201-3344, leaky faucet at 123 Main via phone $350")
-    shown = only_reply(slack)
+    reply = slack.command(
+        "lead", "Dana Smith, 555-201-3344, leaky faucet at 123 Main via phone $350"
+    )
+    shown = in_ack(slack, reply)
     assert shown["text"] == (
         "Lead saved: leaky faucet at 123 Main. Added Dana Smith as a new contact."
     )
@@ -70,6 +82,8 @@ def test_quick_capture_makes_the_lead_replies_with_the_card_and_tells_the_owners
         "Snooze",
         "Disqualify",
     ]
+    assert messages_to(slack.api, kind="message") == []  # the notice waits for the worker
+    assert len(slack.deliver().delivered) == 1
     [notice] = messages_to(slack.api, kind="message", channel=f"D{OWNER}")
     assert notice["text"] == (
         "New inquiry from Dana Smith — leaky faucet at 123 Main. Phone: (555) 201-3344. "
@@ -89,19 +103,20 @@ def test_quick_capture_makes_the_lead_replies_with_the_card_and_tells_the_owners
 def test_quick_capture_links_an_existing_contact_and_says_so(slack: SlackHarness) -> None:
     with slack.sessions.begin() as session:
         make_contact(session, TEAM, "Dana", "Smith", phones=["+15552013344"])
-    slack.command("lead", "Dana, 555-201-3344, water heater via web")
-    assert only_reply(slack)["text"] == (
+    reply = slack.command("lead", "Dana, 555-201-3344, water heater via web")
+    assert in_ack(slack, reply)["text"] == (
         "Lead saved: water heater. Linked to the existing contact Dana Smith."
     )
     assert row_count(slack.sessions, Contact) == 1 and row_count(slack.sessions, Lead) == 1
 
 
 def test_quick_capture_with_a_bad_phone_says_why_and_writes_nothing(slack: SlackHarness) -> None:
-    slack.command("lead", "Dana Smith, 555-1, leaky faucet")
-    assert texts(slack.api, kind="response_url") == [
+    reply = slack.command("lead", "Dana Smith, 555-1, leaky faucet")
+    assert in_ack(slack, reply)["text"] == (
         '"555-1" is not a phone number I can use. Try one like 555-201-3344, or leave it out.'
-    ]
+    )
     assert row_count(slack.sessions, Lead) == 0 and row_count(slack.sessions, Contact) == 0
+    assert slack.deliver().delivered == []
     assert messages_to(slack.api, kind="message") == []  # no owner notice either
 
 
@@ -110,8 +125,7 @@ def test_lead_find_lists_matching_leads_with_their_buttons(slack: SlackHarness) 
         dana = make_contact(session, TEAM, "Dana", "Smith")
         make_lead(session, TEAM, dana, title="Leaky faucet", lead_id="ld_faucet")
         make_lead(session, TEAM, dana, title="Gutter cleaning", lead_id="ld_gutter")
-    slack.command("lead", "find faucet")
-    shown = only_reply(slack)
+    shown = in_ack(slack, slack.command("lead", "find faucet"))
     assert shown["text"] == "Leads matching “faucet” (1):"
     assert {b["value"] for b in iter_buttons(shown["blocks"])} == {"ld_faucet"}
 
@@ -321,8 +335,9 @@ def test_crm_follow_up_in_words_sends_the_draft_to_the_owners_once_saved(
 
 
 def test_quick_capture_keeps_quotes_and_emoji_as_typed(slack: SlackHarness) -> None:
-    slack.command("lead", "Zoë O'Neil, 555-201-3344, fix “the” sink 🔧 <now> & soon")
-    shown = only_reply(slack)
+    shown = in_ack(
+        slack, slack.command("lead", "Zoë O'Neil, 555-201-3344, fix “the” sink 🔧 <now> & soon")
+    )
     assert shown["text"] == (  # escaped for Slack, which shows it as typed
         "Lead saved: fix “the” sink 🔧 &lt;now&gt; &amp; soon. Added Zoë O'Neil as a new contact."
     )
@@ -331,7 +346,7 @@ def test_quick_capture_keeps_quotes_and_emoji_as_typed(slack: SlackHarness) -> N
 
 
 def test_a_10_kb_quick_capture_is_refused_with_the_reason(slack: SlackHarness) -> None:
-    slack.command("lead", "Dana Smith, 555-201-3344, " + "leaky faucet 🔧 " * 700)
-    [said] = texts(slack.api, kind="response_url")
+    reply = slack.command("lead", "Dana Smith, 555-201-3344, " + "leaky faucet 🔧 " * 700)
+    said = in_ack(slack, reply)["text"]
     assert said.startswith("The job description is ") and "keep it to 200" in said
     assert row_count(slack.sessions, Lead) == 0

@@ -71,6 +71,7 @@ def test_new_lead_is_captured_answered_where_it_was_opened_and_owners_told(
     [shown] = messages_to(slack.api, kind="response_url")
     assert shown["text"] == "Lead saved: Leaky faucet. Added Dana Smith as a new contact."
     assert shown["user"] == STAFF and shown["response_type"] == "ephemeral"
+    assert len(slack.deliver().delivered) == 1  # the owner's notice, from the outbox
     [notice] = messages_to(slack.api, kind="message", channel=f"D{OWNER}")
     assert notice["text"].startswith("New inquiry from Dana Smith — Leaky faucet.")
     with slack.sessions() as session:

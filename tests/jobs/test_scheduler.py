@@ -461,8 +461,13 @@ def test_the_scheduler_registers_one_ticking_job_per_kind(clock: FixedClock) -> 
         "crm-digest-monthly",
         "crm-digest-weekly",
         "crm-forget-events",
+        "crm-forget-outbox",
+        "crm-outbox",
     ]
     assert jobs["crm-forget-events"].trigger.interval == timedelta(hours=1)
+    assert jobs["crm-forget-outbox"].trigger.interval == timedelta(hours=1)
+    assert jobs["crm-outbox"].trigger.interval == timedelta(seconds=3)
+    assert jobs["crm-outbox"].next_run_time == clock.now  # work left by a stopped worker
     daily = jobs["crm-digest-daily"]
     assert daily.args == (JobKind.daily,)
     assert daily.trigger.interval == timedelta(minutes=1)

@@ -2,7 +2,8 @@
 
 Each parses its view, does its one operation in one transaction before acknowledging (so a
 refusal shows on the field, `bot.handlers.views.submission`), and once it is written answers
-the person where they opened the modal (the command's response_url, else by DM).
+the person where they opened the modal (the command's response_url, else ephemerally in that
+channel, else by DM). The owners' new-inquiry notices are outbox items written with the lead.
 The decision modals' submissions are in `bot.handlers.views.decisions`.
 """
 
@@ -22,7 +23,7 @@ from bot.blocks.modals.capture_parsing import (
 from bot.blocks.prompts import captured_lead_reply, duplicate_prompt
 from bot.context import BotContext
 from bot.handlers.views.submission import AfterAck, Submission, answer_after_modal
-from bot.notify import notify_new_inquiry
+from bot.notify import queue_new_inquiry_notice
 from core.activity.flows import log_with_person
 from core.contacts.service import add_customer
 from core.errors import DuplicateContact, InvalidInput
@@ -30,23 +31,20 @@ from core.leads.inquiries import capture_inquiry
 
 
 def new_lead_submitted(ctx: BotContext, submission: Submission, client: WebClient) -> AfterAck:
-    """New lead: capture the inquiry (linked to a matching contact), then tell the owners."""
+    """New lead: capture the inquiry (linked to a matching contact) with the owners' notices."""
     form = parse_new_lead(submission.view)
     with ctx.transaction(submission.team_id) as (session, workspace):
+        now = ctx.now()
         captured = capture_inquiry(
             session=session,
             workspace=workspace,
             actor=submission.user_id,
             inquiry=form.inquiry,
-            now=ctx.now(),
+            now=now,
         )
+        queue_new_inquiry_notice(session, workspace=workspace, captured=captured, now=now)
         shown = captured_lead_reply(captured, region=workspace.default_phone_region)
-
-    def after_ack() -> None:
-        answer_after_modal(client, form.meta, submission.user_id, shown)
-        notify_new_inquiry(client, workspace, captured)
-
-    return after_ack
+    return partial(answer_after_modal, client, form.meta, submission.user_id, shown)
 
 
 def new_customer_submitted(ctx: BotContext, submission: Submission, client: WebClient) -> AfterAck:
