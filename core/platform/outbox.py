@@ -151,7 +151,6 @@ def claim_due(
     now: datetime,
     lease: timedelta,
     limit: int = 20,
-    ids: list[int] | None = None,
 ) -> list[OutboxWork]:
     """Take up to `limit` due items of these kinds for this worker until `now + lease`."""
     due = (
@@ -165,12 +164,13 @@ def claim_due(
         .limit(limit)
         .with_for_update(skip_locked=True)  # Postgres only; SQLite has one writer anyway
     )
-    if ids is not None:
-        due = due.where(OutboxItem.id.in_(ids))
+    # MATERIALIZED: evaluated once, so LIMIT holds; a plain `IN (subquery)` may be planned as
+    # a join that re-runs the subquery and claims every due row.
+    batch = due.cte("due").prefix_with("MATERIALIZED")
     claimed = session.execute(
         update(OutboxItem)
         .where(
-            OutboxItem.id.in_(due.scalar_subquery()),
+            OutboxItem.id.in_(select(batch.c.id)),
             OutboxItem.status == OutboxStatus.pending,
             OutboxItem.next_attempt_at <= now,
         )
@@ -269,7 +269,6 @@ def drain(
     policy: RetryPolicy | None = None,
     batch: int = 20,
     max_batches: int = 10,
-    ids: list[int] | None = None,
 ) -> DrainReport:
     """Work off what is due: claim a batch, do each item, record each outcome; repeat.
 
@@ -281,9 +280,7 @@ def drain(
     kinds = sorted(handlers)
     for _ in range(max_batches):
         with sessions.begin() as session:
-            claimed = claim_due(
-                session, kinds=kinds, now=clock(), lease=policy.lease, limit=batch, ids=ids
-            )
+            claimed = claim_due(session, kinds=kinds, now=clock(), lease=policy.lease, limit=batch)
         for work in claimed:
             _attempt(sessions, work, handlers[work.kind], policy=policy, clock=clock, report=report)
         if len(claimed) < batch:
