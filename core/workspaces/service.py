@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.errors import InvalidInput, NotAnOwner, NotFound
@@ -28,22 +29,30 @@ class WorkspaceDefaults:
 def ensure_workspace(
     session: Session, workspace_id: str, defaults: WorkspaceDefaults | None = None
 ) -> Workspace:
-    """Return the workspace, creating it from `defaults` the first time it is seen."""
+    """Return the workspace, creating it from `defaults` the first time it is seen.
+
+    Many first requests of a new team arrive at once: the insert does nothing when another
+    transaction made the row first (it waits for that one to commit), so none of them fails.
+    """
     workspace = session.get(Workspace, workspace_id)
     if workspace is not None:
         return workspace
     defaults = defaults or WorkspaceDefaults()
-    workspace = Workspace(
-        workspace_id=workspace_id,
-        owner_ids=list(defaults.owner_ids),
-        pipeline_channel=defaults.pipeline_channel,
-        timezone=defaults.timezone,
-        holiday_country=defaults.country,
-        default_phone_region=defaults.country,
+    values = {
+        "workspace_id": workspace_id,
+        "owner_ids": list(defaults.owner_ids),
+        "pipeline_channel": defaults.pipeline_channel,
+        "timezone": defaults.timezone,
+        "holiday_country": defaults.country,
+        "default_phone_region": defaults.country,
+    }
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(
+        insert(Workspace).values(values).on_conflict_do_nothing(index_elements=["workspace_id"])
     )
-    session.add(workspace)
-    session.flush()
-    return workspace
+    made = session.get(Workspace, workspace_id)
+    assert made is not None  # inserted here, or committed by the transaction that won
+    return made
 
 
 def get_workspace(session: Session, workspace_id: str) -> Workspace:
