@@ -100,7 +100,10 @@ def _worker(args: argparse.Namespace) -> int:
     deps = build_dependencies(get_settings())
     scheduler = build_scheduler(sessions=deps.sessions, clients=deps.slack.client_for)
     _add_mail_sync(scheduler, deps.settings, deps.sessions, deps.slack.client_for)
-    print("Worker started: digests are checked every minute (Ctrl-C to stop).", flush=True)
+    print(
+        "Worker started: digests are checked every minute, the outbox every 3 s (Ctrl-C to stop).",
+        flush=True,
+    )
     try:
         run_worker(scheduler)
     finally:

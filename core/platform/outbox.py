@@ -268,7 +268,7 @@ def drain(
     clock: Callable[[], datetime],
     policy: RetryPolicy | None = None,
     batch: int = 20,
-    max_batches: int = 10,
+    max_batches: int = 50,
 ) -> DrainReport:
     """Work off what is due: claim a batch, do each item, record each outcome; repeat.
 
