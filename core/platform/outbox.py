@@ -21,9 +21,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -102,7 +102,7 @@ class RetryPolicy:
 
     def wait_after(self, attempts: int) -> timedelta:
         """15 s, 30 s, 1 min, 2 min, ... up to 30 min between attempts."""
-        doubled = self.first_wait * (2 ** max(0, min(attempts - 1, 20)))
+        doubled = self.first_wait * (1 << max(0, min(attempts - 1, 20)))
         return min(doubled, self.longest_wait)
 
 
@@ -290,9 +290,7 @@ def drain(
 
 def forget_delivered(session: Session, *, before: datetime) -> int:
     """Delete delivered items last touched before `before`, so the table stays small."""
-    deleted = session.execute(
-        OutboxItem.__table__.delete().where(
-            OutboxItem.status == OutboxStatus.delivered, OutboxItem.updated_at < before
-        )
+    statement = delete(OutboxItem).where(
+        OutboxItem.status == OutboxStatus.delivered, OutboxItem.updated_at < before
     )
-    return int(deleted.rowcount or 0)
+    return cast(CursorResult[Any], session.execute(statement)).rowcount
