@@ -131,7 +131,6 @@ def test_approve_is_acknowledged_before_the_mailbox_sends(
 
 def test_every_slash_command_is_acknowledged_empty_and_answered_after(slack: SlackHarness) -> None:
     for command, text in [
-        ("lead", "find faucet"),
         ("customer", "Dana"),
         ("log", "call Dana Smith: wants a quote"),
         ("pipeline", ""),
@@ -140,4 +139,9 @@ def test_every_slash_command_is_acknowledged_empty_and_answered_after(slack: Sla
     ]:
         reply = slack.command(command, text)
         assert (reply.status, reply.body) == (200, ""), command  # the answer comes separately
-    assert len(messages_to(slack.api, kind="response_url")) == 6
+    assert len(messages_to(slack.api, kind="response_url")) == 5
+    # `/lead` captures before it acknowledges, and answers in the acknowledgement itself
+    # (issue 8: an HTTP 200 means the lead is committed; docs/reliability.md).
+    reply = slack.command("lead", "find faucet")
+    assert reply.status == 200 and reply.json()["text"].startswith("No leads match")
+    assert len(messages_to(slack.api, kind="response_url")) == 5
