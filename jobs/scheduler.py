@@ -162,7 +162,9 @@ def build_scheduler(
     scheduler.add_job(
         run_outbox,
         IntervalTrigger(seconds=outbox_seconds, timezone=UTC),
-        kwargs={"sessions": sessions, "clients": clients, "clock": clock},
+        # The wall clock, as the web processes that write the items use: `clock` is the
+        # digests' report time, which may be forced.
+        kwargs={"sessions": sessions, "clients": clients, "clock": utcnow},
         id="crm-outbox",
         name="deliver the outbox",
         next_run_time=datetime.now(UTC),
