@@ -22,6 +22,7 @@ from core.platform.config import Settings, get_settings
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
+    from sqlalchemy.orm import Session, sessionmaker
 
     from core.mailbox.inbound import InboundOutcome
     from core.models import Workspace
@@ -193,7 +194,7 @@ def _sync(args: argparse.Namespace) -> int:
     setup = _Setup(args)
     try:
         slack = build_dependencies(setup.settings, sessions=setup.sessions).slack
-        notices = MailNotices(slack.client_for)
+        notices = MailNotices(slack.client_for, setup.sessions)
         report = sync_mailbox(
             sessions=setup.sessions,
             workspace_id=setup.workspace_id,
@@ -209,18 +210,30 @@ def _sync(args: argparse.Namespace) -> int:
 
 
 class MailNotices:
-    """What the owners are told by a mailbox pass: a new inquiry, or that sync paused."""
+    """What the owners are told by a mailbox pass: a new inquiry, or that sync paused.
 
-    def __init__(self, client_for: Callable[[str], WebClient]) -> None:
+    A new inquiry's notices are outbox items (docs/reliability.md), delivered and retried by
+    `crm worker`; they are written right after the capture commits.
+    """
+
+    def __init__(
+        self, client_for: Callable[[str], WebClient], sessions: sessionmaker[Session]
+    ) -> None:
         self._client_for = client_for
+        self._sessions = sessions
 
     def new_inquiry(self, workspace: Workspace, outcome: InboundOutcome) -> None:
-        from bot.notify import notify_new_inquiry
+        from bot.notify import queue_new_inquiry_notice
+        from core.models import utcnow
 
         if outcome.captured is not None:
-            notify_new_inquiry(
-                self._client_for(workspace.workspace_id), workspace, outcome.captured
-            )
+            with self._sessions.begin() as session:
+                queue_new_inquiry_notice(
+                    session,
+                    workspace=workspace,
+                    captured=outcome.captured,
+                    now=utcnow(),
+                )
 
     def paused(self, workspace: Workspace, reason: str) -> None:
         from bot.notify import post_to_owners

@@ -130,7 +130,7 @@ def _add_mail_sync(
 
     cipher = cipher_from_keys(settings.crm_secret_key.get_secret_value())
     gmail = GmailAdapters(settings, sessions=sessions, cipher=cipher)
-    notices = MailNotices(client_for)
+    notices = MailNotices(client_for, sessions)
     scheduler.add_job(
         sync_all_mailboxes,
         IntervalTrigger(seconds=MAIL_SYNC_SECONDS),

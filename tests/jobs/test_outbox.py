@@ -18,9 +18,12 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from cli.gmail import MailNotices
 from console.local_slack import LocalSlackAPI
 from core.common.enums import OutboxStatus
-from core.models import OutboxItem, Workspace
+from core.leads.inquiries import InquiryInput, capture_inquiry
+from core.mailbox.inbound import InboundOutcome
+from core.models import OutboxItem, Workspace, utcnow
 from core.platform.outbox import OutboxKind, OutboxWork, drain, enqueue
 from jobs.outbox import outbox_handlers, run_outbox
 from jobs.slack_clients import make_client
@@ -158,3 +161,31 @@ def test_two_workers_on_one_database_deliver_each_item_once(
     if backend == "postgres":  # SKIP LOCKED lets both work at once rather than take turns
         assert delivered[0] and delivered[1]
     assert {(r.status, r.attempts) for r in outbox_rows(seed)} == {(OutboxStatus.delivered, 1)}
+
+
+def test_a_mailbox_pass_queues_the_owners_notice_in_the_outbox(
+    sessions: sessionmaker[Session], workspace_id: str, slack_api: LocalSlackAPI
+) -> None:
+    with sessions.begin() as session:
+        workspace = session.get(Workspace, workspace_id)
+        assert workspace is not None
+        inquiry = InquiryInput(
+            title="Quote for a deck", source="email", first_name="Dana", emails=("d@example.com",)
+        )
+        captured = capture_inquiry(
+            session=session, workspace=workspace, actor="system:gmail", inquiry=inquiry, now=NOW
+        )
+    client = make_client("xoxb-test", base_url=slack_api.url)
+    MailNotices(lambda _w: client, sessions).new_inquiry(
+        workspace, InboundOutcome(kind="lead", captured=captured)
+    )
+    assert slack_api.messages == []  # queued, not sent: the worker delivers and retries it
+    [row] = outbox_rows(sessions)
+    assert (row.kind, row.payload["user"], row.status) == (
+        OutboxKind.owner_dm,
+        OWNER,
+        OutboxStatus.pending,
+    )
+    run_outbox(sessions=sessions, clients=lambda _w: client, clock=utcnow)
+    [dm] = slack_api.messages
+    assert dm["text"].startswith("New inquiry from Dana — Quote for a deck.")
