@@ -5,9 +5,10 @@ handler here and its member to `core.platform.outbox.OutboxKind`. `run_outbox` i
 scheduler's job, every few seconds: one bounded pass over what is due.
 
 Slack failures are sorted for the retry policy. The WebClient has already waited out 429s and
-retried resets, 5xx and transient errors (integrations/slack.py); what still fails is retried later with backoff
-(`RetryLater`), except the few answers that can never change (`GiveUp`). The reason stored and
-logged is Slack's error code, never the message, which names the customer.
+retried resets, 5xx and transient errors (integrations/slack.py); what still fails is retried
+later with backoff (`RetryLater`), except the few answers that can never change (`GiveUp`).
+The reason stored and logged is Slack's error code, never the message, which names the
+customer.
 """
 
 from __future__ import annotations

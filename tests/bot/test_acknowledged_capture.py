@@ -63,13 +63,14 @@ def test_the_owners_notice_outlasts_a_slack_outage(
     slack: SlackHarness, caplog: pytest.LogCaptureFixture
 ) -> None:
     slack.command("lead", LEAD)
-    slack.api.fail_next("chat.postMessage", status=503, error="service_unavailable", times=3)
+    # Slack down for longer than the client's own retries (four tries in all) last.
+    slack.api.fail_next("chat.postMessage", status=503, error="service_unavailable", times=4)
     with caplog.at_level(logging.INFO):
         assert slack.deliver().retrying != []
     assert messages_to(slack.api, kind="message") == []
     assert "201-3344" not in caplog.text and "dana@example.com" not in caplog.text
 
-    slack.api.fail_next("chat.postMessage", error="internal_error")  # ok: false
+    slack.api.fail_next("chat.postMessage", error="internal_error", times=4)  # ok: false
     slack.now += timedelta(seconds=15)
     assert slack.deliver().retrying != []
     assert messages_to(slack.api, kind="message") == []

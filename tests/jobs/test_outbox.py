@@ -25,12 +25,18 @@ from core.leads.inquiries import InquiryInput, capture_inquiry
 from core.mailbox.inbound import InboundOutcome
 from core.models import OutboxItem, Workspace, utcnow
 from core.platform.outbox import OutboxKind, OutboxWork, drain, enqueue
+from integrations.slack import make_client
 from jobs.outbox import outbox_handlers, run_outbox
-from jobs.slack_clients import make_client
 from tests.conftest import OWNER
 from tests.jobs.conftest import CommittedDatabase
 
 NOW = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
+
+
+def no_wait(_seconds: float) -> None:
+    """The client's own retries, without their waits."""
+
+
 NOTICE = "New inquiry from Dana Smith — Leaky faucet. Phone: (555) 201-3344. dana@example.com"
 
 
@@ -55,11 +61,12 @@ def outbox_rows(sessions: sessionmaker[Session]) -> list[OutboxItem]:
 @pytest.mark.parametrize(
     ("status", "error", "times"),
     [
-        (500, "internal_error", 3),  # the SDK tried three times (ServerErrorRetryHandler)
-        (429, "ratelimited", 6),  # the SDK waited out five Retry-Afters
-        (200, "fatal_error", 1),  # ok: false
+        (500, "internal_error", 4),  # the client tried four times (integrations/slack.py)
+        (429, "ratelimited", 4),  # the client waited out three Retry-Afters
+        (200, "fatal_error", 4),  # ok: false, transient: tried four times
+        (200, "not_authed", 1),  # ok: false: no retry by the client, a later pass may work
     ],
-    ids=["5xx", "429", "ok-false"],
+    ids=["5xx", "429", "ok-false-transient", "ok-false"],
 )
 def test_an_owner_dm_slack_refuses_stays_and_is_delivered_by_a_later_pass(
     sessions: sessionmaker[Session],
@@ -71,7 +78,7 @@ def test_an_owner_dm_slack_refuses_stays_and_is_delivered_by_a_later_pass(
     times: int,
 ) -> None:
     queue_dm(sessions, workspace_id, OWNER, NOTICE)
-    client = make_client("xoxb-test", base_url=slack_api.url)
+    client = make_client("xoxb-test", base_url=slack_api.url, sleep=no_wait)
     slack_api.fail_next("chat.postMessage", error=error, status=status, retry_after=0, times=times)
     clock = {"now": NOW}
 
@@ -106,7 +113,7 @@ def test_an_owner_slack_cannot_reach_is_given_up_at_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     queue_dm(sessions, workspace_id, "U0GONE", NOTICE)
-    client = make_client("xoxb-test", base_url=slack_api.url)
+    client = make_client("xoxb-test", base_url=slack_api.url, sleep=no_wait)
     slack_api.fail_next("conversations.open", error="user_not_found")
     with caplog.at_level(logging.ERROR):
         run_outbox(sessions=sessions, clients=lambda _w: client, clock=lambda: NOW)
@@ -128,7 +135,7 @@ def test_two_workers_on_one_database_deliver_each_item_once(
 
     def worker(index: int) -> None:
         sessions = committed_db.sessions()  # its own engine and connections, as a process has
-        client: WebClient = make_client("xoxb-test", base_url=slack_api.url)
+        client: WebClient = make_client("xoxb-test", base_url=slack_api.url, sleep=no_wait)
         slack_dm = outbox_handlers(clients=lambda _w: client)[OutboxKind.owner_dm]
 
         def like_slack(work: OutboxWork) -> None:  # Slack's round trip, so the two overlap
@@ -175,7 +182,7 @@ def test_a_mailbox_pass_queues_the_owners_notice_in_the_outbox(
         captured = capture_inquiry(
             session=session, workspace=workspace, actor="system:gmail", inquiry=inquiry, now=NOW
         )
-    client = make_client("xoxb-test", base_url=slack_api.url)
+    client = make_client("xoxb-test", base_url=slack_api.url, sleep=no_wait)
     MailNotices(lambda _w: client, sessions).new_inquiry(
         workspace, InboundOutcome(kind="lead", captured=captured)
     )
