@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.listener_pool import ListenerPool
@@ -52,7 +53,6 @@ from console.signed_requests import RequestSigner, SlackPayloads
 from core.models import Workspace, utcnow
 from core.platform.config import Settings, get_settings
 from integrations.registry import Integrations
-from integrations.slack import make_client
 from jobs.outbox import run_outbox
 from wiring import build_dependencies, create_bot
 
@@ -94,6 +94,7 @@ class ConsoleSession:
         self._numbered: list[Pressable] = []
         self.app: App
         self.settings: Settings
+        self._slack_for: Callable[[str], WebClient]
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -111,6 +112,7 @@ class ConsoleSession:
             integrations=self._integrations,
         )
         self.app = create_bot(deps, listener_executor=self.pool)
+        self._slack_for = deps.slack.client_for  # the worker's clients, on the stand-in
         self.mirror.skip_recorded()
         return self
 
@@ -366,7 +368,7 @@ class ConsoleSession:
         """Do what `crm worker` would do next: deliver the outbox (the owners' notices)."""
         run_outbox(
             sessions=self.sessions,
-            clients=lambda _workspace: make_client(BOT_TOKEN, base_url=self.api.url),
+            clients=self._slack_for,
             clock=self._clock or utcnow,
         )
 

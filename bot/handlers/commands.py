@@ -90,7 +90,7 @@ def modal_or_text(ctx: BotContext, open_modal: ModalFor, with_text: TextAnswer) 
     return listener
 
 
-def lead_text(ctx: BotContext, command: Command, text: str) -> dict[str, Any]:
+def lead_text(ctx: BotContext, command: Command, text: str) -> Message:
     """`/lead Dana Smith, 555-201-3344, …`: quick capture; `/lead find <words>` searches.
 
     The lead and the owners' notices (outbox items) commit in one transaction.
