@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import create_app
 from bot.context import utc_now
-from bot.notify import notify_new_inquiry
+from bot.notify import queue_notices_after
 from bot.oauth import installation_store
 from bot.web import create_web_app
 from core.leads.inquiries import CapturedInquiry
@@ -110,9 +110,5 @@ def create_web(deps: Dependencies, bolt: App, *, slack_events: bool = True) -> F
 
 
 def new_lead_notifier(deps: Dependencies) -> Callable[[Workspace, CapturedInquiry], None]:
-    """Tell a workspace's owners of a lead that came in by itself (the web form), as it posts."""
-
-    def notify(workspace: Workspace, captured: CapturedInquiry) -> None:
-        notify_new_inquiry(deps.slack.client_for(workspace.workspace_id), workspace, captured)
-
-    return notify
+    """Tell a workspace's owners of a lead that came in by itself (the web form): the outbox."""
+    return queue_notices_after(deps.sessions, deps.clock)

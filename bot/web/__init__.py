@@ -13,12 +13,11 @@ from flask import Flask
 from slack_bolt import App
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.notify import notify_new_inquiry
+from bot.notify import queue_notices_after
 from bot.web import forms, health, slack
 from bot.web.request_log import log_requests
 from bot.web.verification import MAX_BODY_BYTES
-from core.leads.inquiries import CapturedInquiry
-from core.models import Workspace
+from core.models import utcnow
 from core.platform.config import Settings
 
 
@@ -32,18 +31,15 @@ def create_web_app(
 ) -> Flask:
     """The WSGI app: health checks and the web form always; Slack's paths unless Socket Mode.
 
-    `notify_new_lead` tells a workspace's owners of a web-form lead; by default the Bolt
-    app's own client does (one workspace); the wiring place passes the per-workspace one.
+    `notify_new_lead` tells a workspace's owners of a web-form lead; by default it queues
+    their notices in the outbox, which `crm worker` delivers (docs/reliability.md).
     """
     web = Flask("crm")
     web.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     log_requests(web)
     web.register_blueprint(health.blueprint(sessions))
-    if notify_new_lead is None:
-
-        def notify_new_lead(workspace: Workspace, captured: CapturedInquiry) -> None:
-            notify_new_inquiry(bolt.client, workspace, captured)
-
+    if notify_new_lead is None:  # the owners' notices go through the outbox
+        notify_new_lead = queue_notices_after(sessions, utcnow)
     web.register_blueprint(forms.blueprint(sessions, notify=notify_new_lead))
     if slack_events:
         signing_secret = settings.slack_signing_secret

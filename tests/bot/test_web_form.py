@@ -46,6 +46,8 @@ def post_json(slack: SlackHarness, token: str, body: object, **headers: str) -> 
 
 
 def notices(slack: SlackHarness) -> list[str]:
+    """The owners' notices, after one pass of the worker over the outbox (docs/reliability.md)."""
+    slack.deliver()
     return [str(m["text"]) for m in slack.api.messages if "New inquiry from" in str(m["text"])]
 
 
