@@ -5,7 +5,7 @@ now; webhook deliveries, mailbox syncs and retries later), written in the same t
 as the change and worked off by `crm worker` (core/platform/outbox.py).
 
 Revision ID: 0004_outbox
-Revises: 0009_web_form
+Revises: 0005
 Create Date: 2026-12-06
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 from core.platform import column_types
 
 revision: str = "0004_outbox"
-down_revision: str | None = "0009_web_form"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
