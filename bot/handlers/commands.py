@@ -113,7 +113,7 @@ def lead_command(ctx: BotContext) -> Listener:
     """`/lead`: the New lead modal when typed alone; with text, answered in the ack itself."""
 
     def lead(ack: Ack, command: Command, client: WebClient) -> None:
-        text = (command.get("text") or "").strip()
+        text = typed_text(command)  # a refusal is the ack itself (bot.errors)
         if not text:
             ack()
             where = {

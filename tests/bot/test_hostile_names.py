@@ -64,7 +64,7 @@ def test_a_hostile_name_pings_nobody_in_any_message(
         assert workspace is not None
         workspace.pipeline_channel = "C0PIPELINE"
 
-    slack.command("lead", f"{NAME}, 555-201-7777, {TITLE} $500")
+    captured = slack.command("lead", f"{NAME}, 555-201-7777, {TITLE} $500")
     with sessions.begin() as session:
         eve = session.scalars(select(Contact)).one()
         assert eve.full_name == NAME  # kept as typed; only what is sent to Slack is escaped
@@ -72,10 +72,11 @@ def test_a_hostile_name_pings_nobody_in_any_message(
         deal_id = deal.opportunity_id
     slack.command("customer", "Eve")
     slack.message_dm("when did we last talk to Eve")
+    slack.deliver()  # the owner's new-inquiry notice, from the outbox
     notice = messages_to(slack.api, kind="message", channel=f"D{OWNER}")[0]
     slack.action(ActionId.DRAFT_RESPONSE, message=notice, user=OWNER)
     slack.action(ActionId.MARK_WON, deal_id, user=OWNER)
-    slack.command("lead", f"{NAME} {'x' * 100}, fix it")  # refused, repeating the name
+    refused = slack.command("lead", f"{NAME} {'x' * 100}, fix it")  # refused, with the name
     run_daily(
         sessions=sessions,
         slack=make_client("xoxb-test", base_url=slack.api.url),
@@ -86,7 +87,8 @@ def test_a_hostile_name_pings_nobody_in_any_message(
     kinds = {(m.get("kind"), m.get("response_type")) for m in slack.api.messages}
     assert ("response_url", "in_channel") in kinds  # the "Opportunity won" post went out
     assert len(messages_to(slack.api, channel="C0PIPELINE")) >= 1  # the digest went out
-    sent = [*slack.api.messages, *(call.params for call in slack.api.calls)]
+    acks = [captured.json(), refused.json()]  # `/lead` answers in its HTTP response
+    sent = [*slack.api.messages, *(call.params for call in slack.api.calls), *acks]
     texts = [text for item in sent for text in parsed_texts(item)]
     assert any("Eve" in text for text in texts)
     assert any("&lt;!channel&gt; Eve &lt;@U123&gt;" in text for text in texts)
