@@ -23,6 +23,7 @@ from bot.errors import register_error_handler
 from bot.handlers import actions, commands, events, home, views
 from core.platform.config import Settings
 from core.platform.event_ledger import event_was_claimed
+from core.platform.token_cipher import MAKE_KEY_HINT, MissingSecretKey, cipher_from_keys
 from integrations.registry import Integrations
 from integrations.slack import make_client
 
@@ -76,6 +77,12 @@ def slack_mode(settings: Settings) -> SlackMode:
             )
         if not signing_secret:
             raise SlackConfigError("Installs need SLACK_SIGNING_SECRET too (Basic Information).")
+        if not _secret(settings.crm_secret_key).strip(" ,"):
+            raise SlackConfigError(f"Installs store bot tokens encrypted: {MAKE_KEY_HINT}.")
+        try:
+            cipher_from_keys(_secret(settings.crm_secret_key))
+        except MissingSecretKey as error:
+            raise SlackConfigError(error.message) from None
         return SlackMode.OAUTH
     if app_token:
         if not bot_token:

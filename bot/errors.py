@@ -86,7 +86,8 @@ def handle_error(
 ) -> BoltResponse | None:
     """The one `@app.error` handler: log, acknowledge if the listener did not, tell the user."""
     if isinstance(error, CRMError):
-        logger.info("Refused a request: %s", error.message)
+        # The message may quote what the user typed (a phone, an email): kept out of the log.
+        logger.info("Refused a request: %s", type(error).__name__)
     else:
         logger.exception("Unhandled error in a Slack request", exc_info=error)
     unacknowledged = (

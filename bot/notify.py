@@ -209,5 +209,5 @@ def reply(
             return True
         except (SlackClientError, OSError):
             logger.warning("Could not answer by %s in %s", post.__name__, where, exc_info=True)
-    logger.error("No way to answer %s in %s: %s", user, channel, text)
+    logger.error("No way to answer %s in %s (%d characters lost)", user, channel, len(text))
     return False

@@ -7,6 +7,7 @@ installs becomes the workspace's first owner.
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +16,8 @@ from typing import Any
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_bolt.response import BoltResponse
+from slack_sdk.oauth.installation_store.models.bot import Bot
+from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Connection, Engine
@@ -24,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.context import BotContext
 from core.models import Workspace
 from core.platform.audit import record_audit, snapshot
+from core.platform.token_cipher import TokenCipher, cipher_from_keys
 from core.workspaces.service import ensure_workspace
 
 INSTALL_PATH = "/slack/install"
@@ -80,11 +84,64 @@ def database_bind(sessions: sessionmaker[Session]) -> Any:
     raise TypeError("The CRM's sessionmaker must be bound to an Engine or a Connection")
 
 
+# The token fields of slack_sdk's Installation and Bot that are stored encrypted.
+TOKEN_FIELDS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
+
+
+class EncryptedInstallationStore(SQLAlchemyInstallationStore):
+    """slack_sdk's SQLAlchemy store with every token encrypted at rest (CRM_SECRET_KEY).
+
+    Tokens are sealed on the way in (`save`, `save_bot`) and opened on the way out (the two
+    entity builders every `find_*` goes through), so Bolt sees plain tokens and the tables
+    never hold one.
+    """
+
+    def __init__(self, *, client_id: str, engine: Any, cipher: TokenCipher) -> None:
+        super().__init__(client_id=client_id, engine=engine)
+        self.cipher = cipher
+
+    def _sealed(self, record: Any) -> Any:
+        copy = copy_record(record)
+        for name in TOKEN_FIELDS:
+            value = getattr(copy, name, None)
+            if value:
+                setattr(copy, name, self.cipher.seal(value))
+        return copy
+
+    def _opened(self, record: Any) -> Any:
+        for name in TOKEN_FIELDS:
+            value = getattr(record, name, None)
+            if value:
+                setattr(record, name, self.cipher.open(value))
+        return record
+
+    def save(self, installation: Installation) -> None:
+        super().save(self._sealed(installation))  # its save_bot(...) gets sealed tokens
+
+    def save_bot(self, bot: Bot) -> None:
+        super().save_bot(self._sealed(bot))
+
+    def build_installation_entity(self, row: Any) -> Installation:  # type: ignore[override]
+        opened: Installation = self._opened(super().build_installation_entity(row))
+        return opened
+
+    def build_bot_entity(self, row: Any) -> Bot:  # type: ignore[override]
+        opened: Bot = self._opened(super().build_bot_entity(row))
+        return opened
+
+
+def copy_record(record: Any) -> Any:
+    """A shallow copy of an Installation or Bot, so sealing never changes the caller's object."""
+    return copy.copy(record)
+
+
 def installation_store(
-    client_id: str, sessions: sessionmaker[Session]
-) -> SQLAlchemyInstallationStore:
-    """Where each workspace's bot token is kept (tables slack_installations and slack_bots)."""
-    return SQLAlchemyInstallationStore(client_id=client_id, engine=database_bind(sessions))
+    client_id: str, sessions: sessionmaker[Session], *, secret_key: str | None
+) -> EncryptedInstallationStore:
+    """Where each workspace's bot token is kept, encrypted (slack_installations, slack_bots)."""
+    return EncryptedInstallationStore(
+        client_id=client_id, engine=database_bind(sessions), cipher=cipher_from_keys(secret_key)
+    )
 
 
 def seat_installer(session: Session, ctx: BotContext, *, team_id: str, installer: str) -> Workspace:
@@ -138,6 +195,11 @@ def _failure(args: FailureArgs) -> BoltResponse:
     return args.default.failure(args)
 
 
+def _secret_key(settings: Any) -> str | None:
+    key = settings.crm_secret_key
+    return key.get_secret_value() if key is not None else None
+
+
 def oauth_settings(ctx: BotContext) -> OAuthSettings:
     """Bolt's OAuth settings: our paths and scopes, the CRM database, the installer as owner."""
     settings = ctx.settings
@@ -151,7 +213,9 @@ def oauth_settings(ctx: BotContext) -> OAuthSettings:
         user_scopes=[],
         install_path=INSTALL_PATH,
         redirect_uri_path=REDIRECT_PATH,
-        installation_store=installation_store(client_id, ctx.sessions),
+        installation_store=installation_store(
+            client_id, ctx.sessions, secret_key=_secret_key(settings)
+        ),
         state_store=SQLAlchemyOAuthStateStore(
             expiration_seconds=STATE_EXPIRATION_SECONDS, engine=database_bind(ctx.sessions)
         ),

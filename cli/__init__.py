@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "cli.doctor",
     "cli.gmail",
     "cli.form_url",
+    "cli.secrets",
 )
 
 

@@ -65,7 +65,12 @@ def build_dependencies(
     if slack is None:
         store = None
         if settings.slack_client_id:  # OAuth: each workspace's token is in the install store
-            store = installation_store(settings.slack_client_id, sessions)
+            key = settings.crm_secret_key
+            store = installation_store(
+                settings.slack_client_id,
+                sessions,
+                secret_key=key.get_secret_value() if key is not None else None,
+            )
         slack = SlackClients(settings, installation_store=store)
     return Dependencies(
         settings=settings,

@@ -49,6 +49,8 @@ SIGNING_SECRET = "test-secret"
 BOT_TOKEN = "xoxb-test"
 CLIENT_ID = "1111.2222"
 CLIENT_SECRET = "client-secret"
+# A fixed Fernet key (CRM_SECRET_KEY) for the installable bot's encrypted token store.
+SECRET_KEY = "GXpmoPHJxoP16OKR2YRTJ3WD56X3_vILlwR4GzHsaoY="
 APP_ID = "A0LOCAL"
 BOT_USER = "U0BOT"
 CHANNEL = "C0GENERAL"
@@ -127,7 +129,7 @@ def harness_settings(api_url: str, *, oauth: bool = False, **overrides: Any) -> 
         "crm_pipeline_channel": "#pipeline",
         "crm_timezone": "America/New_York",
         "crm_country": "US",
-        "crm_secret_key": None,
+        "crm_secret_key": SECRET_KEY if oauth else None,
         "port": 3000,
     }
     return Settings(_env_file=None, **(values | overrides))  # type: ignore[call-arg]

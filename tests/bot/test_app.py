@@ -29,6 +29,7 @@ from integrations.slack import SlackClients, TransientErrorRetryHandler, make_cl
 from tests.bot.harness import (
     BOT_TOKEN,
     CHANNEL,
+    SECRET_KEY,
     SlackHarness,
     harness_settings,
     messages_to,
@@ -38,6 +39,7 @@ from tests.bot.harness import (
 from tests.conftest import OWNER, STAFF
 
 API = "http://127.0.0.1:9/api/"
+INSTALLS = {"slack_client_id": "1.2", "slack_client_secret": "s", "crm_secret_key": SECRET_KEY}
 
 
 # -- credentials ------------------------------------------------------------------------------
@@ -49,8 +51,8 @@ API = "http://127.0.0.1:9/api/"
         ({}, SlackMode.HTTP),
         ({"slack_app_token": "xapp-1", "slack_signing_secret": None}, SlackMode.SOCKET),
         ({"slack_app_token": "xapp-1"}, SlackMode.SOCKET),
-        ({"slack_bot_token": None, "slack_client_id": "1.2", "slack_client_secret": "s"}, "oauth"),
-        ({"slack_client_id": "1.2", "slack_client_secret": "s"}, SlackMode.OAUTH),
+        ({"slack_bot_token": None} | INSTALLS, "oauth"),
+        (INSTALLS, SlackMode.OAUTH),
     ],
 )
 def test_slack_mode_follows_the_credentials(overrides: dict[str, Any], mode: str) -> None:
@@ -58,6 +60,7 @@ def test_slack_mode_follows_the_credentials(overrides: dict[str, Any], mode: str
 
 
 NOTHING = {"slack_bot_token": None, "slack_signing_secret": None}
+NO_KEY = {"slack_client_id": "1.2", "slack_client_secret": "s", "crm_secret_key": None}
 
 
 @pytest.mark.parametrize(
@@ -87,6 +90,17 @@ NOTHING = {"slack_bot_token": None, "slack_signing_secret": None}
         (
             {"slack_client_id": "1.2", "slack_client_secret": "s", "slack_app_token": "xapp-1"},
             "do not go together",
+        ),
+        (
+            NO_KEY,
+            "Installs store bot tokens encrypted: set CRM_SECRET_KEY to a key made with: "
+            'python -c "from cryptography.fernet import Fernet; '
+            'print(Fernet.generate_key().decode())"',
+        ),
+        (NO_KEY | {"crm_secret_key": " , "}, "set CRM_SECRET_KEY to a key made with"),
+        (
+            NO_KEY | {"crm_secret_key": "not-a-key"},
+            "CRM_SECRET_KEY holds something that is not a Fernet key: set CRM_SECRET_KEY to",
         ),
     ],
 )

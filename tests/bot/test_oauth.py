@@ -11,13 +11,14 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import MetaData, inspect, select
+from sqlalchemy import MetaData, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.oauth import BOT_SCOPES, installation_store
 from core.models import AuditEntry, Workspace
+from core.platform.token_cipher import cipher_from_keys
 from core.workspaces.service import WorkspaceDefaults, ensure_workspace
-from tests.bot.harness import CLIENT_ID, SlackHarness, texts
+from tests.bot.harness import CLIENT_ID, SECRET_KEY, SlackHarness, texts
 from tests.conftest import OWNER, STAFF, TEAM
 
 INSTALLER = "U0INSTALLER"
@@ -50,9 +51,9 @@ def test_the_redirect_stores_the_installation_and_seats_the_installer(
     [check] = slack.api.calls_to("auth.test")
     assert check.token == "xoxb-T0TEST-code-42"
 
-    installation = installation_store(CLIENT_ID, slack.sessions).find_installation(
-        enterprise_id=None, team_id=TEAM
-    )
+    installation = installation_store(
+        CLIENT_ID, slack.sessions, secret_key=SECRET_KEY
+    ).find_installation(enterprise_id=None, team_id=TEAM)
     assert installation is not None
     assert installation.bot_token == "xoxb-T0TEST-code-42"
     assert installation.bot_user_id == "U0BOT" and installation.user_id == INSTALLER
@@ -62,6 +63,26 @@ def test_the_redirect_stores_the_installation_and_seats_the_installer(
         assert workspace.timezone == "America/New_York" and workspace.holiday_country == "US"
         audit = session.scalars(select(AuditEntry).where(AuditEntry.workspace_id == TEAM)).one()
         assert (audit.actor, audit.action, audit.before) == (INSTALLER, "install_app", None)
+
+
+def test_bot_tokens_are_stored_encrypted_and_read_back_plain(
+    slack_installable: SlackHarness,
+) -> None:
+    slack = slack_installable
+    assert slack.install(code="sealed").status == 200
+    token = "xoxb-T0TEST-sealed"
+    cipher = cipher_from_keys(SECRET_KEY)
+    with slack.sessions() as session:
+        for table in ("slack_installations", "slack_bots"):
+            [stored] = session.execute(text(f"SELECT bot_token FROM {table}")).scalars().all()
+            assert token not in stored and cipher.open(stored) == token, table
+    store = installation_store(CLIENT_ID, slack.sessions, secret_key=SECRET_KEY)
+    bot = store.find_bot(enterprise_id=None, team_id=TEAM)
+    assert bot is not None and bot.bot_token == token
+    slack.api.clear()
+    assert slack.command("pipeline", user=STAFF).status == 200
+    # Bolt got the plain token (the response_url post carries none).
+    assert {call.token for call in slack.api.calls if call.token is not None} == {token}
 
 
 def test_a_workspace_with_no_owner_gets_the_installer(slack_installable: SlackHarness) -> None:
