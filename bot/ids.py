@@ -29,6 +29,16 @@ class ActionId(StrEnum):
     # the QuickBooks prompt (hard stop 5)
     CREATE_IN_QUICKBOOKS = "crm-create-in-quickbooks"
     NOT_NOW = "crm-not-now"
+    # after the owner's tap (value: contact_id): QuickBooks found it, or the name is taken,
+    # or QuickBooks said no
+    LINK_QUICKBOOKS_CUSTOMER = "crm-link-quickbooks-customer"
+    CREATE_NEW_IN_QUICKBOOKS = "crm-create-new-in-quickbooks"
+    CREATE_RENAMED_IN_QUICKBOOKS = "crm-create-renamed-in-quickbooks"
+    RETRY_QUICKBOOKS = "crm-retry-quickbooks"
+    # connecting QuickBooks (owners): the buttons ask for a link; the link button opens Intuit
+    CONNECT_QUICKBOOKS = "crm-connect-quickbooks"
+    RECONNECT_QUICKBOOKS = "crm-reconnect-quickbooks"
+    OPEN_QUICKBOOKS_LINK = "crm-open-quickbooks-link"
     # next steps on a lead or opportunity
     LOG_CALL = "crm-log-call"
     DRAFT_FOLLOW_UP = "crm-draft-follow-up"
@@ -135,6 +145,7 @@ class BlockId(StrEnum):
     DUPLICATE_ACTIONS = "crm-duplicate-actions"
     QUICKBOOKS_ACTIONS = "crm-quickbooks-actions"
     FORM_ACTIONS = "crm-form-actions"
+    QUICKBOOKS_CONNECT = "crm-quickbooks-connect"
     FOLLOW_UP_ACTIONS = "crm-follow-up-actions"
     REMINDER_ACTIONS = "crm-reminder-actions"
     CONTACT_ACTIONS = "crm-contact-actions"

@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "cli.gmail",
     "cli.form_url",
     "cli.secrets",
+    "cli.quickbooks",
 )
 
 

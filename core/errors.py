@@ -111,3 +111,43 @@ class ImportRejected(CRMError):
         if field:
             where += f", field '{field}'"
         super().__init__(f"{where}: {message}", field=field)
+
+
+class QuickBooksProblem(CRMError):
+    """QuickBooks did not do what was asked; `remedy` is the button the owner gets.
+
+    `retry` (throttled, a validation fault, QuickBooks unavailable) or `reconnect` (the
+    connection expired, was revoked, or was never made).
+    """
+
+    remedy = "retry"
+
+
+class QuickBooksThrottled(QuickBooksProblem):
+    """QuickBooks answered 429: too many requests; `retry_after` seconds to wait."""
+
+    def __init__(self, message: str, *, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class QuickBooksRejected(QuickBooksProblem):
+    """A validation fault: QuickBooks refused the customer's data (the message says which)."""
+
+
+class QuickBooksUnavailable(QuickBooksProblem):
+    """QuickBooks could not be reached or answered with a server error."""
+
+
+class QuickBooksDisconnected(QuickBooksProblem):
+    """No usable connection: never connected, disconnected, or Intuit revoked the tokens."""
+
+    remedy = "reconnect"
+
+
+class QuickBooksNameTaken(QuickBooksProblem):
+    """Intuit's duplicate-name fault (6240): another customer already uses the DisplayName."""
+
+    def __init__(self, message: str, *, display_name: str) -> None:
+        super().__init__(message)
+        self.display_name = display_name

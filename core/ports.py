@@ -19,6 +19,8 @@ __all__ = [
     "Mailbox",
     "MailboxRefused",
     "OutboundEmail",
+    "CustomerRecord",
+    "QuickBooksCustomer",
     "QuickBooksCustomers",
     "SentEmail",
 ]
@@ -30,20 +32,44 @@ class DraftSender(Protocol):
     def send(self, draft: Draft) -> str: ...
 
 
-class QuickBooksCustomers(Protocol):
-    """What core needs from QuickBooks: create a customer, get its id back."""
+@dataclass(frozen=True)
+class CustomerRecord:
+    """The customer as the CRM knows it, in the fields a QuickBooks Customer takes."""
 
-    def create_customer(
-        self,
-        *,
-        display_name: str,
-        given_name: str | None,
-        family_name: str | None,
-        email: str | None,
-        phone: str | None,
-        address: str | None,
-        company_name: str | None,
-    ) -> str: ...
+    display_name: str
+    given_name: str | None
+    family_name: str | None
+    company_name: str | None
+    phone: str | None
+    email: str | None
+    address: str | None  # one line: the bill-to and ship-to address
+
+
+@dataclass(frozen=True)
+class QuickBooksCustomer:
+    """A customer as QuickBooks has it."""
+
+    customer_id: str
+    display_name: str
+    email: str | None = None
+    phone: str | None = None
+
+
+class QuickBooksCustomers(Protocol):
+    """What core needs from a workspace's QuickBooks company.
+
+    Failures are `core.errors.QuickBooksProblem`s (throttled, rejected, disconnected, name
+    taken); anything else means the outcome is unknown, and a retry sends the same
+    `request_id`, which QuickBooks answers without making a second customer.
+    """
+
+    def find_customer(self, *, email: str | None, display_name: str) -> QuickBooksCustomer | None:
+        """The customer with this primary email, else the one with this display name."""
+        ...
+
+    def create_customer(self, customer: CustomerRecord, *, request_id: str) -> QuickBooksCustomer:
+        """Create the customer; the same `request_id` again returns the same customer."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from bot.blocks.limits import (
     mrkdwn_section,
 )
 from bot.blocks.lists import follow_up_group, stale_group
+from bot.blocks.quickbooks import QuickBooksShown, quickbooks_home_blocks
 from core.drafts.unconfirmed_sends import UnconfirmedSends
 from core.reports.dashboard import Dashboard
 from core.reports.followups import FollowUpItem
@@ -63,8 +64,12 @@ def home_view(
     shown: int = SHOWN_PER_LIST,
     zone: tzinfo = UTC,
     region: str = "US",
+    quickbooks: QuickBooksShown | None = None,
 ) -> View:
-    """The dashboard view for `views.publish` (at most 100 blocks)."""
+    """The dashboard view for `views.publish` (at most 100 blocks).
+
+    `quickbooks` is for owners only: the connection's state, with Connect or Reconnect.
+    """
     summary, followups, stale = board.summary, board.followups, board.stale
     today = followups.today
     figures = render_pipeline_summary(replace(summary, past_expected_close=()))
@@ -95,4 +100,6 @@ def home_view(
         more = total - min(shown, len(items))
         if more > 0:
             blocks.append(context(f"…and {more} more — type `/followups {part}` to list them."))
+    if quickbooks is not None:
+        blocks += [divider(), *quickbooks_home_blocks(quickbooks)]
     return {"type": "home", "blocks": blocks[:MAX_BLOCKS_VIEW]}

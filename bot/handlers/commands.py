@@ -38,6 +38,7 @@ from bot.blocks.web_form import form_message
 from bot.context import BotContext
 from bot.doctor import diagnose
 from bot.handlers.actions.web_form import form_state
+from bot.handlers.actions.quickbooks import link_for_owner
 from bot.handlers.plain_words import answer_request, finish_answer
 from bot.notify import queue_new_inquiry_notice
 from core.activity.flows import log_from_text
@@ -199,6 +200,11 @@ def crm_command(ctx: BotContext) -> Listener:
         text = typed_text(command)
         if not text:
             _answer(respond, help_message())
+            return
+        if " ".join(text.lower().split()) == "connect quickbooks":
+            with ctx.transaction(command["team_id"]) as (session, workspace):
+                shown = link_for_owner(ctx, session, workspace, command["user_id"])
+            _answer(respond, shown)
             return
         if text.lower() == "settings":
             with ctx.transaction(command["team_id"]) as (session, workspace):

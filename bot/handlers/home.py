@@ -7,14 +7,28 @@ from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
 from bot.blocks.home import SHOWN_PER_LIST, home_view
+from bot.blocks.quickbooks import QuickBooksShown
 from bot.context import BotContext
+from core.models import Workspace
 from core.platform.event_ledger import claim_event
+from core.quickbooks.connection import quickbooks_connection
 from core.reports.dashboard import dashboard
 from core.workspaces.service import zone
 
 Listener = Callable[..., None]
+
+
+def quickbooks_shown(session: Session, workspace: Workspace, user: str) -> QuickBooksShown | None:
+    """The QuickBooks line of an owner's App Home (None for everyone else)."""
+    if not workspace.is_owner(user):
+        return None
+    connection = quickbooks_connection(session, workspace.workspace_id)
+    if connection is None:
+        return QuickBooksShown("none")
+    return QuickBooksShown(str(connection.status), connection.realm_id, connection.environment)
 
 
 def home_opened(ctx: BotContext) -> Listener:
@@ -41,6 +55,7 @@ def home_opened(ctx: BotContext) -> Listener:
                 user_id=user,
                 zone=zone(workspace),
                 region=workspace.default_phone_region,
+                quickbooks=quickbooks_shown(session, workspace, user),
             )
         client.views_publish(user_id=user, view=view)
 

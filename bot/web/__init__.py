@@ -14,7 +14,7 @@ from slack_bolt import App
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.notify import queue_notices_after
-from bot.web import forms, health, slack
+from bot.web import forms, health, quickbooks, slack
 from bot.web.request_log import log_requests
 from bot.web.verification import MAX_BODY_BYTES
 from core.models import utcnow
@@ -41,6 +41,7 @@ def create_web_app(
     if notify_new_lead is None:  # the owners' notices go through the outbox
         notify_new_lead = queue_notices_after(sessions, utcnow)
     web.register_blueprint(forms.blueprint(sessions, notify=notify_new_lead))
+    web.register_blueprint(quickbooks.blueprint(settings, sessions))
     if slack_events:
         signing_secret = settings.slack_signing_secret
         if signing_secret is None:

@@ -162,3 +162,17 @@ class OutboxStatus(StrEnum):
 def in_words(value: StrEnum | str) -> str:
     """A vocabulary value as people say it: `needs_analysis` -> "needs analysis"."""
     return str(value).replace("_", " ")
+
+
+class QuickBooksConnectionStatus(StrEnum):
+    connected = "connected"
+    revoked = "revoked"  # Intuit refused the refresh token: an owner must reconnect
+    disconnected = "disconnected"
+
+
+class QuickBooksPushStatus(StrEnum):
+    claimed = "claimed"  # the owner confirmed; the call to QuickBooks may be under way
+    offered = "offered"  # a matching QuickBooks customer was found; the owner picks
+    renaming = "renaming"  # the name is taken by another customer; the owner picks a name
+    failed = "failed"  # QuickBooks said no; Retry makes a new attempt
+    done = "done"

@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     crm_timezone: str = "America/New_York"
     crm_country: str = "US"
     crm_secret_key: SecretStr | None = None
+    crm_public_url: str | None = None
+    quickbooks_client_id: str | None = None
+    quickbooks_client_secret: SecretStr | None = None
+    quickbooks_environment: str = "sandbox"
+    crm_quickbooks_api_url: str | None = None
+    crm_intuit_token_url: str | None = None
     port: int = 3000
     crm_log_format: str = "text"
     crm_public_url: str | None = None
@@ -43,6 +49,14 @@ class Settings(BaseSettings):
     @classmethod
     def _psycopg3(cls, value: str) -> str:
         return normalize_database_url(value)
+
+    @field_validator("quickbooks_environment")
+    @classmethod
+    def _sandbox_or_production(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in ("sandbox", "production"):
+            raise ValueError("QUICKBOOKS_ENVIRONMENT is sandbox or production")
+        return value
 
     @property
     def owner_ids(self) -> list[str]:

@@ -34,6 +34,7 @@ STORED_TOKENS = (
         ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token"),
     ),
     StoredTokens("slack_bots", "id", ("bot_token", "bot_refresh_token")),
+    StoredTokens("quickbooks_connections", "workspace_id", ("access_token", "refresh_token")),
 )
 
 

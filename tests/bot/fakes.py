@@ -1,7 +1,7 @@
 """Recording fakes of the mailbox and QuickBooks adapters, and a harness that uses them.
 
-The adapters do not exist yet; the bot reaches them through `ctx.integrations`
-(`bot/integrations.py`). `harness_with` builds the ordinary test harness with fakes injected
+The bot reaches adapters through `ctx.integrations` (`integrations/registry.py`).
+`harness_with` builds the ordinary test harness with fakes injected
 through `create_app(..., integrations=...)`.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.models import Contact, Draft, Lead, Workspace
+from core.ports import CustomerRecord, QuickBooksCustomer
 from integrations.registry import Integrations
 from tests.bot.harness import START, SlackHarness
 from tests.conftest import TEAM
@@ -34,14 +36,19 @@ class RecordingSender:
 
 
 class RecordingQuickBooks:
-    """A QuickBooks company that records every customer it is asked to create."""
+    """A QuickBooks company that records every customer it is asked to create (finds none)."""
 
     def __init__(self) -> None:
         self.created: list[dict[str, Any]] = []
+        self.looked_up: list[tuple[str | None, str]] = []
 
-    def create_customer(self, **customer: Any) -> str:
-        self.created.append(customer)
-        return f"QB-{len(self.created)}"
+    def find_customer(self, *, email: str | None, display_name: str) -> QuickBooksCustomer | None:
+        self.looked_up.append((email, display_name))
+        return None
+
+    def create_customer(self, customer: CustomerRecord, *, request_id: str) -> QuickBooksCustomer:
+        self.created.append(asdict(customer) | {"request_id": request_id})
+        return QuickBooksCustomer(f"QB-{len(self.created)}", customer.display_name)
 
 
 @contextmanager

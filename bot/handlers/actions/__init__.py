@@ -11,7 +11,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.context import BotContext
-from bot.handlers.actions import drafts, next_steps, prompt_answers, web_form
+from bot.handlers.actions import drafts, next_steps, prompt_answers, quickbooks, web_form
 from bot.handlers.actions.click import ClickHandler, on_click
 from bot.ids import ActionId
 
@@ -45,8 +45,16 @@ BUTTONS: dict[ActionId, ClickHandler] = {
     ActionId.USE_EXISTING: prompt_answers.use_existing,
     ActionId.MERGE: prompt_answers.merge,
     ActionId.CREATE_SEPARATE: prompt_answers.create_separate,
-    ActionId.CREATE_IN_QUICKBOOKS: prompt_answers.create_in_quickbooks,
     ActionId.NOT_NOW: prompt_answers.not_now,
+    # QuickBooks (owners): create or link, and connecting it
+    ActionId.CREATE_IN_QUICKBOOKS: quickbooks.create_in_quickbooks,
+    ActionId.LINK_QUICKBOOKS_CUSTOMER: quickbooks.link_customer,
+    ActionId.CREATE_NEW_IN_QUICKBOOKS: quickbooks.create_new,
+    ActionId.CREATE_RENAMED_IN_QUICKBOOKS: quickbooks.create_renamed,
+    ActionId.RETRY_QUICKBOOKS: quickbooks.retry,
+    ActionId.CONNECT_QUICKBOOKS: quickbooks.connect,
+    ActionId.RECONNECT_QUICKBOOKS: quickbooks.connect,
+    ActionId.OPEN_QUICKBOOKS_LINK: quickbooks.open_link,
     ActionId.REENGAGE_YES: prompt_answers.reengage_yes,
     ActionId.REENGAGE_NO: prompt_answers.reengage_no,
     # the web form (owners)

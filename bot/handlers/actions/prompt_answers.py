@@ -12,9 +12,7 @@ from slack_sdk import WebClient
 from bot.blocks.prompts import (
     customer_added_message,
     duplicate_prompt,
-    quickbooks_created_message,
     quickbooks_declined_message,
-    quickbooks_not_connected_text,
     reengage_answer_message,
 )
 from bot.context import BotContext
@@ -23,10 +21,9 @@ from bot.values import DuplicateChoice
 from core.common.local_dates import local_today
 from core.contacts.service import DuplicateDecision
 from core.errors import DuplicateContact
-from core.leads.decisions import contact_for_quickbooks
 from core.leads.duplicate_decisions import decide_duplicate
 from core.leads.opportunities import set_reengage_reminder
-from core.leads.quickbooks import create_quickbooks_customer, decline_quickbooks_prompt
+from core.leads.quickbooks import decline_quickbooks_prompt
 
 
 def _decide(ctx: BotContext, click: Click, client: WebClient, decision: DuplicateDecision) -> None:
@@ -61,31 +58,6 @@ def merge(ctx: BotContext, click: Click, client: WebClient) -> None:
 
 def create_separate(ctx: BotContext, click: Click, client: WebClient) -> None:
     _decide(ctx, click, client, DuplicateDecision.create_separate)
-
-
-def create_in_quickbooks(ctx: BotContext, click: Click, client: WebClient) -> None:
-    """The owner's explicit yes (hard stop 5); with no QuickBooks connected, nothing changes."""
-    with ctx.transaction(click.team_id) as (session, workspace):
-        quickbooks = ctx.integrations.quickbooks(workspace)
-        if quickbooks is None:  # nothing to create it in: say so, for an owner, and keep the ask
-            contact = contact_for_quickbooks(
-                session, workspace=workspace, actor=click.user_id, contact_id=click.value
-            )
-            refusal = quickbooks_not_connected_text(contact.full_name)
-        else:
-            contact = create_quickbooks_customer(
-                session=session,
-                workspace=workspace,
-                actor=click.user_id,
-                contact_id=click.value,
-                confirmed=True,
-                quickbooks=quickbooks,
-            )
-            done = quickbooks_created_message(contact, by=click.user_id)
-    if quickbooks is None:
-        answer(client, click, refusal)
-        return
-    answer(client, click, done, visible=True, replace=True)
 
 
 def not_now(ctx: BotContext, click: Click, client: WebClient) -> None:

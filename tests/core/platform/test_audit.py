@@ -47,7 +47,7 @@ from core.leads.opportunities import (
     set_opportunity_stage,
     set_reengage_reminder,
 )
-from core.leads.quickbooks import create_quickbooks_customer, decline_quickbooks_prompt
+from core.leads.quickbooks import decline_quickbooks_prompt
 from core.leads.service import (
     assign_lead_owner,
     convert_lead,
@@ -61,7 +61,10 @@ from core.leads.web_form import disable_form, enable_form, rotate_form_token
 from core.leads.won_confirmations import confirm_won
 from core.mailbox.connection import MailboxSecrets, connect_mailbox, disconnect_mailbox
 from core.models import AuditEntry, Draft, Workspace
-from core.platform.token_cipher import TokenCipher
+from core.platform.token_cipher import TokenCipher, cipher_from_keys
+from core.ports import QuickBooksCustomer
+from core.quickbooks.connection import TokenGrant, connect_quickbooks, disconnect_quickbooks
+from core.quickbooks.pushes import PushChoice, claim_quickbooks_push, record_quickbooks_customer
 from core.transfer.csv_import import import_contacts_csv
 from core.transfer.document_import import import_document
 from core.workspaces.service import get_workspace, update_settings
@@ -158,9 +161,17 @@ class Mailbox:
         return "msg-1"
 
 
-class QuickBooks:
-    def create_customer(self, **_details: object) -> str:
-        return "qb-58"
+def _connect_quickbooks(w: World, actor: str) -> None:
+    connect_quickbooks(
+        session=w.session,
+        workspace=w.ws,
+        actor=actor,
+        realm_id="9130",
+        environment="sandbox",
+        grant=TokenGrant("access", "refresh", 3600),
+        cipher=cipher_from_keys(Fernet.generate_key().decode()),
+        now=NOW,
+    )
 
 
 def _deliver(w: World) -> None:
@@ -510,16 +521,46 @@ OPERATIONS: dict[str, tuple[Operation, str]] = {
         ),
         "post_draft_for_review",
     ),
-    "create_quickbooks_customer": (
-        lambda w: create_quickbooks_customer(
+    "claim_quickbooks_push": (
+        lambda w: claim_quickbooks_push(
             session=w.session,
             workspace=w.ws,
             actor=w.actor,
             contact_id=w.contact(),
             confirmed=True,
-            quickbooks=QuickBooks(),
+            choice=PushChoice.create,
+        ),
+        "confirm_quickbooks_customer",
+    ),
+    "record_quickbooks_customer": (
+        lambda w: record_quickbooks_customer(
+            session=w.session,
+            workspace=w.ws,
+            actor=w.actor,
+            push_id=claim_quickbooks_push(
+                session=w.session,
+                workspace=w.ws,
+                actor=w.actor,
+                contact_id=w.contact(),
+                confirmed=True,
+                choice=PushChoice.create,
+            ).push_id,
+            customer=QuickBooksCustomer("qb-58", "Dana"),
+            linked=False,
+            now=NOW,
         ),
         "create_quickbooks_customer",
+    ),
+    "connect_quickbooks": (
+        lambda w: _connect_quickbooks(w, w.actor),
+        "connect_quickbooks",
+    ),
+    "disconnect_quickbooks": (
+        lambda w: (
+            _connect_quickbooks(w, OWNER),
+            disconnect_quickbooks(session=w.session, workspace=w.ws, actor=w.actor),
+        ),
+        "disconnect_quickbooks",
     ),
     "decline_quickbooks_prompt": (
         lambda w: decline_quickbooks_prompt(
@@ -648,6 +689,7 @@ COMPOSED_MODULES = {
     "reports.dashboard",
     "contacts.person_lookup",
     "drafts.flows",
+    "quickbooks.flow",
 }
 
 
