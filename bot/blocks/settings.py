@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import holidays
 
-from bot.blocks.limits import Block, View, mrkdwn_section, option
+from bot.blocks.limits import Block, View, actions, mrkdwn_section, option
 from bot.blocks.modals.inputs import (
     ModalMeta,
     form_modal,
@@ -25,6 +25,7 @@ from bot.blocks.modals.inputs import (
     state_values,
     text_element,
 )
+from bot.blocks.quickbooks import connect_button
 from bot.ids import BlockId, ViewId, block_for_field
 from core.errors import InvalidInput
 from core.models import Workspace
@@ -135,6 +136,10 @@ def settings_modal(workspace: Workspace, *, meta: ModalMeta | None = None) -> Vi
         ),
         mrkdwn_section(AUTO_SEND_WARNING),
         input_block(BlockId.AUTO_SEND.value, "Auto-send", auto, optional=True),
+        mrkdwn_section(
+            "*QuickBooks Online:* connect (or reconnect) the company won customers go to."
+        ),
+        actions(BlockId.QUICKBOOKS_CONNECT, [connect_button()]),
     ]
     return form_modal(
         ViewId.SETTINGS,

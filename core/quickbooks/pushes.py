@@ -204,8 +204,10 @@ def record_quickbooks_customer(
     now: datetime,
 ) -> Contact:
     """Keep QuickBooks' customer id on the contact (and its company when it has none)."""
+    # Contact first, then the claim: the order `claim_quickbooks_push` locks them in.
+    unlocked = get_in_workspace(session, QuickBooksPush, push_id, workspace=workspace, field="push")
+    contact = _contact(session, workspace, unlocked.contact_id)
     push = _claimed_push(session, workspace, push_id)
-    contact = _contact(session, workspace, push.contact_id)
     customer_id = customer.customer_id.strip()
     if not customer_id or len(customer_id) > _ID_LIMIT:
         raise QuickBooksRejected(

@@ -136,8 +136,9 @@ CHECKLIST: dict[str, list[str]] = {
         "leads.test_won_confirmations::test_a_token_of_another_workspace_is_refused",
     ],
     "Hard stop 5: no QuickBooks customer without explicit owner confirmation": [
-        "leads.test_quickbooks::test_every_way_round_the_gate_is_refused_and_quickbooks_is_called_once",
-        "leads.test_quickbooks::test_a_quickbooks_failure_stores_nothing",
+        "leads.test_quickbooks::test_every_way_round_the_gate_is_refused_and_the_id_is_stored_once",
+        "leads.test_quickbooks::test_an_unusable_answer_stores_nothing",
+        "leads.test_quickbooks::test_a_retry_resends_the_same_request_id_and_a_refusal_starts_a_new_one",
     ],
 }
 

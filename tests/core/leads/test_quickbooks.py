@@ -114,8 +114,9 @@ def test_every_way_round_the_gate_is_refused_and_the_id_is_stored_once(
     assert again is not None and again.quickbooks_customer_id == "QB-101"
     assert _audits(session) == [
         ("confirm_quickbooks_customer", OWNER),
-        ("create_quickbooks_customer", OWNER),
-        ("create_quickbooks_customer", OWNER),
+        ("create_quickbooks_customer", OWNER),  # the contact
+        ("create_quickbooks_customer", OWNER),  # the claim, settled
+        ("log_interaction", OWNER),  # the system note in the contact's history
     ]
     note = session.scalars(
         select(Interaction).where(Interaction.contact_id == dana.contact_id)
