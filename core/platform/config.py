@@ -31,7 +31,6 @@ class Settings(BaseSettings):
     crm_timezone: str = "America/New_York"
     crm_country: str = "US"
     crm_secret_key: SecretStr | None = None
-    crm_public_url: str | None = None
     quickbooks_client_id: str | None = None
     quickbooks_client_secret: SecretStr | None = None
     quickbooks_environment: str = "sandbox"

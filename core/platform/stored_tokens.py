@@ -1,7 +1,6 @@
 """Every column that holds a third-party token, and re-encrypting them all with the first key.
 
-A new place that stores a token (the Gmail connection, later) adds its table here, so
-`crm secrets rotate` covers it.
+A new place that stores a token adds its table here, so `crm secrets rotate` covers it.
 """
 
 from __future__ import annotations
@@ -34,6 +33,7 @@ STORED_TOKENS = (
         ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token"),
     ),
     StoredTokens("slack_bots", "id", ("bot_token", "bot_refresh_token")),
+    StoredTokens("mailbox_connections", "workspace_id", ("refresh_token", "client_secret")),
     StoredTokens("quickbooks_connections", "workspace_id", ("access_token", "refresh_token")),
 )
 
