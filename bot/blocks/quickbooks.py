@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from html import escape as html_escape
-from typing import Any
 
 from bot.blocks.drafts import who
 from bot.blocks.limits import (
     Block,
+    Message,
     actions,
     button,
     context,
@@ -23,8 +23,6 @@ from bot.blocks.limits import (
 )
 from bot.ids import ActionId, BlockId
 from core.quickbooks.flow import PushOutcome, PushResult
-
-Message = dict[str, Any]
 
 RECONNECT = "Reconnect QuickBooks"
 

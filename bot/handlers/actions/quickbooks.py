@@ -10,6 +10,7 @@ from __future__ import annotations
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
+from bot.blocks.limits import Message
 from bot.blocks.prompts import quickbooks_not_connected_text
 from bot.blocks.quickbooks import (
     connect_link_message,
@@ -18,7 +19,7 @@ from bot.blocks.quickbooks import (
 )
 from bot.context import BotContext
 from bot.handlers.actions.click import Click, answer
-from bot.notify import Message, post_to_owners
+from bot.notify import post_to_owners
 from core.leads.decisions import contact_for_quickbooks
 from core.models import Workspace
 from core.quickbooks.connection import claim_revoked_notice, quickbooks_connection
