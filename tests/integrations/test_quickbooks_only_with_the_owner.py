@@ -12,12 +12,12 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from core.transfer.document import import_document
 from slack_sdk import WebClient
 from sqlalchemy import select
 
 from bot.ids import ActionId
 from core.models import AuditEntry, Contact, Workspace
+from core.transfer.document_import import import_document
 from jobs.daily import run_daily
 from jobs.monthly import run_monthly
 from jobs.weekly import run_weekly
