@@ -37,8 +37,8 @@ from bot.blocks.prompts import captured_lead_reply
 from bot.blocks.web_form import form_message
 from bot.context import BotContext
 from bot.doctor import diagnose
-from bot.handlers.actions.web_form import form_state
 from bot.handlers.actions.quickbooks import link_for_owner
+from bot.handlers.actions.web_form import form_state
 from bot.handlers.plain_words import answer_request, finish_answer
 from bot.notify import queue_new_inquiry_notice
 from core.activity.flows import log_from_text
