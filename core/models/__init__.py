@@ -1,7 +1,8 @@
 """The data dictionary: every table, by the procedure's own field names.
 
 `records` holds the CRM's own records; `ledgers` what was done (audit trail, job runs, and
-the Slack events, emails, requests and form posts already handled). Import tables from here.
+the Slack events, emails, requests and form posts already handled); `quickbooks` the
+QuickBooks Online connection and the pushes to it. Import tables from here.
 """
 
 from core.models.ledgers import (
@@ -14,6 +15,7 @@ from core.models.ledgers import (
     ProcessedMail,
     SeenRequest,
 )
+from core.models.quickbooks import QuickBooksConnection, QuickBooksPush
 from core.models.records import (
     PERMANENT_TABLES,
     Base,
@@ -51,6 +53,8 @@ __all__ = [
     "PERMANENT_TABLES",
     "ProcessedEvent",
     "ProcessedMail",
+    "QuickBooksConnection",
+    "QuickBooksPush",
     "Reminder",
     "SeenRequest",
     "Timestamped",
