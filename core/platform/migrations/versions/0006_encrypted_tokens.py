@@ -5,7 +5,7 @@ columns grow to 1000 characters. Postgres enforces VARCHAR lengths; SQLite does 
 is left alone.
 
 Revision ID: 0006_encrypted_tokens
-Revises: 0005
+Revises: 0004_outbox
 Create Date: 2026-12-06
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006_encrypted_tokens"
-down_revision: str | None = "0005"
+down_revision: str | None = "0004_outbox"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
