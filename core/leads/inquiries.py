@@ -104,7 +104,7 @@ class CapturedInquiry:
         if self.question is not None:
             return (
                 f"Same phone or email as {self.contact.full_name}, but another name: the lead "
-                f"is on {self.contact.full_name}'s record until you decide."
+                f"is on {self.contact.full_name}'s record until that is decided."
             )
         if self.contact_existed:
             return f"Linked to the existing contact {self.contact.full_name}."

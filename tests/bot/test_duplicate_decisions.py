@@ -40,7 +40,7 @@ def test_a_known_phone_with_another_name_is_saved_and_asked(
     dana_id, reply = spouse_capture(slack, sessions)
     assert reply["text"].startswith(
         "Lead saved: new water heater. Same phone or email as Dana Smith, but another name: "
-        "the lead is on Dana Smith's record until you decide. "
+        "the lead is on Dana Smith's record until that is decided. "
         "This looks like an existing contact: Dana Smith. Use existing, Merge, or Create separate?"
     )
     assert labels(reply)[-3:] == ["Use existing", "Merge", "Create separate"]

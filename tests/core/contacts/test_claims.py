@@ -9,10 +9,12 @@ On SQLite the one write lock orders them the same way, or refuses the stale one 
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from secrets import token_hex
 from typing import Any
 
@@ -20,6 +22,7 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+import core
 from core.contacts.claims import BULK_CLAIM, ConcurrentWrite, claim_contact_points
 from core.contacts.input import ContactInput
 from core.contacts.service import add_customer
@@ -28,6 +31,7 @@ from core.leads.inquiries import InquiryInput, capture_inquiry
 from core.models import Contact
 from core.platform.db import make_engine, make_sessions
 from core.transfer.csv_import import import_contacts_csv
+from core.transfer.document import import_document
 from core.workspaces.service import WorkspaceDefaults, ensure_workspace, get_workspace
 from tests.conftest import OWNER, STAFF, TEAM, drop_postgres_database, migrated_database_url
 
@@ -250,3 +254,84 @@ def test_an_add_customer_racing_a_capture_is_asked_not_duplicated(
         assert "captured" in results
         [other] = [r for r in results if r != "captured"]
         assert other == "added" or isinstance(other, DuplicateContact)
+
+
+def test_a_json_import_and_a_capture_of_one_number_make_one_contact(
+    sessions: sessionmaker[Session],
+) -> None:
+    """The JSON import claims its new contacts' points too: the capture waits, then links."""
+    document: dict[str, Any] = {
+        "contacts": [
+            {
+                "contact_id": "ct_imported",
+                "first_name": "Dana",
+                "last_name": "Smith",
+                "company_id": None,
+                "phones": ["+15552017788"],
+                "emails": [],
+                "address": None,
+                "preferred_channel": None,
+                "lifecycle_stage": "prospect",
+                "tags": [],
+                "quickbooks_customer_id": None,
+                "notes": None,
+            }
+        ],
+        "companies": [],
+        "leads": [],
+        "interactions": [],
+        "opportunities": [],
+    }
+    holding, release = threading.Event(), threading.Event()
+
+    def import_file() -> str:
+        with sessions.begin() as session:
+            report = import_document(
+                session=session,
+                workspace=get_workspace(session, TEAM),
+                actor=STAFF,
+                document=document,
+            )
+            holding.set()
+            assert release.wait(20)
+            return report.render()
+
+    imported: list[Any] = []
+    one = _in_thread(import_file, imported)
+    assert holding.wait(20)
+    captured: list[Any] = []
+    two = _in_thread(lambda: _capture(sessions, "555-201-7788"), captured)
+    if _postgres(sessions):
+        _wait_for_a_lock_waiter(sessions)
+    release.set()
+    one.join(30)
+    two.join(30)
+    assert imported == [f"Imported into {TEAM}: 1 contact."]
+    if _postgres(sessions):
+        assert captured == [True]
+    else:
+        assert captured == [True] or isinstance(captured[0], ConcurrentWrite)
+    assert _contacts(sessions) == 1
+
+
+def test_no_module_matches_or_creates_contacts_around_the_gate() -> None:
+    """A new entry path (web form, Gmail...) must go through `claim_contact_points`.
+
+    Matching by phone or email for a write happens only in the gate; `search` reads for
+    lookups. A contact is written only by the add-customer and inquiry operations (after a
+    claim) and by the two imports (after a claim, in bulk).
+    """
+    core_root = Path(core.__file__).parent
+    uses: dict[str, set[str]] = {"find_matching_contacts": set(), "create_contact": set()}
+    for path in core_root.rglob("*.py"):
+        source = path.read_text("utf-8")
+        module = ".".join(path.relative_to(core_root).with_suffix("").parts)
+        for name, users in uses.items():
+            if re.search(rf"\b{name}\(", source):
+                users.add(module)
+    assert uses["find_matching_contacts"] == {
+        "contacts.matching",
+        "contacts.claims",
+        "contacts.search",
+    }
+    assert uses["create_contact"] == {"contacts.service", "leads.inquiries"}

@@ -92,7 +92,7 @@ def test_a_known_phone_with_another_name_saves_the_lead_and_asks(
     assert captured.notice_text.startswith("New inquiry from Mary Smith — new water heater")
     assert captured.link_text == (
         "Same phone or email as Dana Smith, but another name: the lead is on Dana Smith's "
-        "record until you decide."
+        "record until that is decided."
     )
     assert count_rows(session, Contact) == 1
 
