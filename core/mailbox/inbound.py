@@ -24,7 +24,7 @@ from core.common.enums import (
     InteractionType,
     LeadSource,
 )
-from core.contacts.matching import find_matching_contacts
+from core.contacts.claims import claim_contact_points
 from core.errors import CRMError
 from core.leads.inquiries import TITLE_LIMIT, CapturedInquiry, InquiryInput, capture_inquiry
 from core.leads.opportunities import OPEN_STAGES
@@ -186,9 +186,12 @@ def record_inbound_email(
         _settle_ledger(session, workspace, email, skip)
         return InboundOutcome(skip)
 
-    matches = find_matching_contacts(
-        session, workspace_id=workspace.workspace_id, emails=[email.from_address]
+    # The sender is matched under the gate's lock, like every entry path (docs/reliability.md);
+    # an archived contact is not written to here: a new inquiry brings it back into play.
+    claimed = claim_contact_points(
+        session, workspace=workspace, phones=[], emails=[email.from_address]
     )
+    matches = [m for m in claimed if not m.contact.archived]
     if not matches:
         return _new_inquiry(session, workspace, email, now)
     contact = matches[0].contact
