@@ -31,7 +31,7 @@ from core.leads.inquiries import InquiryInput, capture_inquiry
 from core.models import Contact
 from core.platform.db import make_engine, make_sessions
 from core.transfer.csv_import import import_contacts_csv
-from core.transfer.document import import_document
+from core.transfer.document_import import import_document
 from core.workspaces.service import WorkspaceDefaults, ensure_workspace, get_workspace
 from tests.conftest import OWNER, STAFF, TEAM, drop_postgres_database, migrated_database_url
 
