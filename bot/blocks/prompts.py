@@ -152,7 +152,11 @@ def customer_added_message(added: AddedContact) -> Message:
 
 
 def new_inquiry_notice(captured: CapturedInquiry) -> Message:
-    """The procedure's "New inquiry from …" with **Draft response** and **Open lead**."""
+    """The procedure's "New inquiry from …" with **Draft response** and **Open lead**.
+
+    A capture under another name on a known phone or email also carries the duplicate
+    question, so an owner can settle it (answered once, whoever clicks first).
+    """
     lead_id = captured.lead.lead_id
     notes = [escape(captured.link_text)]
     if captured.interaction.logged_by and not captured.interaction.logged_by.startswith("system:"):
@@ -168,6 +172,8 @@ def new_inquiry_notice(captured: CapturedInquiry) -> Message:
             ],
         ),
     ]
+    if captured.question is not None:  # a web form or an email has nobody else to ask
+        blocks += duplicate_prompt(captured.question)["blocks"]
     return message(captured.notice_text, blocks)
 
 

@@ -48,6 +48,7 @@ def test_a_known_phone_with_another_name_is_saved_and_asked(
     assert len(slack.deliver().delivered) == 1  # the owner's notice, from the outbox
     [notice] = messages_to(slack.api, kind="message", channel=f"D{OWNER}")
     assert notice["text"].startswith("New inquiry from Mary Smith — new water heater.")
+    assert labels(notice)[-3:] == ["Use existing", "Merge", "Create separate"]  # owners too
     with sessions() as session:
         dana = session.get(Contact, dana_id)
         assert dana is not None and dana.notes is None  # nothing of Dana's record changed
