@@ -21,6 +21,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.blocks.handoffs import handoff_text
 from core.platform.outbox import (
     DrainReport,
     GiveUp,
@@ -31,6 +32,7 @@ from core.platform.outbox import (
     RetryPolicy,
     drain,
 )
+from integrations.webhooks.delivery import deliver_webhook
 
 log = logging.getLogger(__name__)
 
@@ -93,9 +95,30 @@ def deliver_owner_dm(clients: ClientFor) -> Handler:
     return handler
 
 
-def outbox_handlers(*, clients: ClientFor) -> dict[str, Handler]:
+def deliver_handoff_post(clients: ClientFor) -> Handler:
+    """`slack.handoff_post`: one line about a hand-off event in the workspace's hand-off channel."""
+
+    def handler(work: OutboxWork) -> None:
+        client = clients(work.workspace_id)
+        try:
+            client.chat_postMessage(
+                channel=str(work.payload["channel"]),
+                text=handoff_text(work.payload["event"]),
+                unfurl_links=False,
+            )
+        except (SlackClientError, OSError) as error:
+            raise slack_failure(error) from error
+
+    return handler
+
+
+def outbox_handlers(*, clients: ClientFor, sessions: sessionmaker[Session]) -> dict[str, Handler]:
     """Every kind the worker does, with its handler: the one registry."""
-    return {OutboxKind.owner_dm: deliver_owner_dm(clients)}
+    return {
+        OutboxKind.owner_dm: deliver_owner_dm(clients),
+        OutboxKind.webhook: deliver_webhook(sessions),
+        OutboxKind.handoff_post: deliver_handoff_post(clients),
+    }
 
 
 def run_outbox(
@@ -108,7 +131,7 @@ def run_outbox(
     """One pass over the due outbox items: the scheduler's job, and `crm console`'s after a turn."""
     report = drain(
         sessions=sessions,
-        handlers=outbox_handlers(clients=clients),
+        handlers=outbox_handlers(clients=clients, sessions=sessions),
         clock=clock,
         policy=policy,
     )

@@ -22,6 +22,7 @@ from bot.blocks.limits import (
 from bot.blocks.lists import follow_up_group, stale_group
 from bot.blocks.quickbooks import QuickBooksShown, quickbooks_home_blocks
 from core.drafts.unconfirmed_sends import UnconfirmedSends
+from core.leads.handoffs import FailingDelivery
 from core.reports.dashboard import Dashboard
 from core.reports.followups import FollowUpItem
 from core.reports.stale_leads import StaleLead
@@ -65,10 +66,12 @@ def home_view(
     zone: tzinfo = UTC,
     region: str = "US",
     quickbooks: QuickBooksShown | None = None,
+    failing: Sequence[FailingDelivery] = (),
 ) -> View:
     """The dashboard view for `views.publish` (at most 100 blocks).
 
     `quickbooks` is for owners only: the connection's state, with Connect or Reconnect.
+    `failing`: hand-off webhook deliveries that keep failing, shown to owners.
     """
     summary, followups, stale = board.summary, board.followups, board.stale
     today = followups.today
@@ -80,6 +83,17 @@ def home_view(
         blocks.append(context(f"{n} past their expected close date — type `/pipeline`."))
     if board.unconfirmed is not None and board.unconfirmed.total:
         blocks += _unconfirmed_blocks(board.unconfirmed, shown, zone, region)
+    if failing:
+        lines = [
+            f"• `{f.subscription_id}` {f.event_type} — "
+            + ("gave up" if f.given_up else f"{f.attempts} tries so far")
+            for f in failing
+        ]
+        blocks.append(divider())
+        blocks.append(mrkdwn_section("*⚠️ Webhook deliveries failing:*\n" + "\n".join(lines)))
+        blocks.append(
+            context("Type `/crm webhooks` for the reasons; fix the receiver or turn it off.")
+        )
     lists: list[tuple[str, Sequence[Item], int, str]] = [
         ("Today's follow-ups", followups.due_today, followups.due_today_total, "due"),
         ("Overdue", followups.overdue, followups.overdue_total, "overdue"),

@@ -40,6 +40,7 @@ from bot.doctor import diagnose
 from bot.handlers.actions.quickbooks import link_for_owner
 from bot.handlers.actions.web_form import form_state
 from bot.handlers.plain_words import answer_request, finish_answer
+from bot.handlers.webhooks import webhook_request
 from bot.notify import queue_new_inquiry_notice
 from core.activity.flows import log_from_text
 from core.activity.reminders import due_reminders
@@ -225,6 +226,17 @@ def crm_command(ctx: BotContext) -> Listener:
                 workspace_id=command["team_id"],
             )
             _answer(respond, doctor_message(checks))
+            return
+        if text.lower().startswith("webhook"):
+            with ctx.transaction(command["team_id"]) as (session, workspace):
+                shown = webhook_request(
+                    session,
+                    workspace=workspace,
+                    actor=command["user_id"],
+                    text=text,
+                    now=ctx.now(),
+                )
+            _answer(respond, shown)
             return
         if text.lower() in ("form", "web form"):
             with ctx.transaction(command["team_id"]) as (_, workspace):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from bot.blocks.home import SHOWN_PER_LIST, home_view
 from bot.blocks.quickbooks import QuickBooksShown
 from bot.context import BotContext
+from core.leads.handoffs import failing_deliveries
 from core.models import Workspace
 from core.platform.event_ledger import claim_event
 from core.quickbooks.connection import quickbooks_connection
@@ -50,12 +51,16 @@ def home_opened(ctx: BotContext) -> Listener:
                 viewer=user,
                 unconfirmed_limit=SHOWN_PER_LIST,
             )
+            failing = (
+                failing_deliveries(session, workspace=workspace) if workspace.is_owner(user) else []
+            )
             view = home_view(
                 board,
                 user_id=user,
                 zone=zone(workspace),
                 region=workspace.default_phone_region,
                 quickbooks=quickbooks_shown(session, workspace, user),
+                failing=failing,
             )
         client.views_publish(user_id=user, view=view)
 

@@ -28,6 +28,12 @@ from core.common.enums import (
 from core.common.local_dates import local_today
 from core.common.validation import clean_text, parse_choice
 from core.errors import AlreadyDone, InvalidInput, InvalidTransition
+from core.leads.handoffs import (
+    HandoffEvent,
+    contact_document,
+    emit_handoff,
+    opportunity_document,
+)
 from core.leads.won_confirmations import consume_won_confirmation
 from core.models import Company, Contact, Opportunity, Reminder, Workspace
 from core.platform.audit import audit, snapshot
@@ -208,6 +214,18 @@ def mark_won(
         session, workspace, actor=actor, body=body, opportunity_id=opportunity_id, now=now
     )
 
+    emit_handoff(
+        session,
+        workspace=workspace,
+        event=HandoffEvent.opportunity_won,
+        data={
+            "opportunity": opportunity_document(opportunity),
+            "contact": contact_document(contact) if contact is not None else None,
+            "address": contact.address if contact is not None else None,
+            "amount": opportunity_document(opportunity)["amount"],
+        },
+        now=now,
+    )
     in_quickbooks = bool(
         (contact is not None and contact.quickbooks_customer_id)
         or (company is not None and company.quickbooks_customer_id)

@@ -24,6 +24,13 @@ from core.common.local_dates import local_today
 from core.common.money import read_amount
 from core.common.validation import clean_text, parse_choice
 from core.errors import AlreadyDone, IncompleteContact, InvalidInput, InvalidTransition
+from core.leads.handoffs import (
+    HandoffEvent,
+    contact_document,
+    emit_handoff,
+    lead_document,
+    opportunity_document,
+)
 from core.models import Contact, Lead, Opportunity, Workspace, new_id
 from core.platform.audit import audit, snapshot
 from core.platform.transitions import apply_transition
@@ -109,6 +116,14 @@ def qualify_lead(
         body=f"Lead qualified — moving to {in_words(chosen)}.",
         lead_id=lead.lead_id,
         contact_id=lead.contact_id,
+        now=now,
+    )
+    contact = contact_document(lead.contact) if lead.contact is not None else None
+    emit_handoff(
+        session,
+        workspace=workspace,
+        event=HandoffEvent.lead_qualified,
+        data={"lead": lead_document(lead), "contact": contact},
         now=now,
     )
     return lead
@@ -226,6 +241,17 @@ def convert_lead(
         lead_id=lead.lead_id,
         contact_id=lead.contact_id,
         opportunity_id=opportunity.opportunity_id,
+        now=now,
+    )
+    emit_handoff(
+        session,
+        workspace=workspace,
+        event=HandoffEvent.lead_converted,
+        data={
+            "lead": lead_document(lead),
+            "opportunity": opportunity_document(opportunity),
+            "contact": contact_document(contact),
+        },
         now=now,
     )
     return opportunity

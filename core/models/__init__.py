@@ -1,10 +1,12 @@
 """The data dictionary: every table, by the procedure's own field names.
 
-`records` holds the CRM's own records; `ledgers` what was done (audit trail, job runs, and
-the Slack events, emails, requests and form posts already handled); `quickbooks` the
-QuickBooks Online connection and the pushes to it. Import tables from here.
+`records` holds the CRM's own records; `connections` the mailbox and the webhooks; `ledgers`
+what was done (audit trail, job runs, and the Slack events, emails, requests and form posts
+already handled); `quickbooks` the QuickBooks Online connection and the pushes to it. Import
+tables from here.
 """
 
+from core.models.connections import MailboxConnection, WebhookSubscription
 from core.models.ledgers import (
     AuditEntry,
     FormAttempt,
@@ -25,7 +27,6 @@ from core.models.records import (
     Draft,
     Interaction,
     Lead,
-    MailboxConnection,
     Opportunity,
     Reminder,
     Timestamped,
@@ -58,6 +59,7 @@ __all__ = [
     "Reminder",
     "SeenRequest",
     "Timestamped",
+    "WebhookSubscription",
     "WonConfirmation",
     "Workspace",
     "new_id",

@@ -74,6 +74,9 @@ class Workspace(Timestamped, Base):
     form_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     form_redirect_url: Mapped[str | None] = mapped_column(String(500))
 
+    # Where hand-off events are also posted (e.g. #scheduling); None: nowhere.
+    handoff_channel: Mapped[str | None] = mapped_column(String(100))
+
     def is_owner(self, user_id: str) -> bool:
         return user_id in (self.owner_ids or [])
 
@@ -344,31 +347,6 @@ class WonConfirmation(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
-
-
-class MailboxConnection(Timestamped, Base):
-    """A workspace's connected mailbox (Gmail): tokens sealed with CRM_SECRET_KEY, sync state.
-
-    `history_id` is where the next incremental sync starts; a paused connection (its refresh
-    token was refused) keeps it, so nothing is lost when an owner reconnects.
-    """
-
-    __tablename__ = "mailbox_connections"
-
-    workspace_id: Mapped[str] = mapped_column(
-        ForeignKey("workspaces.workspace_id"), primary_key=True
-    )
-    email_address: Mapped[str] = mapped_column(String(320))
-    display_name: Mapped[str | None] = mapped_column(String(200))
-    status: Mapped[enums.MailboxStatus] = mapped_column(enum_column_type(enums.MailboxStatus))
-    status_reason: Mapped[str | None] = mapped_column(Text)
-    refresh_token: Mapped[str] = mapped_column(Text, info={"secret": True})
-    client_id: Mapped[str] = mapped_column(String(200))
-    client_secret: Mapped[str] = mapped_column(Text, info={"secret": True})
-    history_id: Mapped[str | None] = mapped_column(String(32))
-    last_synced_at: Mapped[datetime | None]
-    owners_told_at: Mapped[datetime | None]
-    connected_by: Mapped[str] = mapped_column(String(64))
 
 
 @event.listens_for(Lead, "before_insert")

@@ -53,6 +53,8 @@ class OutboxKind(StrEnum):
     """Every kind of work the outbox carries; each has one handler (jobs/outbox.py)."""
 
     owner_dm = "slack.owner_dm"  # a direct message to one owner: {"user", "text", "blocks"}
+    webhook = "webhook.delivery"  # a hand-off event to one webhook: {"subscription_id", "event"}
+    handoff_post = "slack.handoff_post"  # a hand-off event in a channel: {"channel", "event"}
 
 
 @dataclass(frozen=True)

@@ -136,7 +136,9 @@ def test_two_workers_on_one_database_deliver_each_item_once(
     def worker(index: int) -> None:
         sessions = committed_db.sessions()  # its own engine and connections, as a process has
         client: WebClient = make_client("xoxb-test", base_url=slack_api.url, sleep=no_wait)
-        slack_dm = outbox_handlers(clients=lambda _w: client)[OutboxKind.owner_dm]
+        slack_dm = outbox_handlers(clients=lambda _w: client, sessions=sessions)[
+            OutboxKind.owner_dm
+        ]
 
         def like_slack(work: OutboxWork) -> None:  # Slack's round trip, so the two overlap
             time.sleep(0.02)

@@ -40,6 +40,7 @@ from core.drafts.sending import claim_draft_for_sending, deliver_claimed_draft, 
 from core.drafts.unconfirmed_sends import settle_unconfirmed_send
 from core.errors import DuplicateContact
 from core.leads.duplicate_decisions import decide_duplicate
+from core.leads.handoffs import add_webhook, set_handoff_channel, turn_off_webhook
 from core.leads.inquiries import InquiryInput, capture_inquiry, capture_quick_lead
 from core.leads.opportunities import (
     mark_lost,
@@ -60,7 +61,7 @@ from core.leads.service import (
 from core.leads.web_form import disable_form, enable_form, rotate_form_token
 from core.leads.won_confirmations import confirm_won
 from core.mailbox.connection import MailboxSecrets, connect_mailbox, disconnect_mailbox
-from core.models import AuditEntry, Draft, Workspace
+from core.models import AuditEntry, Draft, WebhookSubscription, Workspace
 from core.platform.token_cipher import TokenCipher, cipher_from_keys
 from core.ports import QuickBooksCustomer
 from core.quickbooks.connection import TokenGrant, connect_quickbooks, disconnect_quickbooks
@@ -141,6 +142,17 @@ class World:
                 now=NOW,
             )
         return draft
+
+
+def _add_webhook(w: World) -> WebhookSubscription:
+    return add_webhook(
+        session=w.session,
+        workspace=w.ws,
+        actor=w.actor,
+        url="https://hooks.example/crm",
+        events=(),
+        now=NOW,
+    )
 
 
 def _connect_mailbox(w: World) -> None:
@@ -626,6 +638,23 @@ OPERATIONS: dict[str, tuple[Operation, str]] = {
         "import",
     ),
     "connect_mailbox": (lambda w: _connect_mailbox(w), "connect_mailbox"),
+    "add_webhook": (lambda w: _add_webhook(w), "add_webhook"),
+    "turn_off_webhook": (
+        lambda w: turn_off_webhook(
+            session=w.session,
+            workspace=w.ws,
+            actor=w.actor,
+            subscription_id=_add_webhook(w).subscription_id,
+            now=NOW,
+        ),
+        "turn_off_webhook",
+    ),
+    "set_handoff_channel": (
+        lambda w: set_handoff_channel(
+            session=w.session, workspace=w.ws, actor=w.actor, channel="#scheduling", now=NOW
+        ),
+        "set_handoff_channel",
+    ),
     "rotate_form_token": (
         lambda w: rotate_form_token(session=w.session, workspace=w.ws, actor=w.actor, now=NOW),
         "rotate_form_token",
