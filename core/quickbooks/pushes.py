@@ -26,6 +26,7 @@ from core.errors import (
     QuickBooksProblem,
     QuickBooksRejected,
 )
+from core.leads.handoffs import HandoffEvent, contact_document, emit_handoff
 from core.models import Company, Contact, QuickBooksPush, Workspace, new_id
 from core.platform.audit import audit, snapshot
 from core.ports import CustomerRecord, QuickBooksCustomer
@@ -241,6 +242,13 @@ def record_quickbooks_customer(
         body=f"{what} {customer_id} ({customer.display_name}).",
         now=now,
         contact_id=contact.contact_id,
+    )
+    emit_handoff(  # invoicing takes it from here
+        session,
+        workspace=workspace,
+        event=HandoffEvent.quickbooks_customer_linked,
+        data={"contact": contact_document(contact), "quickbooks_customer_id": customer_id},
+        now=now,
     )
     return contact
 

@@ -22,6 +22,8 @@ from core.leads.service import convert_lead, qualify_lead
 from core.leads.won_confirmations import confirm_won
 from core.platform.outbox import OutboxKind, drain
 from core.platform.signing import sign_v1
+from core.ports import QuickBooksCustomer
+from core.quickbooks.pushes import PushChoice, claim_quickbooks_push, record_quickbooks_customer
 from core.workspaces.service import get_workspace
 from integrations.webhooks.delivery import deliver_webhook
 from tests.conftest import OWNER, STAFF, TEAM
@@ -276,3 +278,38 @@ def test_the_hand_off_channel_gets_a_line_per_event(
             "Won — Kitchen remodel for Dana Smith at 123 Main St ($12,000): ready to book.",
         ),
     ]
+
+
+def test_a_quickbooks_customer_hands_off_to_invoicing(
+    sessions: sessionmaker[Session], workspace_id: str, receiver: Receiver
+) -> None:
+    subscribe(sessions, receiver.url, "quickbooks.customer_linked")
+    with sessions.begin() as session:
+        ws = get_workspace(session, TEAM)
+        dana = make_contact(session, TEAM, "Dana", "Smith", emails=["dana@example.com"])
+        claim = claim_quickbooks_push(
+            session=session,
+            workspace=ws,
+            contact_id=dana.contact_id,
+            actor=OWNER,
+            confirmed=True,
+            choice=PushChoice.create,
+        )
+    with sessions.begin() as session:
+        record_quickbooks_customer(
+            session=session,
+            workspace=get_workspace(session, TEAM),
+            actor=OWNER,
+            push_id=claim.push_id,
+            customer=QuickBooksCustomer("58", claim.customer.display_name),
+            linked=False,
+            now=NOW,
+        )
+    deliver(sessions)
+    [event] = receiver.events()
+    schema = json.loads((SCHEMAS / "quickbooks.customer_linked.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(event)
+    assert (event["data"]["quickbooks_customer_id"], event["data"]["contact"]["emails"]) == (
+        "58",
+        ["dana@example.com"],
+    )

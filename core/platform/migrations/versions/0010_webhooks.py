@@ -1,7 +1,7 @@
 """webhooks: the subscriptions owners register, and the hand-off channel of a workspace
 
 Revision ID: 0010_webhooks
-Revises: 0004_outbox
+Revises: 0007_quickbooks
 Create Date: 2026-12-06 22:26:23.159374
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from core.platform import column_types
 
 revision: str = "0010_webhooks"
-down_revision: str | None = "0004_outbox"
+down_revision: str | None = "0007_quickbooks"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
