@@ -134,6 +134,8 @@ def _clean_name(raw: str | None) -> str | None:
 
 def parse_request(text: str) -> Intent | None:
     """Recognise a plain-words request so the bot can run the matching operation."""
+    if "\x00" in text:  # nothing a person types; no name lookup may carry it to the database
+        return None
     if len(text) > MAX_REQUEST_LENGTH:
         return None
     # Smart quotes become plain ones for matching; the translation keeps every offset, so the

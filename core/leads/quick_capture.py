@@ -139,13 +139,20 @@ def _too_much() -> InvalidInput:
     )
 
 
+def _typed(text: str) -> str:
+    """The line as typed, trimmed; a NUL character (which no database column takes) refused."""
+    if "\x00" in text:
+        raise InvalidInput("That text contains a NUL character; remove it and send it again.")
+    return text.replace("\u00a0", " ").strip()
+
+
 def parse_lead_text(text: str, *, region: str) -> LeadCapture:
     """Read a quick-capture `/lead` line so a lead can be made from one message.
 
     A phone or email counts only in a contact position (see `_in_contact_positions`); one
     with job words on both sides is part of the job text and stays in the title.
     """
-    text = text.replace("\u00a0", " ").strip()
+    text = _typed(text)
     if not text:
         raise InvalidInput(f"Start with the customer's name, e.g. {_LEAD_EXAMPLE}", field="name")
 
@@ -351,7 +358,7 @@ _WHO_PREFIX = re.compile(r"^(?:with|to|from)(?:\s+|$)", re.IGNORECASE)
 
 def parse_log_text(text: str, *, today: date) -> LogEntry:
     """Read a `/log` line; a date phrase in the summary becomes the follow-up date."""
-    text = text.replace("\u00a0", " ").strip()
+    text = _typed(text)
     if not text:
         raise InvalidInput(f"Say who it was with, e.g. {_LOG_EXAMPLE}", field="who")
     interaction_type = DEFAULT_LOG_TYPE

@@ -69,3 +69,17 @@ def test_a_follow_up_on_a_day_that_does_not_exist_is_refused_and_nothing_logged(
     assert caught.value.field == "follow_up_date"
     assert caught.value.message.startswith('"2026-02-30" is not a date')
     assert row_counts(session, *WRITTEN) == before
+
+
+def test_a_nul_character_is_refused_before_any_lookup() -> None:
+    from datetime import date
+
+    from core.errors import InvalidInput
+    from core.leads.intents import parse_request
+    from core.leads.quick_capture import parse_lead_text, parse_log_text
+
+    with pytest.raises(InvalidInput, match="NUL"):
+        parse_lead_text("Dana\x00 Smith, 555-201-3344, tap", region="US")
+    with pytest.raises(InvalidInput, match="NUL"):
+        parse_log_text("call Dana\x00: tap", today=date(2026, 3, 2))
+    assert parse_request("follow up on the Dana\x00 lead") is None
