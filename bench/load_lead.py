@@ -54,10 +54,10 @@ STAFF = "U0STAFF"
 CHANNEL = "C0GENERAL"
 SERVE = (  # `crm serve` as cli/runtime.py starts it, bound to loopback
     "from bot.server import serve; from core.platform.config import get_settings; "
-    "from wiring import build_dependencies, new_lead_notifier; "
+    "from wiring import build_dependencies; "
     "deps = build_dependencies(get_settings()); "
     "serve(deps.settings, sessions=deps.sessions, clock=deps.clock, "
-    "integrations=deps.integrations, notify_new_lead=new_lead_notifier(deps), host='127.0.0.1')"
+    "integrations=deps.integrations, host='127.0.0.1')"
 )
 WORKER = "from cli.main import main; import sys; sys.exit(main(['worker']))"
 FORMATS = (

@@ -95,18 +95,6 @@ def queue_new_inquiry_notice(
         )
 
 
-def queue_notices_after(
-    sessions: sessionmaker[Session], clock: Callable[[], datetime]
-) -> Callable[[Workspace, CapturedInquiry], None]:
-    """For an intake that tells the owners after its own commit (the web form): queue then."""
-
-    def queue(workspace: Workspace, captured: CapturedInquiry) -> None:
-        with sessions.begin() as session:
-            queue_new_inquiry_notice(session, workspace=workspace, captured=captured, now=clock())
-
-    return queue
-
-
 def post_draft_for_review(
     client: WebClient, workspace: Workspace, draft_result: FollowUpDraft
 ) -> list[Ref]:

@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import SlackConfigError, SlackMode, create_app, slack_mode
 from bot.web import create_web_app
-from bot.web.forms import NotifyNewLead
 from bot.web.health import first_line
 from core.platform.config import Settings
 from core.platform.migrate import current_head
@@ -100,7 +99,6 @@ def serve(
     sessions: sessionmaker[Session],
     clock: Callable[[], datetime] | None = None,
     integrations: Integrations | None = None,
-    notify_new_lead: NotifyNewLead | None = None,
     port: int | None = None,
     host: str = "0.0.0.0",
 ) -> None:
@@ -125,7 +123,6 @@ def serve(
         settings=settings,
         sessions=sessions,
         slack_events=mode is not SlackMode.SOCKET,
-        notify_new_lead=notify_new_lead,
     )
     logger.info("Serving %s mode on port %s", mode, port)
     try:

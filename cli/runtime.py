@@ -16,7 +16,7 @@ from core.platform.config import get_settings
 
 def _serve(args: argparse.Namespace) -> int:
     from bot.server import CannotServe, serve
-    from wiring import build_dependencies, new_lead_notifier
+    from wiring import build_dependencies
 
     deps = build_dependencies(get_settings())
     try:
@@ -25,7 +25,6 @@ def _serve(args: argparse.Namespace) -> int:
             sessions=deps.sessions,
             clock=deps.clock,
             integrations=deps.integrations,
-            notify_new_lead=new_lead_notifier(deps),
             port=args.port,
         )
     except CannotServe as error:

@@ -22,11 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import create_app
 from bot.context import utc_now
-from bot.notify import queue_notices_after
 from bot.oauth import installation_store
 from bot.web import create_web_app
-from core.leads.inquiries import CapturedInquiry
-from core.models import Workspace
 from core.platform.config import Settings
 from core.platform.db import make_engine, make_sessions
 from integrations.registry import Integrations, build_integrations
@@ -110,10 +107,5 @@ def create_web(deps: Dependencies, bolt: App, *, slack_events: bool = True) -> F
         settings=deps.settings,
         sessions=deps.sessions,
         slack_events=slack_events,
-        notify_new_lead=new_lead_notifier(deps),
+        clock=deps.clock,
     )
-
-
-def new_lead_notifier(deps: Dependencies) -> Callable[[Workspace, CapturedInquiry], None]:
-    """Tell a workspace's owners of a lead that came in by itself (the web form): the outbox."""
-    return queue_notices_after(deps.sessions, deps.clock)

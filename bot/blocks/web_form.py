@@ -21,10 +21,11 @@ __all__ = ["FormState", "form_message"]
 
 @dataclass(frozen=True)
 class FormState:
-    """What an owner sees of the form: its URL (None before it is set up) and whether it is on."""
+    """What an owner sees of the form: its URL (None before it is set up), on or off, redirect."""
 
     url: str | None
     enabled: bool
+    redirect_url: str | None = None
 
 
 def _snippet(url: str) -> str:
@@ -57,8 +58,10 @@ def form_message(state: FormState) -> Message:
         ),
         mrkdwn_section("Paste this into your website:\n```" + escape(_snippet(state.url)) + "```"),
         context(
-            "JSON posts and signatures: docs/web-form.md. "
-            "The link is a secret: keep it to your site."
+            "After sending, visitors see "
+            + (escape(state.redirect_url) if state.redirect_url else "a thank-you page")
+            + " (`/crm form redirect https://…` or `off`). JSON posts and signatures: "
+            "docs/web-form.md. The link is a secret: keep it to your site."
         ),
         actions(
             BlockId.FORM_ACTIONS,

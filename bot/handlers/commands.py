@@ -49,6 +49,7 @@ from core.common.validation import MAX_TYPED_TEXT, capped
 from core.contacts.person_lookup import look_up_person
 from core.contacts.search import search_leads
 from core.leads.inquiries import capture_quick_lead
+from core.leads.web_form import set_form_redirect
 from core.reports.dashboard import followups_now
 from core.reports.summaries import pipeline_summary
 from core.workspaces.service import require_owner
@@ -238,9 +239,17 @@ def crm_command(ctx: BotContext) -> Listener:
                 )
             _answer(respond, shown)
             return
-        if text.lower() in ("form", "web form"):
-            with ctx.transaction(command["team_id"]) as (_, workspace):
+        if text.lower() in ("form", "web form") or text.lower().startswith("form redirect"):
+            with ctx.transaction(command["team_id"]) as (session, workspace):
                 require_owner(workspace, command["user_id"], "change the web form")
+                if text.lower().startswith("form redirect"):
+                    set_form_redirect(
+                        session=session,
+                        workspace=workspace,
+                        actor=command["user_id"],
+                        url=text[len("form redirect") :].strip(),
+                        now=ctx.now(),
+                    )
                 shown = form_message(form_state(ctx, workspace))
             _answer(respond, shown)
             return

@@ -9,11 +9,13 @@ to `create_web_app`; docs/architecture.md, "Web routes", lists them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from flask import Flask
 from slack_bolt import App
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.notify import queue_notices_after
 from bot.web import forms, health, quickbooks, slack
 from bot.web.request_log import log_requests
 from bot.web.verification import MAX_BODY_BYTES
@@ -27,20 +29,14 @@ def create_web_app(
     settings: Settings,
     sessions: sessionmaker[Session],
     slack_events: bool = True,
-    notify_new_lead: forms.NotifyNewLead | None = None,
+    clock: Callable[[], datetime] = utcnow,
 ) -> Flask:
-    """The WSGI app: health checks and the web form always; Slack's paths unless Socket Mode.
-
-    `notify_new_lead` tells a workspace's owners of a web-form lead; by default it queues
-    their notices in the outbox, which `crm worker` delivers (docs/reliability.md).
-    """
+    """The WSGI app: health checks and the web form always; Slack's paths unless Socket Mode."""
     web = Flask("crm")
     web.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     log_requests(web)
     web.register_blueprint(health.blueprint(sessions))
-    if notify_new_lead is None:  # the owners' notices go through the outbox
-        notify_new_lead = queue_notices_after(sessions, utcnow)
-    web.register_blueprint(forms.blueprint(sessions, notify=notify_new_lead))
+    web.register_blueprint(forms.blueprint(sessions, clock=clock))
     web.register_blueprint(quickbooks.blueprint(settings, sessions))
     if slack_events:
         signing_secret = settings.slack_signing_secret

@@ -24,25 +24,22 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, redirect, request
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.notify import queue_new_inquiry_notice
 from bot.web.replays import accept_once
 from core.errors import CRMError, NotFound
-from core.leads.inquiries import CapturedInquiry
 from core.leads.web_form import (
     HONEYPOT_FIELDS,
     FormPost,
-    RateLimited,
     form_workspace,
     read_form_fields,
     record_form_attempt,
     submit_web_form,
 )
-from core.models import Workspace
 
-__all__ = ["FORM_BODY_LIMIT", "NotifyNewLead", "blueprint", "form_signature"]
+__all__ = ["FORM_BODY_LIMIT", "blueprint", "form_signature"]
 
 FORM_BODY_LIMIT = 64 * 1024
 SIGNATURE_WINDOW_SECONDS = 5 * 60
-NotifyNewLead = Callable[[Workspace, CapturedInquiry], None]
 
 logger = logging.getLogger(__name__)
 
@@ -101,8 +98,10 @@ def _signature_refusal(token: str, body: bytes, now: float) -> tuple[int, str] |
     return None
 
 
-def blueprint(sessions: sessionmaker[Session], *, notify: NotifyNewLead | None) -> Blueprint:
-    """The web-form route; `notify` tells the owners of a new lead (after the commit)."""
+def blueprint(
+    sessions: sessionmaker[Session], *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+) -> Blueprint:
+    """The web-form route; the owners' notices of a new lead commit with the lead (outbox)."""
     routes = Blueprint("forms", __name__)
 
     @routes.post("/forms/<token>")
@@ -113,7 +112,7 @@ def blueprint(sessions: sessionmaker[Session], *, notify: NotifyNewLead | None) 
         body = request.get_data(cache=True)
         if len(body) > FORM_BODY_LIMIT:
             return _answer(413, "That message is too long (64 KB at most).")
-        now = datetime.now(UTC)
+        now = clock()
         sender = (request.remote_addr or "unknown")[:64]
         try:
             with sessions.begin() as session:
@@ -144,15 +143,12 @@ def blueprint(sessions: sessionmaker[Session], *, notify: NotifyNewLead | None) 
                     return _answer(409, "This signed post was received already.")
                 workspace = form_workspace(session, token)
                 result = submit_web_form(session=session, workspace=workspace, post=post, now=now)
-        except RateLimited as limited:  # pragma: no cover - counted above
-            return _answer(429, limited.message)
+                if result.captured is not None:  # the lead and its notices commit together
+                    queue_new_inquiry_notice(
+                        session, workspace=workspace, captured=result.captured, now=now
+                    )
         except CRMError as error:
             return _answer(400, error.message)
-        if result.captured is not None and notify is not None:
-            try:
-                notify(workspace, result.captured)
-            except Exception:  # noqa: BLE001 - the lead is saved; the owners' DM is logged
-                logger.exception("Could not tell the owners about a web-form lead")
         if _wants_json():
             return _answer(200, "", lead_id=result.lead_id)
         if workspace.form_redirect_url:

@@ -43,6 +43,7 @@ __all__ = [
     "read_form_fields",
     "record_form_attempt",
     "rotate_form_token",
+    "set_form_redirect",
     "submit_web_form",
 ]
 
@@ -295,6 +296,25 @@ def enable_form(*, session: Session, workspace: Workspace, actor: str, now: date
     workspace.form_enabled = True
     workspace.updated_at = now
     audit(session, workspace, actor=actor, action="enable_form", entity=workspace, before=before)
+    return workspace
+
+
+def set_form_redirect(
+    *, session: Session, workspace: Workspace, actor: str, url: str | None, now: datetime
+) -> Workspace:
+    """Where a browser goes after posting the form (blank or `off`: the thank-you page)."""
+    require_owner(workspace, actor, "change the web form")
+    url = (url or "").strip().strip("<>")
+    if url.lower() in ("", "off", "none"):
+        url = ""
+    elif not url.startswith(("https://", "http://")) or len(url) > 500 or " " in url:
+        raise InvalidInput(f"“{url[:100]}” is not a web address (https://…).", field="url")
+    before = snapshot(workspace)
+    workspace.form_redirect_url = url or None
+    workspace.updated_at = now
+    audit(
+        session, workspace, actor=actor, action="set_form_redirect", entity=workspace, before=before
+    )
     return workspace
 
 

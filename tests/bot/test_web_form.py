@@ -87,8 +87,12 @@ def test_a_json_post_answers_with_the_lead_id_and_a_known_phone_links(
 
 
 def test_a_redirect_url_sends_the_browser_on(slack: SlackHarness, token: str) -> None:
-    with slack.sessions.begin() as session:
-        get_workspace(session, TEAM).form_redirect_url = "https://plumbco.example/thanks"
+    slack.command("crm", "form redirect ftp://nope", user=OWNER)
+    assert "is not a web address" in texts(slack.api, kind="response_url")[-1]
+    slack.command("crm", "form redirect https://plumbco.example/thanks", user=OWNER)
+    assert "visitors see https://plumbco.example/thanks" in shown(
+        messages_to(slack.api, kind="response_url")[-1]
+    )
     reply = post_form(slack, token, {"name": "Al", "email": "al@example.com"})
     assert (reply.status, reply.headers["location"]) == (303, "https://plumbco.example/thanks")
 

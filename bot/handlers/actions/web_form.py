@@ -19,7 +19,9 @@ def form_state(ctx: BotContext, workspace: Workspace) -> FormState:
         if token
         else None
     )
-    return FormState(url=url, enabled=workspace.form_enabled)
+    return FormState(
+        url=url, enabled=workspace.form_enabled, redirect_url=workspace.form_redirect_url
+    )
 
 
 def new_link(ctx: BotContext, click: Click, client: WebClient) -> None:

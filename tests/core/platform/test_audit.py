@@ -58,7 +58,12 @@ from core.leads.service import (
     set_lead_stage,
     snooze_lead,
 )
-from core.leads.web_form import disable_form, enable_form, rotate_form_token
+from core.leads.web_form import (
+    disable_form,
+    enable_form,
+    rotate_form_token,
+    set_form_redirect,
+)
 from core.leads.won_confirmations import confirm_won
 from core.mailbox.connection import MailboxSecrets, connect_mailbox, disconnect_mailbox
 from core.models import AuditEntry, Draft, WebhookSubscription, Workspace
@@ -658,6 +663,12 @@ OPERATIONS: dict[str, tuple[Operation, str]] = {
     "rotate_form_token": (
         lambda w: rotate_form_token(session=w.session, workspace=w.ws, actor=w.actor, now=NOW),
         "rotate_form_token",
+    ),
+    "set_form_redirect": (
+        lambda w: set_form_redirect(
+            session=w.session, workspace=w.ws, actor=w.actor, url="https://x.example/t", now=NOW
+        ),
+        "set_form_redirect",
     ),
     "disable_form": (
         lambda w: disable_form(session=w.session, workspace=w.ws, actor=w.actor, now=NOW),
