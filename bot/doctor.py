@@ -9,21 +9,30 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 import phonenumbers
 from alembic.runtime.migration import MigrationContext
 from cryptography.fernet import Fernet
+from googleapiclient.errors import HttpError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.common.enums import MailboxStatus, QuickBooksConnectionStatus
+from core.errors import CRMError
+from core.mailbox.connection import get_mailbox
 from core.models import Workspace
 from core.platform.config import Settings
 from core.platform.migrate import current_head
+from core.platform.token_cipher import cipher_from_keys
+from core.ports import MailboxRefused
+from core.quickbooks.connection import quickbooks_connection
+from integrations.gmail.connect import GmailAdapters
 
 __all__ = ["REQUIRED_BOT_SCOPES", "Check", "diagnose"]
 
@@ -202,15 +211,61 @@ def check_secret_key(settings: Settings, stored_tokens: int) -> Check:
 
 
 def count_stored_tokens(session: Session) -> int:
-    """Rows holding third-party tokens: Slack installations (OAuth mode) and their bots."""
+    """Rows holding third-party tokens: Slack installs and bots, the mailbox, QuickBooks."""
     total = 0
-    for table in ("slack_installations", "slack_bots"):
+    for table in (
+        "slack_installations",
+        "slack_bots",
+        "mailbox_connections",
+        "quickbooks_connections",
+    ):
         try:
             with session.begin_nested():
                 total += session.scalar(select(func.count()).select_from(text(table))) or 0
         except SQLAlchemyError:
             continue  # table not made yet: nothing stored there
     return total
+
+
+def check_gmail(
+    session: Session, workspace: Workspace, *, settings: Settings, sessions: sessionmaker[Session]
+) -> Check:
+    """The connected mailbox answers (a live `getProfile`), or is not connected at all."""
+    connection = get_mailbox(session, workspace=workspace)
+    if connection is None or connection.status == MailboxStatus.disconnected:
+        return Check("gmail", True, "not connected (optional: README, Connect Gmail)")
+    if connection.status == MailboxStatus.paused:
+        why = connection.status_reason or "Google refused the token"
+        return Check("gmail", False, f"paused ({why}): run `crm gmail connect` again")
+    key = settings.crm_secret_key
+    if key is None:
+        return Check("gmail", False, "connected, but CRM_SECRET_KEY is unset: its token is sealed")
+    try:
+        cipher = cipher_from_keys(key.get_secret_value())
+        mailbox = GmailAdapters(settings, sessions=sessions, cipher=cipher).mailbox_for(connection)
+        address = mailbox.profile_address()
+    except (CRMError, MailboxRefused, HttpError, OSError) as error:
+        return Check("gmail", False, f"{connection.email_address} does not answer: {error}")
+    synced = (
+        f", last synced {connection.last_synced_at:%Y-%m-%d %H:%M} UTC"
+        if connection.last_synced_at
+        else ", not synced yet (is `crm worker` running?)"
+    )
+    return Check("gmail", True, f"connected as {address}{synced}")
+
+
+def check_quickbooks(session: Session, workspace: Workspace, *, now: datetime) -> Check:
+    """The QuickBooks company is connected and its refresh token still valid, or not set up."""
+    connection = quickbooks_connection(session, workspace.workspace_id)
+    if connection is None or connection.status == QuickBooksConnectionStatus.disconnected:
+        return Check("quickbooks", True, "not connected (optional: README, Connect QuickBooks)")
+    if connection.status == QuickBooksConnectionStatus.revoked:
+        return Check("quickbooks", False, "Intuit refused the token: /crm connect quickbooks")
+    expires = connection.refresh_token_expires_at
+    if expires is not None and expires <= now:
+        return Check("quickbooks", False, "the refresh token expired: /crm connect quickbooks")
+    where = f"company {connection.realm_id} ({connection.environment})"
+    return Check("quickbooks", True, f"connected to {where}")
 
 
 ExtraChecks = Callable[[Session, Workspace], Sequence[Check]]
@@ -245,6 +300,8 @@ def diagnose(
         checks.append(check_region(workspace))
         if client is not None and token_ok:
             checks += [check_owners(client, workspace), check_pipeline_channel(client, workspace)]
+        checks.append(check_gmail(session, workspace, settings=settings, sessions=sessions))
+        checks.append(check_quickbooks(session, workspace, now=datetime.now(UTC)))
         for more in extra:
             checks += more(session, workspace)
     return checks

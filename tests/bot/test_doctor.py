@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
@@ -99,7 +100,10 @@ def test_a_healthy_deployment_passes_every_check(
         "timezone and country",
         "owners",
         "pipeline channel",
+        "gmail",
+        "quickbooks",
     ]
+    assert checks["gmail"].detail.startswith("not connected (optional")
     assert checks["pipeline channel"].detail == "#pipeline exists and the bot can post there"
     # Read only: the checks posted nothing and opened nothing.
     assert doctor_slack.messages == []
@@ -227,3 +231,54 @@ def test_slash_crm_doctor_is_for_owners(slack: SlackHarness) -> None:
     assert "❌ *slack scopes*: missing commands, chat:write" in shown
     assert "❌ *pipeline channel*: #pipeline not found: create it or change it" in shown
     assert "✅ *database*: reachable, migrations at head" in shown
+
+
+def test_a_connected_mailbox_is_asked_and_a_paused_or_revoked_connection_fails(
+    sessions: sessionmaker[Session], workspace_id: str, doctor_slack: DoctorSlack
+) -> None:
+    from core.common.enums import MailboxStatus, QuickBooksConnectionStatus
+    from core.mailbox.connection import MailboxSecrets, connect_mailbox
+    from core.models import MailboxConnection, QuickBooksConnection
+    from core.platform.token_cipher import TokenCipher
+    from tests.integrations.gmail_standin import GmailStandIn
+
+    key = Fernet.generate_key().decode()
+    gmail = GmailStandIn().start()
+    try:
+        with sessions.begin() as session:
+            connect_mailbox(
+                session=session,
+                workspace=session.get(Workspace, TEAM),  # type: ignore[arg-type]
+                actor=OWNER,
+                email_address=gmail.address,
+                display_name=None,
+                secrets=MailboxSecrets(gmail.refresh_token, gmail.client_id, gmail.client_secret),
+                cipher=TokenCipher([key]),
+                now=datetime(2026, 3, 2, tzinfo=UTC),
+            )
+        urls = {"crm_google_api_url": gmail.url, "crm_google_token_url": gmail.token_url}
+        checks = run_checks(sessions, doctor_slack, crm_secret_key=key, **urls)
+        assert checks["gmail"].ok, checks["gmail"].detail
+        assert checks["gmail"].detail.startswith(f"connected as {gmail.address}")
+        gmail.revoked = True
+        assert not run_checks(sessions, doctor_slack, crm_secret_key=key, **urls)["gmail"].ok
+        with sessions.begin() as session:
+            stored = session.get(MailboxConnection, TEAM)
+            assert stored is not None
+            stored.status = MailboxStatus.paused
+            session.add(
+                QuickBooksConnection(
+                    workspace_id=TEAM,
+                    realm_id="9130",
+                    environment="sandbox",
+                    status=QuickBooksConnectionStatus.revoked,
+                    connected_by=OWNER,
+                    created_at=datetime(2026, 3, 2, tzinfo=UTC),
+                    updated_at=datetime(2026, 3, 2, tzinfo=UTC),
+                )
+            )
+        problems = failing(run_checks(sessions, doctor_slack, crm_secret_key=key, **urls))
+        assert problems["gmail"].startswith("paused (")
+        assert problems["quickbooks"] == "Intuit refused the token: /crm connect quickbooks"
+    finally:
+        gmail.stop()
