@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import holidays
 
-from bot.blocks.limits import Block, View, actions, mrkdwn_section, option
+from bot.blocks.limits import Block, View, actions, button, mrkdwn_section, option
 from bot.blocks.modals.inputs import (
     ModalMeta,
     form_modal,
@@ -26,7 +26,7 @@ from bot.blocks.modals.inputs import (
     text_element,
 )
 from bot.blocks.quickbooks import connect_button
-from bot.ids import BlockId, ViewId, block_for_field
+from bot.ids import ActionId, BlockId, ViewId, block_for_field
 from core.errors import InvalidInput
 from core.models import Workspace
 from core.workspaces.service import SETTING_NAMES
@@ -140,6 +140,7 @@ def settings_modal(workspace: Workspace, *, meta: ModalMeta | None = None) -> Vi
             "*QuickBooks Online:* connect (or reconnect) the company won customers go to."
         ),
         actions(BlockId.QUICKBOOKS_CONNECT, [connect_button()]),
+        *_web_edges(workspace),
     ]
     return form_modal(
         ViewId.SETTINGS,
@@ -148,6 +149,27 @@ def settings_modal(workspace: Workspace, *, meta: ModalMeta | None = None) -> Vi
         blocks=blocks,
         meta=carried,
     )
+
+
+def _web_edges(workspace: Workspace) -> list[Block]:
+    """The web form (on or off, with its switch) and where the hand-off webhooks are managed."""
+    on = bool(workspace.form_enabled and workspace.form_token)
+    switch = (
+        button("Turn off", ActionId.FORM_OFF, "off", "danger")
+        if on
+        else button("Turn on", ActionId.FORM_ON, "on", "primary")
+    )
+    return [
+        mrkdwn_section(
+            f"*Web form:* {'on' if on else 'off'}. Its link, a snippet for your website and a "
+            "new link: `/crm form`."
+        ),
+        actions(BlockId.FORM_ACTIONS, [switch]),
+        mrkdwn_section(
+            "*Hand-off webhooks* to estimating, scheduling and invoicing, and a hand-off "
+            "channel: `/crm webhooks`."
+        ),
+    ]
 
 
 def _switch(text: str, on: bool) -> Block:

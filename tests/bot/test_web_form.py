@@ -15,7 +15,16 @@ from bot.web.forms import form_signature
 from core.leads.web_form import SENDER_LIMIT, disable_form, rotate_form_token
 from core.models import Contact, Lead
 from core.workspaces.service import get_workspace
-from tests.bot.harness import Reply, SlackHarness, labels, messages_to, row_count, shown, texts
+from tests.bot.harness import (
+    Reply,
+    SlackHarness,
+    block_texts,
+    labels,
+    messages_to,
+    row_count,
+    shown,
+    texts,
+)
 from tests.conftest import OWNER, STAFF, TEAM
 from tests.core.factories import make_contact
 
@@ -225,3 +234,17 @@ def test_each_request_is_logged_once_with_its_route_pattern_never_the_token(
     ]
     assert all(isinstance(getattr(r, "duration_ms", None), int) for r in lines)
     assert token not in caplog.text
+
+
+def test_crm_settings_shows_the_form_and_where_webhooks_are_managed(slack: SlackHarness) -> None:
+    slack.command("crm", "settings", user=OWNER)
+    [opened] = slack.api.calls_to("views.open")
+    view = opened.params["view"]
+    seen = "\n".join(block_texts(view["blocks"]))
+    assert "Web form:* off" in seen and "`/crm form`" in seen and "`/crm webhooks`" in seen
+    assert limit_violations(view["blocks"]) == []
+    slack.api.clear()
+    slack.action(ActionId.FORM_ON, view=view, user=OWNER)
+    with slack.sessions() as session:
+        workspace = get_workspace(session, TEAM)
+        assert workspace.form_enabled and workspace.form_token
