@@ -282,3 +282,23 @@ def test_a_connected_mailbox_is_asked_and_a_paused_or_revoked_connection_fails(
         assert problems["quickbooks"] == "Intuit refused the token: /crm connect quickbooks"
     finally:
         gmail.stop()
+
+
+def test_an_empty_or_unreachable_database_is_the_first_and_only_line_to_fix(
+    tmp_path: Path,
+) -> None:
+    from core.platform.db import make_engine, make_sessions
+
+    for url, says in (
+        (f"sqlite:///{tmp_path / 'empty.db'}", "empty, this version needs "),
+        (f"sqlite:///{tmp_path / 'no' / 'such' / 'dir.db'}", "cannot connect ("),
+    ):
+        engine = make_engine(url)
+        try:
+            found = diagnose(
+                settings=settings(), sessions=make_sessions(engine), client=None, workspace_id=TEAM
+            )
+        finally:
+            engine.dispose()
+        assert [c.name for c in found] == ["database", "slack mode"]
+        assert not found[0].ok and found[0].detail.startswith(says), found[0].detail
