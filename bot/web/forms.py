@@ -2,7 +2,7 @@
 
 Checked before anything is parsed: the body is at most 64 KB and the token opens an enabled
 form (else 413, 404). A JSON sender may sign the body (`X-CRM-Timestamp`, `X-CRM-Signature`:
-HMAC-SHA256 of `v1:<timestamp>:<body>` with the form token, like Slack's scheme); a signed
+HMAC-SHA256 of `v1:<timestamp>:<body>` with the form token, `core.platform.signing`); a signed
 post is refused unless the signature matches, is under five minutes old and was not seen
 before (401, 409). Every post is counted for the rate limits (429 with Retry-After). A filled
 honeypot field gets the ordinary thank-you and creates nothing, so a bot learns nothing. The
@@ -11,8 +11,6 @@ lead itself is one core operation (`core.leads.web_form`); docs/web-form.md has 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 import time
@@ -35,8 +33,9 @@ from core.leads.web_form import (
     record_form_attempt,
     submit_web_form,
 )
+from core.platform.signing import signature_matches
 
-__all__ = ["FORM_BODY_LIMIT", "blueprint", "form_signature"]
+__all__ = ["FORM_BODY_LIMIT", "blueprint"]
 
 FORM_BODY_LIMIT = 64 * 1024
 SIGNATURE_WINDOW_SECONDS = 5 * 60
@@ -49,12 +48,6 @@ _THANKS = """<!doctype html>
 <body style="font-family: sans-serif; max-width: 32rem; margin: 4rem auto; line-height: 1.5">
 <h1>Thank you!</h1><p>{message}</p></body></html>
 """
-
-
-def form_signature(token: str, timestamp: str, body: bytes) -> str:
-    """The `X-CRM-Signature` a sender computes: `v1=` and the hex HMAC-SHA256."""
-    signed = b"v1:" + timestamp.encode() + b":" + body
-    return "v1=" + hmac.new(token.encode(), signed, hashlib.sha256).hexdigest()
 
 
 def _wants_json() -> bool:
@@ -93,7 +86,7 @@ def _signature_refusal(token: str, body: bytes, now: float) -> tuple[int, str] |
     stamp = request.headers.get("X-CRM-Timestamp") or ""
     if not stamp.isdigit() or abs(now - int(stamp)) > SIGNATURE_WINDOW_SECONDS:
         return 401, "X-CRM-Timestamp is missing or more than 5 minutes away from now."
-    if not hmac.compare_digest(form_signature(token, stamp, body), signature):
+    if not signature_matches(token, stamp, body, signature):
         return 401, "The signature does not match this form's secret."
     return None
 

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from bot.blocks.limit_check import limit_violations
 from bot.ids import ActionId
-from bot.web.forms import form_signature
 from core.leads.web_form import SENDER_LIMIT, disable_form, rotate_form_token
 from core.models import Contact, Lead
+from core.platform.signing import sign_v1
 from core.workspaces.service import get_workspace
 from tests.bot.harness import (
     Reply,
@@ -139,7 +139,7 @@ def test_a_signed_post_is_accepted_once(slack: SlackHarness, token: str) -> None
     headers = {
         "Content-Type": "application/json",
         "X-CRM-Timestamp": stamp,
-        "X-CRM-Signature": form_signature(token, stamp, body),
+        "X-CRM-Signature": sign_v1(token, stamp, body),
     }
     first = slack.raw_post(body, headers, path=f"/forms/{token}", wait=False)
     assert first.status == 200
@@ -148,7 +148,7 @@ def test_a_signed_post_is_accepted_once(slack: SlackHarness, token: str) -> None
     stale = str(int(time.time()) - 600)
     old = headers | {
         "X-CRM-Timestamp": stale,
-        "X-CRM-Signature": form_signature(token, stale, body),
+        "X-CRM-Signature": sign_v1(token, stale, body),
     }
     assert slack.raw_post(body, old, path=f"/forms/{token}", wait=False).status == 401
     assert row_count(slack.sessions, Lead) == 1
