@@ -39,6 +39,11 @@ class ActionId(StrEnum):
     CONNECT_QUICKBOOKS = "crm-connect-quickbooks"
     RECONNECT_QUICKBOOKS = "crm-reconnect-quickbooks"
     OPEN_QUICKBOOKS_LINK = "crm-open-quickbooks-link"
+    # the Gmail mailbox (owners): Connect / Reconnect ask for Google's link; Disconnect confirms
+    CONNECT_GMAIL = "crm-connect-gmail"
+    RECONNECT_GMAIL = "crm-reconnect-gmail"
+    OPEN_GMAIL_LINK = "crm-open-gmail-link"
+    DISCONNECT_GMAIL = "crm-disconnect-gmail"
     # next steps on a lead or opportunity
     LOG_CALL = "crm-log-call"
     DRAFT_FOLLOW_UP = "crm-draft-follow-up"
@@ -146,6 +151,7 @@ class BlockId(StrEnum):
     QUICKBOOKS_ACTIONS = "crm-quickbooks-actions"
     FORM_ACTIONS = "crm-form-actions"
     QUICKBOOKS_CONNECT = "crm-quickbooks-connect"
+    GMAIL_CONNECT = "crm-gmail-connect"
     FOLLOW_UP_ACTIONS = "crm-follow-up-actions"
     REMINDER_ACTIONS = "crm-reminder-actions"
     CONTACT_ACTIONS = "crm-contact-actions"

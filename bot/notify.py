@@ -75,6 +75,42 @@ def post_to_owners(
     return refs
 
 
+def queue_owner_message(
+    session: Session,
+    *,
+    workspace: Workspace,
+    user: str,
+    message: Message | str,
+    now: datetime,
+    dedupe_key: str | None = None,
+) -> None:
+    """A DM to one owner as an outbox item in the caller's transaction (retried until sent)."""
+    text, blocks = message_parts(message)
+    enqueue(
+        session,
+        workspace=workspace,
+        kind=OutboxKind.owner_dm,
+        payload={"user": user, "text": text, "blocks": list(blocks or [])},
+        now=now,
+        dedupe_key=dedupe_key,
+    )
+
+
+def queue_to_owners(
+    session: Session, *, workspace: Workspace, message: Message, now: datetime, dedupe: str
+) -> None:
+    """`message` to every owner: one outbox item each, keyed `<dedupe>:<owner>`."""
+    for owner in dict.fromkeys(workspace.owner_ids or []):
+        queue_owner_message(
+            session,
+            workspace=workspace,
+            user=owner,
+            message=message,
+            now=now,
+            dedupe_key=f"{dedupe}:{owner}",
+        )
+
+
 def queue_new_inquiry_notice(
     session: Session, *, workspace: Workspace, captured: CapturedInquiry, now: datetime
 ) -> None:
@@ -83,16 +119,13 @@ def queue_new_inquiry_notice(
     One outbox item per owner, in the caller's transaction, so each owner's copy is retried
     on its own and the lead and its notices commit together.
     """
-    notice = new_inquiry_notice(captured)
-    for owner in dict.fromkeys(workspace.owner_ids or []):
-        enqueue(
-            session,
-            workspace=workspace,
-            kind=OutboxKind.owner_dm,
-            payload={"user": owner, "text": notice["text"], "blocks": notice["blocks"]},
-            now=now,
-            dedupe_key=f"new-inquiry:{captured.lead.lead_id}:{owner}",
-        )
+    queue_to_owners(
+        session,
+        workspace=workspace,
+        message=new_inquiry_notice(captured),
+        now=now,
+        dedupe=f"new-inquiry:{captured.lead.lead_id}",
+    )
 
 
 def post_draft_for_review(

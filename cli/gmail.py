@@ -21,8 +21,9 @@ from core.errors import CRMError, InvalidInput
 from core.platform.config import Settings, get_settings
 
 if TYPE_CHECKING:
-    from slack_sdk import WebClient
-    from sqlalchemy.orm import Session, sessionmaker
+    from datetime import datetime
+
+    from sqlalchemy.orm import Session
 
     from core.mailbox.inbound import InboundOutcome
     from core.models import Workspace
@@ -189,12 +190,10 @@ def _status(args: argparse.Namespace) -> int:
 def _sync(args: argparse.Namespace) -> int:
     from core.models import utcnow
     from jobs.mail_sync import sync_mailbox
-    from wiring import build_dependencies
 
     setup = _Setup(args)
     try:
-        slack = build_dependencies(setup.settings, sessions=setup.sessions).slack
-        notices = MailNotices(slack.client_for, setup.sessions)
+        notices = MailNotices(utcnow)
         report = sync_mailbox(
             sessions=setup.sessions,
             workspace_id=setup.workspace_id,
@@ -210,41 +209,35 @@ def _sync(args: argparse.Namespace) -> int:
 
 
 class MailNotices:
-    """What the owners are told by a mailbox pass: a new inquiry, or that sync paused.
+    """What the owners are told by a mailbox pass: a new inquiry, or that Google refused the
+    token (with **Reconnect Gmail**).
 
-    A new inquiry's notices are outbox items (docs/reliability.md), delivered and retried by
-    `crm worker`; they are written right after the capture commits.
+    Both are outbox items (docs/reliability.md) written in the transaction that records the
+    capture or the pause, and delivered and retried by `crm worker`.
     """
 
-    def __init__(
-        self, client_for: Callable[[str], WebClient], sessions: sessionmaker[Session]
-    ) -> None:
-        self._client_for = client_for
-        self._sessions = sessions
+    def __init__(self, clock: Callable[[], datetime]) -> None:
+        self._clock = clock
 
-    def new_inquiry(self, workspace: Workspace, outcome: InboundOutcome) -> None:
+    def new_inquiry(self, session: Session, workspace: Workspace, outcome: InboundOutcome) -> None:
         from bot.notify import queue_new_inquiry_notice
-        from core.models import utcnow
 
         if outcome.captured is not None:
-            with self._sessions.begin() as session:
-                queue_new_inquiry_notice(
-                    session,
-                    workspace=workspace,
-                    captured=outcome.captured,
-                    now=utcnow(),
-                )
+            queue_new_inquiry_notice(
+                session, workspace=workspace, captured=outcome.captured, now=self._clock()
+            )
 
-    def paused(self, workspace: Workspace, reason: str) -> None:
-        from bot.notify import post_to_owners
+    def paused(self, session: Session, workspace: Workspace, reason: str) -> None:
+        from bot.blocks.gmail import refused_notice
+        from bot.notify import queue_to_owners
 
-        post_to_owners(
-            self._client_for(workspace.workspace_id),
-            workspace,
-            text=(
-                f"Gmail stopped syncing: {reason}. Nothing is lost; reconnect Gmail "
-                "(`crm gmail connect`) and sync picks up where it stopped."
-            ),
+        now = self._clock()
+        queue_to_owners(
+            session,
+            workspace=workspace,
+            message=refused_notice(reason),
+            now=now,
+            dedupe=f"gmail-refused:{now.isoformat()}",
         )
 
 

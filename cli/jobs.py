@@ -99,7 +99,7 @@ def _worker(args: argparse.Namespace) -> int:
 
     deps = build_dependencies(get_settings())
     scheduler = build_scheduler(sessions=deps.sessions, clients=deps.slack.client_for)
-    _add_mail_sync(scheduler, deps.settings, deps.sessions, deps.slack.client_for)
+    _add_mail_sync(scheduler, deps.settings, deps.sessions)
     print(
         "Worker started: digests are checked every minute, the outbox every 3 s (Ctrl-C to stop).",
         flush=True,
@@ -114,9 +114,7 @@ def _worker(args: argparse.Namespace) -> int:
 MAIL_SYNC_SECONDS = 120
 
 
-def _add_mail_sync(
-    scheduler: Any, settings: Settings, sessions: sessionmaker[Session], client_for: Any
-) -> None:
+def _add_mail_sync(scheduler: Any, settings: Settings, sessions: sessionmaker[Session]) -> None:
     """Every 2 minutes, one inbound pass over each connected mailbox (needs CRM_SECRET_KEY)."""
     if settings.crm_secret_key is None:
         return  # no mailbox can be connected without a key to seal its tokens
@@ -130,7 +128,7 @@ def _add_mail_sync(
 
     cipher = cipher_from_keys(settings.crm_secret_key.get_secret_value())
     gmail = GmailAdapters(settings, sessions=sessions, cipher=cipher)
-    notices = MailNotices(client_for, sessions)
+    notices = MailNotices(utcnow)
     scheduler.add_job(
         sync_all_mailboxes,
         IntervalTrigger(seconds=MAIL_SYNC_SECONDS),

@@ -4,7 +4,10 @@ The first pass reads the last 14 days (at most `FIRST_PASS_LIMIT` messages); lat
 the mailbox what was added since the stored history id; when the mailbox no longer keeps
 history that old, a bounded re-read of recent mail follows (the ledger skips what was seen).
 Each message is recorded in its own transaction, so one bad email never holds up the rest,
-and a refused token pauses the connection and tells the owners once (docs/gmail.md).
+and a refused token pauses the connection and tells the owners once (docs/gmail.md). What the
+owners are told (a new inquiry, a pause) is queued by `on_lead` / `on_paused` inside the
+transaction that records it, through the outbox: a crash in between loses no notice and, the
+message being handled again on the next pass, doubles none.
 """
 
 from __future__ import annotations
@@ -33,8 +36,8 @@ FIRST_PASS_LIMIT = 200
 PASS_LIMIT = 500
 
 MailboxFor = Callable[[MailboxConnection], Mailbox]
-OnLead = Callable[[Workspace, InboundOutcome], None]
-OnPaused = Callable[[Workspace, str], None]
+OnLead = Callable[[Session, Workspace, InboundOutcome], None]  # in the capture's transaction
+OnPaused = Callable[[Session, Workspace, str], None]  # in the pausing transaction, once
 
 
 @dataclass
@@ -111,19 +114,16 @@ def sync_mailbox(
                     mailbox_address=address,
                     now=now(),
                 )
-                workspace = get_workspace(session, workspace_id)
+                if outcome.captured is not None:
+                    on_lead(session, get_workspace(session, workspace_id), outcome)
             report.seen += 1
             report.outcomes[outcome.kind] = report.outcomes.get(outcome.kind, 0) + 1
-            if outcome.captured is not None:
-                on_lead(workspace, outcome)
     except MailboxRefused as refused:
         with sessions.begin() as session:
-            first_time = pause_mailbox(
+            if pause_mailbox(
                 session=session, workspace_id=workspace_id, reason=str(refused), now=now()
-            )
-            workspace = get_workspace(session, workspace_id)
-        if first_time:
-            on_paused(workspace, str(refused))
+            ):
+                on_paused(session, get_workspace(session, workspace_id), str(refused))
         report.status = "paused: reconnect the mailbox"
         return report
     with sessions.begin() as session:

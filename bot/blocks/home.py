@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import UTC, tzinfo
 
 from bot.blocks.drafts import UNCONFIRMED_HEADING, UNCONFIRMED_HOW, unconfirmed_send_group
+from bot.blocks.gmail import MailboxShown, mailbox_blocks
 from bot.blocks.limits import (
     MAX_BLOCKS_VIEW,
     Block,
@@ -66,11 +67,13 @@ def home_view(
     zone: tzinfo = UTC,
     region: str = "US",
     quickbooks: QuickBooksShown | None = None,
+    mailbox: MailboxShown | None = None,
     failing: Sequence[FailingDelivery] = (),
 ) -> View:
     """The dashboard view for `views.publish` (at most 100 blocks).
 
-    `quickbooks` is for owners only: the connection's state, with Connect or Reconnect.
+    `quickbooks` is for owners only: the connection's state, with Connect or Reconnect;
+    `mailbox` too: the Gmail address, with Disconnect, or Connect / Reconnect Gmail.
     `failing`: hand-off webhook deliveries that keep failing, shown to owners.
     """
     summary, followups, stale = board.summary, board.followups, board.stale
@@ -116,4 +119,6 @@ def home_view(
             blocks.append(context(f"…and {more} more — type `/followups {part}` to list them."))
     if quickbooks is not None:
         blocks += [divider(), *quickbooks_home_blocks(quickbooks)]
+    if mailbox is not None:
+        blocks += [divider(), *mailbox_blocks(mailbox)]
     return {"type": "home", "blocks": blocks[:MAX_BLOCKS_VIEW]}

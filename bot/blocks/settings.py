@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import holidays
 
+from bot.blocks.gmail import MailboxShown, mailbox_blocks
 from bot.blocks.limits import Block, View, actions, button, mrkdwn_section, option
 from bot.blocks.modals.inputs import (
     ModalMeta,
@@ -83,8 +84,13 @@ def _hour_label(hour: int) -> str:
     return f"{hour:02d}:00 ({twelve} {'AM' if hour < 12 else 'PM'})"
 
 
-def settings_modal(workspace: Workspace, *, meta: ModalMeta | None = None) -> View:
-    """Owners' settings: zone, channel, owners, holidays, staleness, digests, auto-send."""
+def settings_modal(
+    workspace: Workspace, *, meta: ModalMeta | None = None, mailbox: MailboxShown | None = None
+) -> View:
+    """Owners' settings: zone, channel, owners, holidays, staleness, digests, auto-send.
+
+    `mailbox`: the Gmail connection (its address, with Disconnect; or Connect Gmail).
+    """
     carried = (meta or ModalMeta()).about(workspace.workspace_id)
     auto_option = option("Send drafts to customers without owner review", AUTO_SEND_VALUE)
     auto: Block = {"type": "checkboxes", "options": [auto_option]}
@@ -140,6 +146,7 @@ def settings_modal(workspace: Workspace, *, meta: ModalMeta | None = None) -> Vi
             "*QuickBooks Online:* connect (or reconnect) the company won customers go to."
         ),
         actions(BlockId.QUICKBOOKS_CONNECT, [connect_button()]),
+        *(mailbox_blocks(mailbox) if mailbox is not None else []),
         *_web_edges(workspace),
     ]
     return form_modal(

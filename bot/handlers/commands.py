@@ -19,6 +19,7 @@ from slack_sdk import WebClient
 
 from bot.blocks.answers import logged_answer, person_lookup_message
 from bot.blocks.doctor import doctor_message
+from bot.blocks.gmail import MailboxShown
 from bot.blocks.help import help_message
 from bot.blocks.limits import Message
 from bot.blocks.lists import (
@@ -37,6 +38,7 @@ from bot.blocks.prompts import captured_lead_reply
 from bot.blocks.web_form import form_message
 from bot.context import BotContext
 from bot.doctor import diagnose
+from bot.handlers.actions import gmail
 from bot.handlers.actions.quickbooks import link_for_owner
 from bot.handlers.actions.web_form import form_state
 from bot.handlers.plain_words import answer_request, finish_answer
@@ -50,6 +52,7 @@ from core.contacts.person_lookup import look_up_person
 from core.contacts.search import search_leads
 from core.leads.inquiries import capture_quick_lead
 from core.leads.web_form import set_form_redirect
+from core.mailbox.connection import get_mailbox
 from core.reports.dashboard import followups_now
 from core.reports.summaries import pipeline_summary
 from core.workspaces.service import require_owner
@@ -208,13 +211,19 @@ def crm_command(ctx: BotContext) -> Listener:
                 shown = link_for_owner(ctx, session, workspace, command["user_id"])
             _answer(respond, shown)
             return
+        if " ".join(text.lower().split()) == "connect gmail":
+            with ctx.transaction(command["team_id"]) as (session, workspace):
+                shown = gmail.link_for_owner(ctx, session, workspace, command["user_id"])
+            _answer(respond, shown)
+            return
         if text.lower() == "settings":
             with ctx.transaction(command["team_id"]) as (session, workspace):
                 require_owner(workspace, command["user_id"], "change settings")
                 meta = ModalMeta(
                     channel=command.get("channel_id"), response_url=command.get("response_url")
                 )
-                view = settings_modal(workspace, meta=meta)
+                mailbox = MailboxShown.of(get_mailbox(session, workspace=workspace))
+                view = settings_modal(workspace, meta=meta, mailbox=mailbox)
             client.views_open(trigger_id=command["trigger_id"], view=view)
             return
         if text.lower() == "doctor":

@@ -9,10 +9,12 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
+from bot.blocks.gmail import MailboxShown
 from bot.blocks.home import SHOWN_PER_LIST, home_view
 from bot.blocks.quickbooks import QuickBooksShown
 from bot.context import BotContext
 from core.leads.handoffs import failing_deliveries
+from core.mailbox.connection import get_mailbox
 from core.models import Workspace
 from core.platform.event_ledger import claim_event
 from core.quickbooks.connection import quickbooks_connection
@@ -60,6 +62,11 @@ def home_opened(ctx: BotContext) -> Listener:
                 zone=zone(workspace),
                 region=workspace.default_phone_region,
                 quickbooks=quickbooks_shown(session, workspace, user),
+                mailbox=(
+                    MailboxShown.of(get_mailbox(session, workspace=workspace))
+                    if workspace.is_owner(user)
+                    else None
+                ),
                 failing=failing,
             )
         client.views_publish(user_id=user, view=view)

@@ -1,10 +1,10 @@
 """The HTTP face of `crm serve`: a Flask app whose routes live one group per module.
 
 `create_web_app` is the one place route groups are registered: Slack's events and install
-paths (`bot.web.slack`), the health checks (`bot.web.health`) and the web form
-(`bot.web.forms`). A new group (the web form,
-the Google and QuickBooks OAuth callbacks) is a module with a `blueprint(...)` function added
-to `create_web_app`; docs/architecture.md, "Web routes", lists them.
+paths (`bot.web.slack`), the health checks (`bot.web.health`), the web form
+(`bot.web.forms`) and the OAuth callbacks of QuickBooks and Google (`bot.web.quickbooks`,
+`bot.web.google`). A new group is a module with a `blueprint(...)` function added to
+`create_web_app`; docs/architecture.md, "Web routes", lists them.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from flask import Flask
 from slack_bolt import App
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.web import forms, health, quickbooks, slack
+from bot.web import forms, google, health, quickbooks, slack
 from bot.web.request_log import log_requests
 from bot.web.verification import MAX_BODY_BYTES
 from core.models import utcnow
@@ -38,6 +38,7 @@ def create_web_app(
     web.register_blueprint(health.blueprint(sessions))
     web.register_blueprint(forms.blueprint(sessions, clock=clock))
     web.register_blueprint(quickbooks.blueprint(settings, sessions))
+    web.register_blueprint(google.blueprint(settings, sessions, clock=clock))
     if slack_events:
         signing_secret = settings.slack_signing_secret
         if signing_secret is None:

@@ -57,7 +57,11 @@ def connect_mailbox(
     cipher: TokenCipher,
     now: datetime,
 ) -> MailboxConnection:
-    """Store (or replace) the workspace's mailbox, owners only; a reconnect keeps the history id."""
+    """Store (or replace) the workspace's mailbox, owners only; a reconnect keeps the history id.
+
+    Reconnecting the same mailbox (after Google refused the old token) resumes sync from the
+    stored history id, so mail that arrived while it was paused is read on the next pass.
+    """
     require_owner(workspace, actor, "connect the mailbox")
     connection = get_mailbox(session, workspace=workspace)
     before = snapshot(connection) if connection is not None else None
@@ -66,8 +70,10 @@ def connect_mailbox(
         session.add(connection)
     elif connection.email_address.lower() != email_address.lower():
         connection.history_id = None  # another mailbox: its history starts afresh
+        connection.display_name = None
     connection.email_address = email_address.lower()
-    connection.display_name = display_name
+    if display_name is not None:  # a reconnect that names no sender keeps the one it had
+        connection.display_name = display_name
     connection.status = MailboxStatus.active
     connection.status_reason = None
     connection.refresh_token = cipher.seal(secrets.refresh_token)

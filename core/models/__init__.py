@@ -1,12 +1,12 @@
 """The data dictionary: every table, by the procedure's own field names.
 
-`records` holds the CRM's own records; `connections` the mailbox and the webhooks; `ledgers`
-what was done (audit trail, job runs, and the Slack events, emails, requests and form posts
-already handled); `quickbooks` the QuickBooks Online connection and the pushes to it. Import
-tables from here.
+`records` holds the CRM's own records; `connections` the mailbox, the webhooks and the
+consent links in progress; `ledgers` what was done (audit trail, job runs, and the Slack
+events, emails, requests and form posts already handled); `quickbooks` the QuickBooks Online
+connection and the pushes to it. Import tables from here.
 """
 
-from core.models.connections import MailboxConnection, WebhookSubscription
+from core.models.connections import MailboxConnection, OAuthState, WebhookSubscription
 from core.models.ledgers import (
     AuditEntry,
     FormAttempt,
@@ -50,6 +50,7 @@ __all__ = [
     "OutboxItem",
     "Lead",
     "MailboxConnection",
+    "OAuthState",
     "Opportunity",
     "PERMANENT_TABLES",
     "ProcessedEvent",

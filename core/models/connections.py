@@ -1,4 +1,5 @@
-"""Connections to the outside world: a workspace's mailbox, and the webhooks owners registered.
+"""Connections to the outside world: a workspace's mailbox, the webhooks owners registered,
+and the single-use states of an owner's OAuth consent in progress.
 
 Their secrets are stored sealed (CRM_SECRET_KEY) or shown once, and left out of the audit log
 (columns marked `info={"secret": True}`).
@@ -39,6 +40,25 @@ class MailboxConnection(Timestamped, Base):
     last_synced_at: Mapped[datetime | None]
     owners_told_at: Mapped[datetime | None]
     connected_by: Mapped[str] = mapped_column(String(64))
+
+
+class OAuthState(Base):
+    """One owner's consent link to a provider (Google): single use, ten minutes.
+
+    Only a hash of the state is kept; the PKCE code verifier the token exchange needs waits
+    here for the callback and is never shown.
+    """
+
+    __tablename__ = "oauth_states"
+
+    state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    provider: Mapped[str] = mapped_column(String(20))
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.workspace_id"))
+    owner: Mapped[str] = mapped_column(String(64))
+    code_verifier: Mapped[str | None] = mapped_column(String(128), info={"secret": True})
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
 
 
 class WebhookSubscription(Timestamped, Base):

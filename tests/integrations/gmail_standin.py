@@ -4,14 +4,17 @@ It answers what the Gmail adapter calls through google-api-python-client, as Gma
 them: `users.getProfile`, `users.messages.list` (newest first, `q` ignored but `-in:sent`
 honoured), `users.messages.get` (`format=full`), `users.messages.send` (JSON `raw` and
 `threadId`), `users.history.list` (`messageAdded` records after `startHistoryId`; 404 when
-that id is older than the history kept), and the OAuth token endpoint (refresh_token grant,
-`invalid_grant` once revoked). API calls need a bearer token the token endpoint issued.
+that id is older than the history kept), and the OAuth token endpoint: the refresh_token
+grant (`invalid_grant` once revoked) and the authorization_code grant of a web consent, with
+PKCE (`S256`) checked against the challenge of the link the owner consented on. API calls
+need a bearer token the token endpoint issued.
 """
 
 from __future__ import annotations
 
 import base64
 import email
+import hashlib
 import json
 import threading
 from dataclasses import dataclass, field
@@ -19,7 +22,7 @@ from email.message import EmailMessage
 from email.policy import default as default_policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 ME = "/gmail/v1/users/me"
 
@@ -32,6 +35,17 @@ class StoredMessage:
     internal_date: int
     labels: list[str]
     raw: bytes  # the RFC 5322 message
+
+
+@dataclass
+class Consent:
+    """What the owner agreed to on Google's consent screen, waiting for its code's exchange."""
+
+    client_id: str
+    redirect_uri: str
+    challenge: str
+    scopes: set[str]
+    used: bool = False
 
 
 @dataclass
@@ -49,6 +63,8 @@ class GmailStandIn:
     calls: list[tuple[str, str]] = field(default_factory=list)
     sent: list[dict[str, Any]] = field(default_factory=list)
     fail_send: list[int] = field(default_factory=list)  # statuses to answer the next sends
+    consents: dict[str, Consent] = field(default_factory=dict)  # code -> consent
+    token_requests: list[dict[str, str]] = field(default_factory=list)
     url: str = ""
     _history_id: int = 100
     _counter: int = 0
@@ -101,6 +117,24 @@ class GmailStandIn:
             self.messages[message_id] = stored
             self.history.append((self._history_id, message_id))
         return stored
+
+    def consent(self, link: str) -> str:
+        """The owner says yes on Google's screen for this link: the code Google redirects with.
+
+        A yes issues a fresh refresh token at the exchange, so a revoked mailbox is usable again.
+        """
+        query = {k: v[-1] for k, v in parse_qs(urlsplit(link).query).items()}
+        assert query["response_type"] == "code" and query["code_challenge_method"] == "S256"
+        with self._lock:
+            self._counter += 1
+            code = f"4/consent-{self._counter}"
+            self.consents[code] = Consent(
+                client_id=query["client_id"],
+                redirect_uri=query["redirect_uri"],
+                challenge=query["code_challenge"],
+                scopes=set(query["scope"].split()),
+            )
+        return code
 
     def forget_history_before(self, history_id: int) -> None:
         self.history_kept_from = history_id
@@ -157,7 +191,12 @@ class GmailStandIn:
         with self._lock:
             self.calls.append((method, parts.path))
         if parts.path == "/token" and method == "POST":
-            return self._token(req, {k: v[-1] for k, v in parse_qs(body.decode()).items()})
+            form = {k: v[-1] for k, v in parse_qs(body.decode()).items()}
+            basic = req.headers.get("Authorization") or ""
+            if basic.startswith("Basic "):  # client authentication by HTTP Basic (RFC 6749 2.3.1)
+                client_id, _, secret = base64.b64decode(basic[6:]).decode().partition(":")
+                form |= {"client_id": unquote(client_id), "client_secret": unquote(secret)}
+            return self._token(req, form)
         auth = req.headers.get("Authorization") or ""
         if not auth.startswith("Bearer ") or auth[7:] not in self._tokens:
             return self._error(req, 401, "Request had invalid authentication credentials.")
@@ -188,6 +227,10 @@ class GmailStandIn:
         return self._error(req, 404, f"No such method: {method} {path}")
 
     def _token(self, req: BaseHTTPRequestHandler, form: dict[str, str]) -> None:
+        with self._lock:
+            self.token_requests.append(dict(form))
+        if form.get("grant_type") == "authorization_code":
+            return self._exchange(req, form)
         good = (
             form.get("grant_type") == "refresh_token"
             and form.get("refresh_token") == self.refresh_token
@@ -204,16 +247,44 @@ class GmailStandIn:
                     "error_description": "Token has been expired or revoked.",
                 },
             )
+        self._reply(req, 200, self._access())
+
+    def _access(self) -> dict[str, Any]:
         with self._lock:
             self._counter += 1
             token = f"ya29.access-{self._counter}"
             self._tokens.add(token)
         scope = "https://www.googleapis.com/auth/gmail.send https://www.googleapis.com/auth/gmail.readonly"
-        self._reply(
-            req,
-            200,
-            {"access_token": token, "expires_in": 3599, "token_type": "Bearer", "scope": scope},
-        )
+        return {"access_token": token, "expires_in": 3599, "token_type": "Bearer", "scope": scope}
+
+    def _exchange(self, req: BaseHTTPRequestHandler, form: dict[str, str]) -> None:
+        """The authorization_code grant: one use of a code, by its client, with its verifier."""
+        with self._lock:
+            consent = self.consents.get(form.get("code", ""))
+            verifier = form.get("code_verifier", "")
+            challenge = (
+                base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+                .decode()
+                .rstrip("=")
+            )
+            good = (
+                consent is not None
+                and not consent.used
+                and form.get("client_id") == consent.client_id == self.client_id
+                and form.get("client_secret") == self.client_secret
+                and form.get("redirect_uri") == consent.redirect_uri
+                and challenge == consent.challenge
+            )
+            if good and consent is not None:
+                consent.used = True
+                self._counter += 1
+                self.refresh_token = f"1//refresh-{self._counter}"
+                self.revoked = False
+        if not good:
+            return self._reply(
+                req, 400, {"error": "invalid_grant", "error_description": "Bad Request"}
+            )
+        self._reply(req, 200, self._access() | {"refresh_token": self.refresh_token})
 
     def _list(self, req: BaseHTTPRequestHandler, query: dict[str, str]) -> None:
         inbox = [m for m in self.messages.values() if "SENT" not in m.labels]

@@ -15,6 +15,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from cli.gmail import MailNotices
 from cli.main import main
 from core.common.enums import (
     DraftChannel,
@@ -28,7 +29,15 @@ from core.drafts.flows import approve_and_send
 from core.errors import NotAnOwner
 from core.mailbox.connection import MailboxSecrets, connect_mailbox, get_mailbox
 from core.mailbox.inbound import InboundOutcome
-from core.models import Contact, Draft, Interaction, Lead, MailboxConnection, ProcessedMail
+from core.models import (
+    Contact,
+    Draft,
+    Interaction,
+    Lead,
+    MailboxConnection,
+    OutboxItem,
+    ProcessedMail,
+)
 from core.platform.config import Settings, get_settings
 from core.platform.token_cipher import TokenCipher
 from core.workspaces.service import get_workspace
@@ -97,11 +106,11 @@ class Told:
         self.leads: list[str] = []
         self.pauses: list[str] = []
 
-    def lead(self, _workspace: Any, outcome: InboundOutcome) -> None:
+    def lead(self, _session: Session, _workspace: Any, outcome: InboundOutcome) -> None:
         assert outcome.captured is not None
         self.leads.append(outcome.captured.notice_text)
 
-    def paused(self, _workspace: Any, reason: str) -> None:
+    def paused(self, _session: Session, _workspace: Any, reason: str) -> None:
         self.pauses.append(reason)
 
 
@@ -322,6 +331,45 @@ def test_the_same_message_twice_and_two_workers_at_once_make_one_lead(
         assert count(session, Lead) == 1
         assert count(session, ProcessedMail) == 1
     assert len(told.leads) == 1
+
+
+def test_a_crash_between_capture_and_notice_loses_no_notice_and_doubles_none(
+    sessions: sessionmaker[Session], connected: str, gmail: GmailStandIn, adapters: GmailAdapters
+) -> None:
+    gmail.deliver(
+        sender="Rita Moreno <rita@example.com>", subject="Clogged drain", body="Come Thursday?"
+    )
+    notices = MailNotices(lambda: NOW)
+
+    def crash_after_queueing(session: Session, workspace: Any, outcome: InboundOutcome) -> None:
+        notices.new_inquiry(session, workspace, outcome)
+        raise RuntimeError("the worker died here")  # before the capture's transaction commits
+
+    def one_pass(on_lead: Any) -> str:
+        return sync_mailbox(
+            sessions=sessions,
+            workspace_id=TEAM,
+            mailbox_for=adapters.mailbox_for,
+            now=lambda: NOW,
+            on_lead=on_lead,
+            on_paused=notices.paused,
+        ).describe()
+
+    with pytest.raises(RuntimeError):
+        one_pass(crash_after_queueing)
+    with sessions() as session:  # all or nothing: no lead without its notice
+        assert [count(session, m) for m in (Lead, OutboxItem, ProcessedMail)] == [0, 0, 0]
+
+    assert one_pass(notices.new_inquiry) == f"mail for {TEAM}: synced, 1 new (1 lead)"
+    # A pass that died after that commit, before storing the history id, offers it again.
+    with sessions.begin() as session:
+        session.execute(update(MailboxConnection).values(history_id=None))
+    assert one_pass(notices.new_inquiry) == f"mail for {TEAM}: synced, 0 new"
+    with sessions() as session:
+        assert count(session, Lead) == 1
+        [notice] = session.scalars(select(OutboxItem))
+        assert (notice.kind, notice.payload["user"]) == ("slack.owner_dm", OWNER)
+        assert notice.payload["text"].startswith("New inquiry from Rita Moreno")
 
 
 def test_a_refused_token_pauses_sync_and_tells_the_owners_once(

@@ -11,7 +11,14 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.context import BotContext
-from bot.handlers.actions import drafts, next_steps, prompt_answers, quickbooks, web_form
+from bot.handlers.actions import (
+    drafts,
+    gmail,
+    next_steps,
+    prompt_answers,
+    quickbooks,
+    web_form,
+)
 from bot.handlers.actions.click import ClickHandler, on_click
 from bot.ids import ActionId
 
@@ -55,6 +62,11 @@ BUTTONS: dict[ActionId, ClickHandler] = {
     ActionId.CONNECT_QUICKBOOKS: quickbooks.connect,
     ActionId.RECONNECT_QUICKBOOKS: quickbooks.connect,
     ActionId.OPEN_QUICKBOOKS_LINK: quickbooks.open_link,
+    # the Gmail mailbox (owners)
+    ActionId.CONNECT_GMAIL: gmail.connect,
+    ActionId.RECONNECT_GMAIL: gmail.connect,
+    ActionId.OPEN_GMAIL_LINK: gmail.open_link,
+    ActionId.DISCONNECT_GMAIL: gmail.disconnect,
     ActionId.REENGAGE_YES: prompt_answers.reengage_yes,
     ActionId.REENGAGE_NO: prompt_answers.reengage_no,
     # the web form (owners)
