@@ -16,9 +16,9 @@ from bot.blocks.limits import (
     button,
     confirm_dialog,
     escape,
+    link_button,
     message,
     mrkdwn_section,
-    plain,
 )
 from bot.ids import ActionId, BlockId
 from core.models import MailboxConnection
@@ -107,13 +107,7 @@ def consent_link_message(
         f"{label}: open the link to sign in to Google and allow sending and reading mail. "
         f"The link is yours and works for {minutes} minutes."
     )
-    link: Block = {
-        "type": "button",
-        "text": plain(label, 75),
-        "action_id": str(ActionId.OPEN_GMAIL_LINK),
-        "url": url,
-        "style": "primary",
-    }
+    link = link_button(label, ActionId.OPEN_GMAIL_LINK, url)
     return message(text, [mrkdwn_section(escape(text)), actions(BlockId.GMAIL_CONNECT, [link])])
 
 

@@ -273,6 +273,17 @@ def button(
     ).to_dict()
 
 
+def link_button(text: str, action_id: str | StrEnum, url: str) -> Block:
+    """A primary button that opens `url` in the browser (Slack still sends the click)."""
+    return {
+        "type": "button",
+        "text": plain(text, MAX_BUTTON_TEXT),
+        "action_id": _id(action_id, MAX_ACTION_ID, "action_id"),
+        "url": url,
+        "style": "primary",
+    }
+
+
 def actions(block_id: str, elements: Sequence[Block]) -> Block:
     """An actions block of up to 25 elements (its block_id is unique within the message)."""
     return {

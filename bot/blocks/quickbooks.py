@@ -17,9 +17,9 @@ from bot.blocks.limits import (
     button,
     context,
     escape,
+    link_button,
     message,
     mrkdwn_section,
-    plain,
 )
 from bot.ids import ActionId, BlockId
 from core.quickbooks.flow import PushOutcome, PushResult
@@ -114,13 +114,7 @@ def connect_link_message(url: str, *, minutes: int, reconnect: bool = False) -> 
         f"{label}: open the link to sign in to Intuit and pick the company. "
         f"The link is yours and works for {minutes} minutes."
     )
-    link: Block = {
-        "type": "button",
-        "text": plain(label, 75),
-        "action_id": str(ActionId.OPEN_QUICKBOOKS_LINK),
-        "url": url,
-        "style": "primary",
-    }
+    link = link_button(label, ActionId.OPEN_QUICKBOOKS_LINK, url)
     return message(
         text, [mrkdwn_section(escape(text)), actions(BlockId.QUICKBOOKS_CONNECT, [link])]
     )

@@ -15,8 +15,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+import httplib2
 import requests
+from google.auth.exceptions import GoogleAuthError
 from google_auth_oauthlib.flow import Flow
+from googleapiclient.errors import HttpError
 from oauthlib.oauth2 import OAuth2Error  # type: ignore[import-untyped]
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -170,6 +173,10 @@ def finish_consent(
         address = gmail.mailbox(given, address="").profile_address()
     except MailboxRefused as refused:
         raise CRMError(f"Gmail did not accept the new credentials: {refused}") from None
+    except (HttpError, GoogleAuthError, httplib2.HttpLib2Error, OSError) as error:
+        raise CRMError(
+            f"Gmail did not answer ({type(error).__name__}); connect again in a few minutes."
+        ) from None
     return GoogleGrant(
         workspace_id=consent.workspace_id,
         owner=consent.owner,

@@ -64,6 +64,7 @@ class GmailStandIn:
     sent: list[dict[str, Any]] = field(default_factory=list)
     fail_send: list[int] = field(default_factory=list)  # statuses to answer the next sends
     consents: dict[str, Consent] = field(default_factory=dict)  # code -> consent
+    profile_status: int | None = None  # e.g. 403: the Gmail API is not enabled in the project
     token_requests: list[dict[str, str]] = field(default_factory=list)
     url: str = ""
     _history_id: int = 100
@@ -201,6 +202,8 @@ class GmailStandIn:
         if not auth.startswith("Bearer ") or auth[7:] not in self._tokens:
             return self._error(req, 401, "Request had invalid authentication credentials.")
         path = parts.path.removeprefix("/upload")
+        if path == f"{ME}/profile" and self.profile_status is not None:
+            return self._error(req, self.profile_status, "Gmail API has not been used in project")
         if path == f"{ME}/profile":
             total = len(self.messages)
             return self._reply(

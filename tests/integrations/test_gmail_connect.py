@@ -229,6 +229,11 @@ def test_a_refusal_no_code_a_forged_state_or_a_bad_code_answer_a_page_and_store_
     status, body = callback(slack, code="4/not-a-code", state=state)
     assert status == 400 and "Google did not accept the sign-in" in body
     assert len(exchanges(gmail)) == 1
+    # The Gmail API is not enabled in the Google Cloud project: Gmail answers 403.
+    gmail.profile_status = 403
+    link = link_of(ask_for_link(slack))
+    status, body = callback(slack, code=gmail.consent(link), state=state_of(link))
+    assert status == 400 and "Gmail did not accept the new credentials" in body
     assert connection(slack.sessions) is None
     slack.deliver()
     assert messages_to(slack.api, kind="message") == []

@@ -184,10 +184,10 @@ def test_a_mailbox_pass_queues_the_owners_notice_in_the_outbox(
         captured = capture_inquiry(
             session=session, workspace=workspace, actor="system:gmail", inquiry=inquiry, now=NOW
         )
+        MailNotices(lambda: NOW).new_inquiry(  # in the capture's transaction
+            session, workspace, InboundOutcome(kind="lead", captured=captured)
+        )
     client = make_client("xoxb-test", base_url=slack_api.url, sleep=no_wait)
-    MailNotices(lambda _w: client, sessions).new_inquiry(
-        workspace, InboundOutcome(kind="lead", captured=captured)
-    )
     assert slack_api.messages == []  # queued, not sent: the worker delivers and retries it
     [row] = outbox_rows(sessions)
     assert (row.kind, row.payload["user"], row.status) == (
