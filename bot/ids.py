@@ -87,6 +87,8 @@ class ViewId(StrEnum):
     EDIT_DRAFT = "crm-edit-draft"
     MARK_LOST = "crm-mark-lost"
     DISQUALIFY = "crm-disqualify"
+    CONVERT = "crm-convert"  # the deal stage, amount and expected close date of the new job
+    MARK_WON = "crm-mark-won"  # the owner's confirmation, with the final amount
     SETTINGS = "crm-settings"
     RESCHEDULE = "crm-reschedule"
 
@@ -128,6 +130,7 @@ class BlockId(StrEnum):
     OUTCOME = "crm-outcome"
     FOLLOW_UP_DATE = "crm-follow-up-date"
     # opportunity fields
+    STAGE = "crm-stage"
     AMOUNT = "crm-amount"
     LOSS_REASON = "crm-loss-reason"
     LOSS_NOTES = "crm-loss-notes"

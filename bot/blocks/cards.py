@@ -16,7 +16,6 @@ from bot.blocks.limits import (
     actions,
     button,
     cap_blocks,
-    confirm_dialog,
     context,
     escape,
     fields_section,
@@ -247,19 +246,18 @@ def contact_card(
 
 
 def opportunity_actions(opportunity: Opportunity) -> Block:
-    """Next steps on an open job: Log call, Draft follow-up, Mark won (confirmed), Mark lost."""
+    """Next steps on an open job: Log call, Draft follow-up, Mark won, Mark lost.
+
+    Mark won carries no client-side confirm dialog: the server checks the clicker is an owner
+    first, then opens the confirmation form (`bot.blocks.modals.stages.mark_won_modal`).
+    """
     oid = opportunity.opportunity_id
-    won = confirm_dialog(
-        f"Mark {opportunity.name} won?",
-        "This closes the deal as won, marks the customer, and asks about QuickBooks.",
-        confirm="Mark won",
-    )
     return actions(
         f"{BlockId.OPPORTUNITY_ACTIONS}-{oid}",
         [
             button("Log call", ActionId.LOG_CALL, oid),
             button("Draft follow-up", ActionId.DRAFT_FOLLOW_UP, oid),
-            button("Mark won", ActionId.MARK_WON, oid, style="primary", confirm=won),
+            button("Mark won", ActionId.MARK_WON, oid, style="primary"),
             button("Mark lost", ActionId.MARK_LOST, oid, style="danger"),
         ],
     )

@@ -1,6 +1,6 @@
 """Lead and job decisions checked before anyone is asked to decide.
 
-A button that opens a form (Qualify, Disqualify, Mark lost) first makes sure the record can
+A button that opens a form (Qualify, Convert, Disqualify, Mark lost) first makes sure the record can
 still take that decision, so nobody fills in a form that would be refused. Convert says what
 the contact lacks instead of failing; the QuickBooks question is an owner's to answer.
 """
@@ -25,6 +25,7 @@ __all__ = [
     "contact_for_quickbooks",
     "convert_or_explain",
     "deal_to_decide",
+    "lead_to_convert",
     "lead_to_decide",
 ]
 
@@ -52,6 +53,12 @@ class Conversion:
     lead: Lead
     opportunity: Opportunity | None = None
     missing: list[str] = field(default_factory=list)
+
+
+def lead_to_convert(session: Session, *, workspace: Workspace, lead_id: str) -> Conversion:
+    """An open lead about to be converted, with what its contact lacks (nothing written)."""
+    lead = lead_to_decide(session, workspace=workspace, lead_id=lead_id)
+    return Conversion(lead, missing=contact_gaps(lead.contact))
 
 
 def convert_or_explain(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,6 +27,7 @@ from core.common.enums import (
     in_words,
 )
 from core.common.local_dates import local_today
+from core.common.money import read_amount
 from core.common.validation import clean_text, parse_choice
 from core.errors import AlreadyDone, InvalidInput, InvalidTransition
 from core.leads.handoffs import (
@@ -162,14 +164,22 @@ def mark_won(
     actor: str,
     opportunity_id: str,
     confirmation: str | None,
+    amount: Decimal | int | str | None = None,
     now: datetime,
 ) -> WonDeal:
     """Win a deal with the owner's confirmation: customer lifecycle, close date, QuickBooks.
 
     `confirmation` is the token `confirm_won` issued to this owner for this deal; it is used up.
+    `amount` is the final figure; a deal with none is not won without one ($0 only if given).
     """
     require_owner(workspace, actor, "mark a deal won")
+    final = read_amount(amount, field="amount")
     opportunity = _open_opportunity(session, workspace, opportunity_id, "mark won")
+    if final is None and opportunity.amount is None:
+        raise InvalidInput(
+            f"What was the final amount for {opportunity.name}? Type 0 if there was no charge.",
+            field="amount",
+        )
     consume_won_confirmation(
         session,
         workspace=workspace,
@@ -179,7 +189,12 @@ def mark_won(
         now=now,
     )
     before = snapshot(opportunity)
-    won = {"stage": OpportunityStage.won, "close_date": local_today(workspace, now)}
+    won: dict[str, object] = {
+        "stage": OpportunityStage.won,
+        "close_date": local_today(workspace, now),
+    }
+    if final is not None:
+        won["amount"] = final
     _close(session, opportunity, won, "mark won")
     audit(session, workspace, actor=actor, action="mark_won", entity=opportunity, before=before)
 

@@ -38,8 +38,10 @@ from core.workspaces.service import get_in_workspace
 
 __all__ = [
     "assign_lead_owner",
+    "check_close_date",
     "contact_gaps",
     "convert_lead",
+    "deal_stage_for",
     "disqualify_lead",
     "get_lead",
     "qualify_lead",
@@ -49,7 +51,17 @@ __all__ = [
 ]
 
 QUALIFY_STAGES = (PipelineStage.needs_analysis, PipelineStage.estimate_sent)
-CONVERT_STAGES = (OpportunityStage.estimating, OpportunityStage.scheduled)
+CONVERT_STAGES = (
+    OpportunityStage.estimating,
+    OpportunityStage.proposal_sent,
+    OpportunityStage.scheduled,
+)
+# Where a converted lead's job starts, so converting never reads as going backwards.
+_DEAL_STAGE_FOR = {
+    PipelineStage.estimate_sent: OpportunityStage.proposal_sent,
+    PipelineStage.follow_up: OpportunityStage.proposal_sent,
+    PipelineStage.scheduled_visit: OpportunityStage.scheduled,
+}
 MAX_SNOOZE_DAYS = 365
 # The status a decision leaves the lead in: meeting it again means the decision was made.
 _OUTCOME = {"convert": LeadStatus.converted, "disqualify": LeadStatus.disqualified}
@@ -193,22 +205,49 @@ def contact_gaps(contact: Contact | None) -> list[str]:
     return missing
 
 
+def deal_stage_for(stage: PipelineStage) -> OpportunityStage:
+    """The job stage matching a lead's: estimate sent or in follow-up is a proposal out."""
+    return _DEAL_STAGE_FOR.get(stage, OpportunityStage.estimating)
+
+
+def check_close_date(
+    workspace: Workspace, now: datetime, day: date | None, *, kept: date | None = None
+) -> date | None:
+    """An expected close date to record: a past one is refused unless it is the one `kept`."""
+    if day is not None and day != kept and day < local_today(workspace, now):
+        raise InvalidInput(
+            f"The expected close date {day.isoformat()} is in the past.",
+            field="expected_close_date",
+        )
+    return day
+
+
 def convert_lead(
     *,
     session: Session,
     workspace: Workspace,
     actor: str,
     lead_id: str,
-    stage: OpportunityStage | str = OpportunityStage.estimating,
+    stage: OpportunityStage | str | None = None,
     amount: Decimal | int | str | None = None,
+    expected_close_date: date | None = None,
     now: datetime,
 ) -> Opportunity:
-    """Turn a lead into an opportunity once its contact has name, phone and address."""
-    chosen = parse_choice(
-        OpportunityStage, stage, field="stage", label="stage for a new job", allowed=CONVERT_STAGES
-    )
+    """Turn a lead into an opportunity once its contact has name, phone and address.
+
+    Left out, the stage follows the lead's (`deal_stage_for`) and the amount and expected
+    close date are the lead's estimate and date.
+    """
     value = read_amount(amount, field="amount")
     lead = _open_lead(session, workspace, lead_id, "convert")
+    chosen = parse_choice(
+        OpportunityStage,
+        deal_stage_for(lead.pipeline_stage) if stage is None else stage,
+        field="stage",
+        label="stage for a new job",
+        allowed=CONVERT_STAGES,
+    )
+    closes = check_close_date(workspace, now, expected_close_date, kept=lead.expected_close_date)
     contact = lead.contact
     missing = contact_gaps(contact)
     if missing or contact is None:
@@ -224,7 +263,7 @@ def convert_lead(
         name=lead.title,
         stage=chosen,
         amount=value if value is not None else lead.estimated_value,
-        expected_close_date=lead.expected_close_date,
+        expected_close_date=closes if closes is not None else lead.expected_close_date,
         owner=lead.owner,
         created_at=now,
         updated_at=now,
@@ -291,12 +330,7 @@ def set_expected_close_date(
     now: datetime,
 ) -> Lead:
     """Record when the lead should close (None clears it); a date already past is refused."""
-    today = local_today(workspace, now)
-    if expected_close_date is not None and expected_close_date < today:
-        raise InvalidInput(
-            f"The expected close date {expected_close_date.isoformat()} is in the past.",
-            field="expected_close_date",
-        )
+    check_close_date(workspace, now, expected_close_date)
     lead = _open_lead(session, workspace, lead_id, "change the close date of")
     before = snapshot(lead)
     lead.expected_close_date = expected_close_date

@@ -1,10 +1,10 @@
 """The owner's confirmation to win a deal, as a state core checks (hard stop 4).
 
 Winning a deal sets off QuickBooks and scheduling, so `mark_won` needs more than a flag any
-caller could pass: the confirm step (an owner's tap after Slack's confirm dialog) issues a
-confirmation bound to the workspace, the deal and that owner, valid for a few minutes, and
-`mark_won` consumes it with one conditional UPDATE, so it wins at most one deal, once
-(docs/transitions.md).
+caller could pass: the confirm step (an owner's tap on Mark won, which opens the confirmation
+form asking the final amount) issues a confirmation bound to the workspace, the deal and that
+owner, valid for a few minutes, and submitting the form (`mark_won`) consumes it with one
+conditional UPDATE, so it wins at most one deal, once (docs/transitions.md).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 
 from core.common.enums import OpportunityStage
-from core.errors import AlreadyDone, ConfirmationRequired
+from core.errors import AlreadyDone, ConfirmationRequired, InvalidTransition
 from core.models import Opportunity, WonConfirmation, Workspace
 from core.platform.audit import audit
 from core.workspaces.service import get_in_workspace, require_owner
@@ -38,6 +38,8 @@ def confirm_won(
     )
     if opportunity.stage == OpportunityStage.won:
         raise AlreadyDone(f"{opportunity.name} is already won; nothing more to do.")
+    if opportunity.stage == OpportunityStage.lost:
+        raise InvalidTransition(f"{opportunity.name} is already lost, so I can't mark it won.")
     confirmation = WonConfirmation(
         token=secrets.token_urlsafe(24),
         workspace_id=workspace.workspace_id,

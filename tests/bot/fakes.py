@@ -16,11 +16,12 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.ids import ActionId, BlockId, ViewId
 from core.models import Contact, Draft, Lead, Workspace
 from core.ports import CustomerRecord, QuickBooksCustomer
 from integrations.registry import Integrations
-from tests.bot.harness import START, SlackHarness
-from tests.conftest import TEAM
+from tests.bot.harness import START, Reply, SlackHarness, text_input
+from tests.conftest import OWNER, TEAM
 from tests.core.factories import make_contact, make_lead
 
 
@@ -97,3 +98,44 @@ def dana_lead(
             session, TEAM, contact=contact, title=title, created_at=START - timedelta(days=1)
         )
         return contact.contact_id, lead.lead_id
+
+
+def last_view(slack: SlackHarness) -> dict[str, Any]:
+    """The modal the app opened (or changed) last."""
+    assert slack.api.views, "no modal was opened"
+    return list(slack.api.views.values())[-1]
+
+
+def open_won_form(slack: SlackHarness, deal_id: str, *, user: str = OWNER) -> dict[str, Any]:
+    """Press Mark won on a job card: an owner gets the confirmation form."""
+    opened = len(slack.api.views)
+    slack.action(
+        ActionId.MARK_WON, deal_id, user=user, block_id=f"{BlockId.OPPORTUNITY_ACTIONS}-{deal_id}"
+    )
+    assert len(slack.api.views) == opened + 1, "Mark won opened no confirmation form"
+    form = last_view(slack)
+    assert form["callback_id"] == ViewId.MARK_WON
+    return form
+
+
+def submit_won_form(
+    slack: SlackHarness,
+    form: dict[str, Any],
+    amount: str | None = None,
+    *,
+    user: str = OWNER,
+    wait: bool = True,
+) -> Reply:
+    """Submit the Mark won form with `amount` typed (None keeps what it was prefilled with)."""
+    if amount is None:
+        [field] = [b for b in form["blocks"] if b.get("block_id") == BlockId.AMOUNT]
+        amount = field["element"].get("initial_value", "")
+    values = {BlockId.AMOUNT: {ActionId.INPUT: text_input(amount)}}
+    return slack.submit_view(None, values, user=user, view=form, wait=wait)
+
+
+def win_deal(
+    slack: SlackHarness, deal_id: str, amount: str | None = None, *, user: str = OWNER
+) -> Reply:
+    """Mark won as an owner does it: the button, then the confirmation form submitted."""
+    return submit_won_form(slack, open_won_form(slack, deal_id, user=user), amount, user=user)

@@ -371,6 +371,7 @@ class SlackHarness:
         *,
         user: str = STAFF,
         view: dict[str, Any] | None = None,
+        wait: bool = True,
     ) -> Reply:
         """Submit a modal: `values` is `state.values` ({block_id: {action_id: value}}).
 
@@ -404,7 +405,7 @@ class SlackHarness:
             for block, by_action in values.items()
         }
         payload = self.payloads.view_submission(submitted, state, user=user, name=user)
-        return self._post_payload(payload)
+        return self._post_payload(payload, wait=wait)
 
     def event(
         self, event: dict[str, Any], *, event_id: str | None = None, retry_num: int | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -29,14 +30,13 @@ from core.errors import DuplicateContact
 from core.leads.inquiries import InquiryInput, capture_inquiry
 from core.leads.opportunities import LostDeal
 from core.models import Contact, Draft, Interaction, Lead, Opportunity, Reminder, Workspace
-from tests.bot.fakes import dana_lead, set_owners
+from tests.bot.fakes import dana_lead, last_view, set_owners
 from tests.bot.harness import (
     CHANNEL,
     START,
     SlackHarness,
     checkboxes,
     datepicker,
-    iter_buttons,
     labels,
     messages_to,
     row_count,
@@ -197,7 +197,7 @@ def test_qualify_asks_the_stage_then_moves_the_lead(
     assert last_reply(slack)["text"] == "Lead qualified — moving to needs analysis."
 
 
-def test_convert_names_what_is_missing_then_makes_the_job(
+def test_convert_names_what_is_missing_then_asks_the_stage_amount_and_date(
     slack: SlackHarness, sessions: sessionmaker[Session]
 ) -> None:
     contact_id, lead_id = dana_lead(sessions, address=None)
@@ -205,6 +205,7 @@ def test_convert_names_what_is_missing_then_makes_the_job(
     assert last_reply(slack)["text"] == (
         "Dana Smith needs a service address before the Leaky faucet lead can become a job."
     )
+    assert slack.api.views == {}  # no form while the contact is incomplete
     assert get(sessions, Lead, lead_id).status == LeadStatus.new
     assert row_count(sessions, Opportunity) == 0
     with sessions.begin() as session:
@@ -212,14 +213,33 @@ def test_convert_names_what_is_missing_then_makes_the_job(
         assert contact is not None
         contact.address = "123 Main St"
     lead_click(slack, ActionId.CONVERT, lead_id)
-    assert last_reply(slack)["text"] == "Converted to a job: Leaky faucet (stage: estimating)."
-    assert labels(last_reply(slack)) == ["Log call", "Draft follow-up", "Mark won", "Mark lost"]
-    [won] = [
-        b for b in iter_buttons(last_reply(slack)["blocks"]) if b["text"]["text"] == "Mark won"
+    form = last_view(slack)
+    assert form["callback_id"] == ViewId.CONVERT
+    stage = next(b for b in form["blocks"] if b.get("block_id") == BlockId.STAGE)
+    assert [o["text"]["text"] for o in stage["element"]["options"]] == [
+        "Estimating",
+        "Proposal sent",
+        "Scheduled",
     ]
-    assert won["confirm"]["title"]["text"] == "Mark Leaky faucet won?"  # asked before sending
-    assert won["confirm"]["confirm"]["text"] == "Mark won"
+    assert stage["element"]["initial_option"]["value"] == "estimating"  # an inquiry
+    values = {
+        BlockId.STAGE: {ActionId.INPUT: static_select("scheduled")},
+        BlockId.AMOUNT: {ActionId.INPUT: text_input("$2,400")},
+        BlockId.EXPECTED_CLOSE_DATE: {ActionId.INPUT: datepicker(TODAY + timedelta(days=10))},
+    }
+    assert slack.submit_view(None, values, user=STAFF, view=form).body == ""
+    assert last_reply(slack)["text"] == "Converted to a job: Leaky faucet (stage: scheduled)."
+    assert labels(last_reply(slack)) == ["Log call", "Draft follow-up", "Mark won", "Mark lost"]
+    assert "scheduled · $2,400" in shown(last_reply(slack))
+    assert "Expected close: Thursday, March 12" in shown(last_reply(slack))
     assert get(sessions, Lead, lead_id).status == LeadStatus.converted
+    with sessions() as session:
+        deal = session.scalars(select(Opportunity)).one()
+    assert (deal.stage, deal.amount, deal.expected_close_date) == (
+        OpportunityStage.scheduled,
+        Decimal("2400"),
+        date(2026, 3, 12),
+    )
 
 
 def test_disqualify_asks_the_reason_in_a_form(

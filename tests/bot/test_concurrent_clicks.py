@@ -1,6 +1,6 @@
 """Six owners' clicks at once through the served app: one transition, one audit row, one post.
 
-Six threads send signed Mark won (or Approve) clicks over HTTP into the real app at once; its
+Six threads send signed Mark won forms (or Approve clicks) over HTTP into the real app at once; its
 listeners run side by side (six listener threads, as `crm serve` runs them) on their own
 database connections, and a barrier holds each just before its core decision, so all six
 decide at the same moment. The database lets one through; the other five people are told it
@@ -23,16 +23,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 import core.drafts.flows
-from bot.handlers.actions import next_steps
+from bot.handlers.views import stages
 from bot.ids import ActionId
-from bot.listener_pool import ListenerPool
 from core.common.enums import DraftStatus, OpportunityStage
 from core.drafts.compose import draft_follow_up
 from core.models import AuditEntry, Draft, Opportunity
 from core.platform.db import make_engine, make_sessions
 from core.workspaces.service import WorkspaceDefaults, ensure_workspace
 from integrations.registry import Integrations
-from tests.bot.fakes import RecordingSender
+from tests.bot.fakes import RecordingSender, open_won_form, submit_won_form
 from tests.bot.harness import START, Reply, SlackHarness, messages_to
 from tests.conftest import OWNER, drop_postgres_database, migrated_database_url
 from tests.core.factories import make_contact, make_lead, make_opportunity
@@ -70,7 +69,7 @@ def held_at(barrier: threading.Barrier, decide: Callable[..., Any]) -> Callable[
     return at_once
 
 
-def from_six_threads(send: Callable[[str], Reply]) -> None:
+def from_six_threads(send: Callable[[str], Reply]) -> list[Reply]:
     """Each owner's click sent by a thread of its own, all released together."""
     start = threading.Barrier(CLICKS)
     replies: list[Reply] = []
@@ -85,6 +84,7 @@ def from_six_threads(send: Callable[[str], Reply]) -> None:
     for thread in threads:
         thread.join(timeout=60)
     assert [reply.status for reply in replies] == [200] * CLICKS
+    return replies
 
 
 def served(
@@ -94,9 +94,8 @@ def served(
     sender: RecordingSender | None = None,
 ) -> SlackHarness:
     integrations = Integrations(draft_sender=lambda workspace: sender)
-    slack = SlackHarness(sessions, team_id=team, integrations=integrations)
-    slack.pool = ListenerPool(workers=CLICKS)
-    return slack.start()
+    # As many HTTP threads as clicks: a form's answer waits for its decision, held at the barrier.
+    return SlackHarness(sessions, team_id=team, integrations=integrations, workers=CLICKS).start()
 
 
 def audits(sessions: sessionmaker[Session], team: str, action: str) -> int:
@@ -107,7 +106,7 @@ def audits(sessions: sessionmaker[Session], team: str, action: str) -> int:
         return int(session.scalar(query) or 0)
 
 
-def test_six_mark_won_clicks_make_one_win_one_audit_row_one_post(
+def test_six_mark_won_forms_make_one_win_one_audit_row_one_post(
     committed: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     team = f"TW{token_hex(5)}"
@@ -116,11 +115,12 @@ def test_six_mark_won_clicks_make_one_win_one_audit_row_one_post(
         dana = make_contact(session, team)
         deal_id = make_opportunity(session, team, dana, name="Bathroom remodel").opportunity_id
     barrier = threading.Barrier(CLICKS)
-    monkeypatch.setattr(next_steps, "mark_won", held_at(barrier, next_steps.mark_won))
+    monkeypatch.setattr(stages, "mark_won", held_at(barrier, stages.mark_won))
     slack = served(committed, monkeypatch, team)
     try:
-        from_six_threads(
-            lambda owner: slack.action(ActionId.MARK_WON, deal_id, user=owner, wait=False)
+        forms = {owner: open_won_form(slack, deal_id, user=owner) for owner in OWNERS}
+        replies = from_six_threads(
+            lambda owner: submit_won_form(slack, forms[owner], "2,400", user=owner, wait=False)
         )
         slack.wait(timeout=60)
     finally:
@@ -132,9 +132,10 @@ def test_six_mark_won_clicks_make_one_win_one_audit_row_one_post(
         assert deal is not None and deal.stage == OpportunityStage.won
     said = messages_to(slack.api, kind="response_url")
     posts = [m for m in said if m.get("response_type") == "in_channel"]
-    assert len(posts) == 1 and "Opportunity won — Bathroom remodel" in posts[0]["text"]
-    told = sorted(str(m["text"]) for m in said if m.get("response_type") != "in_channel")
-    assert told == ["Bathroom remodel is already won; nothing more to do."] * (CLICKS - 1)
+    assert len(posts) == 1 and "Opportunity won — Bathroom remodel — $2,400" in posts[0]["text"]
+    told = sorted(str(r.json()["errors"]) for r in replies if r.body)  # on each loser's form
+    refusal = "Bathroom remodel is already won; nothing more to do."
+    assert told == [str({"crm-amount": refusal})] * (CLICKS - 1)
 
 
 def test_six_approve_clicks_send_the_email_once(

@@ -21,6 +21,7 @@ from bot.ids import ActionId
 from core.models import Contact, Workspace
 from integrations.slack import make_client
 from jobs.daily import run_daily
+from tests.bot.fakes import win_deal
 from tests.bot.harness import SlackHarness, messages_to
 from tests.conftest import OWNER, TEAM
 from tests.core.factories import make_opportunity
@@ -75,7 +76,7 @@ def test_a_hostile_name_pings_nobody_in_any_message(
     slack.deliver()  # the owner's new-inquiry notice, from the outbox
     notice = messages_to(slack.api, kind="message", channel=f"D{OWNER}")[0]
     slack.action(ActionId.DRAFT_RESPONSE, message=notice, user=OWNER)
-    slack.action(ActionId.MARK_WON, deal_id, user=OWNER)
+    win_deal(slack, deal_id, "500")
     refused = slack.command("lead", f"{NAME} {'x' * 100}, fix it")  # refused, with the name
     run_daily(
         sessions=sessions,

@@ -14,13 +14,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.ids import ActionId, BlockId, ViewId
 from core.common.enums import DraftChannel, DraftStatus, InteractionType, OpportunityStage
-from core.models import Contact, Draft, Interaction, Opportunity, Workspace
+from core.models import Contact, Draft, Interaction, Opportunity, WonConfirmation, Workspace
 from tests.bot.fakes import (
     RecordingQuickBooks,
     RecordingSender,
     dana_lead,
     harness_with,
+    open_won_form,
     set_owners,
+    submit_won_form,
+    win_deal,
 )
 from tests.bot.harness import (
     SlackHarness,
@@ -282,6 +285,18 @@ def won_setup(sessions: sessionmaker[Session]) -> tuple[str, str]:
         return contact_id, deal.opportunity_id
 
 
+def test_staff_pressing_mark_won_is_refused_before_any_confirmation(
+    sessions: sessionmaker[Session], slack: SlackHarness
+) -> None:
+    _, deal_id = won_setup(sessions)
+    slack.action(ActionId.MARK_WON, deal_id, user=STAFF)
+    assert replies_to(slack, STAFF)[-1] == "Only an owner can mark a deal won."
+    assert slack.api.views == {}  # no confirmation form was shown
+    with sessions() as session:
+        issued = session.scalars(select(WonConfirmation)).all()
+    assert issued == [] and stage_of(sessions, deal_id) == OpportunityStage.estimating
+
+
 def stage_of(sessions: sessionmaker[Session], opportunity_id: str) -> OpportunityStage:
     with sessions() as session:
         deal = session.get(Opportunity, opportunity_id)
@@ -306,12 +321,15 @@ def test_mark_won_is_owner_only_and_then_asks_about_quickbooks(
         assert replies_to(slack, STAFF)[-1] == "Only an owner can mark a deal won."
         assert stage_of(sessions, deal_id) == OpportunityStage.estimating
 
-        slack.action(ActionId.MARK_WON, deal_id, user=OWNER)
+        form = open_won_form(slack, deal_id)
+        submit_won_form(slack, form, "2,400", user=STAFF)  # the owner's confirmation, not theirs
+        assert stage_of(sessions, deal_id) == OpportunityStage.estimating
+        submit_won_form(slack, form, "2,400")
         assert stage_of(sessions, deal_id) == OpportunityStage.won
         won = messages_to(slack.api, kind="response_url", user=OWNER)[-1]
         assert won["response_type"] == "in_channel"
         assert (
-            ":tada: Opportunity won — Bathroom remodel. Closed Monday, March 2. "
+            ":tada: Opportunity won — Bathroom remodel — $2,400. Closed Monday, March 2. "
             "Dana Smith is now a customer."
         ) in shown(won)
         assert "*Create Dana Smith in QuickBooks?*" in shown(won)
@@ -338,7 +356,7 @@ def test_without_quickbooks_connected_nothing_changes(
 ) -> None:
     contact_id, deal_id = won_setup(sessions)
     with SlackHarness(sessions) as slack:
-        slack.action(ActionId.MARK_WON, deal_id, user=OWNER)
+        win_deal(slack, deal_id, "0")
         won = messages_to(slack.api, kind="response_url", user=OWNER)[-1]
         slack.action(ActionId.CREATE_IN_QUICKBOOKS, message=won, user=OWNER)
         assert replies_to(slack, OWNER)[-1].startswith(

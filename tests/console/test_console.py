@@ -12,6 +12,8 @@ import io
 import os
 import re
 from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -82,21 +84,28 @@ def test_a_lead_walks_from_lead_to_won(console: ConsoleSession, sessions: Any) -
     assert (lead.status, lead.pipeline_stage) == (LeadStatus.working, PipelineStage.needs_analysis)
     assert "Convert" in labels(console) and "Qualify" not in labels(console)
 
-    screen = console.screen(console.press("Convert"))
+    console.press("Convert")
+    form = "\n".join(console.form().lines)
+    assert form.startswith("=== Convert to a job ===")
+    assert "Where does the job stand? — one of: Estimating, Proposal sent, Scheduled" in form
+    screen = console.screen(console.fill({"Expected close date": "2026-03-20"}))
     assert "Converted to a job: leaky faucet at 123 Main (stage: estimating)." in screen.lines[1]
+    assert "  estimating · $350" in screen.lines
     assert labels(console) == ["Log call", "Draft follow-up", "Mark won", "Mark lost"]
 
-    lines, question = console.confirmation("Mark won") or ([], "")
-    assert lines[0] == "Mark leaky faucet at 123 Main won?"
-    assert question == "Mark won? [y/N] "
-    turn = console.press("Mark won", confirmed=False)
-    assert console.screen(turn).lines == ["(Cancelled; nothing was sent.)"]
+    assert console.confirmation("Mark won") is None  # the server asks, once it knows who
+    console.press("Mark won")
+    form = "\n".join(console.form().lines)
+    assert form.startswith("=== Mark won ===")
+    assert "Mark leaky faucet at 123 Main won?" in form
+    console.close_modal()
     deal = one_deal(sessions)
     assert deal is not None and deal.stage == OpportunityStage.estimating
 
-    screen = console.screen(console.press("Mark won"))
+    console.press("Mark won")
+    screen = console.screen(console.fill({"Final amount ($)": "$1,250.50"}))
     text = "\n".join(screen.lines)
-    assert "Opportunity won — leaky faucet at 123 Main — $350." in text
+    assert "Opportunity won — leaky faucet at 123 Main — $1,250.50." in text
     assert "Dana Smith is now a customer." in text
     assert "Create Dana Smith in QuickBooks?" in text
     assert labels(console) == ["Create in QuickBooks", "Not now"]
@@ -106,6 +115,7 @@ def test_a_lead_walks_from_lead_to_won(console: ConsoleSession, sessions: Any) -
     assert "  Not now: Dana Smith was not created in QuickBooks." in screen.lines
     deal = one_deal(sessions)
     assert deal is not None and deal.stage == OpportunityStage.won
+    assert deal.amount == Decimal("1250.50")
     with sessions() as session:
         contact = session.scalars(select(Contact).where(Contact.workspace_id == TEAM)).one()
     assert contact.lifecycle_stage == LifecycleStage.customer
@@ -114,12 +124,14 @@ def test_a_lead_walks_from_lead_to_won(console: ConsoleSession, sessions: Any) -
 
 def test_staff_cannot_mark_won_and_nothing_changes(console: ConsoleSession, sessions: Any) -> None:
     console.screen(console.command(QUICK_LEAD))
-    console.screen(console.press("Convert"))
+    console.press("Convert")
+    console.screen(console.fill({}))
     console.as_user("staff")
     assert console.user == STAFF and not console.is_owner()
     screen = console.screen(console.press("Mark won"))
     assert any("Only an owner can" in line for line in screen.lines), screen.lines
     assert any("only you can see this" in line for line in screen.lines)
+    assert console.modal is None  # refused before any confirmation
     deals = one_deal(sessions)
     assert deals is not None and deals.stage == OpportunityStage.estimating
 
@@ -495,13 +507,14 @@ def recorded_inputs(transcript: str) -> list[str]:
 def test_the_recorded_session_walks_a_lead_to_won(console: ConsoleSession, sessions: Any) -> None:
     recording = RECORDING.read_text(encoding="utf-8")
     typed = recorded_inputs(recording)
-    assert typed[0] == QUICK_LEAD and "y" in typed
+    assert typed[0] == QUICK_LEAD and "1,200" in typed  # the final amount, typed
     out = run_repl(console, "".join(f"{line}\n" for line in typed))
     if os.environ.get("CONSOLE_RECORD"):
         RECORDING.write_text(out, encoding="utf-8")
     assert _normalize(out).splitlines() == _normalize(recording).splitlines()
     deal = one_deal(sessions)
     assert deal is not None and deal.stage == OpportunityStage.won
+    assert (deal.amount, deal.expected_close_date) == (Decimal("1200"), date(2026, 3, 20))
 
 
 # --- `crm console` and `make run` --------------------------------------------------------------

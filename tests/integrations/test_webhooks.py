@@ -272,7 +272,7 @@ def test_the_hand_off_channel_gets_a_line_per_event(
         posted = [(m["channel"], m["text"]) for m in api.messages]
     assert posted == [
         ("#scheduling", "Lead qualified — Kitchen remodel for Dana Smith: ready to estimate."),
-        ("#scheduling", "New job — Kitchen remodel for Dana Smith (estimating)."),
+        ("#scheduling", "New job — Kitchen remodel for Dana Smith (proposal_sent)."),
         (
             "#scheduling",
             "Won — Kitchen remodel for Dana Smith at 123 Main St ($12,000): ready to book.",

@@ -52,6 +52,7 @@ class ModalMeta:
     contact_id: str | None = None
     lead_id: str | None = None
     opportunity_id: str | None = None
+    confirmation: str | None = None
 
     def about(
         self, record_id: str, *, version: int | None = None, joins: Sequence[str] = ()
@@ -100,6 +101,7 @@ _META_KEYS = {
     "contact_id": "ct",
     "lead_id": "ld",
     "opportunity_id": "op",
+    "confirmation": "cf",
 }
 
 

@@ -3,8 +3,8 @@
 Log call, Qualify, Convert, Mark won, Mark lost, Disqualify, Snooze, Done, Reschedule, Open
 lead / contact, and the "which Dana?" choices. Each is thin: parse the click, call one core
 operation in one transaction, render with one builder, answer. Buttons that need more input
-(Log call, Mark lost, Disqualify, Reschedule, Add customer) open a modal; its submission is
-handled in `bot.handlers.views.decisions` (or `bot.handlers.views.capture`).
+(Log call, Convert, Mark won, Mark lost, Disqualify, Reschedule, Add customer) open a modal;
+its submission is handled in `bot.handlers.views.decisions`, `.stages` or `.capture`.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 from slack_sdk import WebClient
 
 from bot.blocks.answers import (
-    conversion_message,
     follow_up_done_text,
+    incomplete_contact,
     logged_answer,
     reminder_done_text,
     snoozed_text,
@@ -26,7 +26,8 @@ from bot.blocks.cards import (
 )
 from bot.blocks.modals.capture import log_interaction_modal, new_customer_modal
 from bot.blocks.modals.decisions import disqualify_modal, mark_lost_modal, reschedule_modal
-from bot.blocks.prompts import qualify_choice, won_message
+from bot.blocks.modals.stages import convert_modal, mark_won_modal
+from bot.blocks.prompts import qualify_choice
 from bot.context import BotContext
 from bot.handlers.actions.click import Click, answer
 from bot.values import DisqualifyChoice, LogEntryChoice, QualifyChoice
@@ -35,8 +36,8 @@ from core.activity.reminders import complete_reminder
 from core.activity.service import complete_follow_up, follow_up_to_reschedule
 from core.common.local_dates import local_today
 from core.contacts.history import contact_card as load_contact_card
-from core.leads.decisions import convert_or_explain, deal_to_decide, lead_to_decide
-from core.leads.opportunities import mark_won
+from core.leads.decisions import deal_to_decide, lead_to_convert, lead_to_decide
+from core.leads.opportunities import get_opportunity
 from core.leads.service import disqualify_lead, get_lead, qualify_lead, snooze_lead
 from core.leads.won_confirmations import confirm_won
 
@@ -100,36 +101,32 @@ def qualify_as(ctx: BotContext, click: Click, client: WebClient) -> None:
 
 
 def convert(ctx: BotContext, click: Click, client: WebClient) -> None:
-    """Convert the lead to a job; an incomplete contact is named, not guessed around."""
+    """Open the Convert form (stage, amount, close date); an incomplete contact is named."""
     with ctx.transaction(click.team_id) as (session, workspace):
-        conversion = convert_or_explain(
-            session, workspace=workspace, actor=click.user_id, lead_id=click.value, now=ctx.now()
-        )
-        shown = conversion_message(conversion, region=workspace.default_phone_region)
-    answer(client, click, shown)
+        conversion = lead_to_convert(session, workspace=workspace, lead_id=click.value)
+        if conversion.missing:
+            answer(client, click, incomplete_contact(conversion.missing, conversion.lead))
+            return
+        view = convert_modal(conversion.lead, meta=click.meta())
+    client.views_open(trigger_id=click.trigger_id, view=view)
 
 
 def won(ctx: BotContext, click: Click, client: WebClient) -> None:
-    """Mark won: the owner's tap after the confirm dialog issues the confirmation core uses up."""
+    """Mark won: an owner's tap issues the confirmation and opens the form asking the amount.
+
+    A non-owner is refused by core here, before any confirmation is shown.
+    """
     with ctx.transaction(click.team_id) as (session, workspace):
-        now = ctx.now()
         confirmation = confirm_won(
             session=session,
             workspace=workspace,
             actor=click.user_id,
             opportunity_id=click.value,
-            now=now,
+            now=ctx.now(),
         )
-        deal = mark_won(
-            session=session,
-            workspace=workspace,
-            actor=click.user_id,
-            opportunity_id=click.value,
-            confirmation=confirmation.token,
-            now=now,
-        )
-        shown = won_message(deal, today=local_today(workspace, now))
-    answer(client, click, shown, visible=True)
+        deal = get_opportunity(session, workspace=workspace, opportunity_id=click.value)
+        view = mark_won_modal(deal, confirmation, meta=click.meta())
+    client.views_open(trigger_id=click.trigger_id, view=view)
 
 
 def lost(ctx: BotContext, click: Click, client: WebClient) -> None:

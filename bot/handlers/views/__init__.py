@@ -1,4 +1,5 @@
-"""Modal submissions: the capture modals (`capture`) and the decision modals (`decisions`).
+"""Modal submissions: the capture modals (`capture`), the decision modals (`decisions`) and
+the modals that move a lead or job along (`stages`).
 
 `submission` reads a submission and answers it; this table is the one place that says which
 modal runs what, and on which blocks a refusal of each core field is shown.
@@ -15,9 +16,10 @@ from bot.blocks.modals.decisions import (
     MARK_LOST_FIELDS,
     RESCHEDULE_FIELDS,
 )
+from bot.blocks.modals.stages import CONVERT_FIELDS, MARK_WON_FIELDS
 from bot.blocks.settings import SETTINGS_FIELDS
 from bot.context import BotContext
-from bot.handlers.views import capture, decisions
+from bot.handlers.views import capture, decisions, stages
 from bot.handlers.views.submission import on_submit
 from bot.ids import ViewId
 
@@ -34,3 +36,5 @@ def register(app: App, ctx: BotContext) -> None:
     on_submit(app, ctx, ViewId.DISQUALIFY, DISQUALIFY_FIELDS, decisions.disqualify_submitted)
     on_submit(app, ctx, ViewId.RESCHEDULE, RESCHEDULE_FIELDS, decisions.reschedule_submitted)
     on_submit(app, ctx, ViewId.SETTINGS, SETTINGS_FIELDS, decisions.settings_submitted)
+    on_submit(app, ctx, ViewId.CONVERT, CONVERT_FIELDS, stages.convert_submitted)
+    on_submit(app, ctx, ViewId.MARK_WON, MARK_WON_FIELDS, stages.won_submitted)

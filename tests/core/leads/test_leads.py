@@ -395,3 +395,60 @@ def test_nothing_is_deleted_by_the_lifecycle(session: Session, ws: Workspace) ->
         )
         == 2
     )
+
+
+@pytest.mark.parametrize(
+    ("lead_stage", "deal_stage"),
+    [
+        (PipelineStage.inquiry, OpportunityStage.estimating),
+        (PipelineStage.needs_analysis, OpportunityStage.estimating),
+        (PipelineStage.estimate_sent, OpportunityStage.proposal_sent),
+        (PipelineStage.follow_up, OpportunityStage.proposal_sent),
+        (PipelineStage.scheduled_visit, OpportunityStage.scheduled),
+    ],
+)
+def test_convert_starts_the_job_at_the_stage_matching_the_leads(
+    session: Session, ws: Workspace, lead_stage: PipelineStage, deal_stage: OpportunityStage
+) -> None:
+    lead = _complete_lead(session, pipeline_stage=lead_stage, status=LeadStatus.working)
+    deal = convert_lead(session=session, workspace=ws, actor=OWNER, lead_id=lead.lead_id, now=NOW)
+    assert deal.stage == deal_stage
+
+
+def test_convert_takes_the_close_date_given_and_refuses_a_new_one_in_the_past(
+    session: Session, ws: Workspace
+) -> None:
+    lead = _complete_lead(session, expected_close_date=date(2026, 2, 20))  # already past
+    with pytest.raises(InvalidInput, match="2026-03-01 is in the past") as refused:
+        convert_lead(
+            session=session,
+            workspace=ws,
+            actor=OWNER,
+            lead_id=lead.lead_id,
+            expected_close_date=date(2026, 3, 1),
+            now=NOW,
+        )
+    assert refused.value.field == "expected_close_date" and _opportunities(session) == 0
+    kept = convert_lead(
+        session=session,
+        workspace=ws,
+        actor=OWNER,
+        lead_id=lead.lead_id,
+        expected_close_date=date(2026, 2, 20),  # the lead's own date, as the form prefills it
+        now=NOW,
+    )
+    assert kept.expected_close_date == date(2026, 2, 20)
+    other = _complete_lead(session)
+    deal = convert_lead(
+        session=session,
+        workspace=ws,
+        actor=OWNER,
+        lead_id=other.lead_id,
+        stage="proposal_sent",
+        expected_close_date=date(2026, 4, 1),
+        now=NOW,
+    )
+    assert (deal.stage, deal.expected_close_date) == (
+        OpportunityStage.proposal_sent,
+        date(2026, 4, 1),
+    )

@@ -437,3 +437,34 @@ def test_re_engage_is_for_lost_deals_only_and_checks_its_input(
             session=session, workspace=ws, actor=STAFF, opportunity_id="op_nope", now=NOW
         )
     assert _reminder_count(session) == 0
+
+
+def test_a_deal_with_no_amount_is_not_won_without_one_and_zero_is_taken_when_given(
+    session: Session, ws: Workspace
+) -> None:
+    dana = make_contact(session, TEAM, phones=["+15552013344"], address="123 Main St")
+    deal = make_opportunity(session, TEAM, contact=dana)
+    token = won_token(session, deal.opportunity_id, actor=OWNER)
+    for amount, said in ((None, "What was the final amount"), ("-1", "negative")):
+        with pytest.raises(InvalidInput, match=said) as refused:
+            mark_won(
+                session=session,
+                workspace=ws,
+                actor=OWNER,
+                opportunity_id=deal.opportunity_id,
+                confirmation=token,
+                amount=amount,
+                now=NOW,
+            )
+        assert refused.value.field == "amount"
+    assert deal.stage == OpportunityStage.estimating
+    won = mark_won(
+        session=session,
+        workspace=ws,
+        actor=OWNER,
+        opportunity_id=deal.opportunity_id,
+        confirmation=token,  # not used up by the refusals
+        amount="0",
+        now=NOW,
+    )
+    assert (won.opportunity.stage, won.opportunity.amount) == (OpportunityStage.won, Decimal("0"))

@@ -34,7 +34,7 @@ def ws(session: Session) -> Workspace:
 
 
 def a_deal(session: Session, team: str = TEAM) -> Opportunity:
-    return make_opportunity(session, team, make_contact(session, team))
+    return make_opportunity(session, team, make_contact(session, team), amount="4800")
 
 
 def confirm(session: Session, ws: Workspace, deal: Opportunity, actor: str = OWNER) -> str:

@@ -410,6 +410,7 @@ OPERATIONS: dict[str, tuple[Operation, str]] = {
                 actor=w.actor,
                 opportunity_id=deal,
                 confirmation=won_token(w.session, deal, actor=w.actor),
+                amount="4800",
                 now=NOW,
             )
         ),

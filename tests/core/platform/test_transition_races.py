@@ -86,7 +86,7 @@ def _lead(session: Session, ws: Workspace) -> str:
 
 def _deal(session: Session, ws: Workspace) -> str:
     dana = make_contact(session, ws.workspace_id)
-    return make_opportunity(session, ws.workspace_id, dana).opportunity_id
+    return make_opportunity(session, ws.workspace_id, dana, amount="4800").opportunity_id
 
 
 def _follow_up(session: Session, ws: Workspace) -> str:
