@@ -23,6 +23,7 @@ __all__ = [
     "QuickBooksCustomer",
     "QuickBooksCustomers",
     "SentEmail",
+    "Summarizer",
 ]
 
 
@@ -127,3 +128,13 @@ class Mailbox(Protocol):
     def message_ids_since(self, history_id: str, *, limit: int) -> tuple[list[str], str]: ...
 
     def fetch(self, message_id: str) -> InboundEmail: ...
+
+
+class Summarizer(Protocol):
+    """Writes the short summary of a long interaction body (`interactions.ai_summary`).
+
+    The default is extractive (`core.activity.summaries`); a language model can take its place
+    in the wiring. A summary is never longer than the text and never empty for a text with words.
+    """
+
+    def summarize(self, text: str) -> str: ...

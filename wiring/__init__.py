@@ -24,8 +24,10 @@ from bot.app import create_app
 from bot.context import utc_now
 from bot.oauth import installation_store
 from bot.web import create_web_app
+from core.activity.summaries import ExtractiveSummarizer, use_summarizer
 from core.platform.config import Settings
 from core.platform.db import make_engine, make_sessions
+from core.ports import Summarizer
 from integrations.registry import Integrations, build_integrations
 from integrations.slack import SlackClients
 
@@ -53,12 +55,17 @@ def build_dependencies(
     clock: Callable[[], datetime] | None = None,
     integrations: Integrations | None = None,
     slack: SlackClients | None = None,
+    summarizer: Summarizer | None = None,
 ) -> Dependencies:
-    """The pieces for `settings`; tests pass their own sessions, clock, adapters or clients."""
+    """The pieces for `settings`; tests pass their own sessions, clock, adapters or clients.
+
+    `summarizer` writes the summaries of long interaction bodies (extractive unless given).
+    """
     engine = None
     if sessions is None:
         engine = make_engine(settings.database_url)
         sessions = make_sessions(engine)
+    use_summarizer(sessions, summarizer or ExtractiveSummarizer())
     if slack is None:
         store = None
         if settings.slack_client_id:  # OAuth: each workspace's token is in the install store

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.activity.summaries import summary_for
 from core.common.enums import (
     OPEN_LEAD_STATUSES,
     FollowUpStatus,
@@ -165,6 +166,7 @@ def record_interaction(
         opportunity_id=opportunity_id,
         subject=subject,
         body=body,
+        ai_summary=summary_for(session, body),
         outcome=outcome,
         follow_up_date=follow_up_date,
         follow_up_status=FollowUpStatus.pending if follow_up_date else FollowUpStatus.none,

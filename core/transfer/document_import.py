@@ -27,6 +27,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from core.activity.last_touch import refresh_last_touch
+from core.activity.summaries import summary_for
 from core.common.enums import ContactPointKind
 from core.contacts.claims import claim_contact_points
 from core.errors import CRMError, ImportRejected
@@ -277,7 +278,7 @@ def _write(
         kind = KINDS[key]
         rows: list[dict[str, Any]] = []
         for record in new[key]:
-            row = {"workspace_id": workspace_id}
+            row: dict[str, Any] = {"workspace_id": workspace_id}
             fix = {}
             for f in kind.fields:
                 if f.kind in ("phones", "emails"):
@@ -286,6 +287,8 @@ def _write(
                 if f.late and value is not None:
                     fix[f.name], value = value, None
                 row[f.name] = value
+            if key == "interactions" and not row.get("ai_summary"):
+                row["ai_summary"] = summary_for(session, row.get("body"))
             rows.append(row)
             if fix:
                 # Naming updated_at keeps its imported value (no onupdate on an explicit SET).
