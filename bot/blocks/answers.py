@@ -70,10 +70,15 @@ def person_lookup_message(lookup: PersonLookup, *, region: str = "US") -> Messag
 def lead_lookup_message(
     found: LeadLookup, *, action_id: ActionId, label: str, region: str = "US"
 ) -> Message:
-    """A name that did not settle on one open lead: a choice of leads, or why there is none."""
-    if found.leads:
+    """A name that did not settle on one open lead or job: a choice, or why there is none."""
+    if found.leads or found.deals:
         return lead_choice(
-            found.leads, name=found.name, action_id=action_id, label=label, region=region
+            found.leads,
+            name=found.name,
+            action_id=action_id,
+            label=label,
+            region=region,
+            deals=found.deals,
         )
     if not found.people:
         return nobody_found(found.name)
@@ -208,7 +213,7 @@ def last_touch_card(last: LastTouch) -> Message:
 
 
 def follow_up_requested(
-    result: FollowUpDraft, lead: Lead, *, zone: tzinfo, today: date, outcome: str = REVIEW_NOTICE
+    result: FollowUpDraft, title: str, *, zone: tzinfo, today: date, outcome: str = REVIEW_NOTICE
 ) -> Message:
     """ "Follow up on the [name] lead": the last touchpoint, and where the draft went.
 
@@ -228,7 +233,7 @@ def follow_up_requested(
             f" — {summary}" if summary else ""
         )
     text = f"{last}\n{outcome}"
-    blocks = [mrkdwn_section(f"*{escape(lead.title)}*\n{escape(text)}")]
+    blocks = [mrkdwn_section(f"*{escape(title)}*\n{escape(text)}")]
     return message(text, blocks)
 
 

@@ -36,9 +36,10 @@ from bot.blocks.limits import (
 from bot.ids import ActionId, BlockId
 from bot.values import LogEntryChoice
 from core.activity.reminders import DueReminders
+from core.common.enums import in_words
 from core.contacts.lookups import CustomerSummary
 from core.leads.quick_capture import LogEntry
-from core.models import Contact, Lead, Reminder
+from core.models import Contact, Lead, Opportunity, Reminder
 from core.reports.followups import FollowUpItem, FollowUpList
 from core.reports.stale_leads import StaleLead, StaleLeadReport
 from core.reports.wording import followup_line, friendly_date, nudge_text, render_newest_customers
@@ -88,12 +89,33 @@ def contact_choice(
 
 
 def lead_choice(
-    leads: Sequence[Lead], *, name: str, action_id: ActionId, label: str, region: str = "US"
+    leads: Sequence[Lead],
+    *,
+    name: str,
+    action_id: ActionId,
+    label: str,
+    region: str = "US",
+    deals: Sequence[Opportunity] = (),
 ) -> Message:
-    """ "Which Dana lead?": one section per open lead with a button whose value is the lead_id."""
-    asked = f"Which {name} lead? {len(leads)} open leads match."
+    """ "Which Dana lead?": one section per open lead or job, with a button carrying its id."""
+    if deals:
+        asked = f"Which {name} lead or job? {len(leads) + len(deals)} open ones match."
+    else:
+        asked = f"Which {name} lead? {len(leads)} open leads match."
     blocks: list[Block] = [mrkdwn_section(escape(asked))]
-    for lead in leads[:CHOICES_SHOWN]:
+    shown = 0
+    for deal in deals[:CHOICES_SHOWN]:
+        shown += 1
+        blocks.append(
+            mrkdwn_section(
+                f"*{escape(deal.name)}* (job)\n{reach_line(deal.contact, region)}\n"
+                f"{escape(in_words(deal.stage))}",
+                block_id=f"{BlockId.OPPORTUNITY_ACTIONS}-{deal.opportunity_id}",
+                accessory=button(label, action_id, deal.opportunity_id),
+            )
+        )
+    for lead in leads[: CHOICES_SHOWN - shown]:
+        shown += 1
         blocks.append(
             mrkdwn_section(
                 f"*{escape(lead.title)}*\n{reach_line(lead.contact, region)}\n{lead_summary(lead)}",
@@ -101,8 +123,8 @@ def lead_choice(
                 accessory=button(label, action_id, lead.lead_id),
             )
         )
-    if len(leads) > CHOICES_SHOWN:
-        more = len(leads) - CHOICES_SHOWN
+    if len(leads) + len(deals) > shown:
+        more = len(leads) + len(deals) - shown
         blocks.append(context(f"…and {more} more — type `/lead find {escape(name)}`."))
     return message(asked, blocks)
 

@@ -28,7 +28,12 @@ from bot.handlers.actions.drafts import show_requested_draft
 from bot.ids import ActionId
 from core.common.local_dates import local_today
 from core.contacts.lookups import newest_customers
-from core.contacts.person_lookup import LeadLookup, look_up_last_touch, look_up_open_lead
+from core.contacts.person_lookup import (
+    LeadLookup,
+    look_up_last_touch,
+    look_up_open_job,
+    look_up_open_lead,
+)
 from core.contacts.search import resolve_person
 from core.drafts.flows import request_follow_up
 from core.errors import CRMError
@@ -140,16 +145,14 @@ def _pipeline(request: Request) -> Answer:
 
 
 def _follow_up(request: Request) -> Answer:
-    found = _open_lead(request)
-    if found.lead is None:
+    found = look_up_open_job(request.session, workspace=request.workspace, name=request.name)
+    if found.lead is not None:
+        job, title = {"lead_id": found.lead.lead_id}, found.lead.title
+    elif found.deal is not None:  # the lead became a job: follow up on the job
+        job, title = {"opportunity_id": found.deal.opportunity_id}, found.deal.name
+    else:
         return _no_single_lead(found, request, ActionId.DRAFT_FOLLOW_UP, "Draft follow-up")
-    ctx, workspace, actor, now, lead = (
-        request.ctx,
-        request.workspace,
-        request.actor,
-        request.now,
-        found.lead,
-    )
+    ctx, workspace, actor, now = request.ctx, request.workspace, request.actor, request.now
 
     def draft_and_tell(client: WebClient) -> Message:
         """The same flow as the Draft follow-up button, once the lookup's transaction is over."""
@@ -157,9 +160,9 @@ def _follow_up(request: Request) -> Answer:
             sessions=ctx.sessions,
             workspace_id=workspace.workspace_id,
             actor=actor,
-            lead_id=lead.lead_id,
             sender_for=ctx.integrations.draft_sender,
             now=now,
+            **job,
         )
         show_requested_draft(ctx, client, requested, actor=actor)
         outcome = answers.REVIEW_NOTICE
@@ -169,7 +172,7 @@ def _follow_up(request: Request) -> Answer:
             )
         return answers.follow_up_requested(
             requested.followup,
-            lead,
+            title,
             zone=zone(workspace),
             today=local_today(workspace, now),
             outcome=outcome,

@@ -14,14 +14,21 @@ from sqlalchemy.orm import Session
 
 from core.contacts.history import ContactCard, contact_card
 from core.contacts.lookups import LastTouch, last_touchpoint
-from core.contacts.search import open_leads_for_person, resolve_person, search_contacts
-from core.models import Contact, Lead, Workspace
+from core.contacts.search import (
+    open_deals_of,
+    open_leads_for_person,
+    open_leads_of,
+    resolve_person,
+    search_contacts,
+)
+from core.models import Contact, Lead, Opportunity, Workspace
 
 __all__ = [
     "LastTouchLookup",
     "LeadLookup",
     "PersonLookup",
     "look_up_last_touch",
+    "look_up_open_job",
     "look_up_open_lead",
     "look_up_person",
 ]
@@ -53,20 +60,27 @@ def look_up_person(
 
 @dataclass(frozen=True)
 class LeadLookup:
-    """ "Follow up on the Dana lead": the open leads of whoever the name means.
+    """ "Follow up on the Dana lead": the open leads (and jobs) of whoever the name means.
 
-    With no open lead, `people` says whom the name meant (each without an open lead); both
-    empty means the name fits no one.
+    `deals` are filled only by `look_up_open_job`: a lead converted into a job is followed
+    there. With nothing open, `people` says whom the name meant; all empty means the name fits
+    no one.
     """
 
     name: str
     leads: list[Lead] = field(default_factory=list)
     people: list[Contact] = field(default_factory=list)
+    deals: list[Opportunity] = field(default_factory=list)
 
     @property
     def lead(self) -> Lead | None:
-        """The lead to act on: only when there is exactly one."""
-        return self.leads[0] if len(self.leads) == 1 else None
+        """The lead to act on: only when it is the one open record."""
+        return self.leads[0] if len(self.leads) == 1 and not self.deals else None
+
+    @property
+    def deal(self) -> Opportunity | None:
+        """The job to act on: only when it is the one open record."""
+        return self.deals[0] if len(self.deals) == 1 and not self.leads else None
 
 
 def look_up_open_lead(session: Session, *, workspace: Workspace, name: str) -> LeadLookup:
@@ -75,6 +89,16 @@ def look_up_open_lead(session: Session, *, workspace: Workspace, name: str) -> L
     if leads:
         return LeadLookup(name, leads=leads)
     return LeadLookup(name, people=resolve_person(session, workspace=workspace, name=name))
+
+
+def look_up_open_job(session: Session, *, workspace: Workspace, name: str) -> LeadLookup:
+    """The open leads and open jobs a person's name points to; whom it meant if there are none."""
+    people = resolve_person(session, workspace=workspace, name=name)
+    leads = open_leads_of(session, workspace=workspace, people=people)
+    deals = open_deals_of(session, workspace=workspace, people=people)
+    if leads or deals:
+        return LeadLookup(name, leads=leads, deals=deals)
+    return LeadLookup(name, people=people)
 
 
 @dataclass(frozen=True)

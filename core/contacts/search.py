@@ -17,15 +17,18 @@ from rapidfuzz import fuzz, process, utils
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from core.common.enums import OPEN_LEAD_STATUSES
+from core.common.enums import OPEN_LEAD_STATUSES, OpportunityStage
 from core.contacts.matching import find_matching_contacts
 from core.contacts.name_search import name_candidates
 from core.contacts.points import Found, scan_emails, scan_phones
-from core.models import Contact, Lead, Workspace
+from core.models import Contact, Lead, Opportunity, Workspace
 
 __all__ = [
     "ContactHit",
+    "OPEN_DEAL_STAGES",
+    "open_deals_of",
     "open_leads_for_person",
+    "open_leads_of",
     "resolve_person",
     "search_contacts",
     "search_leads",
@@ -37,6 +40,12 @@ RESOLVE_CUTOFF = 80
 """Lowest score a name is taken to mean a person when acting on their record."""
 LEAD_NAME_CUTOFF = 85
 """Lead search also finds a contact's leads by name, but only on a close name match."""
+#: A job still being worked: not yet won or lost.
+OPEN_DEAL_STAGES = (
+    OpportunityStage.estimating,
+    OpportunityStage.proposal_sent,
+    OpportunityStage.scheduled,
+)
 CLOSE_TO_BEST = 15
 """Candidates within this many points of the best are offered together."""
 MAX_QUERY = 500
@@ -211,6 +220,13 @@ def search_leads(
 def open_leads_for_person(session: Session, *, workspace: Workspace, name: str) -> list[Lead]:
     """Open leads of everyone a name could mean, for "follow up on the Dana lead"."""
     people = resolve_person(session, workspace=workspace, name=name)
+    return open_leads_of(session, workspace=workspace, people=people)
+
+
+def open_leads_of(
+    session: Session, *, workspace: Workspace, people: Sequence[Contact]
+) -> list[Lead]:
+    """The open leads of these people, newest first."""
     if not people:
         return []
     return list(
@@ -222,5 +238,24 @@ def open_leads_for_person(session: Session, *, workspace: Workspace, name: str) 
                 Lead.status.in_(OPEN_LEAD_STATUSES),
             )
             .order_by(Lead.created_at.desc(), Lead.lead_id)
+        ).unique()
+    )
+
+
+def open_deals_of(
+    session: Session, *, workspace: Workspace, people: Sequence[Contact]
+) -> list[Opportunity]:
+    """The open jobs (opportunities not yet won or lost) of these people, newest first."""
+    if not people:
+        return []
+    return list(
+        session.scalars(
+            select(Opportunity)
+            .where(
+                Opportunity.workspace_id == workspace.workspace_id,
+                Opportunity.contact_id.in_([person.contact_id for person in people]),
+                Opportunity.stage.in_(OPEN_DEAL_STAGES),
+            )
+            .order_by(Opportunity.created_at.desc(), Opportunity.opportunity_id)
         ).unique()
     )

@@ -18,6 +18,7 @@ from core.common.business_days import is_business_day
 from core.common.enums import (
     DraftChannel,
     DraftStatus,
+    LeadSource,
     LeadStatus,
     OpportunityStage,
     Outcome,
@@ -37,6 +38,8 @@ __all__ = [
     "ESTIMATE_SENT_TEXT",
     "INQUIRY_TEXT",
     "PROPOSAL_ACCEPTED_TEXT",
+    "REACHED_US",
+    "REACHED_US_OTHERWISE",
     "SUBJECT_LIMIT",
     "FollowUpDraft",
     "draft_follow_up",
@@ -52,7 +55,7 @@ ESTIMATE_SENT = "estimate_sent"
 PROPOSAL_ACCEPTED = "proposal_accepted"
 
 INQUIRY_TEXT = (
-    "Hi {name}, just checking in after your call about {job}. I'd love to set up a quick visit "
+    "Hi {name}, just checking in {reached} about {job}. I'd love to set up a quick visit "
     "to take a look and give you a firm price. Are you available {when}?"
 )
 ESTIMATE_SENT_TEXT = (
@@ -63,6 +66,14 @@ PROPOSAL_ACCEPTED_TEXT = (
     "Great news — I have you on my list to get scheduled. I'll reach out shortly with "
     "available dates. Looking forward to it."
 )
+
+#: How the customer reached us, as the inquiry tone says it ("after your call").
+REACHED_US = {
+    LeadSource.phone_call: "after your call",
+    LeadSource.email: "after your email",
+    LeadSource.web_form: "after your message on our website",
+}
+REACHED_US_OTHERWISE = "after you got in touch"
 
 # Locale-independent names, so a server's LANG never changes what a customer reads.
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -202,10 +213,10 @@ def _choose_tone(lead: Lead | None, opportunity: Opportunity | None, job: list[I
         return PROPOSAL_ACCEPTED
     if last_proposal == Outcome.accepted_proposal:
         return PROPOSAL_ACCEPTED
-    if opportunity is not None:
-        if opportunity.stage == OpportunityStage.proposal_sent:
-            return ESTIMATE_SENT
-    elif lead is not None and lead.pipeline_stage in (
+    if opportunity is not None and opportunity.stage == OpportunityStage.proposal_sent:
+        return ESTIMATE_SENT
+    # A job converted after the estimate went out is still waiting on that estimate.
+    if lead is not None and lead.pipeline_stage in (
         PipelineStage.estimate_sent,
         PipelineStage.follow_up,
     ):
@@ -252,7 +263,9 @@ def draft_follow_up(
     if tone == INQUIRY:
         visit = next_business_day(local_today(workspace, now), workspace.holiday_country)
         when = f"{_DAYS[visit.weekday()]}, {format_day(visit)} at 10am"
-        body = INQUIRY_TEXT.format(name=name, job=_job_phrase(title), when=when)
+        source = lead.source if lead is not None else None
+        reached = REACHED_US.get(source, REACHED_US_OTHERWISE) if source else REACHED_US_OTHERWISE
+        body = INQUIRY_TEXT.format(name=name, reached=reached, job=_job_phrase(title), when=when)
     elif tone == ESTIMATE_SENT:
         # The estimate's own log entry, else the last step on the job (the stage change).
         sent = next((ix for ix in job if ix.outcome == Outcome.sent_proposal), None)

@@ -161,14 +161,16 @@ def test_follow_up_request_shows_the_last_touchpoint_and_the_review_notice() -> 
         "Quote",
     )
     result = FollowUpDraft(draft, "Dana Smith", touch, "inquiry", True)
-    message = answers.follow_up_requested(result, a_lead(dana()), zone=NY, today=date(2026, 3, 4))
+    message = answers.follow_up_requested(
+        result, a_lead(dana()).title, zone=NY, today=date(2026, 3, 4)
+    )
     # 02:00 UTC on March 2 is still Sunday, March 1 in New York.
     assert message["text"] == (
         "Last touchpoint with Dana Smith: phone call on Sunday, March 1 (3 days ago) — Quote\n"
         "Draft sent to the owners for review."
     )
     none_yet = FollowUpDraft(draft, "Dana Smith", None, "inquiry", True)
-    assert answers.follow_up_requested(none_yet, a_lead(), zone=NY, today=date(2026, 3, 4))[
+    assert answers.follow_up_requested(none_yet, a_lead().title, zone=NY, today=date(2026, 3, 4))[
         "text"
     ].startswith("Last touchpoint with Dana Smith: none logged yet.")
 
