@@ -44,6 +44,14 @@ class ApprovalRequired(CRMError):
     """A draft was about to be sent without a valid owner approval of its current version."""
 
 
+class DoNotContact(CRMError):
+    """The contact asked not to be contacted: nothing may be drafted, approved or sent to them."""
+
+    def __init__(self, message: str, *, contact_id: str) -> None:
+        super().__init__(message)
+        self.contact_id = contact_id
+
+
 class ConfirmationRequired(CRMError):
     """A consequential action (mark won, QuickBooks customer) was attempted unconfirmed."""
 

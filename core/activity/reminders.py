@@ -12,6 +12,7 @@ from core.activity.service import resolve_links
 from core.common.enums import ReminderStatus
 from core.common.local_dates import local_today
 from core.common.validation import clean_text
+from core.contacts.do_not_contact import may_contact
 from core.errors import AlreadyDone, InvalidInput
 from core.models import Contact, Reminder, Workspace, new_id
 from core.platform.audit import audit, snapshot
@@ -110,6 +111,7 @@ def due_reminders(
             Reminder.workspace_id == workspace.workspace_id,
             Reminder.status == ReminderStatus.pending,
             Reminder.due_date <= today,
+            may_contact(Reminder.contact_id),  # none for someone marked do not contact
         )
         .subquery("ranked")
     )

@@ -26,6 +26,7 @@ from core.common.enums import (
 )
 from core.common.local_dates import local_date, local_today
 from core.common.validation import parse_optional_choice
+from core.contacts.do_not_contact import refuse_if_do_not_contact
 from core.errors import InvalidInput, InvalidTransition
 from core.leads.opportunities import get_opportunity
 from core.leads.service import get_lead
@@ -251,6 +252,7 @@ def draft_follow_up(
         raise InvalidInput(
             "Link a contact to this job before drafting a follow-up.", field="contact"
         )
+    refuse_if_do_not_contact(session, workspace=workspace, contact_id=contact.contact_id)
     draft_channel, recipient = _choose_channel(contact, requested)
     ids = (
         lead.lead_id if lead is not None else None,

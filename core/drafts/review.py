@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.common.enums import DraftStatus
+from core.contacts.do_not_contact import refuse_if_do_not_contact
 from core.drafts.compose import BODY_LIMIT, SUBJECT_LIMIT
 from core.errors import AlreadyDone, ApprovalRequired, InvalidInput, InvalidTransition, NotFound
 from core.models import Draft, Workspace
@@ -103,6 +104,7 @@ def approve_draft(
         raise InvalidTransition(f"This draft was already {draft.status.value}.")
     if draft.version != version:
         raise ApprovalRequired(CHANGED_SINCE_SEEN)
+    refuse_if_do_not_contact(session, workspace=workspace, contact_id=draft.contact_id)
     if draft.status == DraftStatus.approved and draft.approved_version == version:
         return draft
     before = snapshot(draft)

@@ -27,9 +27,10 @@ from sqlalchemy.orm import Session
 
 from core.activity.service import record_interaction
 from core.common.enums import DraftChannel, DraftStatus, InteractionType
+from core.contacts.do_not_contact import refuse_if_do_not_contact
 from core.drafts.compose import BODY_LIMIT
 from core.drafts.review import CHANGED_SINCE_SEEN, load_draft
-from core.errors import ApprovalRequired, CRMError, InvalidTransition
+from core.errors import ApprovalRequired, CRMError, DoNotContact, InvalidTransition
 from core.models import Draft, Interaction, Workspace
 from core.platform.audit import audit, snapshot
 from core.ports import DraftSender
@@ -97,6 +98,8 @@ def _claim(
     an approval of the very version read. On Postgres a concurrent claimer waits on the row
     lock and then finds nothing to update; on SQLite writers are serialized by the database.
     """
+    # Held to the commit: a do-not-contact flag set meanwhile waits, then is seen by delivery.
+    refuse_if_do_not_contact(session, workspace=workspace, contact_id=draft.contact_id, lock=True)
     ws, version = workspace.workspace_id, draft.version
     mine = (Draft.draft_id == draft.draft_id, Draft.workspace_id == ws, Draft.version == version)
     if workspace.auto_send and draft.status in (DraftStatus.pending_approval, DraftStatus.failed):
@@ -192,6 +195,11 @@ def deliver_claimed_draft(
     if (*found, draft.sent_interaction_id) != this_claim:
         raise InvalidTransition("This draft is not waiting for this delivery.")
     try:
+        # The last look, holding the contact's row while the mailbox is reached: a flag
+        # committed after the claim still stops the send (core/contacts/do_not_contact.py).
+        refuse_if_do_not_contact(
+            session, workspace=workspace, contact_id=draft.contact_id, lock=True
+        )
         message_id = sender.send(draft)
     except Exception as error:  # recorded on the draft and returned to the caller, not swallowed
         text = (
@@ -204,7 +212,8 @@ def deliver_claimed_draft(
         draft.sent_at = draft.sent_by = None
         draft.error = text[:BODY_LIMIT]
         draft.updated_at = now
-        audit(session, workspace, actor=actor, action="send_failed", entity=draft, before=before)
+        action = "send_refused" if isinstance(error, DoNotContact) else "send_failed"
+        audit(session, workspace, actor=actor, action=action, entity=draft, before=before)
         return SendOutcome(draft=draft, failed=True, error=text)
     before = snapshot(draft)
     draft.sent_message_id = message_id

@@ -132,6 +132,12 @@ class Contact(Timestamped, Base):
     notes: Mapped[str | None] = mapped_column(Text)
     merged_into_contact_id: Mapped[str | None] = mapped_column(ForeignKey("contacts.contact_id"))
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The person asked not to be contacted: no draft to them is approved or sent, and their
+    # leads raise no nudges (core/contacts/do_not_contact.py). Who set it, when and why.
+    do_not_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    do_not_contact_at: Mapped[datetime | None]
+    do_not_contact_by: Mapped[str | None] = mapped_column(String(64))
+    do_not_contact_reason: Mapped[str | None] = mapped_column(String(500))
     # Newest interaction with this contact (core/activity/last_touch.py keeps it).
     last_touch_at: Mapped[datetime | None]
 

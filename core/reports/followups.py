@@ -27,6 +27,7 @@ from core.common.enums import (
     PipelineStage,
 )
 from core.common.local_dates import local_today
+from core.contacts.do_not_contact import may_contact
 from core.models import Interaction, Lead, Opportunity, Workspace
 from core.reports.rows import TOUCH_COLUMNS, ShownContact, display_name, shorten
 
@@ -151,6 +152,7 @@ def _followups_statement(*, limited: bool) -> Select[Any]:
             Interaction.workspace_id == bindparam("ws"),
             Interaction.follow_up_status == FollowUpStatus.pending,
             Interaction.follow_up_date <= today,
+            may_contact(Interaction.contact_id),  # none for someone marked do not contact
         )
         .subquery("ranked")
     )

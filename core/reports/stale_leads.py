@@ -20,6 +20,7 @@ from core.activity.last_touch import lead_touch_as_of
 from core.common.business_days import business_day_cutoff
 from core.common.enums import STALE_CANDIDATE_STATUSES
 from core.common.local_dates import local_date, local_midnight, local_today
+from core.contacts.do_not_contact import may_contact
 from core.models import Contact, Interaction, Lead, Workspace
 from core.platform.column_types import UTCDateTime
 from core.reports.rows import TOUCH_COLUMNS, ShownContact, Touchpoint, display_name, read_touchpoint
@@ -135,6 +136,7 @@ def _page_statement(*, limited: bool) -> Select[Any]:
             or_(
                 Lead.snoozed_until.is_(None), Lead.snoozed_until < bindparam("today", type_=Date())
             ),
+            may_contact(Lead.contact_id),  # no nudge to chase someone who asked to be left alone
         )
         .order_by(last_touch, Lead.created_at, Lead.lead_id)
     )

@@ -92,6 +92,7 @@ _CONTACT = (
     _f("quickbooks_customer_id"), _f("notes"),
     _f("merged_into_contact_id", ref="contacts", late=True, optional=True),
     _f("archived", optional=True, default=False),
+    _f("do_not_contact", optional=True, default=False),
 )
 _COMPANY = (
     _f("company_id"), _f("name"), _f("type", "enum", enum=E.CompanyType),
