@@ -76,6 +76,11 @@ class ActionId(StrEnum):
     FORM_NEW_LINK = "crm-form-new-link"
     FORM_OFF = "crm-form-off"
     FORM_ON = "crm-form-on"
+    # do not contact, on the contact card (value: contact_id); clearing is an owner's
+    MARK_DO_NOT_CONTACT = "crm-mark-do-not-contact"
+    CLEAR_DO_NOT_CONTACT = "crm-clear-do-not-contact"
+    # owners' App Home: the page of drafts waiting for approval (value: the page number)
+    HOME_DRAFTS_PAGE = "crm-home-drafts-page"
 
 
 class ViewId(StrEnum):
@@ -91,6 +96,7 @@ class ViewId(StrEnum):
     MARK_WON = "crm-mark-won"  # the owner's confirmation, with the final amount
     SETTINGS = "crm-settings"
     RESCHEDULE = "crm-reschedule"
+    DO_NOT_CONTACT = "crm-do-not-contact"
 
 
 class BlockId(StrEnum):
@@ -163,6 +169,9 @@ class BlockId(StrEnum):
     INQUIRY_ACTIONS = "crm-inquiry-actions"
     QUALIFY_ACTIONS = "crm-qualify-actions"
     REENGAGE_ACTIONS = "crm-reengage-actions"
+    DO_NOT_CONTACT_ACTIONS = "crm-do-not-contact-actions"
+    DO_NOT_CONTACT_REASON = "crm-do-not-contact-reason"
+    HOME_DRAFTS = "crm-home-drafts"
 
 
 def block_for_field(field: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import phonenumbers
 
+from bot.blocks.do_not_contact import MARKER, contact_card_part
 from bot.blocks.limits import (
     Block,
     Message,
@@ -81,6 +82,8 @@ def reach_line(contact: Contact | None, region: str) -> str:
         parts.append(escape(phone_text(contact.phones[0], region)))
     if contact.emails:
         parts.append(escape(contact.emails[0]))
+    if contact.do_not_contact:
+        parts.append(MARKER)
     return " · ".join(parts)
 
 
@@ -231,6 +234,7 @@ def contact_card(
     if contact.tags:
         blocks.append(context("Tags: " + escape(", ".join(contact.tags))))
     blocks += [mrkdwn_section(escape(touch_line(card))), contact_actions(contact.contact_id)]
+    blocks += contact_card_part(contact)
     leads = card.open_leads
     if leads:
         blocks.append(mrkdwn_section(f"*Open leads ({len(leads)})*"))

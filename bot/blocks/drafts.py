@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 
 from bot.blocks.cards import reach_text
+from bot.blocks.do_not_contact import draft_warning
 from bot.blocks.limits import (
     MAX_SECTION_TEXT,
     Block,
@@ -211,6 +212,7 @@ def draft_review_message(
     zone: tzinfo = UTC,
     region: str = "US",
     discarded_by: str | None = None,
+    do_not_contact: bool = False,
 ) -> Message:
     """The draft as owners review it: who it goes to, how, the text, and what to press."""
     to = escape(show_recipient(draft, region))
@@ -236,6 +238,8 @@ def draft_review_message(
         blocks.append(
             context(f"Last touchpoint: {when(last_touchpoint.timestamp, zone)}, {kind}: {summary}")
         )
+    if do_not_contact and draft.status != DraftStatus.sent:
+        blocks.append(draft_warning(contact_name))
     state, state_blocks = _state_blocks(draft, zone, region, discarded_by)
     blocks += state_blocks
     who_to = contact_name or show_recipient(draft, region)
@@ -252,6 +256,7 @@ def review_message(
         zone=zone(workspace),
         region=workspace.default_phone_region,
         discarded_by=discarded_by,
+        do_not_contact=shown.do_not_contact,
     )
 
 

@@ -27,6 +27,7 @@ from datetime import date
 from typing import Any
 
 from bot.blocks.cards import captured_lead_card, reach_text
+from bot.blocks.do_not_contact import inquiry_warning
 from bot.blocks.drafts import who
 from bot.blocks.limits import (
     MAX_BUTTON_VALUE,
@@ -172,6 +173,8 @@ def new_inquiry_notice(captured: CapturedInquiry) -> Message:
             ],
         ),
     ]
+    if captured.contact.do_not_contact:
+        blocks.insert(1, inquiry_warning(captured.contact.full_name))
     if captured.question is not None:  # a web form or an email has nobody else to ask
         blocks += duplicate_prompt(captured.question)["blocks"]
     return message(captured.notice_text, blocks)

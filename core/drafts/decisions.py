@@ -41,6 +41,7 @@ class DraftShown:
 
     draft: Draft
     contact_name: str | None
+    do_not_contact: bool = False  # the contact asked not to be contacted: Approve is refused
 
 
 def draft_shown(session: Session, *, workspace: Workspace, draft: Draft) -> DraftShown:
@@ -48,7 +49,7 @@ def draft_shown(session: Session, *, workspace: Workspace, draft: Draft) -> Draf
     if draft.contact_id is None:
         return DraftShown(draft, None)
     contact = get_contact(session, workspace=workspace, contact_id=draft.contact_id)
-    return DraftShown(draft, contact.full_name)
+    return DraftShown(draft, contact.full_name, contact.do_not_contact)
 
 
 def draft_to_edit(

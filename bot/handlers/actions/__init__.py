@@ -12,6 +12,7 @@ from slack_bolt import App
 
 from bot.context import BotContext
 from bot.handlers.actions import (
+    do_not_contact,
     drafts,
     gmail,
     next_steps,
@@ -73,6 +74,9 @@ BUTTONS: dict[ActionId, ClickHandler] = {
     ActionId.FORM_NEW_LINK: web_form.new_link,
     ActionId.FORM_OFF: web_form.turn_off,
     ActionId.FORM_ON: web_form.turn_on,
+    # do not contact, on the contact card
+    ActionId.MARK_DO_NOT_CONTACT: do_not_contact.mark,
+    ActionId.CLEAR_DO_NOT_CONTACT: do_not_contact.clear,
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from bot.blocks.do_not_contact import DO_NOT_CONTACT_FIELDS
 from bot.blocks.modals.capture import LOG_INTERACTION_FIELDS, NEW_CUSTOMER_FIELDS, NEW_LEAD_FIELDS
 from bot.blocks.modals.decisions import (
     DISQUALIFY_FIELDS,
@@ -19,7 +20,7 @@ from bot.blocks.modals.decisions import (
 from bot.blocks.modals.stages import CONVERT_FIELDS, MARK_WON_FIELDS
 from bot.blocks.settings import SETTINGS_FIELDS
 from bot.context import BotContext
-from bot.handlers.views import capture, decisions, stages
+from bot.handlers.views import capture, decisions, do_not_contact, stages
 from bot.handlers.views.submission import on_submit
 from bot.ids import ViewId
 
@@ -38,3 +39,4 @@ def register(app: App, ctx: BotContext) -> None:
     on_submit(app, ctx, ViewId.SETTINGS, SETTINGS_FIELDS, decisions.settings_submitted)
     on_submit(app, ctx, ViewId.CONVERT, CONVERT_FIELDS, stages.convert_submitted)
     on_submit(app, ctx, ViewId.MARK_WON, MARK_WON_FIELDS, stages.won_submitted)
+    on_submit(app, ctx, ViewId.DO_NOT_CONTACT, DO_NOT_CONTACT_FIELDS, do_not_contact.submitted)
