@@ -40,7 +40,10 @@ def test_a_person_lookup_is_the_card_a_choice_close_spellings_or_nobody() -> Non
     card = answers.person_lookup_message(
         PersonLookup("Dana Smith", card=ContactCard(smith, None, [], None, None))
     )
-    assert block_texts(card["blocks"])[0] == "Dana Smith" and labels(card) == ["Log call"]
+    assert block_texts(card["blocks"])[0] == "Dana Smith" and labels(card) == [
+        "Log call",
+        "Do not contact",
+    ]
     choice = answers.person_lookup_message(PersonLookup("Dana", candidates=[smith, jones]))
     assert choice["text"] == "Which Dana? 2 people match."
     assert values(choice) == ["ct_dana", "ct_jones"] and set(labels(choice)) == {"Open contact"}

@@ -184,7 +184,7 @@ def test_a_contact_with_many_open_leads_is_cut_with_the_command_to_see_them() ->
 def test_a_contact_without_leads_or_touches() -> None:
     card = cards.contact_card(ContactCard(dana(), None, [], None, None))
     assert "No open leads." in block_texts(card["blocks"])
-    assert labels(card) == ["Log call"]
+    assert labels(card) == ["Log call", "Do not contact"]
 
 
 def test_opportunity_card_has_won_confirmed_by_the_server_and_lost() -> None:
