@@ -75,6 +75,24 @@ class DraftVersion:
 
 
 @dataclass(frozen=True)
+class DraftsPage:
+    """Next / Previous page of the owners' drafts on App Home: the page to show (`2`)."""
+
+    refusal: ClassVar[str] = "That button does not say which page; open the Home tab again."
+
+    page: int
+
+    def encode(self) -> str:
+        return str(self.page)
+
+    @classmethod
+    def parse(cls, text: str) -> Self:
+        if not _WHOLE_NUMBER.fullmatch(text) or int(text) < 1:
+            raise ValueError(text)
+        return cls(int(text))
+
+
+@dataclass(frozen=True)
 class QualifyChoice:
     """A stage button of the Qualify question: the lead and the stage it moves to."""
 

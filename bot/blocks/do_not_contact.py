@@ -38,6 +38,7 @@ __all__ = [
     "changed_text",
     "contact_card_part",
     "do_not_contact_modal",
+    "do_not_contact_line",
     "draft_warning",
     "inquiry_warning",
     "parse_do_not_contact",
@@ -82,19 +83,26 @@ def contact_card_part(contact: Contact) -> list[Block]:
     return [mrkdwn_section(_status(contact)), actions(block_id, [clear])]
 
 
-def _warning(contact_name: str | None, consequence: str) -> Block:
+def _warning(contact_name: str | None, consequence: str) -> str:
     who = escape(contact_name) if contact_name else "This contact"
-    return context(f":no_entry: {who} is marked do not contact: {consequence}")
+    return f":no_entry: {who} is marked do not contact: {consequence}"
+
+
+def do_not_contact_line(contact_name: str | None) -> str:
+    """The warning as a line of mrkdwn, for a draft listed with others."""
+    return _warning(contact_name, "this draft can't be approved or sent.")
 
 
 def draft_warning(contact_name: str | None) -> Block:
     """On a draft's review message: why Approve will be refused."""
-    return _warning(contact_name, "this draft can't be approved or sent.")
+    return context(do_not_contact_line(contact_name))
 
 
 def inquiry_warning(contact_name: str | None) -> Block:
     """On the new-inquiry notice of someone marked: no response can be drafted."""
-    return _warning(contact_name, "no response can be drafted or sent until an owner clears it.")
+    return context(
+        _warning(contact_name, "no response can be drafted or sent until an owner clears it.")
+    )
 
 
 @dataclass(frozen=True)

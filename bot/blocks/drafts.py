@@ -143,7 +143,8 @@ def _handoff(draft: Draft, region: str) -> str:
     )
 
 
-def _review_buttons(draft: Draft) -> list[Block]:
+def review_buttons(draft: Draft) -> list[Block]:
+    """Approve, Edit, Discard, bound to the version shown (`"<draft_id>:<version>"`)."""
     value = DraftVersion(draft.draft_id, draft.version).encode()
     return [
         button("Approve", ActionId.APPROVE, value, style="primary"),
@@ -176,7 +177,7 @@ def _state_blocks(
     status = draft.status
     if status == DraftStatus.pending_approval:
         text = f"Waiting for an owner's approval (version {draft.version})."
-        return text, [context(text), actions(ids, _review_buttons(draft))]
+        return text, [context(text), actions(ids, review_buttons(draft))]
     if status == DraftStatus.approved:
         value = DraftVersion(draft.draft_id, draft.version).encode()
         return approved, [
@@ -198,7 +199,7 @@ def _state_blocks(
         return sent, [context(" ".join(part for part in (approved, sent) if part))]
     if status == DraftStatus.failed:
         text = send_failed_text(draft.error)
-        return text, [context(escape(text)), actions(ids, _review_buttons(draft))]
+        return text, [context(escape(text)), actions(ids, review_buttons(draft))]
     by = f" by {who(discarded_by)}" if discarded_by else ""
     text = f"Discarded{by} at {when(draft.updated_at, zone)}. Nothing was sent."
     return text, [context(text)]

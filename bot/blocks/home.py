@@ -1,6 +1,7 @@
 """The App Home tab: pipeline figures, today's follow-ups and stale leads for the whole
 workspace, the viewing person's own leads (`lead.owner`) first and starred; for an owner,
-first of all, the sends that may not have gone out, each with **Mark sent**."""
+first of all, the sends that may not have gone out, each with **Mark sent**, then a page of
+the drafts waiting for approval (`bot.blocks.home_drafts`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import UTC, tzinfo
 
 from bot.blocks.drafts import UNCONFIRMED_HEADING, UNCONFIRMED_HOW, unconfirmed_send_group
 from bot.blocks.gmail import MailboxShown, mailbox_blocks
+from bot.blocks.home_drafts import home_drafts_blocks, home_metadata
 from bot.blocks.limits import (
     MAX_BLOCKS_VIEW,
     Block,
@@ -86,6 +88,8 @@ def home_view(
         blocks.append(context(f"{n} past their expected close date — type `/pipeline`."))
     if board.unconfirmed is not None and board.unconfirmed.total:
         blocks += _unconfirmed_blocks(board.unconfirmed, shown, zone, region)
+    if board.drafts is not None:
+        blocks += home_drafts_blocks(board.drafts, zone=zone, region=region)
     if failing:
         lines = [
             f"• `{f.subscription_id}` {f.event_type} — "
@@ -121,4 +125,8 @@ def home_view(
         blocks += [divider(), *quickbooks_home_blocks(quickbooks)]
     if mailbox is not None:
         blocks += [divider(), *mailbox_blocks(mailbox)]
-    return {"type": "home", "blocks": blocks[:MAX_BLOCKS_VIEW]}
+    return {
+        "type": "home",
+        "blocks": blocks[:MAX_BLOCKS_VIEW],
+        "private_metadata": home_metadata(board.drafts),
+    }

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from core.drafts.unconfirmed_sends import UnconfirmedSends, unconfirmed_sends
+from core.drafts.waiting import DraftsWaiting, drafts_waiting
 from core.models import Workspace
 from core.reports.followups import FollowUpList, followups
 from core.reports.stale_leads import StaleLeadReport, stale_leads
@@ -51,14 +52,16 @@ def followups_now(
 class Dashboard:
     """The App Home: the pipeline figures and everything `/followups` lists.
 
-    `unconfirmed` is for an owner viewing it (None for anyone else): sends that may not have
-    gone out, which only an owner can settle.
+    `unconfirmed` and `drafts` are for an owner viewing it (None for anyone else): sends that
+    may not have gone out, which only an owner can settle, and a page of the drafts waiting
+    for approval.
     """
 
     summary: PipelineSummary
     followups: FollowUpList
     stale: StaleLeadReport
     unconfirmed: UnconfirmedSends | None = None
+    drafts: DraftsWaiting | None = None
 
 
 def dashboard(
@@ -69,15 +72,21 @@ def dashboard(
     stale_limit: int | None = None,
     viewer: str | None = None,
     unconfirmed_limit: int | None = None,
+    drafts_page: int = 1,
 ) -> Dashboard:
     """The workspace's dashboard as of `now`, as `viewer` (a Slack user id) sees it."""
     due = followups_now(session, workspace=workspace, now=now, stale_limit=stale_limit)
     summary = pipeline_summary(session, workspace=workspace, now=now)
-    unconfirmed = None
+    unconfirmed = drafts = None
     if viewer is not None and workspace.is_owner(viewer):
         unconfirmed = unconfirmed_sends(
             session, workspace=workspace, now=now, limit=unconfirmed_limit
         )
+        drafts = drafts_waiting(session, workspace=workspace, viewer=viewer, page=drafts_page)
     return Dashboard(
-        summary=summary, followups=due.followups, stale=due.stale, unconfirmed=unconfirmed
+        summary=summary,
+        followups=due.followups,
+        stale=due.stale,
+        unconfirmed=unconfirmed,
+        drafts=drafts,
     )

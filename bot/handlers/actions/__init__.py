@@ -21,6 +21,7 @@ from bot.handlers.actions import (
     web_form,
 )
 from bot.handlers.actions.click import ClickHandler, on_click
+from bot.handlers.home import turn_page
 from bot.ids import ActionId
 
 BUTTONS: dict[ActionId, ClickHandler] = {
@@ -77,6 +78,8 @@ BUTTONS: dict[ActionId, ClickHandler] = {
     # do not contact, on the contact card
     ActionId.MARK_DO_NOT_CONTACT: do_not_contact.mark,
     ActionId.CLEAR_DO_NOT_CONTACT: do_not_contact.clear,
+    # owners' App Home: a page of the drafts waiting for approval
+    ActionId.HOME_DRAFTS_PAGE: turn_page,
 }
 
 

@@ -44,6 +44,12 @@ class Click:
     is_ephemeral: bool = False
     response_url: str | None = None
     trigger_id: str | None = None
+    view_type: str | None = None  # "home" for a button on the App Home
+    view_metadata: str | None = None  # that view's private_metadata
+
+    @property
+    def from_home(self) -> bool:
+        return self.view_type == "home"
 
     @classmethod
     def from_body(cls, body: dict[str, Any], context: BoltContext) -> Click:
@@ -52,6 +58,7 @@ class Click:
         container = body.get("container") or {}
         user = body.get("user") or {}
         team = context.team_id or (body.get("team") or {}).get("id") or user.get("team_id")
+        view = body.get("view") or {}
         return cls(
             team_id=str(team or ""),
             user_id=str(context.user_id or user.get("id") or ""),
@@ -62,6 +69,8 @@ class Click:
             is_ephemeral=bool(container.get("is_ephemeral")),
             response_url=body.get("response_url"),
             trigger_id=body.get("trigger_id"),
+            view_type=view.get("type"),
+            view_metadata=view.get("private_metadata"),
         )
 
     def value_as(self, kind: type[Value]) -> Value:

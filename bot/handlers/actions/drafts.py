@@ -29,6 +29,7 @@ from bot.blocks.limits import Message
 from bot.blocks.modals.decisions import edit_draft_modal
 from bot.context import BotContext
 from bot.handlers.actions.click import Click, RecordKind, answer
+from bot.handlers.home import refresh_if_home
 from bot.notify import (
     post_draft_for_review,
     review_copies,
@@ -73,6 +74,7 @@ def approve(ctx: BotContext, click: Click, client: WebClient) -> None:
         update_copies(client, review_copies(approval.draft, click.message_ref), reply.review)
     if reply.note is not None:
         answer(client, click, reply.note)
+    refresh_if_home(ctx, click, client)
 
 
 def mark_sent(ctx: BotContext, click: Click, client: WebClient) -> None:
@@ -139,6 +141,7 @@ def discard(ctx: BotContext, click: Click, client: WebClient) -> None:
         review = review_of(session, workspace, draft, discarded_by=click.user_id)
         refs = review_copies(draft, click.message_ref)
     update_copies(client, refs, review)
+    refresh_if_home(ctx, click, client)
 
 
 def show_requested_draft(
