@@ -65,23 +65,9 @@ def set_do_not_contact(
     other is told it already was. Drafts waiting for them stay, but can no longer be approved.
     """
     text = clean_text(reason, field="reason", label="reason", limit=REASON_LIMIT, one_line=True)
-    contact = get_contact(session, workspace=workspace, contact_id=contact_id)
-    if contact.do_not_contact:
-        return DoNotContactChange(contact, changed=False)
-    before = snapshot(contact)
-    values: dict[str, Any] = dict(
-        do_not_contact=True,
-        do_not_contact_at=now or utcnow(),
-        do_not_contact_by=actor,
-        do_not_contact_reason=text,
-        updated_at=now or utcnow(),
-    )
-    if not apply_transition(session, contact, expected={"do_not_contact": False}, values=values):
-        return DoNotContactChange(contact, changed=False)
-    audit(
-        session, workspace, actor=actor, action="set_do_not_contact", entity=contact, before=before
-    )
-    return DoNotContactChange(contact, changed=True)
+    at = now or utcnow()
+    values = dict(do_not_contact_at=at, do_not_contact_by=actor, do_not_contact_reason=text)
+    return _flip(session, workspace, actor, contact_id, True, values, at)
 
 
 def clear_do_not_contact(
@@ -94,27 +80,31 @@ def clear_do_not_contact(
 ) -> DoNotContactChange:
     """An owner lets messages reach the contact again; the audit log keeps who set it and why."""
     require_owner(workspace, actor, "clear do not contact")
+    values = dict(do_not_contact_at=None, do_not_contact_by=None, do_not_contact_reason=None)
+    return _flip(session, workspace, actor, contact_id, False, values, now or utcnow())
+
+
+def _flip(
+    session: Session,
+    workspace: Workspace,
+    actor: str,
+    contact_id: str,
+    flag: bool,
+    values: dict[str, Any],
+    at: datetime,
+) -> DoNotContactChange:
+    """Set the flag to `flag` with one conditional UPDATE from the other value, audited once."""
     contact = get_contact(session, workspace=workspace, contact_id=contact_id)
-    if not contact.do_not_contact:
+    if contact.do_not_contact == flag:
         return DoNotContactChange(contact, changed=False)
     before = snapshot(contact)
-    values: dict[str, Any] = dict(
-        do_not_contact=False,
-        do_not_contact_at=None,
-        do_not_contact_by=None,
-        do_not_contact_reason=None,
-        updated_at=now or utcnow(),
-    )
-    if not apply_transition(session, contact, expected={"do_not_contact": True}, values=values):
+    changes = {**values, "do_not_contact": flag, "updated_at": at}
+    if not apply_transition(
+        session, contact, expected={"do_not_contact": not flag}, values=changes
+    ):
         return DoNotContactChange(contact, changed=False)
-    audit(
-        session,
-        workspace,
-        actor=actor,
-        action="clear_do_not_contact",
-        entity=contact,
-        before=before,
-    )
+    action = "set_do_not_contact" if flag else "clear_do_not_contact"
+    audit(session, workspace, actor=actor, action=action, entity=contact, before=before)
     return DoNotContactChange(contact, changed=True)
 
 

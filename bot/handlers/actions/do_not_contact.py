@@ -7,16 +7,32 @@ contact card again, as it now stands.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
 from bot.blocks.cards import contact_card
 from bot.blocks.do_not_contact import changed_text, do_not_contact_modal
-from bot.blocks.limits import escape, message, mrkdwn_section
+from bot.blocks.limits import Message, escape, message, mrkdwn_section
 from bot.context import BotContext
 from bot.handlers.actions.click import Click, answer
-from core.contacts.do_not_contact import clear_do_not_contact
+from core.contacts.do_not_contact import DoNotContactChange, clear_do_not_contact
 from core.contacts.history import contact_card as load_contact_card
 from core.contacts.history import get_contact
+from core.models import Workspace
+
+
+def card_after(
+    session: Session, workspace: Workspace, change: DoNotContactChange, now: datetime
+) -> Message:
+    """What changed, over the contact card as it now stands."""
+    card = load_contact_card(
+        session, workspace=workspace, contact_id=change.contact.contact_id, now=now
+    )
+    shown = contact_card(card, region=workspace.default_phone_region)
+    said = changed_text(change)
+    return message(said, [mrkdwn_section(escape(said)), *shown["blocks"]])
 
 
 def mark(ctx: BotContext, click: Click, client: WebClient) -> None:
@@ -34,9 +50,5 @@ def clear(ctx: BotContext, click: Click, client: WebClient) -> None:
         change = clear_do_not_contact(
             session, workspace=workspace, contact_id=click.value, actor=click.user_id, now=now
         )
-        card = load_contact_card(
-            session, workspace=workspace, contact_id=change.contact.contact_id, now=now
-        )
-        shown = contact_card(card, region=workspace.default_phone_region)
-    said = changed_text(change)
-    answer(client, click, message(said, [mrkdwn_section(escape(said)), *shown["blocks"]]))
+        shown = card_after(session, workspace, change, now)
+    answer(client, click, shown)
