@@ -30,6 +30,7 @@ from core.activity.service import (
     reschedule_follow_up,
 )
 from core.common.enums import LeadStatus, OpportunityStage, PipelineStage
+from core.contacts.do_not_contact import clear_do_not_contact, set_do_not_contact
 from core.contacts.history import merge_contacts
 from core.contacts.input import ContactInput
 from core.contacts.service import add_customer, archive_contact, update_contact
@@ -685,6 +686,20 @@ OPERATIONS: dict[str, tuple[Operation, str]] = {
             disconnect_mailbox(session=w.session, workspace=w.ws, actor=w.actor, now=NOW),
         ),
         "disconnect_mailbox",
+    ),
+    "set_do_not_contact": (
+        lambda w: set_do_not_contact(
+            w.session, workspace=w.ws, contact_id=w.contact(), actor=w.actor, reason="asked"
+        ),
+        "set_do_not_contact",
+    ),
+    "clear_do_not_contact": (
+        lambda w: (
+            (contact_id := w.contact()),
+            set_do_not_contact(w.session, workspace=w.ws, contact_id=contact_id, actor="U0SETTER"),
+            clear_do_not_contact(w.session, workspace=w.ws, contact_id=contact_id, actor=w.actor),
+        ),
+        "clear_do_not_contact",
     ),
 }
 
