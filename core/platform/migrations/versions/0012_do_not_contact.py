@@ -1,7 +1,7 @@
 """do not contact: the flag on contacts, with who set it, when and why
 
-Revision ID: 0011_do_not_contact
-Revises: 0010_webhooks
+Revision ID: 0012_do_not_contact
+Revises: 0011_oauth_states
 Create Date: 2026-12-06 23:30:00.000000
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 from core.platform import column_types
 
-revision: str = "0011_do_not_contact"
-down_revision: str | None = "0010_webhooks"
+revision: str = "0012_do_not_contact"
+down_revision: str | None = "0011_oauth_states"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
