@@ -236,7 +236,7 @@ def check_gmail(
         return Check("gmail", True, "not connected (optional: README, Connect Gmail)")
     if connection.status == MailboxStatus.paused:
         why = connection.status_reason or "Google refused the token"
-        return Check("gmail", False, f"paused ({why}): run `crm gmail connect` again")
+        return Check("gmail", False, f"paused ({why}): reconnect with `/crm connect gmail`")
     key = settings.crm_secret_key
     if key is None:
         return Check("gmail", False, "connected, but CRM_SECRET_KEY is unset: its token is sealed")

@@ -37,7 +37,7 @@ def create_web_app(
     log_requests(web)
     web.register_blueprint(health.blueprint(sessions))
     web.register_blueprint(forms.blueprint(sessions, clock=clock))
-    web.register_blueprint(quickbooks.blueprint(settings, sessions))
+    web.register_blueprint(quickbooks.blueprint(settings, sessions, clock=clock))
     web.register_blueprint(google.blueprint(settings, sessions, clock=clock))
     if slack_events:
         signing_secret = settings.slack_signing_secret

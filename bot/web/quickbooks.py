@@ -1,19 +1,21 @@
 """`GET /oauth/quickbooks/callback`: Intuit sends the owner back here after they said yes.
 
-The state names the workspace and the owner (sealed, ten minutes); the code is exchanged
-for tokens and the connection stored (integrations/quickbooks/connect.py). The owner's
-browser gets a small page saying what happened.
+The state names the workspace and the owner (stored hashed, single use, ten minutes:
+`core.platform.oauth_states`); the code is exchanged for tokens and the connection stored
+(integrations/quickbooks/connect.py). The owner's browser gets a small page saying what
+happened.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import datetime
 
 from flask import Blueprint, Response, request
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.quickbooks import callback_page
-from bot.context import utc_now
 from core.errors import CRMError
 from core.platform.config import Settings
 from integrations.quickbooks.connect import CALLBACK_PATH, finish_connection
@@ -25,7 +27,9 @@ def _page(status: int, title: str, detail: str) -> Response:
     return Response(callback_page(title, detail), status=status, mimetype="text/html")
 
 
-def blueprint(settings: Settings, sessions: sessionmaker[Session]) -> Blueprint:
+def blueprint(
+    settings: Settings, sessions: sessionmaker[Session], *, clock: Callable[[], datetime]
+) -> Blueprint:
     routes = Blueprint("quickbooks", __name__)
 
     @routes.get(CALLBACK_PATH)
@@ -44,7 +48,7 @@ def blueprint(settings: Settings, sessions: sessionmaker[Session]) -> Blueprint:
                 state=params.get("state", ""),
                 code=params.get("code", ""),
                 realm_id=params.get("realmId", ""),
-                now=utc_now,
+                now=clock,
             )
         except CRMError as error:
             logger.info("QuickBooks connection refused: %s", type(error).__name__)

@@ -43,9 +43,9 @@ class MailboxConnection(Timestamped, Base):
 
 
 class OAuthState(Base):
-    """One owner's consent link to a provider (Google): single use, ten minutes.
+    """One owner's consent link to a provider (Google, Intuit): single use, ten minutes.
 
-    Only a hash of the state is kept; the PKCE code verifier the token exchange needs waits
+    Only a hash of the state is kept; the PKCE code verifier Google's token exchange needs waits
     here for the callback and is never shown.
     """
 

@@ -80,13 +80,6 @@ class TokenCipher:
                 "add that key (after the new one) and run `crm secrets rotate` again."
             ) from None
 
-    def open_recent(self, stored: str, *, max_age: int) -> str:
-        """A value sealed at most `max_age` seconds ago (an OAuth state); else UnreadableToken."""
-        try:
-            return self._fernet.decrypt(stored.encode(), ttl=max_age).decode()
-        except (InvalidToken, ValueError):
-            raise UnreadableToken("That link has expired or was not made here.") from None
-
     def is_sealed(self, value: str) -> bool:
         """Whether the value is a token this cipher can open (so it is stored encrypted)."""
         if not value.startswith(_FERNET_PREFIX):

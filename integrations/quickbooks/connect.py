@@ -1,14 +1,13 @@
 """Connecting a workspace to QuickBooks: Intuit's authorization-code flow, or a refresh token.
 
-The `state` sent to Intuit is sealed with CRM_SECRET_KEY and names the workspace and the
-owner who asked; it is good for ten minutes, so a link cannot be replayed later or used for
-another workspace. The callback path is served by `crm serve` under CRM_PUBLIC_URL.
+The `state` sent to Intuit is the one consent-link mechanism Gmail's link uses too
+(`core.platform.oauth_states`): stored hashed with the workspace and the owner who asked,
+good once and for ten minutes, so a link cannot be replayed, used late or used for another
+workspace. The callback path is served by `crm serve` under CRM_PUBLIC_URL.
 """
 
 from __future__ import annotations
 
-import json
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,12 +18,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.errors import CRMError, InvalidInput
 from core.models import QuickBooksConnection, Workspace
 from core.platform.config import Settings
+from core.platform.oauth_states import STATE_LIFETIME, issue_oauth_state, redeem_oauth_state
 from core.platform.token_cipher import TokenCipher, cipher_from_keys
 from core.quickbooks.connection import CLI_ACTOR, connect_quickbooks
 from integrations.quickbooks.http import IntuitApp, TokenEndpoint
 
 CALLBACK_PATH = "/oauth/quickbooks/callback"
-STATE_MAX_AGE = 600  # seconds: the link an owner gets is good for ten minutes
+PROVIDER = "quickbooks"
+EXPIRED = (
+    "This QuickBooks link has expired, was used already or was not made for you; ask for a "
+    "new one with `/crm connect quickbooks`."
+)
 
 
 class NoPublicURL(CRMError):
@@ -52,26 +56,15 @@ def redirect_uri(settings: Settings) -> str:
     return settings.crm_public_url.rstrip("/") + CALLBACK_PATH
 
 
-def connect_link(settings: Settings, *, workspace_id: str, owner: str) -> ConnectLink:
+def connect_link(
+    settings: Settings, session: Session, *, workspace: Workspace, owner: str, now: datetime
+) -> ConnectLink:
     """The Intuit authorization URL for this owner of this workspace (checked by the caller)."""
     app = IntuitApp.from_settings(settings)
-    state = cipher_for(settings).seal(
-        json.dumps({"w": workspace_id, "u": owner, "n": secrets.token_hex(8)})
-    )
-    url = app.authorize_url(redirect_uri=redirect_uri(settings), state=state)
-    return ConnectLink(url=url, expires_in_minutes=STATE_MAX_AGE // 60)
-
-
-def read_state(settings: Settings, state: str) -> tuple[str, str]:
-    """The workspace and owner a state was made for; refused when expired or forged."""
-    try:
-        opened = json.loads(cipher_for(settings).open_recent(state, max_age=STATE_MAX_AGE))
-        return str(opened["w"]), str(opened["u"])
-    except (CRMError, ValueError, KeyError, TypeError):
-        raise InvalidInput(
-            "This QuickBooks link has expired or was not made for you; ask for a new one with "
-            "`/crm connect quickbooks`."
-        ) from None
+    redirect = redirect_uri(settings)
+    state = issue_oauth_state(session, workspace=workspace, owner=owner, provider=PROVIDER, now=now)
+    url = app.authorize_url(redirect_uri=redirect, state=state)
+    return ConnectLink(url=url, expires_in_minutes=int(STATE_LIFETIME.total_seconds()) // 60)
 
 
 def finish_connection(
@@ -84,10 +77,18 @@ def finish_connection(
     now: Callable[[], datetime],
     http: requests.Session | None = None,
 ) -> QuickBooksConnection:
-    """Intuit sent the owner back: check the state, exchange the code, store the connection."""
-    workspace_id, owner = read_state(settings, state)
+    """Intuit sent the owner back: spend the state, exchange the code, store the connection.
+
+    The state is spent (committed) before Intuit is called, so a second use of the link is
+    refused even when this one fails.
+    """
     if not code or not realm_id:
         raise InvalidInput("Intuit did not send back an authorization; try connecting again.")
+    with sessions.begin() as session:
+        consent = redeem_oauth_state(
+            session, state=state, provider=PROVIDER, now=now(), expired_text=EXPIRED
+        )
+    workspace_id, owner = consent.workspace_id, consent.owner
     app = IntuitApp.from_settings(settings)
     grant = TokenEndpoint(app, http or requests.Session()).exchange_code(
         code=code, redirect_uri=redirect_uri(settings)

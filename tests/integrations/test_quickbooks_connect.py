@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
-import time
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
-from cryptography.fernet import Fernet
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.common.enums import QuickBooksConnectionStatus
 from core.models import AuditEntry, QuickBooksConnection
+from core.platform.oauth_states import issue_oauth_state
 from core.platform.token_cipher import cipher_from_keys
+from core.workspaces.service import get_workspace
 from tests.bot.harness import SECRET_KEY, SlackHarness, labels, messages_to
 from tests.conftest import OWNER, STAFF, TEAM
 from tests.integrations.conftest import PUBLIC_URL, connect, connect_link, link_url, state_of
@@ -39,7 +40,7 @@ def test_an_owner_connects_through_intuit_and_the_tokens_are_stored_sealed(
     assert query["scope"] == ["com.intuit.quickbooks.accounting"]
     assert query["redirect_uri"] == [f"{PUBLIC_URL}/oauth/quickbooks/callback"]
     state = query["state"][0]
-    assert TEAM not in state and OWNER not in state  # sealed, not readable
+    assert TEAM not in state and OWNER not in state  # random: the database holds its hash
 
     code = qbo.issue_code("code-42")
     page = slack.get(f"/oauth/quickbooks/callback?code={code}&state={state}&realmId={REALM}")
@@ -71,9 +72,10 @@ def test_an_owner_connects_through_intuit_and_the_tokens_are_stored_sealed(
     assert audit.actor == OWNER and audit.after is not None
     assert "access_token" not in audit.after and "refresh_token" not in audit.after
 
-    # The same link cannot be used twice: Intuit's code is spent, nothing changes.
+    # The same link cannot be used twice: the state is spent, Intuit is not even asked.
     again = slack.get(f"/oauth/quickbooks/callback?code={code}&state={state}&realmId={REALM}")
-    assert again.status == 400
+    assert again.status == 400 and "was used already" in again.body
+    assert len(qbo.calls_to("/tokens/bearer")) == 1
 
 
 def test_staff_get_no_link_and_a_forged_or_stale_state_connects_nothing(
@@ -84,12 +86,19 @@ def test_staff_get_no_link_and_a_forged_or_stale_state_connects_nothing(
     assert "blocks" not in refused or not labels(refused)
 
     code = qbo.issue_code()
-    forged = json.dumps({"w": TEAM, "u": OWNER, "n": "x"})
-    other_key = Fernet(Fernet.generate_key()).encrypt(forged.encode()).decode()
-    stale = Fernet(SECRET_KEY.encode()).encrypt_at_time(forged.encode(), int(time.time()) - 601)
-    for state in ("not-a-state", other_key, stale.decode()):
+    late = state_of(link_url(connect_link(slack)))
+    with slack.sessions.begin() as session:  # a Gmail link's state, made for the same owner
+        google = issue_oauth_state(
+            session,
+            workspace=get_workspace(session, TEAM),
+            owner=OWNER,
+            provider="google",
+            now=slack.now,
+        )
+    slack.now += timedelta(minutes=10, seconds=1)
+    for state in ("not-a-state", late, google):
         page = slack.get(f"/oauth/quickbooks/callback?code={code}&state={state}&realmId={REALM}")
-        assert page.status == 400 and "has expired or was not made for you" in page.body
+        assert page.status == 400 and "has expired, was used already" in page.body
     denied = slack.get(f"/oauth/quickbooks/callback?error=access_denied&state={state}")
     assert denied.status == 400
     assert qbo.calls == [] and _connection(slack.sessions) is None

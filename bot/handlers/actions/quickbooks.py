@@ -85,7 +85,7 @@ def link_for_owner(ctx: BotContext, session: Session, workspace: Workspace, user
     """An owner's own Intuit link (refused to others, and without the deployment's setup)."""
     require_owner(workspace, user, "connect QuickBooks")
     connection = quickbooks_connection(session, workspace.workspace_id)
-    link = connect_link(ctx.settings, workspace_id=workspace.workspace_id, owner=user)
+    link = connect_link(ctx.settings, session, workspace=workspace, owner=user, now=ctx.now())
     return connect_link_message(
         link.url, minutes=link.expires_in_minutes, reconnect=connection is not None
     )
