@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -38,8 +39,13 @@ def quickbooks_settings(qbo: QuickBooksStandIn) -> dict[str, Any]:
 def slack(
     sessions: sessionmaker[Session], workspace_id: str, qbo: QuickBooksStandIn
 ) -> Iterator[SlackHarness]:
-    """The one-workspace bot with this deployment's Intuit app pointed at the stand-in."""
+    """The one-workspace bot with this deployment's Intuit app pointed at the stand-in.
+
+    The app's clock starts at wall time: Intuit's tokens expire in real time, and the adapter
+    reads their expiry (stored at the callback, on the app's clock) against it.
+    """
     with SlackHarness(sessions, **quickbooks_settings(qbo)) as harness:
+        harness.now = datetime.now(UTC)
         yield harness
 
 
