@@ -34,11 +34,16 @@ out of the test suite; the statement-count tests stay in it (`tests/jobs/test_sc
   the history; a lead touched after the report time (a report for a past day) is judged on its
   history up to then. `tests/core/activity/test_last_touch.py` compares the columns with the
   aggregate over seeded random histories (core writes, ORM rows, back-dating, merges, imports).
-- **Search probes indexes.** A phone or email is one probe of `contact_points`; a phone nobody
-  has stops there (it used to fall through to a scan of every name). A name on Postgres is a
-  `pg_trgm` probe (`%` and `<%` on a GIN index of the lower-cased full name, created by
-  migration 0005 with `CREATE EXTENSION IF NOT EXISTS pg_trgm`), ranked and limited in SQL to
-  50 candidates that the same rapidfuzz scorer as SQLite orders (core/contacts/name_search.py).
+- **Search probes indexes, in one statement built once.** A phone or email is one probe of
+  `contact_points` (the `(workspace_id, kind, value)` index on the normalised value) that brings
+  each contact with its phones and emails joined in (core/contacts/matching.py); a query that is
+  just a number is parsed once instead of scanned. A phone nobody has stops there. A name on
+  Postgres is a `pg_trgm` probe of the GIN index on the lower-cased full name (migration 0005):
+  names with a word like the typed one (`<%`) first, and only when those are fewer than 50 the
+  whole-name `%` probe, which on common names rechecks thousands of rows; ranked and limited in
+  SQL to 50 that the same rapidfuzz scorer as SQLite orders (core/contacts/name_search.py); the
+  chosen contacts come in a second statement. Each of these statements is built once per
+  process with bound parameters: building them per call cost more than running them.
 - **The card's last touchpoint** is three index probes (contact, leads, deals) in a UNION,
   not an OR over the workspace's interactions.
 - **The daily post loads what it shows**: the 10 oldest stale leads (a `LIMIT` with the total

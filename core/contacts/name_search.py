@@ -8,6 +8,9 @@ on `NAME_KEY`, so a name search costs an index probe however many contacts there
 
 from __future__ import annotations
 
+from functools import cache
+from typing import Any
+
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
@@ -15,9 +18,10 @@ from sqlalchemy import (
     String,
     bindparam,
     func,
+    literal,
     literal_column,
-    or_,
     select,
+    union_all,
 )
 from sqlalchemy.orm import Session
 
@@ -38,42 +42,82 @@ def name_candidates(
     session: Session, *, workspace: Workspace, text: str, include_archived: bool
 ) -> list[tuple[str, str, str]]:
     """(contact_id, first name, full name) of the unmerged contacts `text` could name."""
+    trigram = session.get_bind().dialect.name == "postgresql"
+    params = {"ws": workspace.workspace_id}
+    if trigram:
+        params["typed_name"] = " ".join(text.split()).lower()
+    return [
+        (cid, first, " ".join(part for part in (first, last) if part))
+        for cid, first, last in session.execute(_statement(trigram, include_archived), params)
+    ]
+
+
+@cache
+def _statement(trigram: bool, include_archived: bool) -> Select[tuple[str, str, str | None]]:
+    """Built once per shape (building it per call cost more than running it): parameters `ws`
+    and, for the trigram probe, `typed_name`."""
     statement: Select[tuple[str, str, str | None]] = select(
         Contact.contact_id, Contact.first_name, Contact.last_name
     ).where(
-        Contact.workspace_id == workspace.workspace_id,
+        Contact.workspace_id == bindparam("ws", type_=String()),
         Contact.merged_into_contact_id.is_(None),
     )
     if not include_archived:
         statement = statement.where(~Contact.archived)
-    if session.get_bind().dialect.name == "postgresql":
-        statement = _trigram_probe(statement, text)
-    else:
-        statement = statement.order_by(Contact.created_at, Contact.contact_id)
-    return [
-        (cid, first, " ".join(part for part in (first, last) if part))
-        for cid, first, last in session.execute(statement)
-    ]
+    if trigram:
+        return _trigram_probe(statement)
+    return statement.order_by(Contact.created_at, Contact.contact_id)
 
 
 def _trigram_probe(
-    statement: Select[tuple[str, str, str | None]], text: str
+    statement: Select[tuple[str, str, str | None]],
 ) -> Select[tuple[str, str, str | None]]:
-    """Names similar to `text` as a whole (`%`) or containing a word like it (`<%`): both
-    answered by the GIN index; the exact name first, then the closest, `NAME_CANDIDATES` of them.
-    A first name alone (`dana`) matches as a word of the full name."""
-    typed: BindParameter[str] = bindparam(
-        "typed_name", " ".join(text.split()).lower(), type_=String()
+    """Names containing a word like the typed name (`<%`), else similar to it as a whole (`%`):
+    both answered by the GIN index; the exact name first, then the closest, `NAME_CANDIDATES`
+    of them. A first name alone (`dana`) matches as a word of the full name.
+
+    Every `<%` match ranks above every `%`-only one (the exact names have a word similarity
+    of 1, and the order after them is by word similarity), so the `%` probe, which on common
+    names rechecks thousands of rows, runs only when the `<%` one found fewer than
+    `NAME_CANDIDATES`: the same candidates as one probe with OR, in a fraction of the time.
+    """
+    typed: BindParameter[str] = bindparam("typed_name", type_=String())
+    rank = (
+        (NAME_KEY == typed).label("exact"),
+        (func.lower(Contact.first_name) == typed).label("first_exact"),
+        func.word_similarity(typed, NAME_KEY).label("word_similarity"),
+        func.similarity(NAME_KEY, typed).label("similarity"),
+        Contact.created_at,
     )
+    order = (rank[0].desc(), rank[1].desc(), rank[2].desc(), rank[3].desc(), rank[4])
+
+    def best(*where: ColumnElement[bool]) -> Select[Any]:
+        return (
+            statement.add_columns(*rank)
+            .where(*where)
+            .order_by(*order, Contact.contact_id)
+            .limit(NAME_CANDIDATES)
+        )
+
+    has_a_word_like = typed.op("<%")(NAME_KEY)
+    words = best(has_a_word_like).cte("word_matches")
+    rest = best(NAME_KEY.op("%")(typed), ~has_a_word_like).subquery("whole_matches")
+    found_enough = select(func.count()).select_from(words).scalar_subquery() >= NAME_CANDIDATES
+    both = union_all(
+        select(literal(0).label("tier"), words),
+        select(literal(1).label("tier"), rest).where(~found_enough),
+    ).subquery("candidates")
+    c = both.c
     return (
-        statement.where(or_(NAME_KEY.op("%")(typed), typed.op("<%")(NAME_KEY)))
+        select(c.contact_id, c.first_name, c.last_name)
         .order_by(
-            (NAME_KEY == typed).desc(),
-            (func.lower(Contact.first_name) == typed).desc(),
-            func.word_similarity(typed, NAME_KEY).desc(),
-            func.similarity(NAME_KEY, typed).desc(),
-            Contact.created_at,
-            Contact.contact_id,
+            c.tier,
+            c.exact.desc(),
+            c.first_exact.desc(),
+            c.word_similarity.desc(),
+            c.similarity.desc(),
+            c.created_at,
+            c.contact_id,
         )
         .limit(NAME_CANDIDATES)
     )

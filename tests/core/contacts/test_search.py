@@ -182,7 +182,24 @@ def test_search_is_a_fixed_number_of_statements_for_5_or_500_contacts(
     _many(session, 4, 499)
     with_five_hundred = _statements(session)
     assert with_five == with_five_hundred
-    assert max(with_five) <= 6
+    # A name: the candidates, then the chosen contacts with their phones and emails. A phone:
+    # one probe that brings the contact and its points. Lead search: names, then the leads
+    # (their contacts joined) and those contacts' points.
+    assert with_five == [2, 2, 1, 2, 3, 4]
+
+
+def test_a_lookup_by_phone_or_email_is_one_statement_with_the_points_loaded(
+    session: Session, people: dict[str, Contact]
+) -> None:
+    for query in ("(555) 201-3344", "DANA@example.com", "555-201-3344 dana@example.com"):
+        session.expunge_all()
+        ws = get_workspace(session, TEAM)
+        with count_statements(session) as seen:
+            hits = search_contacts(session, workspace=ws, query=query)
+            assert [hit.contact.full_name for hit in hits] == ["Dana Smith"]
+            assert hits[0].contact.phones == ["+15552013344"]
+            assert hits[0].contact.emails == ["dana@example.com"]
+        assert len(seen) == 1
 
 
 # --------------------------------------------------------------------------- resolve_person
