@@ -11,7 +11,7 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, event
@@ -61,21 +61,33 @@ SELECT count(*) FILTER (WHERE follow_up_date = %(today)s),
 FROM interactions WHERE workspace_id = %(ws)s AND follow_up_status = 'pending'
   AND follow_up_date <= %(today)s
 """
+# The same answer as ours: the week's new leads with their first replies, the open leads at
+# follow-up and estimate sent (count, value, local-day ages), the deals, the oldest open lead
+# (the first of each open status, then the first of those) and the leads past their close date.
 _PIPELINE = (
-    """SELECT count(*) FROM leads WHERE workspace_id = %(ws)s
-       AND created_at > %(week_ago)s AND created_at <= %(now)s""",
+    """SELECT count(*), count(answered), sum(extract(epoch FROM answered - created_at))
+       FROM (SELECT l.created_at, (SELECT min(i.timestamp) FROM interactions i
+                                   WHERE i.lead_id = l.lead_id
+                                     AND i.type IN ('email_outbound', 'sms')
+                                     AND i.timestamp >= l.created_at) AS answered
+             FROM leads l WHERE l.workspace_id = %(ws)s
+               AND l.created_at > %(week_ago)s AND l.created_at <= %(now)s OFFSET 0) week""",
     """SELECT pipeline_stage, count(*), sum(estimated_value),
-              avg(extract(epoch FROM %(now)s - created_at))
-       FROM leads WHERE workspace_id = %(ws)s AND status IN ('new', 'working', 'qualified')
+              sum(%(today_number)s - (CAST(timezone(%(zone)s, created_at) AS date) - DATE '1970-01-01'))
+       FROM leads WHERE workspace_id = %(ws)s AND pipeline_stage IN ('follow_up', 'estimate_sent')
+         AND status IN ('new', 'working', 'qualified') AND created_at <= %(now)s
        GROUP BY pipeline_stage""",
     """SELECT stage, count(*), sum(amount) FROM opportunities WHERE workspace_id = %(ws)s
        AND (stage = 'proposal_sent' OR (stage IN ('won', 'lost')
             AND close_date > %(week_day)s AND close_date <= %(today)s)) GROUP BY stage""",
-    """SELECT lead_id, title, created_at, pipeline_stage FROM leads WHERE workspace_id = %(ws)s
-       AND status IN ('new', 'working', 'qualified') ORDER BY created_at, lead_id LIMIT 1""",
+    """SELECT lead_id, title, created_at, pipeline_stage FROM leads WHERE lead_id IN (
+         SELECT (SELECT lead_id FROM leads WHERE workspace_id = %(ws)s AND status = s
+                   AND created_at <= %(now)s ORDER BY created_at, lead_id LIMIT 1)
+         FROM unnest(ARRAY['new', 'working', 'qualified']) AS s)
+       ORDER BY created_at, lead_id LIMIT 1""",
     """SELECT lead_id, title, expected_close_date FROM leads WHERE workspace_id = %(ws)s
        AND status IN ('new', 'working', 'qualified') AND expected_close_date < %(today)s
-       ORDER BY expected_close_date LIMIT 10""",
+       ORDER BY expected_close_date""",
 )
 # The same answer as ours: the contact whole, with its phones and emails (a card or a choice
 # shows them).
@@ -122,6 +134,8 @@ def _params(workspace: Workspace, page: Any) -> dict[str, Any]:
         "today": today,
         "week_ago": NOW - timedelta(days=7),
         "week_day": today - timedelta(days=7),
+        "today_number": (today - date(1970, 1, 1)).days,
+        "zone": workspace.timezone,
         "before": local_midnight(workspace, page.cutoff + timedelta(days=1)),
         "ids": [item.lead_id for item in page.items],
     }

@@ -188,6 +188,22 @@ class Lead(Timestamped, Base):
         Index("ix_leads_contact", "contact_id"),
         # "Stale" is a range of this index whatever the history's size.
         Index("ix_leads_workspace_status_last_touch", "workspace_id", "status", "last_touch_at"),
+        # The pipeline summary's open leads at a stage (its figures read from the index alone),
+        # and those past their expected close date.
+        Index(
+            "ix_leads_workspace_stage_status",
+            "workspace_id",
+            "pipeline_stage",
+            "status",
+            "created_at",
+            "estimated_value",
+        ),
+        Index(
+            "ix_leads_workspace_status_expected_close",
+            "workspace_id",
+            "status",
+            "expected_close_date",
+        ),
     )
 
     lead_id: Mapped[str] = mapped_column(ID, primary_key=True)

@@ -9,25 +9,42 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from core.common.enums import (
+    OPEN_LEAD_STATUSES,
     InteractionType,
     OpportunityStage,
     PipelineStage,
 )
 from core.common.local_dates import (
-    age_in_days,
+    EPOCH,
     epoch_seconds,
     local_date,
+    local_day_number,
     local_today,
     prepare_local_dates,
 )
 from core.models import Interaction, Lead, Opportunity, Workspace
-from core.reports.rows import ShownContact, display_name, open_lead_at
+from core.platform.column_types import UTCDateTime
+from core.reports.rows import ShownContact, display_name
 
 __all__ = [
     "OldestOpenLead",
@@ -100,90 +117,26 @@ class PipelineSummary:
 
 
 def pipeline_summary(session: Session, *, workspace: Workspace, now: datetime) -> PipelineSummary:
-    """The pipeline over the 7 x 24 hours before `now`; three statements.
+    """The pipeline over the 7 x 24 hours before `now`; three statements, each built once.
 
     New leads: created_at in (now - 7 days, now]. Won / lost: close_date is a date, so the
     window in dates is every D with local_date(now - 7 days) < D <= today. Snapshot figures
     (follow-up, proposals out, oldest, past expected close) count open leads created by `now`.
     """
     prepare_local_dates(session)
-    ws = workspace.workspace_id
     today = local_today(workspace, now)
     window_start = now - WEEK
     first_close_date = local_date(workspace, window_start) + timedelta(days=1)
-
-    def count_leads(*where: Any) -> Any:
-        return select(func.count(Lead.lead_id)).where(Lead.workspace_id == ws, *where)
-
-    def opportunities(column: Any, *where: Any) -> Any:
-        return select(column).where(Opportunity.workspace_id == ws, *where)
-
-    open_lead = open_lead_at(workspace, now)
-    follow_up = and_(open_lead, Lead.pipeline_stage == PipelineStage.follow_up)
-    estimate_sent = and_(open_lead, Lead.pipeline_stage == PipelineStage.estimate_sent)
-    proposal_sent = Opportunity.stage == OpportunityStage.proposal_sent
-    closed_in_window = and_(
-        Opportunity.close_date >= first_close_date, Opportunity.close_date <= today
-    )
-    won = and_(Opportunity.stage == OpportunityStage.won, closed_in_window)
-    lost = and_(Opportunity.stage == OpportunityStage.lost, closed_in_window)
-    zero = Decimal(0)
-    first_reply = (
-        select(func.min(Interaction.timestamp))
-        .where(
-            Interaction.lead_id == Lead.lead_id,
-            Interaction.type.in_(REPLY_TYPES),
-            Interaction.timestamp >= Lead.created_at,
-        )
-        .correlate(Lead)
-        .scalar_subquery()
-    )
-    replies = (
-        select(Lead.created_at.label("asked"), first_reply.label("answered"))
-        .where(Lead.workspace_id == ws, Lead.created_at > window_start, Lead.created_at <= now)
-        .subquery()
-    )
-    figures = session.execute(
-        select(
-            count_leads(Lead.created_at > window_start, Lead.created_at <= now)
-            .scalar_subquery()
-            .label("new_leads"),
-            count_leads(follow_up).scalar_subquery().label("follow_up_count"),
-            select(func.coalesce(func.sum(age_in_days(workspace, Lead.created_at, today)), 0))
-            .where(Lead.workspace_id == ws, follow_up)
-            .scalar_subquery()
-            .label("follow_up_age_total"),
-            count_leads(estimate_sent).scalar_subquery().label("estimates_count"),
-            select(func.coalesce(func.sum(Lead.estimated_value), zero))
-            .where(Lead.workspace_id == ws, estimate_sent)
-            .scalar_subquery()
-            .label("estimates_value"),
-            opportunities(func.count(Opportunity.opportunity_id), proposal_sent)
-            .scalar_subquery()
-            .label("proposals_count"),
-            opportunities(func.coalesce(func.sum(Opportunity.amount), zero), proposal_sent)
-            .scalar_subquery()
-            .label("proposals_value"),
-            opportunities(func.count(Opportunity.opportunity_id), won)
-            .scalar_subquery()
-            .label("won_count"),
-            opportunities(func.coalesce(func.sum(Opportunity.amount), zero), won)
-            .scalar_subquery()
-            .label("won_value"),
-            opportunities(func.count(Opportunity.opportunity_id), lost)
-            .scalar_subquery()
-            .label("lost_count"),
-            select(func.count(replies.c.answered)).scalar_subquery().label("replied_leads"),
-            select(
-                func.coalesce(
-                    func.sum(epoch_seconds(replies.c.answered) - epoch_seconds(replies.c.asked)),
-                    0,
-                )
-            )
-            .scalar_subquery()
-            .label("response_seconds"),
-        )
-    ).one()
+    params = {
+        "ws": workspace.workspace_id,
+        "now": now,
+        "window_start": window_start,
+        "first_close_date": first_close_date,
+        "today": today,
+        "today_number": (today - EPOCH).days,
+        "zone": workspace.timezone,
+    }
+    figures = session.execute(_figures_statement(), params).one()
     return PipelineSummary(
         today=today,
         window_start=window_start,
@@ -195,34 +148,120 @@ def pipeline_summary(session: Session, *, workspace: Workspace, now: datetime) -
             int(figures.follow_up_age_total), figures.follow_up_count
         ),
         proposals_out_count=figures.estimates_count + figures.proposals_count,
-        proposals_out_value=figures.estimates_value + figures.proposals_value,
+        proposals_out_value=Decimal(figures.estimates_value) + Decimal(figures.proposals_value),
         won_count=figures.won_count,
-        won_value=figures.won_value,
+        won_value=Decimal(figures.won_value),
         lost_count=figures.lost_count,
         replied_leads=figures.replied_leads,
         response_avg_hours=one_decimal(
             Decimal(str(figures.response_seconds)) / 3600, figures.replied_leads
         ),
-        oldest_open_lead=_oldest_open_lead(session, workspace, now, today),
-        past_expected_close=leads_past_expected_close(session, workspace=workspace, now=now),
+        oldest_open_lead=_oldest_open_lead(session, workspace, params),
+        past_expected_close=_past_expected_close(session, workspace, params),
     )
 
 
-def _open_leads_with_contact(workspace: Workspace, now: datetime, *columns: Any) -> Any:
-    """Open leads at `now` with the given columns and the contact each is shown under."""
-    shown = ShownContact()
-    query = select(Lead.lead_id, Lead.title, Lead.pipeline_stage, *columns, *shown.columns)
-    return shown.join(query, Lead.contact_id).where(open_lead_at(workspace, now))
+def _open_at_now(*where: Any) -> ColumnElement[bool]:
+    """Open leads (docs/product.md, Definitions) that existed at the `now` parameter."""
+    return and_(
+        Lead.workspace_id == bindparam("ws"),
+        Lead.status.in_(OPEN_LEAD_STATUSES),
+        Lead.created_at <= bindparam("now", type_=UTCDateTime()),
+        *where,
+    )
+
+
+@cache
+def _figures_statement() -> Select[Any]:
+    """Every figure in one row: one pass over the week's new leads, one over the open leads at
+    follow-up or estimate sent, one over the open and recently closed deals. Built once
+    (building it per call cost more than running it); parameters: see `pipeline_summary`."""
+    ws = bindparam("ws", type_=String())
+    now = bindparam("now", type_=UTCDateTime())
+    today = bindparam("today", type_=Date())
+    first_reply = (
+        select(func.min(Interaction.timestamp))
+        .where(
+            Interaction.lead_id == Lead.lead_id,
+            Interaction.type.in_(REPLY_TYPES),
+            Interaction.timestamp >= Lead.created_at,
+        )
+        .correlate(Lead)
+        .scalar_subquery()
+    )
+    week = (
+        select(Lead.created_at.label("asked"), first_reply.label("answered"))
+        .where(
+            Lead.workspace_id == ws,
+            Lead.created_at > bindparam("window_start", type_=UTCDateTime()),
+            Lead.created_at <= now,
+        )
+        .cte("week")
+        # Materialized so the first reply is looked up once per lead, not once per use.
+        .prefix_with("MATERIALIZED")
+    )
+    new_leads = select(
+        func.count().label("new_leads"),
+        func.count(week.c.answered).label("replied_leads"),
+        func.coalesce(
+            func.sum(epoch_seconds(week.c.answered) - epoch_seconds(week.c.asked)), 0
+        ).label("response_seconds"),
+    ).subquery("new_leads")
+
+    follow_up = Lead.pipeline_stage == PipelineStage.follow_up
+    estimate_sent = Lead.pipeline_stage == PipelineStage.estimate_sent
+    age = bindparam("today_number", type_=Integer()) - local_day_number(
+        Lead.created_at, bindparam("zone", type_=String())
+    )
+    open_leads = (
+        select(
+            func.count().filter(follow_up).label("follow_up_count"),
+            func.coalesce(func.sum(age).filter(follow_up), 0).label("follow_up_age_total"),
+            func.count().filter(estimate_sent).label("estimates_count"),
+            func.coalesce(func.sum(Lead.estimated_value).filter(estimate_sent), 0).label(
+                "estimates_value"
+            ),
+        )
+        .where(
+            _open_at_now(
+                Lead.pipeline_stage.in_((PipelineStage.follow_up, PipelineStage.estimate_sent))
+            )
+        )
+        .subquery("open_leads")
+    )
+
+    proposal_sent = Opportunity.stage == OpportunityStage.proposal_sent
+    closed_in_window = and_(
+        Opportunity.close_date >= bindparam("first_close_date", type_=Date()),
+        Opportunity.close_date <= today,
+    )
+    won = and_(Opportunity.stage == OpportunityStage.won, closed_in_window)
+    lost = and_(Opportunity.stage == OpportunityStage.lost, closed_in_window)
+    deals = (
+        select(
+            func.count().filter(proposal_sent).label("proposals_count"),
+            func.coalesce(func.sum(Opportunity.amount).filter(proposal_sent), 0).label(
+                "proposals_value"
+            ),
+            func.count().filter(won).label("won_count"),
+            func.coalesce(func.sum(Opportunity.amount).filter(won), 0).label("won_value"),
+            func.count().filter(lost).label("lost_count"),
+        )
+        .where(Opportunity.workspace_id == ws, or_(proposal_sent, won, lost))
+        .subquery("deals")
+    )
+    return (
+        select(*new_leads.c, *open_leads.c, *deals.c)
+        .select_from(new_leads)
+        .join(open_leads, true())
+        .join(deals, true())
+    )
 
 
 def _oldest_open_lead(
-    session: Session, workspace: Workspace, now: datetime, today: date
+    session: Session, workspace: Workspace, params: dict[str, Any]
 ) -> OldestOpenLead | None:
-    row = session.execute(
-        _open_leads_with_contact(workspace, now, Lead.created_at)
-        .order_by(Lead.created_at, Lead.lead_id)
-        .limit(1)
-    ).first()
+    row = session.execute(_oldest_statement(), params).first()
     if row is None:
         return None
     return OldestOpenLead(
@@ -230,21 +269,38 @@ def _oldest_open_lead(
         title=row.title,
         contact_id=row.contact_id,
         contact_name=display_name(row.first_name, row.last_name),
-        age_days=(today - local_date(workspace, row.created_at)).days,
+        age_days=(params["today"] - local_date(workspace, row.created_at)).days,
         stage=PipelineStage(row.pipeline_stage),
     )
 
 
-def leads_past_expected_close(
-    session: Session, *, workspace: Workspace, now: datetime
+@cache
+def _oldest_statement() -> Select[Any]:
+    """The first open lead created: the first of each open status (each a probe of the
+    (workspace, status, created_at) index; one range over all three would read every closed
+    lead older than it), then the first of those three."""
+    firsts = [
+        select(Lead.lead_id, Lead.created_at)
+        .where(_open_at_now(Lead.status == status))
+        .order_by(Lead.created_at, Lead.lead_id)
+        .limit(1)
+        .subquery()
+        for status in OPEN_LEAD_STATUSES
+    ]
+    first = union_all(*(select(*each.c) for each in firsts)).subquery("firsts")
+    shown = ShownContact()
+    query = select(Lead.lead_id, Lead.title, Lead.pipeline_stage, Lead.created_at, *shown.columns)
+    return (
+        shown.join(query.join(first, first.c.lead_id == Lead.lead_id), Lead.contact_id)
+        .order_by(Lead.created_at, Lead.lead_id)
+        .limit(1)
+    )
+
+
+def _past_expected_close(
+    session: Session, workspace: Workspace, params: dict[str, Any]
 ) -> tuple[PastDueLead, ...]:
-    """Open leads (created by `now`) whose expected close date is before today, oldest first."""
-    today = local_today(workspace, now)
-    rows = session.execute(
-        _open_leads_with_contact(workspace, now, Lead.expected_close_date)
-        .where(Lead.expected_close_date < today)
-        .order_by(Lead.expected_close_date, Lead.created_at, Lead.lead_id)
-    ).all()
+    today: date = params["today"]
     return tuple(
         PastDueLead(
             lead_id=row.lead_id,
@@ -255,5 +311,28 @@ def leads_past_expected_close(
             expected_close_date=row.expected_close_date,
             days_past=(today - row.expected_close_date).days,
         )
-        for row in rows
+        for row in session.execute(_past_due_statement(), params)
     )
+
+
+@cache
+def _past_due_statement() -> Select[Any]:
+    """Open leads past their expected close date, oldest date first: a range of the
+    (workspace, status, expected_close_date) index per open status."""
+    shown = ShownContact()
+    query = select(
+        Lead.lead_id, Lead.title, Lead.pipeline_stage, Lead.expected_close_date, *shown.columns
+    )
+    return (
+        shown.join(query, Lead.contact_id)
+        .where(_open_at_now(Lead.expected_close_date < bindparam("today", type_=Date())))
+        .order_by(Lead.expected_close_date, Lead.created_at, Lead.lead_id)
+    )
+
+
+def leads_past_expected_close(
+    session: Session, *, workspace: Workspace, now: datetime
+) -> tuple[PastDueLead, ...]:
+    """Open leads (created by `now`) whose expected close date is before today, oldest first."""
+    params = {"ws": workspace.workspace_id, "now": now, "today": local_today(workspace, now)}
+    return _past_expected_close(session, workspace, params)
