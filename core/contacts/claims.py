@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 from rapidfuzz import fuzz, utils
 from sqlalchemy import BigInteger, bindparam, text
@@ -167,7 +168,17 @@ def _spell_out(words: list[str], other: list[str]) -> str:
     return " ".join(full)
 
 
-def same_person(contact: Contact, first_name: str | None, last_name: str | None) -> bool:
+class Named(Protocol):
+    """Whatever carries a person's name: a contact, or one an import is about to write."""
+
+    @property
+    def first_name(self) -> str | None: ...
+
+    @property
+    def last_name(self) -> str | None: ...
+
+
+def same_person(contact: Named, first_name: str | None, last_name: str | None) -> bool:
     """Whether a name given with a known phone or email is the contact's (fuzzy, see above).
 
     No name given, or a contact named by the product ("Unknown caller"), is no evidence of

@@ -23,6 +23,11 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    """Column values as JSON-ready data, as `snapshot` gives them (for rows written in bulk)."""
+    return {key: _jsonable(value) for key, value in values.items()}
+
+
 def snapshot(record: Base) -> dict[str, Any]:
     """The record's column values as JSON-ready data; secret columns (tokens) are left out."""
     mapper = inspect(record).mapper

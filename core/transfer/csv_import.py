@@ -14,17 +14,18 @@ match, so a capture of one of them waits for the import and sees what it made.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, inspect, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from core.common.enums import ContactPointKind, LifecycleStage
+from core.common.enums import ContactPointKind, LifecycleStage, PreferredChannel
 from core.contacts.claims import claim_contact_points, same_person
 from core.contacts.input import NOTES_LIMIT
 from core.errors import ImportRejected
-from core.models import AuditEntry, Base, Company, Contact, ContactPoint, Workspace, new_id, utcnow
-from core.platform.audit import snapshot
+from core.models import AuditEntry, Company, Contact, ContactPoint, Workspace, new_id, utcnow
+from core.platform.audit import jsonable, snapshot
 from core.transfer.sheet import SheetRow, read_contact_sheet
 
 __all__ = ["CsvImportReport", "import_contacts_csv"]
@@ -67,52 +68,98 @@ class CsvImportReport:
         return "\n".join(text)
 
 
+@dataclass
+class _NewContact:
+    """A contact this import creates: plain values, inserted with the others in one batch (an
+    ORM instance per row cost more than everything else the import does)."""
+
+    contact_id: str
+    workspace_id: str
+    first_name: str
+    last_name: str | None
+    company_id: str | None
+    address: str | None
+    preferred_channel: PreferredChannel | None
+    lifecycle_stage: LifecycleStage
+    tags: list[str]
+    notes: str | None
+    created_at: datetime
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+    def values(self) -> dict[str, Any]:
+        """The row as inserted: every column, so the audit row shows what was written."""
+        return {
+            "contact_id": self.contact_id,
+            "workspace_id": self.workspace_id,
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "company_id": self.company_id,
+            "address": self.address,
+            "preferred_channel": self.preferred_channel,
+            "lifecycle_stage": self.lifecycle_stage,
+            "tags": self.tags,
+            "quickbooks_customer_id": None,
+            "notes": self.notes,
+            "merged_into_contact_id": None,
+            "archived": False,
+            "last_touch_at": None,
+            "created_at": self.created_at,
+            "updated_at": self.created_at,
+        }
+
+
+Record = Contact | _NewContact
+
+
 class _Gains:
     """Phones and emails contacts gain, kept aside and written in one statement at the end."""
 
     def __init__(self) -> None:
-        # contact id -> (contact, the points it had: (kind, value), the points it gains)
-        self.points: dict[str, tuple[Contact, list[Point], list[Point]]] = {}
+        # contact id -> (the points it had: (kind, value), the points it gains, next position)
+        self.points: dict[str, tuple[list[Point], list[Point], int]] = {}
 
-    def _entry(self, contact: Contact) -> tuple[Contact, list[Point], list[Point]]:
+    def _entry(self, contact: Record) -> tuple[list[Point], list[Point], int]:
         if contact.contact_id not in self.points:
-            # A contact made by this import has none yet: do not ask the database.
-            had = [] if inspect(contact).transient else [(p.kind, p.value) for p in contact.points]
-            self.points[contact.contact_id] = (contact, had, [])
+            if isinstance(contact, _NewContact):  # made by this import: none yet
+                self.points[contact.contact_id] = ([], [], 0)
+            else:
+                had = [(p.kind, p.value) for p in contact.points]
+                start = max((p.position for p in contact.points), default=-1) + 1
+                self.points[contact.contact_id] = (had, [], start)
         return self.points[contact.contact_id]
 
-    def add(self, contact: Contact, row: SheetRow) -> None:
-        _, had, gained = self._entry(contact)
+    def add(self, contact: Record, row: SheetRow) -> None:
+        had, gained, _ = self._entry(contact)
         for label, value in row.points():
-            if (point := (ContactPointKind(label), value)) not in had + gained:
+            if (point := (ContactPointKind(label), value)) not in had and point not in gained:
                 gained.append(point)
 
-    def of(self, contact: Contact) -> dict[str, list[str]]:
+    def of(self, contact: Record) -> dict[str, list[str]]:
         """The contact's phones and emails once the gains are written, primary first."""
-        _, had, gained = self._entry(contact)
+        had, gained, _ = self._entry(contact)
         return {
             "phones": [v for k, v in had + gained if k == ContactPointKind.phone],
             "emails": [v for k, v in had + gained if k == ContactPointKind.email],
         }
 
     def rows(self, workspace_id: str) -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = []
-        for contact, had, gained in self.points.values():
-            start = max((p.position for p in contact.points), default=-1) + 1 if had else 0
-            rows += [
-                {
-                    "workspace_id": workspace_id,
-                    "contact_id": contact.contact_id,
-                    "kind": kind,
-                    "value": value,
-                    "position": start + offset,
-                }
-                for offset, (kind, value) in enumerate(gained)
-            ]
-        return rows
+        return [
+            {
+                "workspace_id": workspace_id,
+                "contact_id": contact_id,
+                "kind": kind,
+                "value": value,
+                "position": start + offset,
+            }
+            for contact_id, (_, gained, start) in self.points.items()
+            for offset, (kind, value) in enumerate(gained)
+        ]
 
 
-def _fill(contact: Contact, row: SheetRow, company: Company | None, gains: _Gains) -> None:
+def _fill(contact: Record, row: SheetRow, company: Company | None, gains: _Gains) -> None:
     """Add what the contact lacks from the row; never overwrite what it already has."""
     gains.add(contact, row)
     contact.last_name = contact.last_name or row.last_name
@@ -166,11 +213,11 @@ def _companies(
 
 def _existing_owners(
     session: Session, workspace: Workspace, rows: list[SheetRow]
-) -> dict[str, tuple[Contact, int | None]]:
+) -> dict[str, tuple[Record, int | None]]:
     """Every phone and email of the file that a live contact already has, claimed first."""
     phones = sorted({p for row in rows for p in row.phones})
     emails = sorted({e for row in rows for e in row.emails})
-    owners: dict[str, tuple[Contact, int | None]] = {}
+    owners: dict[str, tuple[Record, int | None]] = {}
     for match in claim_contact_points(session, workspace=workspace, phones=phones, emails=emails):
         for value in match.matched_on:  # never a merged-away record: its survivor is matched
             owners.setdefault(value, (match.contact, None))
@@ -190,12 +237,11 @@ def import_contacts_csv(
     workspace_id = workspace.workspace_id
     owners = _existing_owners(session, workspace, rows)
     by_name, new_companies = _companies(session, workspace, rows)
-    created: list[tuple[int, Contact]] = []
+    created: list[tuple[int, _NewContact]] = []
     merged: list[tuple[int, str, str]] = []
     skipped: list[tuple[int, str]] = []
     conflicts: list[tuple[int, str, str]] = []
     touched: dict[str, tuple[Contact, dict[str, Any]]] = {}  # existing contacts, and before
-    made: set[str] = set()
     gains = _Gains()
     for row in rows:
         company = by_name.get(row.company.lower()) if row.company else None
@@ -207,15 +253,15 @@ def import_contacts_csv(
             if not same_person(contact, row.first_name, row.last_name):
                 conflicts.append((row.number, contact.full_name, f"same {kind} {value}{seen}"))
                 continue
-            if contact.contact_id not in made and contact.contact_id not in touched:
+            if isinstance(contact, Contact) and contact.contact_id not in touched:
                 touched[contact.contact_id] = (contact, {**snapshot(contact), **gains.of(contact)})
             _fill(contact, row, company, gains)
             merged.append((row.number, contact.full_name, f"same {kind} {value}{seen}"))
         elif row.first_name or row.last_name or row.points():
-            contact = _new_contact(workspace_id, row, company)
-            gains.add(contact, row)
-            created.append((row.number, contact))
-            made.add(contact.contact_id)
+            new = _new_contact(workspace_id, row, company)
+            gains.add(new, row)
+            created.append((row.number, new))
+            contact = new
         else:
             skipped.append((row.number, "no name, phone or email"))
             continue
@@ -234,10 +280,10 @@ def import_contacts_csv(
     )
 
 
-def _new_contact(workspace_id: str, row: SheetRow, company: Company | None) -> Contact:
+def _new_contact(workspace_id: str, row: SheetRow, company: Company | None) -> _NewContact:
     # With no name at all, the phone or email stands in for one, as a phone's contact list does.
     first = row.first_name or row.last_name or row.points()[0][1]
-    return Contact(
+    return _NewContact(
         contact_id=new_id("ct"),
         workspace_id=workspace_id,
         first_name=first,
@@ -248,7 +294,7 @@ def _new_contact(workspace_id: str, row: SheetRow, company: Company | None) -> C
         lifecycle_stage=row.lifecycle_stage or LifecycleStage.prospect,
         tags=list(row.tags),
         notes=row.notes,
-        archived=False,
+        created_at=utcnow(),
     )
 
 
@@ -257,31 +303,39 @@ def _write(
     workspace_id: str,
     actor: str,
     companies: list[Company],
-    created: list[Contact],
+    created: list[_NewContact],
     touched: dict[str, tuple[Contact, dict[str, Any]]],
     gains: _Gains,
 ) -> None:
-    """Write in a fixed number of statements: rows with generated ids go in as one batch each."""
+    """Write in a fixed number of statements: each table's new rows go in as one batch."""
     # Companies and contacts point at each other: companies first, their primary contact after.
     session.add_all(companies)
     session.flush()
-    session.add_all(created)
-    session.flush()
+    rows = [contact.values() for contact in created]
+    if rows:
+        session.execute(insert(Contact), rows)
+    first_of: dict[str, str] = {}
+    for contact in created:
+        if contact.company_id is not None:
+            first_of.setdefault(contact.company_id, contact.contact_id)
     for company in companies:
-        company.primary_contact_id = next(
-            (c.contact_id for c in created if c.company_id == company.company_id), None
-        )
-    audit: list[tuple[str, Base, dict[str, Any] | None, dict[str, Any]]] = [
-        ("import", c, None, {**snapshot(c), **gains.of(c)}) for c in created
+        company.primary_contact_id = first_of.get(company.company_id)
+    audit: list[tuple[str, str, str, dict[str, Any] | None, dict[str, Any]]] = [
+        ("import", "contacts", c.contact_id, None, {**jsonable(row), **gains.of(c)})
+        for c, row in zip(created, rows, strict=True)
     ]
     audit += [
-        ("merge_import", c, was, {**snapshot(c), **gains.of(c)}) for c, was in touched.values()
+        ("merge_import", "contacts", c.contact_id, was, {**snapshot(c), **gains.of(c)})
+        for c, was in touched.values()
     ]
-    audit += [("create_company", company, None, snapshot(company)) for company in companies]
+    audit += [
+        ("create_company", "companies", company.company_id, None, snapshot(company))
+        for company in companies
+    ]
     if points := gains.rows(workspace_id):
         session.execute(insert(ContactPoint), points)
-    for contact, _, _ in gains.points.values():
-        session.expire(contact, ["points"])
+    for record, _ in touched.values():
+        session.expire(record, ["points"])
     now = utcnow()
     if audit:
         session.execute(
@@ -291,13 +345,13 @@ def _write(
                     "workspace_id": workspace_id,
                     "actor": actor,
                     "action": action,
-                    "entity_type": record.__tablename__,
-                    "entity_id": after.get("contact_id") or after.get("company_id"),
+                    "entity_type": entity_type,
+                    "entity_id": entity_id,
                     "before": before,
                     "after": after,
                     "at": now,
                 }
-                for action, record, before, after in audit
+                for action, entity_type, entity_id, before, after in audit
             ],
         )
     session.flush()

@@ -319,3 +319,31 @@ def test_matching_is_one_query_however_many_rows(session: Session, workspace_id:
 
     assert len(contacts(session)) == 31
     assert len(one) == len(many)
+
+
+def test_the_statements_do_not_grow_with_the_rows(session: Session, workspace_id: str) -> None:
+    """Merges into contacts already here, repeats within the file, conflicts and companies:
+    the same statements for 3 rows as for 300 (each table's rows go in as one batch)."""
+    for n in range(300):
+        add_contact(session, f"ct_known{n}", f"Known{n}", "Person", f"+1555300{n:04d}")
+
+    def csv_of(rows: int, start: int) -> str:
+        lines = []
+        for n in range(start, start + rows):
+            if n % 3 == 0:  # a contact already here, by phone: merged, gains the email
+                lines.append(f"Known{n - start},555-300-{n - start:04d},k{n}@example.com,")
+            elif n % 3 == 1:  # new, at a company
+                lines.append(f"Person {n},555-201-{n:04d},p{n}@example.com,Firm {n}")
+            else:  # the row before's email under another name: a conflict
+                lines.append(f"Other {n},,p{n - 1}@example.com,")
+        return "Name,Phone,Email,Company\n" + "\n".join(lines) + "\n"
+
+    with count_statements(session) as few:
+        small = run(session, csv_of(3, 0))
+    with count_statements(session) as many:
+        large = run(session, csv_of(300, 1000))
+
+    assert (len(small.created), len(small.merged), len(small.conflicts)) == (1, 1, 1)
+    assert (len(large.created), len(large.merged), len(large.conflicts)) == (100, 100, 100)
+    assert by_name(session, "Known0").emails == ["k0@example.com"]
+    assert len(few) == len(many)
