@@ -73,7 +73,8 @@ _PIPELINE = (
              FROM leads l WHERE l.workspace_id = %(ws)s
                AND l.created_at > %(week_ago)s AND l.created_at <= %(now)s OFFSET 0) week""",
     """SELECT pipeline_stage, count(*), sum(estimated_value),
-              sum(%(today_number)s - (CAST(timezone(%(zone)s, created_at) AS date) - DATE '1970-01-01'))
+              sum(%(today_number)s
+                  - (CAST(timezone(%(zone)s, created_at) AS date) - DATE '1970-01-01'))
        FROM leads WHERE workspace_id = %(ws)s AND pipeline_stage IN ('follow_up', 'estimate_sent')
          AND status IN ('new', 'working', 'qualified') AND created_at <= %(now)s
        GROUP BY pipeline_stage""",

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from core.common.enums import ContactPointKind
 from core.contacts.matching import ContactMatch, find_matching_contacts
 from core.errors import CRMError
-from core.models import Contact, Workspace
+from core.models import Workspace
 
 __all__ = [
     "BULK_CLAIM",
