@@ -1,8 +1,9 @@
 """Reply times through the production server: `crm serve` in a child process, signed requests.
 
 Each request is what Slack sends (built and signed by `console/signed_requests.py`); the reply
-time is from sending it to the first message the app posts back (through the response_url or
-the Web API) arriving at the local Slack stand-in. Loopback only.
+time is from sending it to the answer: the acknowledgement itself when it carries the reply
+(`/lead` quick capture), else the first message the app posts back (through the response_url
+or the Web API) arriving at the local Slack stand-in. Loopback only.
 """
 
 from __future__ import annotations
@@ -83,13 +84,13 @@ class _Served:
         connection.close()
         return status
 
-    def post(self, body: str, headers: dict[str, str]) -> int:
+    def post(self, body: str, headers: dict[str, str]) -> tuple[int, bytes]:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         connection.request("POST", "/slack/events", body=body, headers=headers)
-        response = response_status = connection.getresponse()
-        response.read()
+        response = connection.getresponse()
+        answer = response.read()
         connection.close()
-        return response_status.status
+        return response.status, answer
 
     def stop(self) -> None:
         self.process.terminate()
@@ -116,9 +117,12 @@ class _Client:
         headers |= self.signer.headers(body)
         self._arrived.clear()
         started = time.perf_counter()
-        status = self.served.post(body, headers)
+        status, answer = self.served.post(body, headers)
         if status != 200:
             raise RuntimeError(f"the app answered {status}")
+        shown = json.loads(answer) if answer.startswith(b"{") else {}
+        if shown.get("text") or shown.get("blocks"):  # answered in the acknowledgement itself
+            return (time.perf_counter() - started) * 1000, shown
         if not self._arrived.wait(timeout=30):
             raise RuntimeError("no reply within 30 s")
         return (time.perf_counter() - started) * 1000, self._shown

@@ -59,32 +59,43 @@ out of the test suite; the statement-count tests stay in it (`tests/jobs/test_sc
 FINDINGS = """\
 ## Findings: what the numbers say, and what is left
 
-- **The machine was not idle.** Two cores shared by eight engineers running test suites (the
+- **The machine was not idle.** Two cores shared by seven engineers running test suites (the
   load average is in "Run"): every wall time here is several times what an idle machine gives,
-  and Python-heavy paths suffer more than the floor, which runs mostly inside Postgres. The
-  plans below and the statement counts are the steadier evidence.
-- **Indexes are used where the design says.** Stale leads: a bitmap range scan of
-  `ix_leads_workspace_status_last_touch` (plus the empty "touched after the report time"
-  range), names joined to the listed page only. Name search: `ix_contacts_name_trgm`.
-  Phone and email: `ix_contact_points_lookup`. Follow-ups: `ix_interactions_followups`.
-  None of them grows with the interaction history.
-- **Where ours is well above its floor, the difference is Python, not SQL.** Profiled on an
-  empty database, building the ORM statements (aliases, subqueries, column collections) cost
-  more than running them: 135 ms per `stale_leads` call and 190 ms per `followups` call under
-  this load. Those two now build their statements once per process with bound parameters
-  (5 ms and 2 ms). `pipeline_summary` (its workspace time zone is inlined in its SQL) and the
-  contact search (`find_matching_contacts`, the name probe) still build theirs per call; the
-  same change is the next step for them.
-- **CSV import misses its budget by far** (5,000 rows/s): profiled at 5,000 rows, a third of
-  the time is parsing each row (phonenumbers, email-validator), most of the rest is the ORM
-  unit of work flushing one `Contact` and its points per row and keeping them all in memory
-  (800+ MB at 100,000 rows). The change it needs: one streaming pass that parses, dedupes
-  against one lookup probe per batch, and writes with Core `insert()` in batches, as the JSON
-  import already does; not done here.
-- **The daily job** sends 14 statements whatever the size and renders in about 0.2 s; the
-  rest of its wall time, measured as the worker runs it (once, in a fresh process), is
-  first use (statements compiled, connections opened) and waiting on a Postgres shared with
-  the test suites: a profile spent 0.5 s in the job ledger's two primary-key reads.
+  a round trip to Postgres costs anywhere from 0.1 to 4 ms depending on when the scheduler
+  runs the backend, and Python-heavy paths suffer more than the floor, which runs mostly
+  inside Postgres. The plans below and the statement counts are the steadier evidence.
+- **Lookups are one statement each.** A phone or email was three round trips (the contact,
+  then its points by a second `selectin` query, then the workspace in the bench's own
+  measurement) and built its statement per call: 27 x its floor. It is now one probe of
+  `ix_contact_points_lookup` with the contact and its points joined, built once; the floor
+  beside it returns the same answer (the contact whole, with its phones and emails). What
+  is left of the ratio is fixed Python per call (parsing the typed number, turning one row
+  into a `Contact` with its points), about half a millisecond, not growing with the book.
+- **Name search**: the whole-name `%` probe rechecked thousands of rows for a common name
+  (3,000 for "Owen Harris-King" at 100,000 contacts); every `<%` (word) match ranks above
+  every `%`-only one, so the `%` probe now runs only when the `<%` one finds fewer than 50:
+  the same candidates in a fraction of the time. The floor is the `<%` probe alone.
+- **Pipeline summary**: its follow-up and estimate-sent figures were four sequential scans of
+  every lead, the oldest open lead walked every closed lead older than it, and the leads past
+  their expected close date were a sequential scan. Now one index-only pass over the open
+  leads at those two stages (`ix_leads_workspace_stage_status`, migration 0012), the first
+  lead of each open status, and a range of `ix_leads_workspace_status_expected_close`; the
+  week's first replies are looked up once per lead (they were twice). Three statements,
+  built once; `tests/core/reports/test_reports.py` checks the count for 3 and 300 leads.
+- **CSV import** creates contacts as plain rows inserted in one batch per table (contacts,
+  their points, the audit rows), with no ORM instance per row; matching stays one probe of
+  the lookup table for the whole file, and the rules and the report are unchanged
+  (`tests/core/transfer/test_csv_import.py` checks the statements are the same for 3 and 300
+  rows with merges, repeats, conflicts and companies). What is left per row is mostly
+  checking it: `email-validator` and `phonenumbers` take about as long as everything else.
+- **Stale leads at this size**: tens of thousands of leads are stale at once in this data, and
+  both ours and the floor count them all (the "and N more") and sort them for the first ten;
+  ours also computes each one's last touch "as of the report time". That query is where
+  `/followups` spends its time at full size; it is next, after the do-not-contact filters
+  that are being added to the same statements.
+- **The daily job** sends a fixed number of statements whatever the size; its wall time,
+  measured as the worker runs it (once, in a fresh process), is first use (statements
+  compiled, connections opened), the stale query above, and waiting on a shared Postgres.
 - **Export streams** (flat peak RSS between the sizes) but renders each record in Python, a
   few thousand records per second on this loaded machine.
 """
@@ -94,9 +105,8 @@ SMALLER = """\
 **This run is smaller than the default** (`python -m bench` with no flags: 100,000 contacts,
 300,000 leads, 30,000 opportunities, 2,000,000 interactions, a CSV of 100,000 contacts). On
 two cores shared with seven other engineers' test suites the default would have taken well
-over the time there was (the export alone renders a few thousand records per second here, the
-CSV import a few hundred rows per second), so the "full" column is the size the flags above
-give, not the issue's.
+over the time there was (the export alone renders a couple of thousand records per second
+here), so the "full" column is the size the flags above give, not the issue's.
 """
 
 BUDGETS = """\
@@ -118,8 +128,9 @@ def _replies(small: SizeRun, full: SizeRun) -> list[str]:
     lines = [
         "## Reply times (signed requests into `crm serve`)",
         "",
-        "From sending the request to the first message the app posts back arriving at the "
-        "Slack stand-in; "
+        "From sending the request to the answer (the acknowledgement when it carries it, as "
+        "`/lead` does; else the first message the app posts back arriving at the Slack "
+        "stand-in); "
         f"{len(full.replies[0].samples) if full.replies else 0} tries each after a warm-up.",
         "",
         "| request | small p50 | small p99 | full p50 | full p99 | full/small p50 | budget met |",

@@ -45,7 +45,12 @@ def name_candidates(
     trigram = session.get_bind().dialect.name == "postgresql"
     params = {"ws": workspace.workspace_id}
     if trigram:
-        params["typed_name"] = " ".join(text.split()).lower()
+        # No stored name holds a NUL (Postgres takes none), and Postgres refuses one in a
+        # parameter: it separates words like a space.
+        typed = " ".join(text.replace("\x00", " ").split()).lower()
+        if not typed:
+            return []
+        params["typed_name"] = typed
     return [
         (cid, first, " ".join(part for part in (first, last) if part))
         for cid, first, last in session.execute(_statement(trigram, include_archived), params)

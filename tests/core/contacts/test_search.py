@@ -321,3 +321,12 @@ def test_open_leads_for_the_dana_lead(
     ]
     assert open_leads_for_person(session, workspace=ws, name="Dana Smith") == [first]
     assert open_leads_for_person(session, workspace=ws, name="Nobody") == []
+
+
+def test_a_nul_in_a_typed_name_is_no_error(
+    session: Session, ws: Workspace, people: dict[str, Contact]
+) -> None:
+    """No name holds a NUL (Postgres refuses one even as a parameter): it parts words."""
+    assert resolve_person(session, workspace=ws, name="\x00") == []
+    hits = search_contacts(session, workspace=ws, query="Dana\x00Smith")
+    assert hits[0].contact == people["smith"]
