@@ -78,7 +78,7 @@ FINDINGS = """\
 - **Pipeline summary**: its follow-up and estimate-sent figures were four sequential scans of
   every lead, the oldest open lead walked every closed lead older than it, and the leads past
   their expected close date were a sequential scan. Now one index-only pass over the open
-  leads at those two stages (`ix_leads_workspace_stage_status`, migration 0012), the first
+  leads at those two stages (`ix_leads_workspace_stage_status`, migration 0013), the first
   lead of each open status, and a range of `ix_leads_workspace_status_expected_close`; the
   week's first replies are looked up once per lead (they were twice). Three statements,
   built once; `tests/core/reports/test_reports.py` checks the count for 3 and 300 leads.

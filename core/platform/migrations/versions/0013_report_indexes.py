@@ -4,8 +4,8 @@ The weekly summary counts open leads at follow-up and at estimate sent, and list
 past their expected close date; without these two indexes each was a scan of every lead
 (docs/performance.md).
 
-Revision ID: 0012_report_indexes
-Revises: 0011_oauth_states
+Revision ID: 0013_report_indexes
+Revises: 0012_do_not_contact
 Create Date: 2026-12-06 23:45:00
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0012_report_indexes"
-down_revision: str | None = "0011_oauth_states"
+revision: str = "0013_report_indexes"
+down_revision: str | None = "0012_do_not_contact"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
