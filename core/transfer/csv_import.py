@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 from sqlalchemy.orm import Session
 
 from core.common.enums import ContactPointKind, LifecycleStage, PreferredChannel
@@ -90,8 +91,10 @@ class _NewContact:
         return " ".join(part for part in (self.first_name, self.last_name) if part)
 
     def values(self) -> dict[str, Any]:
-        """The row as inserted: every column, so the audit row shows what was written."""
+        """The row as inserted: every column (the others at their defaults), so the audit row
+        shows what was written, as `snapshot` of a flushed contact would."""
         return {
+            **_CONTACT_DEFAULTS,
             "contact_id": self.contact_id,
             "workspace_id": self.workspace_id,
             "first_name": self.first_name,
@@ -101,14 +104,19 @@ class _NewContact:
             "preferred_channel": self.preferred_channel,
             "lifecycle_stage": self.lifecycle_stage,
             "tags": self.tags,
-            "quickbooks_customer_id": None,
             "notes": self.notes,
-            "merged_into_contact_id": None,
-            "archived": False,
-            "last_touch_at": None,
             "created_at": self.created_at,
             "updated_at": self.created_at,
         }
+
+
+#: Each contact column's value when an import gives none: its scalar default, else NULL.
+_CONTACT_DEFAULTS: dict[str, Any] = {
+    column.key: column.default.arg
+    if isinstance(column.default, ScalarElementColumnDefault)
+    else None
+    for column in Contact.__table__.columns
+}
 
 
 Record = Contact | _NewContact

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from core.common.enums import ContactPointKind, LifecycleStage, PreferredChannel
 from core.errors import ImportRejected
 from core.models import AuditEntry, Company, Contact, ContactPoint, Workspace
+from core.platform.audit import snapshot
 from core.transfer.csv_import import CsvImportReport, import_contacts_csv
 from tests.conftest import TEAM
 from tests.core.factories import count_statements
@@ -348,3 +349,14 @@ def test_the_statements_do_not_grow_with_the_rows(session: Session, workspace_id
     assert (len(large.created), len(large.merged), len(large.conflicts)) == (100, 100, 100)
     assert by_name(session, "Known0").emails == ["k0@example.com"]
     assert len(few) == len(many)
+
+
+def test_a_created_contacts_audit_row_is_the_contact_as_written(
+    session: Session, workspace_id: str
+) -> None:
+    run(session, "Name,Phone,Email,Tags\nDana Smith,555-201-3344,D@Example.com,vip\n")
+
+    entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "import")).one()
+    dana = by_name(session, "Dana")
+    assert entry.after == {**snapshot(dana), "phones": dana.phones, "emails": dana.emails}
+    assert entry.after["emails"] == ["d@example.com"] and entry.after["tags"] == ["vip"]
