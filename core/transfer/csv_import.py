@@ -18,8 +18,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.sql.schema import ScalarElementColumnDefault
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from core.common.enums import ContactPointKind, LifecycleStage, PreferredChannel
 from core.contacts.claims import claim_contact_points, same_person
