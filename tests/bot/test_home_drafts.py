@@ -14,13 +14,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.limit_check import limit_violations
-from bot.ids import ActionId
+from bot.ids import ActionId, BlockId
 from core.common.enums import DraftChannel, DraftStatus
 from core.contacts.do_not_contact import set_do_not_contact
 from core.models import Draft
 from core.workspaces.service import get_workspace
 from tests.bot.fakes import RecordingSender, harness_with, set_owners
-from tests.bot.harness import START, SlackHarness, block_texts, iter_buttons, labels
+from tests.bot.harness import (
+    START,
+    SlackHarness,
+    block_texts,
+    iter_buttons,
+    labels,
+    text_input,
+)
 from tests.conftest import OWNER, STAFF, TEAM
 from tests.core.factories import make_contact
 
@@ -167,3 +174,21 @@ def test_a_draft_to_someone_marked_do_not_contact_says_so_on_the_home(
     assert (
         ":no_entry: Person0 Lee is marked do not contact: this draft can't be approved or sent."
     ) in "\n".join(block_texts(home(slack)["blocks"]))
+
+
+def test_edit_from_home_shows_the_new_version_on_the_home(
+    slack: SlackHarness, sessions: sessionmaker[Session]
+) -> None:
+    ids = waiting_drafts(sessions, 1)
+    slack.home_opened(user=OWNER)
+    slack.action(ActionId.EDIT, view=home(slack), user=OWNER)
+    (form,) = slack.api.views.values()
+    publishes = len(slack.api.calls_to("views.publish"))
+    values = {BlockId.BODY: {ActionId.INPUT: text_input("Hi Person0, the quote is $350.")}}
+    slack.submit_view(None, values, user=OWNER, view=form)
+
+    assert len(slack.api.calls_to("views.publish")) == publishes + 1
+    refreshed = home(slack)
+    [approve] = [b for b in iter_buttons(refreshed["blocks"]) if b["action_id"] == ActionId.APPROVE]
+    assert approve["value"] == f"{ids[0]}:2"
+    assert ">Hi Person0, the quote is $350." in "\n".join(block_texts(refreshed["blocks"]))

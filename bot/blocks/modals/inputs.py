@@ -53,6 +53,7 @@ class ModalMeta:
     lead_id: str | None = None
     opportunity_id: str | None = None
     confirmation: str | None = None
+    home_page: int | None = None  # opened from the App Home: its page of drafts, to refresh it
 
     def about(
         self, record_id: str, *, version: int | None = None, joins: Sequence[str] = ()
@@ -83,10 +84,12 @@ class ModalMeta:
             data = {}
         found = {name: data.get(key) for name, key in _META_KEYS.items()}
         version, joins = found.pop("version"), found.pop("joins")
+        home_page = found.pop("home_page")
         texts = {name: value for name, value in found.items() if isinstance(value, str)}
         return cls(
             **texts,
             version=version if isinstance(version, int) else None,
+            home_page=home_page if isinstance(home_page, int) and home_page >= 1 else None,
             joins=tuple(str(j) for j in joins) if isinstance(joins, list) else (),
         )
 
@@ -102,6 +105,7 @@ _META_KEYS = {
     "lead_id": "ld",
     "opportunity_id": "op",
     "confirmation": "cf",
+    "home_page": "hp",
 }
 
 

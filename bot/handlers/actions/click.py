@@ -15,6 +15,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
+from bot.blocks.home_drafts import drafts_page_of
 from bot.blocks.limits import Message
 from bot.blocks.modals.inputs import ModalMeta
 from bot.context import BotContext
@@ -83,6 +84,7 @@ class Click:
             channel=self.channel_id,
             ts=None if self.is_ephemeral else self.message_ts,
             response_url=self.response_url,
+            home_page=drafts_page_of(self.view_metadata) if self.from_home else None,
         )
 
     @property

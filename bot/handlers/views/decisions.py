@@ -25,6 +25,7 @@ from bot.blocks.modals.decisions import (
 from bot.blocks.prompts import lost_message
 from bot.blocks.settings import parse_settings, settings_saved_text
 from bot.context import BotContext
+from bot.handlers.home import publish_home
 from bot.handlers.views.submission import AfterAck, Submission, answer_after_modal
 from bot.notify import review_copies, update_copies
 from core.activity.service import reschedule_follow_up
@@ -51,7 +52,15 @@ def edit_submitted(ctx: BotContext, submission: Submission, client: WebClient) -
         )
         review = review_message(edited, workspace)
         refs = review_copies(edited.draft, form.meta.message_ref)
-    return partial(update_copies, client, refs, review)
+
+    def after() -> None:
+        update_copies(client, refs, review)
+        if form.meta.home_page is not None:  # edited from the App Home: show the new version
+            publish_home(
+                ctx, client, submission.team_id, submission.user_id, drafts_page=form.meta.home_page
+            )
+
+    return after
 
 
 def lost_submitted(ctx: BotContext, submission: Submission, client: WebClient) -> AfterAck:
