@@ -67,6 +67,8 @@ class ActionId(StrEnum):
     SEE_ALL = "crm-see-all"
     # capture and plain-word requests (values: ids, or `bot.values`)
     OPEN_CONTACT = "crm-open-contact"  # value: contact_id -> the contact card
+    WORDS_CHOICE = "crm-words-choice"  # value: WordsChoice -> the request on the one chosen
+    TRY_REQUEST = "crm-try-request"  # value: an IntentKind -> that request (asks who if needed)
     ADD_CUSTOMER = "crm-add-customer"  # opens the New customer modal (a DM has no trigger_id)
     LOG_ENTRY = "crm-log-entry"  # value: `bot.values.LogEntryChoice` JSON -> log it for that person
     DISQUALIFY_REASON = "crm-disqualify-reason"  # value: `bot.values.DisqualifyChoice`
@@ -166,6 +168,7 @@ class BlockId(StrEnum):
     CONTACT_ACTIONS = "crm-contact-actions"
     OPPORTUNITY_ACTIONS = "crm-opportunity-actions"
     CHOICE = "crm-choice"
+    NEAREST_REQUESTS = "crm-nearest-requests"
     INQUIRY_ACTIONS = "crm-inquiry-actions"
     QUALIFY_ACTIONS = "crm-qualify-actions"
     REENGAGE_ACTIONS = "crm-reengage-actions"

@@ -210,3 +210,33 @@ def _text(value: object) -> str:
     if not isinstance(value, str):
         raise TypeError(value)
     return value
+
+
+@dataclass(frozen=True)
+class WordsChoice:
+    """A choice button of a plain-words request whose name fitted several records.
+
+    The request (`kind`, as `core.leads.intents.IntentKind`), the record chosen (a contact,
+    lead or job id) and what the request carried beside the name (a stage, a date phrase).
+    """
+
+    refusal: ClassVar[str] = "That choice is out of date; say the request again."
+
+    kind: str
+    record_id: str
+    detail: str | None = None
+
+    def encode(self) -> str:
+        """`{"k": kind, "r": record_id, "d": detail or null}`."""
+        data = {"k": self.kind, "r": self.record_id, "d": self.detail}
+        return json.dumps(data, separators=(",", ":"))
+
+    @classmethod
+    def parse(cls, text: str) -> Self:
+        data: dict[str, Any] = json.loads(text)
+        detail = data.get("d")
+        return cls(
+            kind=_text(data["k"]),
+            record_id=_text(data["r"]),
+            detail=None if detail is None else _text(detail),
+        )

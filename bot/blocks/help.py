@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.blocks.limits import Message, context, escape, message, mrkdwn_section, truncate
+from core.leads.intents import INTENTS, IntentKind
 
 COMMANDS = (
     "`/lead` — a new lead (a form), or in one line: "
@@ -18,19 +19,16 @@ COMMANDS = (
 )
 REQUESTS = (
     "Or ask in plain words — here with `/crm`, in a direct message, or by mentioning me:\n"
-    "• add a new customer\n"
-    "• log a call with Dana\n"
-    "• what's our pipeline?\n"
-    "• follow up on the Dana lead\n"
-    "• convert Dana to a job\n"
-    "• disqualify the Dana lead\n"
-    "• how long since we talked to Dana?\n"
-    "• who are our newest customers?"
+    + "\n".join(
+        f"• {row.examples[0]}"
+        for row in sorted(INTENTS, key=lambda row: list(IntentKind).index(row.kind))
+        if row.kind != IntentKind.help
+    )
 )
 
 
 def help_message(*, unknown: str | None = None) -> Message:
-    """The commands and the eight plain-word requests; says so first when a request was unclear."""
+    """The commands and the plain-word requests; says so first when a request was unclear."""
     blocks = []
     text = "Here's what I can do."
     if unknown is not None:

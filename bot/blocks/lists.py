@@ -96,8 +96,11 @@ def lead_choice(
     label: str,
     region: str = "US",
     deals: Sequence[Opportunity] = (),
+    values: Mapping[str, str] | None = None,
 ) -> Message:
-    """ "Which Dana lead?": one section per open lead or job, with a button carrying its id."""
+    """ "Which Dana lead?": one section per open lead or job, with a button carrying its id
+    (or `values[id]`)."""
+    values = values or {}
     if deals:
         asked = f"Which {name} lead or job? {len(leads) + len(deals)} open ones match."
     else:
@@ -111,7 +114,9 @@ def lead_choice(
                 f"*{escape(deal.name)}* (job)\n{reach_line(deal.contact, region)}\n"
                 f"{escape(in_words(deal.stage))}",
                 block_id=f"{BlockId.OPPORTUNITY_ACTIONS}-{deal.opportunity_id}",
-                accessory=button(label, action_id, deal.opportunity_id),
+                accessory=button(
+                    label, action_id, values.get(deal.opportunity_id, deal.opportunity_id)
+                ),
             )
         )
     for lead in leads[: CHOICES_SHOWN - shown]:
@@ -120,7 +125,7 @@ def lead_choice(
             mrkdwn_section(
                 f"*{escape(lead.title)}*\n{reach_line(lead.contact, region)}\n{lead_summary(lead)}",
                 block_id=f"{BlockId.LEAD_ACTIONS}-{lead.lead_id}",
-                accessory=button(label, action_id, lead.lead_id),
+                accessory=button(label, action_id, values.get(lead.lead_id, lead.lead_id)),
             )
         )
     if len(leads) + len(deals) > shown:

@@ -41,8 +41,9 @@ from bot.doctor import diagnose
 from bot.handlers.actions import gmail
 from bot.handlers.actions.quickbooks import link_for_owner
 from bot.handlers.actions.web_form import form_state
-from bot.handlers.plain_words import answer_request, finish_answer
+from bot.handlers.plain_words import answer_request
 from bot.handlers.webhooks import webhook_request
+from bot.handlers.word_request import finish_answer
 from bot.notify import queue_new_inquiry_notice
 from core.activity.flows import log_from_text
 from core.activity.reminders import due_reminders

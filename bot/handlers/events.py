@@ -17,7 +17,8 @@ from slack_sdk import WebClient
 
 from bot.blocks.answers import notice
 from bot.context import BotContext
-from bot.handlers.plain_words import Answer, answer_request, finish_answer
+from bot.handlers.plain_words import answer_request
+from bot.handlers.word_request import Answer, finish_answer
 from core.common.validation import MAX_TYPED_TEXT, capped
 from core.errors import CRMError
 from core.platform.event_ledger import claim_event

@@ -10,8 +10,6 @@ several people gets a choice, never a guess; a name that means no one says so.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
@@ -23,8 +21,11 @@ from bot.blocks.help import help_message
 from bot.blocks.limits import Message
 from bot.blocks.lists import newest_customers_list
 from bot.blocks.pipeline import pipeline_message
+from bot.blocks.words import not_understood
 from bot.context import BotContext
 from bot.handlers.actions.drafts import show_requested_draft
+from bot.handlers.record_words import RECORD_ANSWERS
+from bot.handlers.word_request import Answer, Request
 from bot.ids import ActionId
 from core.common.local_dates import local_today
 from core.contacts.lookups import newest_customers
@@ -36,59 +37,14 @@ from core.contacts.person_lookup import (
 )
 from core.contacts.search import resolve_person
 from core.drafts.flows import request_follow_up
-from core.errors import CRMError
 from core.leads.decisions import convert_or_explain
-from core.leads.intents import Intent, IntentKind, parse_request
+from core.leads.intents import INTENTS, Intent, IntentKind, nearest_requests, parse_request
 from core.models import Workspace
 from core.reports.summaries import pipeline_summary
 from core.workspaces.service import zone
 
-
-@dataclass(frozen=True)
-class Answer:
-    """What to show the person, or the work to run once the transaction committed.
-
-    `after_commit` returns the message to show instead of `message`.
-    """
-
-    message: Message
-    after_commit: Callable[[WebClient], Message] | None = None
-
-
-def finish_answer(answer: Answer, client: WebClient) -> Message:
-    """Run an answer's after-commit work; the message to show (a refusal in words if refused)."""
-    if answer.after_commit is None:
-        return answer.message
-    try:
-        return answer.after_commit(client)
-    except CRMError as error:
-        return answers.notice(error.message)
-
-
-@dataclass(frozen=True)
-class Request:
-    """One request being answered: who asks, in which workspace, about whom, and when."""
-
-    ctx: BotContext
-    session: Session
-    workspace: Workspace
-    actor: str
-    now: datetime
-    name: str
-
-    @property
-    def region(self) -> str:
-        return self.workspace.default_phone_region
-
-
 # What each request that is about someone looks like, to show when the name is left out.
-EXAMPLES = {
-    IntentKind.log_call: "log a call with Dana",
-    IntentKind.follow_up: "follow up on the Dana lead",
-    IntentKind.convert: "convert Dana to a job",
-    IntentKind.disqualify: "disqualify the Dana lead",
-    IntentKind.last_touch: "how long since we talked to Dana?",
-}
+EXAMPLES = {row.kind: row.examples[0] for row in INTENTS if row.about_someone}
 
 
 def answer_request(
@@ -97,7 +53,7 @@ def answer_request(
     """Read plain words and answer them; anything else gets the help, saying it was unclear."""
     intent = parse_request(text)
     if intent is None:
-        return Answer(help_message(unknown=text))
+        return Answer(not_understood(text, nearest_requests(text)))
     return answer_intent(ctx, session, workspace=workspace, actor=actor, intent=intent)
 
 
@@ -108,8 +64,11 @@ def answer_intent(
     example = EXAMPLES.get(intent.kind)
     if example is not None and not intent.name:
         return Answer(answers.ask_who(example))
-    request = Request(ctx, session, workspace, actor, ctx.now(), intent.name or "")
-    return _ANSWERS[intent.kind](request)
+    request = Request(ctx, session, workspace, actor, ctx.now(), intent.name or "", intent.detail)
+    answer = _ANSWERS.get(intent.kind)
+    if answer is None:  # a row of the table with no answer wired: say so, never fail
+        return Answer(answers.notice("I understood that, but I can't do it from Slack yet."))
+    return answer(request)
 
 
 def _open_lead(request: Request) -> LeadLookup:
@@ -224,4 +183,5 @@ _ANSWERS: dict[IntentKind, Callable[[Request], Answer]] = {
     IntentKind.disqualify: _disqualify,
     IntentKind.last_touch: _last_touch,
     IntentKind.newest_customers: _newest_customers,
+    **RECORD_ANSWERS,
 }

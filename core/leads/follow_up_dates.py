@@ -17,7 +17,7 @@ from dateparser import parse as parse_date
 
 from core.errors import InvalidInput
 
-__all__ = ["MAX_DATE_PHRASES", "find_follow_up_date"]
+__all__ = ["MAX_DATE_PHRASES", "find_follow_up_date", "read_day"]
 
 #: A summary naming more date phrases than this (all of them past) is not waiting on a follow-up.
 MAX_DATE_PHRASES = 20
@@ -131,3 +131,14 @@ def find_follow_up_date(text: str, *, today: date) -> date | None:
         if when is not None and when >= today:
             return when
     return None
+
+
+def read_day(phrase: str, *, today: date) -> date | None:
+    """A day said on its own ("the 20th", "next Friday", "March 20"), read from today onwards.
+
+    Only a short phrase is handed to dateparser (the request it came in is capped).
+    """
+    words = " ".join(phrase.split())[:100]
+    if not words:
+        return None
+    return _resolve(words, today, _date_settings(today))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -36,6 +36,7 @@ from core.leads.handoffs import (
     emit_handoff,
     opportunity_document,
 )
+from core.leads.service import check_close_date
 from core.leads.won_confirmations import consume_won_confirmation
 from core.models import Company, Contact, Opportunity, Reminder, Workspace
 from core.platform.audit import audit, snapshot
@@ -49,6 +50,7 @@ __all__ = [
     "get_opportunity",
     "mark_lost",
     "mark_won",
+    "set_opportunity_close_date",
     "set_opportunity_stage",
     "set_reengage_reminder",
 ]
@@ -153,6 +155,31 @@ def set_opportunity_stage(
     body = f"Opportunity {opportunity.name} moved to {in_words(chosen)}."
     log_system_note(
         session, workspace, actor=actor, body=body, opportunity_id=opportunity_id, now=now
+    )
+    return opportunity
+
+
+def set_opportunity_close_date(
+    *,
+    session: Session,
+    workspace: Workspace,
+    actor: str,
+    opportunity_id: str,
+    expected_close_date: date | None,
+    now: datetime,
+) -> Opportunity:
+    """Record when an open job should close (None clears it); a date already past is refused."""
+    check_close_date(workspace, now, expected_close_date)
+    opportunity = _open_opportunity(session, workspace, opportunity_id, "change the close date of")
+    before = snapshot(opportunity)
+    opportunity.expected_close_date = expected_close_date
+    audit(
+        session,
+        workspace,
+        actor=actor,
+        action="set_opportunity_close_date",
+        entity=opportunity,
+        before=before,
     )
     return opportunity
 

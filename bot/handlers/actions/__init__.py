@@ -19,6 +19,7 @@ from bot.handlers.actions import (
     prompt_answers,
     quickbooks,
     web_form,
+    words,
 )
 from bot.handlers.actions.click import ClickHandler, on_click
 from bot.handlers.home import turn_page
@@ -71,6 +72,9 @@ BUTTONS: dict[ActionId, ClickHandler] = {
     ActionId.DISCONNECT_GMAIL: gmail.disconnect,
     ActionId.REENGAGE_YES: prompt_answers.reengage_yes,
     ActionId.REENGAGE_NO: prompt_answers.reengage_no,
+    # plain words: the record chosen for a request, a nearest request
+    ActionId.WORDS_CHOICE: words.words_choice,
+    ActionId.TRY_REQUEST: words.try_request,
     # the web form (owners)
     ActionId.FORM_NEW_LINK: web_form.new_link,
     ActionId.FORM_OFF: web_form.turn_off,

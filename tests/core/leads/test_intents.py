@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from core.leads.intents import MAX_REQUEST_LENGTH, Intent, IntentKind, parse_request
+from core.leads.intents import (
+    INTENTS,
+    MAX_REQUEST_LENGTH,
+    Intent,
+    IntentKind,
+    nearest_requests,
+    parse_request,
+)
 
 K = IntentKind
 
@@ -147,5 +154,105 @@ def test_intent_kind_values_are_their_names() -> None:
         "last_touch",
         "newest_customers",
         "help",
+        "follow_ups_today",
+        "overdue",
+        "stale_leads",
+        "capture_lead",
+        "move_stage",
+        "close_date",
+        "do_not_contact",
+        "quote",
     }
     assert IntentKind.pipeline == "pipeline"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("who needs a follow-up today?", Intent(K.follow_ups_today)),
+        ("Who needs follow up today", Intent(K.follow_ups_today)),
+        ("today's follow-ups", Intent(K.follow_ups_today)),
+        ("what's due today?", Intent(K.follow_ups_today)),
+        ("who should I follow up with today?", Intent(K.follow_ups_today)),
+        ("what's overdue?", Intent(K.overdue)),
+        ("anything overdue?", Intent(K.overdue)),
+        ("show me the overdue follow-ups", Intent(K.overdue)),
+        ("show stale leads", Intent(K.stale_leads)),
+        ("any stale leads?", Intent(K.stale_leads)),
+        ("which leads have gone stale?", Intent(K.stale_leads)),
+        (
+            "new lead: Rita Moreno, 555-777-0101, clogged drain",
+            Intent(K.capture_lead, None, "Rita Moreno, 555-777-0101, clogged drain"),
+        ),
+        (
+            "add a lead - Sam Lee, sam@example.com",
+            Intent(K.capture_lead, None, "Sam Lee, sam@example.com"),
+        ),
+        (
+            "move the Dana lead to estimate sent",
+            Intent(K.move_stage, "Dana", "estimate sent"),
+        ),
+        (
+            "move Dana Smith's job to proposal sent",
+            Intent(K.move_stage, "Dana Smith", "proposal sent"),
+        ),
+        ("move Dana to the follow-up stage", Intent(K.move_stage, "Dana", "follow-up")),
+        ("Dana's job closes on the 20th", Intent(K.close_date, "Dana", "the 20th")),
+        ("the Dana lead should close by March 20", Intent(K.close_date, "Dana", "March 20")),
+        ("set the close date for Dana to next Friday", Intent(K.close_date, "Dana", "next Friday")),
+        ("mark Dana as do not contact", Intent(K.do_not_contact, "Dana")),
+        ("mark Dana Smith do-not-contact", Intent(K.do_not_contact, "Dana Smith")),
+        ("Dana asked us not to contact her", Intent(K.do_not_contact, "Dana")),
+        ("Sam Lee asked not to be contacted", Intent(K.do_not_contact, "Sam Lee")),
+        ("what did we quote Dana?", Intent(K.quote, "Dana")),
+        ("new leads this week?", Intent(K.pipeline)),  # not a capture: the summary says it
+        ("how much did we quote the Dana lead?", Intent(K.quote, "Dana")),
+        ("what's Dana's quote?", Intent(K.quote, "Dana")),
+        ("what was the estimate for Dana Smith", Intent(K.quote, "Dana Smith")),
+    ],
+)
+def test_day_one_requests(text: str, expected: Intent) -> None:
+    assert parse_request(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "don't move the Dana lead",  # not a move
+        "do not move Dana to estimate sent",
+        "new lead",  # a capture needs the lead's line
+        "how many new leads today",
+        "Dana's job closed on the 20th",  # the past: not a date to set
+        "close the Dana lead",
+        "did Dana ask us not to contact her?",  # a question, not a decision
+        "mark Dana as contacted",
+        "quote Dana $500",  # not a question about a quote
+        "did we quote Dana?",
+        "stale",
+    ],
+)
+def test_near_misses_are_not_requests(text: str) -> None:
+    assert parse_request(text) is None
+
+
+def test_every_row_recognises_its_own_examples() -> None:
+    for row in INTENTS:
+        for example in row.examples:
+            found = parse_request(example)
+            assert found is not None and found.kind == row.kind, example
+
+
+@pytest.mark.parametrize(
+    ("text", "nearest"),
+    [
+        ("new leads?", K.pipeline),
+        ("overdue stuff", K.overdue),
+        ("stale leeds", K.stale_leads),
+        ("quote for dana", K.quote),
+    ],
+)
+def test_a_message_not_understood_is_offered_the_nearest_requests(
+    text: str, nearest: IntentKind
+) -> None:
+    offered = [row.kind for row in nearest_requests(text)]
+    assert nearest in offered and len(offered) <= 3 and K.help not in offered

@@ -46,6 +46,7 @@ from core.leads.inquiries import InquiryInput, capture_inquiry, capture_quick_le
 from core.leads.opportunities import (
     mark_lost,
     mark_won,
+    set_opportunity_close_date,
     set_opportunity_stage,
     set_reengage_reminder,
 )
@@ -401,6 +402,17 @@ OPERATIONS: dict[str, tuple[Operation, str]] = {
             now=NOW,
         ),
         "set_opportunity_stage",
+    ),
+    "set_opportunity_close_date": (
+        lambda w: set_opportunity_close_date(
+            session=w.session,
+            workspace=w.ws,
+            actor=w.actor,
+            opportunity_id=w.deal(),
+            expected_close_date=date(2026, 4, 1),
+            now=NOW,
+        ),
+        "set_opportunity_close_date",
     ),
     "mark_won": (
         lambda w: (
