@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.blocks import answers, words
+from bot.blocks.do_not_contact import changed_text
 from bot.blocks.lists import FollowUpPart, followups_list, rows_wanted
 from bot.blocks.prompts import captured_lead_reply
 from bot.handlers.word_request import Answer, Request
 from bot.notify import queue_new_inquiry_notice
 from core.common.local_dates import local_today
+from core.contacts.do_not_contact import set_do_not_contact
 from core.contacts.person_lookup import LeadLookup, look_up_open_job
 from core.contacts.search import resolve_person
 from core.leads.follow_up_dates import read_day
@@ -150,6 +152,19 @@ def _close_date(request: Request, record_id: str) -> Answer:
     return Answer(words.close_date_set(lead.title, day, job=False, today=today))
 
 
+def _do_not_contact(request: Request, contact_id: str) -> Answer:
+    """ "Mark Dana as do not contact", "Dana asked us not to contact her"."""
+    change = set_do_not_contact(
+        request.session,
+        workspace=request.workspace,
+        contact_id=contact_id,
+        actor=request.actor,
+        reason=request.detail,
+        now=request.now,
+    )
+    return Answer(answers.notice(changed_text(change)))
+
+
 def _quote(request: Request, contact_id: str) -> Answer:
     return Answer(
         words.quotes_message(
@@ -163,6 +178,7 @@ _ON_RECORD: dict[IntentKind, tuple[str, str, Callable[[Request, str], Answer]]] 
     IntentKind.move_stage: ("job", "Move", _move),
     IntentKind.close_date: ("job", "Set close date", _close_date),
     IntentKind.quote: ("person", "Show quotes", _quote),
+    IntentKind.do_not_contact: ("person", "Mark do not contact", _do_not_contact),
 }
 
 

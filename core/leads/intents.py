@@ -214,10 +214,10 @@ INTENTS: tuple[IntentRow, ...] = (
         ("mark Dana as do not contact", "Dana asked us not to contact her"),
         (
             rf"mark\s+{_NAME}\s+(?:as\s+)?(?:do[\s-]+not[\s-]+contact|dnc)",
-            rf"{_NAME}\s+(?:asked|wants|told)\s+(?:us\s+|me\s+)?(?:not\s+to\s+"
+            rf"{_NAME}\s+(?P<detail>(?:asked|wants|told)\s+(?:us\s+|me\s+)?(?:not\s+to\s+"
             r"(?:contact|call|email|text)\s+(?:her|him|them)|not\s+to\s+be\s+contacted"
             r"|to\s+stop\s+(?:contacting|calling|emailing)\s+(?:her|him|them))"
-            r"(?:\s+(?:again|anymore|any\s+more))?",
+            r"(?:\s+(?:again|anymore|any\s+more))?)",
         ),
         "marks the person as do not contact",
         about_someone=True,

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot.blocks.limit_check import limit_violations
 from bot.ids import ActionId
 from core.common.enums import InteractionType, LeadSource, OpportunityStage, PipelineStage
-from core.models import AuditEntry, Contact, Lead, Opportunity
+from core.models import AuditEntry, Contact, Draft, Lead, Opportunity
 from tests.bot.harness import (
     CHANNEL,
     SlackHarness,
@@ -379,3 +379,72 @@ def test_a_forged_choice_is_refused_in_words(slack: SlackHarness, office: None) 
         "That choice is out of date; say the request again.",
     ]
     assert lead(slack, "ld_dana").pipeline_stage == PipelineStage.inquiry
+
+
+# --- do not contact ---------------------------------------------------------------------------
+
+
+def contact(slack: SlackHarness, contact_id: str) -> Contact:
+    with slack.sessions() as session:
+        return session.get_one(Contact, contact_id)
+
+
+@pytest.mark.parametrize("how", HOW)
+def test_mark_dana_as_do_not_contact(slack: SlackHarness, office: None, how: str) -> None:
+    answer = say(slack, how, "mark Dana as do not contact")
+    assert (
+        answer["text"] == "Dana Smith is now marked do not contact. Nothing will be sent to them."
+    )
+    dana = contact(slack, "ct_dana")
+    assert (dana.do_not_contact, dana.do_not_contact_by, dana.do_not_contact_reason) == (
+        True,
+        STAFF,
+        None,
+    )
+    with slack.sessions() as session:
+        actions = session.scalars(
+            select(AuditEntry.action).where(AuditEntry.entity_id == "ct_dana")
+        ).all()
+        assert actions.count("set_do_not_contact") == 1
+
+
+@pytest.mark.parametrize("how", HOW)
+def test_dana_asked_us_not_to_contact_her(slack: SlackHarness, office: None, how: str) -> None:
+    answer = say(slack, how, "Dana asked us not to contact her")
+    assert (
+        answer["text"] == "Dana Smith is now marked do not contact. Nothing will be sent to them."
+    )
+    dana = contact(slack, "ct_dana")
+    assert (dana.do_not_contact, dana.do_not_contact_reason) == (
+        True,
+        "asked us not to contact her",
+    )
+    again = say(slack, how, "mark Dana as do not contact")
+    assert again["text"] == "Dana Smith was already marked do not contact."
+
+
+def test_then_no_follow_up_can_be_drafted_for_her(slack: SlackHarness, office: None) -> None:
+    say(slack, "dm", "Dana asked us not to contact her")
+    answer = say(slack, "dm", "follow up on the Dana lead")
+    assert answer["text"].startswith("Dana Smith is marked do not contact")
+    assert row_count(slack.sessions, Draft) == 0
+
+
+def test_a_do_not_contact_for_two_danas_asks_which(slack: SlackHarness, office: None) -> None:
+    with slack.sessions.begin() as session:
+        make_contact(session, TEAM, "Dana", "Jones", contact_id="ct_jones")
+    answer = say(slack, "dm", "mark Dana as do not contact")
+    assert answer["text"] == "Which Dana? 2 people match."
+    assert not contact(slack, "ct_dana").do_not_contact
+    [jones_value] = [value for _, _, value in buttons(answer) if value and "ct_jones" in value]
+    slack.action(ActionId.WORDS_CHOICE, jones_value, user=STAFF, message=answer)
+    assert contact(slack, "ct_jones").do_not_contact
+    assert not contact(slack, "ct_dana").do_not_contact
+
+
+@pytest.mark.parametrize(
+    "text", ["did Dana ask us not to contact her?", "mark Dana as contacted", "don't contact Dana"]
+)
+def test_near_misses_mark_no_one(slack: SlackHarness, office: None, text: str) -> None:
+    say(slack, "crm", text)
+    assert not contact(slack, "ct_dana").do_not_contact

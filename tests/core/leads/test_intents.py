@@ -202,8 +202,14 @@ def test_intent_kind_values_are_their_names() -> None:
         ("set the close date for Dana to next Friday", Intent(K.close_date, "Dana", "next Friday")),
         ("mark Dana as do not contact", Intent(K.do_not_contact, "Dana")),
         ("mark Dana Smith do-not-contact", Intent(K.do_not_contact, "Dana Smith")),
-        ("Dana asked us not to contact her", Intent(K.do_not_contact, "Dana")),
-        ("Sam Lee asked not to be contacted", Intent(K.do_not_contact, "Sam Lee")),
+        (
+            "Dana asked us not to contact her",
+            Intent(K.do_not_contact, "Dana", "asked us not to contact her"),
+        ),
+        (
+            "Sam Lee asked not to be contacted",
+            Intent(K.do_not_contact, "Sam Lee", "asked not to be contacted"),
+        ),
         ("what did we quote Dana?", Intent(K.quote, "Dana")),
         ("new leads this week?", Intent(K.pipeline)),  # not a capture: the summary says it
         ("how much did we quote the Dana lead?", Intent(K.quote, "Dana")),
