@@ -1,7 +1,9 @@
-"""The procedure's eight Common Requests in plain words, shared by `/crm`, DMs and mentions.
+"""Plain-word requests, shared by `/crm`, DMs and mentions: the table's answers, one per kind.
 
-`answer_request` runs inside the caller's transaction: it reads the request, calls one core
-operation and renders one builder. Work that owns its own transactions and must wait for the
+The requests are recognised by `core.leads.intents` (one table); the procedure's eight are
+answered here, the day-one ones in `bot.handlers.record_words`. `answer_request` runs inside
+the caller's transaction: it reads the request, calls one core operation and renders one
+builder. Work that owns its own transactions and must wait for the
 caller's commit ("follow up on Dana": `core.drafts.flows`, which may send) comes back as
 `Answer.after_commit`; `finish_answer` runs it and says what to show. A name that could mean
 several people gets a choice, never a guess; a name that means no one says so.
