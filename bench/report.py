@@ -39,7 +39,7 @@ out of the test suite; the statement-count tests stay in it (`tests/jobs/test_sc
   each contact with its phones and emails joined in (core/contacts/matching.py); a query that is
   just a number is parsed once instead of scanned. A phone nobody has stops there. A name on
   Postgres is a `pg_trgm` probe of the GIN index on the lower-cased full name (migration 0005):
-  names with a word like the typed one (`<%`) first, and only when those are fewer than 50 the
+  names with a word like the typed one (`<%`) first, and only when those are fewer than ten the
   whole-name `%` probe, which on common names rechecks thousands of rows; ranked and limited in
   SQL to 50 that the same rapidfuzz scorer as SQLite orders (core/contacts/name_search.py); the
   chosen contacts come in a second statement. Each of these statements is built once per
@@ -72,9 +72,10 @@ FINDINGS = """\
   is left of the ratio is fixed Python per call (parsing the typed number, turning one row
   into a `Contact` with its points), about half a millisecond, not growing with the book.
 - **Name search**: the whole-name `%` probe rechecked thousands of rows for a common name
-  (3,000 for "Owen Harris-King" at 100,000 contacts); every `<%` (word) match ranks above
-  every `%`-only one, so the `%` probe now runs only when the `<%` one finds fewer than 50:
-  the same candidates in a fraction of the time. The floor is the `<%` probe alone.
+  (3,000 for "Owen Harris-King" at 100,000 contacts). Every `<%` (word) match ranks above
+  every `%`-only one, so the `%` probe now runs only when the `<%` one finds fewer than ten
+  names (a search shows ten); the floor is the `<%` probe alone. The name search is two
+  statements (the candidates, then the chosen contacts with their points) to the floor's one.
 - **Pipeline summary**: its follow-up and estimate-sent figures were four sequential scans of
   every lead, the oldest open lead walked every closed lead older than it, and the leads past
   their expected close date were a sequential scan. Now one index-only pass over the open

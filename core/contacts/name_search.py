@@ -27,10 +27,13 @@ from sqlalchemy.orm import Session
 
 from core.models import Contact, Workspace
 
-__all__ = ["NAME_CANDIDATES", "NAME_KEY", "name_candidates"]
+__all__ = ["NAME_CANDIDATES", "NAME_KEY", "WORD_MATCHES_ENOUGH", "name_candidates"]
 
 NAME_CANDIDATES = 50
 """Contacts a trigram probe hands on to the fuzzy scorer, best first."""
+WORD_MATCHES_ENOUGH = 10
+"""Names with a word like the typed one past which the whole-name probe is not run (a search
+shows ten)."""
 
 #: The lower-cased full name, exactly the expression the trigram index holds.
 NAME_KEY: ColumnElement[str] = func.lower(
@@ -77,14 +80,14 @@ def _statement(trigram: bool, include_archived: bool) -> Select[tuple[str, str, 
 def _trigram_probe(
     statement: Select[tuple[str, str, str | None]],
 ) -> Select[tuple[str, str, str | None]]:
-    """Names containing a word like the typed name (`<%`), else similar to it as a whole (`%`):
-    both answered by the GIN index; the exact name first, then the closest, `NAME_CANDIDATES`
-    of them. A first name alone (`dana`) matches as a word of the full name.
+    """Names containing a word like the typed name (`<%`), then names similar to it as a
+    whole (`%`): both answered by the GIN index; the exact name first, then the closest,
+    `NAME_CANDIDATES` of them. A first name alone (`dana`) matches as a word of the full name.
 
-    Every `<%` match ranks above every `%`-only one (the exact names have a word similarity
-    of 1, and the order after them is by word similarity), so the `%` probe, which on common
-    names rechecks thousands of rows, runs only when the `<%` one found fewer than
-    `NAME_CANDIDATES`: the same candidates as one probe with OR, in a fraction of the time.
+    Every `<%` match ranks above every `%`-only one (an exact name has a word similarity of 1,
+    and the order after the exact ones is by word similarity). On a common name the `%` probe
+    rechecks thousands of rows, so it runs only when the `<%` one found fewer than
+    `WORD_MATCHES_ENOUGH`: more than a search shows are then already at hand, all closer.
     """
     typed: BindParameter[str] = bindparam("typed_name", type_=String())
     rank = (
@@ -107,7 +110,7 @@ def _trigram_probe(
     has_a_word_like = typed.op("<%")(NAME_KEY)
     words = best(has_a_word_like).cte("word_matches")
     rest = best(NAME_KEY.op("%")(typed), ~has_a_word_like).subquery("whole_matches")
-    found_enough = select(func.count()).select_from(words).scalar_subquery() >= NAME_CANDIDATES
+    found_enough = select(func.count()).select_from(words).scalar_subquery() >= WORD_MATCHES_ENOUGH
     both = union_all(
         select(literal(0).label("tier"), words),
         select(literal(1).label("tier"), rest).where(~found_enough),
