@@ -53,6 +53,8 @@ class ActionId(StrEnum):
     MARK_LOST = "crm-mark-lost"
     DISQUALIFY = "crm-disqualify"
     SNOOZE = "crm-snooze"
+    EDIT_LEAD = "crm-edit-lead"  # stage, expected close date, estimated value, owner
+    EDIT_JOB = "crm-edit-job"  # stage, amount, expected close date
     # follow-ups and reminders
     DONE = "crm-done"
     RESCHEDULE = "crm-reschedule"
@@ -96,6 +98,8 @@ class ViewId(StrEnum):
     DISQUALIFY = "crm-disqualify"
     CONVERT = "crm-convert"  # the deal stage, amount and expected close date of the new job
     MARK_WON = "crm-mark-won"  # the owner's confirmation, with the final amount
+    EDIT_LEAD = "crm-edit-lead"
+    EDIT_JOB = "crm-edit-job"
     SETTINGS = "crm-settings"
     RESCHEDULE = "crm-reschedule"
     DO_NOT_CONTACT = "crm-do-not-contact"

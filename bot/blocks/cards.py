@@ -99,7 +99,8 @@ def lead_is_open(lead: Lead) -> bool:
 
 
 def lead_actions(lead_id: str, *, stage: PipelineStage | None = None, block_id: str = "") -> Block:
-    """An open lead's buttons: Log call, Draft follow-up, Qualify, Convert, Snooze, Disqualify."""
+    """An open lead's buttons: Log call, Draft follow-up, Qualify, Convert, Edit lead, Snooze,
+    Disqualify."""
     buttons = [
         button("Log call", ActionId.LOG_CALL, lead_id, style="primary"),
         button("Draft follow-up", ActionId.DRAFT_FOLLOW_UP, lead_id),
@@ -108,6 +109,7 @@ def lead_actions(lead_id: str, *, stage: PipelineStage | None = None, block_id: 
         buttons.append(button("Qualify", ActionId.QUALIFY, lead_id))
     buttons += [
         button("Convert", ActionId.CONVERT, lead_id),
+        button("Edit lead", ActionId.EDIT_LEAD, lead_id),
         button("Snooze", ActionId.SNOOZE, lead_id),
         button("Disqualify", ActionId.DISQUALIFY, lead_id, style="danger"),
     ]
@@ -250,7 +252,7 @@ def contact_card(
 
 
 def opportunity_actions(opportunity: Opportunity) -> Block:
-    """Next steps on an open job: Log call, Draft follow-up, Mark won, Mark lost.
+    """Next steps on an open job: Log call, Draft follow-up, Edit job, Mark won, Mark lost.
 
     Mark won carries no client-side confirm dialog: the server checks the clicker is an owner
     first, then opens the confirmation form (`bot.blocks.modals.stages.mark_won_modal`).
@@ -261,6 +263,7 @@ def opportunity_actions(opportunity: Opportunity) -> Block:
         [
             button("Log call", ActionId.LOG_CALL, oid),
             button("Draft follow-up", ActionId.DRAFT_FOLLOW_UP, oid),
+            button("Edit job", ActionId.EDIT_JOB, oid),
             button("Mark won", ActionId.MARK_WON, oid, style="primary"),
             button("Mark lost", ActionId.MARK_LOST, oid, style="danger"),
         ],

@@ -34,6 +34,7 @@ from core.leads.handoffs import (
 from core.models import Contact, Lead, Opportunity, Workspace, new_id
 from core.platform.audit import audit, snapshot
 from core.platform.transitions import apply_transition
+from core.reports.wording import friendly_date
 from core.workspaces.service import get_in_workspace
 
 __all__ = [
@@ -81,6 +82,21 @@ def _open_lead(session: Session, workspace: Workspace, lead_id: str, doing: str)
             f"The {lead.title} lead is already {lead.status.value}, so I can't {doing} it."
         )
     return lead
+
+
+def _note(
+    session: Session, workspace: Workspace, actor: str, lead: Lead, body: str, now: datetime
+) -> None:
+    """A change of the lead, in its history and its contact's (a `system` interaction)."""
+    log_system_note(
+        session,
+        workspace,
+        actor=actor,
+        body=body,
+        lead_id=lead.lead_id,
+        contact_id=lead.contact_id,
+        now=now,
+    )
 
 
 def _lead_state(lead: Lead) -> str:
@@ -148,13 +164,22 @@ def set_lead_stage(
     actor: str,
     lead_id: str,
     stage: PipelineStage | str,
+    now: datetime,
 ) -> Lead:
-    """Move an open lead to another pipeline stage (follow_up, scheduled_visit, ...)."""
+    """Move an open lead to another pipeline stage; past inquiry, a new lead is being worked."""
     chosen = parse_choice(PipelineStage, stage, field="stage", label="pipeline stage")
     lead = _open_lead(session, workspace, lead_id, "change the stage of")
+    if lead.pipeline_stage == chosen:
+        raise AlreadyDone(f"The {lead.title} lead is already at {in_words(chosen)}.")
     before = snapshot(lead)
-    lead.pipeline_stage = chosen
+    was = lead.pipeline_stage
+    values: dict[str, object] = {"pipeline_stage": chosen}
+    if lead.status == LeadStatus.new and chosen != PipelineStage.inquiry:
+        values["status"] = LeadStatus.working
+    _transition(session, lead, values, "moved")
     audit(session, workspace, actor=actor, action="set_lead_stage", entity=lead, before=before)
+    body = f"Lead moved to {in_words(chosen)} (was {in_words(was)})."
+    _note(session, workspace, actor, lead, body, now)
     return lead
 
 
@@ -342,11 +367,13 @@ def set_expected_close_date(
         entity=lead,
         before=before,
     )
+    when = friendly_date(expected_close_date) if expected_close_date else "none"
+    _note(session, workspace, actor, lead, f"Expected close date: {when}.", now)
     return lead
 
 
 def assign_lead_owner(
-    *, session: Session, workspace: Workspace, actor: str, lead_id: str, owner: str
+    *, session: Session, workspace: Workspace, actor: str, lead_id: str, owner: str, now: datetime
 ) -> Lead:
     """Name the team member (Slack user id) who owns follow-up on the lead."""
     who = clean_text(owner, field="owner", label="lead owner", limit=64, required=True)
@@ -354,4 +381,5 @@ def assign_lead_owner(
     before = snapshot(lead)
     lead.owner = who
     audit(session, workspace, actor=actor, action="assign_lead_owner", entity=lead, before=before)
+    _note(session, workspace, actor, lead, f"Follow-up owner: {who}.", now)
     return lead

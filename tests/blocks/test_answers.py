@@ -27,6 +27,8 @@ from tests.bot.harness import (
 
 TODAY = date(2026, 3, 2)
 
+JOB_BUTTONS = ["Log call", "Draft follow-up", "Edit job", "Mark won", "Mark lost"]
+
 
 def values(message: dict[str, object]) -> list[str]:
     return [str(b.get("value")) for b in iter_buttons(message["blocks"])]  # type: ignore[arg-type]
@@ -112,7 +114,7 @@ def test_a_conversion_is_the_new_job_or_what_the_contact_lacks() -> None:
     job.contact = dana()
     made = answers.conversion_message(Conversion(lead, opportunity=job))
     assert made["text"] == "Converted to a job: Leaky faucet (stage: estimating)."
-    assert labels(made) == ["Log call", "Draft follow-up", "Mark won", "Mark lost"]
+    assert labels(made) == JOB_BUTTONS
 
 
 def test_the_one_line_answers() -> None:

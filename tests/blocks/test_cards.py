@@ -34,6 +34,8 @@ EMOJI = "🔧"
 TEN_KB = ("Dana “the plumber” O'Brien & <Sons> " + EMOJI) * 250
 NY = ZoneInfo("America/New_York")
 
+JOB_BUTTONS = ["Log call", "Draft follow-up", "Edit job", "Mark won", "Mark lost"]
+
 
 def dana(**fields: Any) -> Contact:
     contact = Contact(
@@ -81,6 +83,7 @@ def test_a_new_lead_card_reads_well_and_offers_every_next_step() -> None:
         "Draft follow-up",
         "Qualify",
         "Convert",
+        "Edit lead",
         "Snooze",
         "Disqualify",
     ]
@@ -198,7 +201,7 @@ def test_opportunity_card_has_won_confirmed_by_the_server_and_lost() -> None:
     opportunity.contact = dana()
     card = cards.converted_card(opportunity)
     assert card["text"] == "Converted to a job: Kitchen remodel (stage: estimating)."
-    assert labels(card) == ["Log call", "Draft follow-up", "Mark won", "Mark lost"]
+    assert labels(card) == JOB_BUTTONS
     won = button_for(card, "Mark won")
     # No client-side dialog: it would show to staff before the owner check (a form follows).
     assert "confirm" not in won

@@ -50,6 +50,8 @@ from tests.core.factories import make_contact, make_interaction, make_opportunit
 OWNER2 = "U0OWNER2"
 TODAY = date(2026, 3, 2)  # the harness's clock in New York
 
+JOB_BUTTONS = ["Log call", "Draft follow-up", "Edit job", "Mark won", "Mark lost"]
+
 
 def last_reply(slack: SlackHarness, user: str = STAFF) -> dict[str, Any]:
     replies = messages_to(slack.api, kind="response_url", user=user)
@@ -229,7 +231,7 @@ def test_convert_names_what_is_missing_then_asks_the_stage_amount_and_date(
     }
     assert slack.submit_view(None, values, user=STAFF, view=form).body == ""
     assert last_reply(slack)["text"] == "Converted to a job: Leaky faucet (stage: scheduled)."
-    assert labels(last_reply(slack)) == ["Log call", "Draft follow-up", "Mark won", "Mark lost"]
+    assert labels(last_reply(slack)) == JOB_BUTTONS
     assert "scheduled · $2,400" in shown(last_reply(slack))
     assert "Expected close: Thursday, March 12" in shown(last_reply(slack))
     assert get(sessions, Lead, lead_id).status == LeadStatus.converted

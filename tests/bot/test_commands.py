@@ -79,6 +79,7 @@ def test_quick_capture_makes_the_lead_replies_with_the_card_and_tells_the_owners
         "Draft follow-up",
         "Qualify",
         "Convert",
+        "Edit lead",
         "Snooze",
         "Disqualify",
     ]

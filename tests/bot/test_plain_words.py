@@ -140,6 +140,7 @@ def test_convert_dana_to_a_job(slack: SlackHarness, dana: str, how: str) -> None
     assert [label for label, _, _ in buttons(answer)] == [
         "Log call",
         "Draft follow-up",
+        "Edit job",
         "Mark won",
         "Mark lost",
     ]

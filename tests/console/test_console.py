@@ -26,14 +26,30 @@ from cli.console import Terminal, run_console
 from console.driver import ConsoleSession
 from console.form import FieldError, form_fields
 from console.render import render_blocks
-from core.common.enums import LeadStatus, LifecycleStage, OpportunityStage, PipelineStage
-from core.models import Contact, Lead, Opportunity
+from core.common.enums import (
+    InteractionType,
+    LeadStatus,
+    LifecycleStage,
+    OpportunityStage,
+    PipelineStage,
+)
+from core.models import Contact, Interaction, Lead, Opportunity
 from tests.bot.harness import START, harness_settings
 from tests.conftest import OWNER, STAFF, TEAM
 
 RECORDING = Path(__file__).parent.parent / "data" / "console_lead_to_won.txt"
+STAGES_RECORDING = Path(__file__).parent.parent / "data" / "console_lead_stages.txt"
 QUICK_LEAD = "/lead Dana Smith, 555-201-3344, leaky faucet at 123 Main via phone $350"
-LEAD_BUTTONS = ["Log call", "Draft follow-up", "Qualify", "Convert", "Snooze", "Disqualify"]
+LEAD_BUTTONS = [
+    "Log call",
+    "Draft follow-up",
+    "Qualify",
+    "Convert",
+    "Edit lead",
+    "Snooze",
+    "Disqualify",
+]
+JOB_BUTTONS = ["Log call", "Draft follow-up", "Edit job", "Mark won", "Mark lost"]
 
 
 @pytest.fixture
@@ -91,7 +107,7 @@ def test_a_lead_walks_from_lead_to_won(console: ConsoleSession, sessions: Any) -
     screen = console.screen(console.fill({"Expected close date": "2026-03-20"}))
     assert "Converted to a job: leaky faucet at 123 Main (stage: estimating)." in screen.lines[1]
     assert "  estimating · $350" in screen.lines
-    assert labels(console) == ["Log call", "Draft follow-up", "Mark won", "Mark lost"]
+    assert labels(console) == JOB_BUTTONS
 
     assert console.confirmation("Mark won") is None  # the server asks, once it knows who
     console.press("Mark won")
@@ -504,17 +520,60 @@ def recorded_inputs(transcript: str) -> list[str]:
     return [match.group(1) for match in found if match]
 
 
-def test_the_recorded_session_walks_a_lead_to_won(console: ConsoleSession, sessions: Any) -> None:
-    recording = RECORDING.read_text(encoding="utf-8")
-    typed = recorded_inputs(recording)
-    assert typed[0] == QUICK_LEAD and "1,200" in typed  # the final amount, typed
+def replay(console: ConsoleSession, recording: Path) -> list[str]:
+    """Type a recording's input lines into the REPL; its output must be the recording's own.
+
+    With CONSOLE_RECORD=1 the recording is rewritten from what the REPL printed instead.
+    """
+    transcript = recording.read_text(encoding="utf-8")
+    typed = recorded_inputs(transcript)
     out = run_repl(console, "".join(f"{line}\n" for line in typed))
     if os.environ.get("CONSOLE_RECORD"):
-        RECORDING.write_text(out, encoding="utf-8")
-    assert _normalize(out).splitlines() == _normalize(recording).splitlines()
+        recording.write_text(out, encoding="utf-8")
+    assert _normalize(out).splitlines() == _normalize(transcript).splitlines()
+    return typed
+
+
+def test_the_recorded_session_walks_a_lead_to_won(console: ConsoleSession, sessions: Any) -> None:
+    typed = replay(console, RECORDING)
+    assert typed[0] == QUICK_LEAD and "1,200" in typed  # the final amount, typed
     deal = one_deal(sessions)
     assert deal is not None and deal.stage == OpportunityStage.won
     assert (deal.amount, deal.expected_close_date) == (Decimal("1200"), date(2026, 3, 20))
+
+
+def test_the_recorded_session_walks_every_stage(console: ConsoleSession, sessions: Any) -> None:
+    """One lead through every lead stage (Edit lead), Convert, every job stage (Edit job), won."""
+    typed = replay(console, STAGES_RECORDING)
+    assert typed[0] == QUICK_LEAD
+    lead = one_lead(sessions)
+    assert (lead.status, lead.pipeline_stage) == (
+        LeadStatus.converted,
+        PipelineStage.scheduled_visit,
+    )
+    assert (lead.estimated_value, lead.owner) == (Decimal("1200"), STAFF)
+    deal = one_deal(sessions)
+    assert deal is not None
+    assert (deal.stage, deal.amount, deal.expected_close_date) == (
+        OpportunityStage.won,
+        Decimal("1500"),
+        date(2026, 3, 27),
+    )
+    with sessions() as session:
+        history = session.scalars(
+            select(Interaction.body)
+            .where(Interaction.type == InteractionType.system)
+            .order_by(Interaction.created_at)
+        ).all()
+    moves = [body for body in history if " moved to " in (body or "")]
+    assert sorted(moves) == [
+        "Lead moved to estimate sent (was needs analysis).",
+        "Lead moved to follow up (was estimate sent).",
+        "Lead moved to needs analysis (was inquiry).",
+        "Lead moved to scheduled visit (was follow up).",
+        "Opportunity leaky faucet at 123 Main moved to proposal sent.",
+        "Opportunity leaky faucet at 123 Main moved to scheduled.",
+    ]
 
 
 # --- `crm console` and `make run` --------------------------------------------------------------

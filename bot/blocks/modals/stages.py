@@ -1,10 +1,13 @@
-"""Modals that move a lead or a job along: Convert and Mark won; each with one pure parser.
+"""Modals that move a lead or a job along: Convert, Mark won, Edit lead, Edit job; each with
+one pure parser.
 
 Convert asks the new job's stage (preselected from the lead's, `core.leads.service.
 deal_stage_for`), its amount (the lead's estimate) and expected close date (the lead's).
 Mark won is the owner's confirmation: opened only for an owner (core issues the single-use
 confirmation on the click, carried in `ModalMeta.confirmation`), it asks the final amount,
 prefilled when the deal has one; nothing is prefilled otherwise, so $0 is only ever typed.
+Edit lead (stage, expected close date, estimated value, who follows up) and Edit job (stage,
+amount, expected close date) show the record as it stands; core applies what changed.
 Amounts and dates are read by core, which names the field that is wrong.
 """
 
@@ -24,12 +27,14 @@ from bot.blocks.modals.inputs import (
     state_element,
     state_selected,
     state_text,
+    state_value,
     text_element,
 )
 from bot.ids import BlockId, ViewId
-from core.common.enums import OpportunityStage
+from core.common.enums import OpportunityStage, PipelineStage
 from core.common.money import format_money
 from core.errors import InvalidInput
+from core.leads.planning import DealPlan, LeadPlan
 from core.leads.service import CONVERT_STAGES, deal_stage_for
 from core.models import Lead, Opportunity, WonConfirmation
 
@@ -176,3 +181,113 @@ def parse_mark_won(view: View) -> MarkWonInput:
         amount=state_text(view, BlockId.AMOUNT.value),
         meta=meta,
     )
+
+
+# --- edit a lead's plan ---------------------------------------------------------------------------
+
+LEAD_STAGE_LABELS: Mapping[PipelineStage, str] = {
+    PipelineStage.inquiry: "Inquiry",
+    PipelineStage.needs_analysis: "Needs analysis",
+    PipelineStage.estimate_sent: "Estimate sent",
+    PipelineStage.follow_up: "Follow-up",
+    PipelineStage.scheduled_visit: "Scheduled visit",
+}
+EDIT_LEAD_FIELDS = {
+    "stage": BlockId.PIPELINE_STAGE.value,
+    "expected_close_date": BlockId.EXPECTED_CLOSE_DATE.value,
+    "estimated_value": BlockId.ESTIMATED_VALUE.value,
+    "owner": BlockId.OWNER.value,
+}
+EDIT_JOB_FIELDS = CONVERT_FIELDS
+
+
+@dataclass(frozen=True)
+class EditLeadInput:
+    lead_id: str
+    plan: LeadPlan
+    meta: ModalMeta
+
+
+def edit_lead_modal(lead: Lead, *, meta: ModalMeta | None = None) -> View:
+    """The lead's stage, expected close date, estimated value and owner, as they stand."""
+    carried = (meta or ModalMeta()).about(lead.lead_id)
+    who = f" from {escape(lead.contact.full_name)}" if lead.contact else ""
+    value = text_element(
+        money_text(lead.estimated_value), max_length=AMOUNT_LENGTH, placeholder="$350"
+    )
+    owner: Block = {"type": "users_select"}
+    if lead.owner and not lead.owner.startswith("system:"):
+        owner["initial_user"] = lead.owner
+    blocks = [
+        mrkdwn_section(f"*{escape(lead.title)}*{who}"),
+        input_block(
+            BlockId.PIPELINE_STAGE, "Stage", select_from(LEAD_STAGE_LABELS, lead.pipeline_stage)
+        ),
+        date_input(BlockId.EXPECTED_CLOSE_DATE, "Expected close date", lead.expected_close_date),
+        input_block(BlockId.ESTIMATED_VALUE, "Estimated value ($)", value, optional=True),
+        input_block(BlockId.OWNER, "Who follows up", owner, optional=True),
+    ]
+    return form_modal(
+        ViewId.EDIT_LEAD, title="Edit lead", submit="Save", blocks=blocks, meta=carried
+    )
+
+
+def parse_edit_lead(view: View) -> EditLeadInput:
+    """Read the Edit lead form; blank value or date clear them, a blank owner keeps it."""
+    meta = ModalMeta.load(view.get("private_metadata"))
+    plan = LeadPlan(
+        stage=state_selected(view, BlockId.PIPELINE_STAGE.value) or "",
+        expected_close_date=picked_date(
+            view,
+            BlockId.EXPECTED_CLOSE_DATE,
+            field="expected_close_date",
+            what="expected close date",
+        ),
+        estimated_value=state_text(view, BlockId.ESTIMATED_VALUE.value),
+        owner=state_value(view, BlockId.OWNER.value),
+    )
+    return EditLeadInput(lead_id=meta.record_id, plan=plan, meta=meta)
+
+
+# --- edit a job's plan ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EditJobInput:
+    opportunity_id: str
+    plan: DealPlan
+    meta: ModalMeta
+
+
+def edit_job_modal(opportunity: Opportunity, *, meta: ModalMeta | None = None) -> View:
+    """An open job's stage, amount and expected close date; won and lost have their buttons."""
+    carried = (meta or ModalMeta()).about(opportunity.opportunity_id)
+    who = f" ({escape(opportunity.contact.full_name)})" if opportunity.contact else ""
+    blocks = [
+        mrkdwn_section(f"*{escape(opportunity.name)}*{who}"),
+        input_block(BlockId.STAGE, "Stage", select_from(DEAL_STAGE_LABELS, opportunity.stage)),
+        amount_input(
+            "Amount ($)", opportunity.amount, optional=True, hint="The quote, as it stands."
+        ),
+        date_input(
+            BlockId.EXPECTED_CLOSE_DATE, "Expected close date", opportunity.expected_close_date
+        ),
+        context("Won or lost? Use Mark won or Mark lost on the job."),
+    ]
+    return form_modal(ViewId.EDIT_JOB, title="Edit job", submit="Save", blocks=blocks, meta=carried)
+
+
+def parse_edit_job(view: View) -> EditJobInput:
+    """Read the Edit job form; a blank amount or date clears it."""
+    meta = ModalMeta.load(view.get("private_metadata"))
+    plan = DealPlan(
+        stage=state_selected(view, BlockId.STAGE.value) or "",
+        amount=state_text(view, BlockId.AMOUNT.value),
+        expected_close_date=picked_date(
+            view,
+            BlockId.EXPECTED_CLOSE_DATE,
+            field="expected_close_date",
+            what="expected close date",
+        ),
+    )
+    return EditJobInput(opportunity_id=meta.record_id, plan=plan, meta=meta)

@@ -45,6 +45,8 @@ BUTTONS: dict[ActionId, ClickHandler] = {
     ActionId.DISQUALIFY: next_steps.disqualify,
     ActionId.DISQUALIFY_REASON: next_steps.disqualify_with_reason,
     ActionId.SNOOZE: next_steps.snooze,
+    ActionId.EDIT_LEAD: next_steps.edit_lead,
+    ActionId.EDIT_JOB: next_steps.edit_job,
     ActionId.DONE: next_steps.done,
     ActionId.RESCHEDULE: next_steps.reschedule,
     ActionId.REMINDER_DONE: next_steps.reminder_done,

@@ -3,7 +3,8 @@
 Log call, Qualify, Convert, Mark won, Mark lost, Disqualify, Snooze, Done, Reschedule, Open
 lead / contact, and the "which Dana?" choices. Each is thin: parse the click, call one core
 operation in one transaction, render with one builder, answer. Buttons that need more input
-(Log call, Convert, Mark won, Mark lost, Disqualify, Reschedule, Add customer) open a modal;
+(Log call, Convert, Edit lead, Edit job, Mark won, Mark lost, Disqualify, Reschedule, Add
+customer) open a modal;
 its submission is handled in `bot.handlers.views.decisions`, `.stages` or `.capture`.
 """
 
@@ -26,7 +27,12 @@ from bot.blocks.cards import (
 )
 from bot.blocks.modals.capture import log_interaction_modal, new_customer_modal
 from bot.blocks.modals.decisions import disqualify_modal, mark_lost_modal, reschedule_modal
-from bot.blocks.modals.stages import convert_modal, mark_won_modal
+from bot.blocks.modals.stages import (
+    convert_modal,
+    edit_job_modal,
+    edit_lead_modal,
+    mark_won_modal,
+)
 from bot.blocks.prompts import qualify_choice
 from bot.context import BotContext
 from bot.handlers.actions.click import Click, answer
@@ -126,6 +132,22 @@ def won(ctx: BotContext, click: Click, client: WebClient) -> None:
         )
         deal = get_opportunity(session, workspace=workspace, opportunity_id=click.value)
         view = mark_won_modal(deal, confirmation, meta=click.meta())
+    client.views_open(trigger_id=click.trigger_id, view=view)
+
+
+def edit_lead(ctx: BotContext, click: Click, client: WebClient) -> None:
+    """Open the Edit lead form: stage, expected close date, estimated value, who follows up."""
+    with ctx.transaction(click.team_id) as (session, workspace):
+        lead = lead_to_decide(session, workspace=workspace, lead_id=click.value)
+        view = edit_lead_modal(lead, meta=click.meta())
+    client.views_open(trigger_id=click.trigger_id, view=view)
+
+
+def edit_job(ctx: BotContext, click: Click, client: WebClient) -> None:
+    """Open the Edit job form: stage, amount, expected close date."""
+    with ctx.transaction(click.team_id) as (session, workspace):
+        deal = deal_to_decide(session, workspace=workspace, opportunity_id=click.value)
+        view = edit_job_modal(deal, meta=click.meta())
     client.views_open(trigger_id=click.trigger_id, view=view)
 
 

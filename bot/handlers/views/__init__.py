@@ -17,7 +17,12 @@ from bot.blocks.modals.decisions import (
     MARK_LOST_FIELDS,
     RESCHEDULE_FIELDS,
 )
-from bot.blocks.modals.stages import CONVERT_FIELDS, MARK_WON_FIELDS
+from bot.blocks.modals.stages import (
+    CONVERT_FIELDS,
+    EDIT_JOB_FIELDS,
+    EDIT_LEAD_FIELDS,
+    MARK_WON_FIELDS,
+)
 from bot.blocks.settings import SETTINGS_FIELDS
 from bot.context import BotContext
 from bot.handlers.views import capture, decisions, do_not_contact, stages
@@ -40,3 +45,5 @@ def register(app: App, ctx: BotContext) -> None:
     on_submit(app, ctx, ViewId.CONVERT, CONVERT_FIELDS, stages.convert_submitted)
     on_submit(app, ctx, ViewId.MARK_WON, MARK_WON_FIELDS, stages.won_submitted)
     on_submit(app, ctx, ViewId.DO_NOT_CONTACT, DO_NOT_CONTACT_FIELDS, do_not_contact.submitted)
+    on_submit(app, ctx, ViewId.EDIT_LEAD, EDIT_LEAD_FIELDS, stages.edit_lead_submitted)
+    on_submit(app, ctx, ViewId.EDIT_JOB, EDIT_JOB_FIELDS, stages.edit_job_submitted)

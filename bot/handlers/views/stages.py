@@ -1,4 +1,5 @@
-"""Submissions of the modals that move a lead or job along: Convert and Mark won.
+"""Submissions of the modals that move a lead or job along: Convert, Mark won, Edit lead and
+Edit job.
 
 Each parses its view, calls one core operation in one transaction, and answers where the
 button was clicked; a refusal (a garbled amount, a past date, a used-up confirmation) is
@@ -12,12 +13,14 @@ from functools import partial
 from slack_sdk import WebClient
 
 from bot.blocks.cards import converted_card
-from bot.blocks.modals.stages import parse_convert, parse_mark_won
+from bot.blocks.modals.stages import parse_convert, parse_edit_job, parse_edit_lead, parse_mark_won
+from bot.blocks.plans import job_plan_card, lead_plan_card
 from bot.blocks.prompts import won_message
 from bot.context import BotContext
 from bot.handlers.views.submission import AfterAck, Submission, answer_after_modal
 from core.common.local_dates import local_today
 from core.leads.opportunities import mark_won
+from core.leads.planning import edit_deal_plan, edit_lead_plan
 from core.leads.service import convert_lead
 
 
@@ -55,3 +58,35 @@ def won_submitted(ctx: BotContext, submission: Submission, client: WebClient) ->
         )
         shown = won_message(deal, today=local_today(workspace, now))
     return partial(answer_after_modal, client, form.meta, submission.user_id, shown, visible=True)
+
+
+def edit_lead_submitted(ctx: BotContext, submission: Submission, client: WebClient) -> AfterAck:
+    """Apply what the Edit lead form changed; the card is shown as it now stands."""
+    form = parse_edit_lead(submission.view)
+    with ctx.transaction(submission.team_id) as (session, workspace):
+        edit = edit_lead_plan(
+            session=session,
+            workspace=workspace,
+            actor=submission.user_id,
+            lead_id=form.lead_id,
+            plan=form.plan,
+            now=ctx.now(),
+        )
+        card = lead_plan_card(edit, region=workspace.default_phone_region)
+    return partial(answer_after_modal, client, form.meta, submission.user_id, card)
+
+
+def edit_job_submitted(ctx: BotContext, submission: Submission, client: WebClient) -> AfterAck:
+    """Apply what the Edit job form changed; the card is shown as it now stands."""
+    form = parse_edit_job(submission.view)
+    with ctx.transaction(submission.team_id) as (session, workspace):
+        edit = edit_deal_plan(
+            session=session,
+            workspace=workspace,
+            actor=submission.user_id,
+            opportunity_id=form.opportunity_id,
+            plan=form.plan,
+            now=ctx.now(),
+        )
+        card = job_plan_card(edit, region=workspace.default_phone_region)
+    return partial(answer_after_modal, client, form.meta, submission.user_id, card)

@@ -17,7 +17,7 @@ from core.common.enums import (
     OpportunityStage,
     PipelineStage,
 )
-from core.errors import IncompleteContact, InvalidInput, InvalidTransition, NotFound
+from core.errors import AlreadyDone, IncompleteContact, InvalidInput, InvalidTransition, NotFound
 from core.leads.service import (
     assign_lead_owner,
     convert_lead,
@@ -124,20 +124,45 @@ def test_qualify_refuses_other_stages_and_closed_leads(session: Session, ws: Wor
 
 
 def test_set_lead_stage(session: Session, ws: Workspace) -> None:
-    lead = _complete_lead(session, status=LeadStatus.working)
+    lead = _complete_lead(session)
+    assert lead.status == LeadStatus.new
     set_lead_stage(
-        session=session, workspace=ws, actor=STAFF, lead_id=lead.lead_id, stage="follow up"
+        session=session,
+        workspace=ws,
+        actor=STAFF,
+        lead_id=lead.lead_id,
+        stage="follow up",
+        now=NOW,
     )
+    # Past inquiry a new lead is being worked (and counts as in follow-up on the digest).
     assert lead.pipeline_stage == PipelineStage.follow_up and lead.status == LeadStatus.working
     set_lead_stage(
-        session=session, workspace=ws, actor=STAFF, lead_id=lead.lead_id, stage="scheduled_visit"
+        session=session,
+        workspace=ws,
+        actor=STAFF,
+        lead_id=lead.lead_id,
+        stage="scheduled_visit",
+        now=NOW,
     )
     assert lead.pipeline_stage == PipelineStage.scheduled_visit
     with pytest.raises(InvalidInput, match="inquiry, needs_analysis, estimate_sent"):
         set_lead_stage(
-            session=session, workspace=ws, actor=STAFF, lead_id=lead.lead_id, stage="done"
+            session=session, workspace=ws, actor=STAFF, lead_id=lead.lead_id, stage="done", now=NOW
+        )
+    with pytest.raises(AlreadyDone, match="already at scheduled visit"):
+        set_lead_stage(
+            session=session,
+            workspace=ws,
+            actor=STAFF,
+            lead_id=lead.lead_id,
+            stage="scheduled_visit",
+            now=NOW,
         )
     assert audit_actions(session, lead.lead_id) == ["set_lead_stage", "set_lead_stage"]
+    assert sorted(_bodies(session, lead)) == [
+        "Lead moved to follow up (was inquiry).",
+        "Lead moved to scheduled visit (was follow up).",
+    ]
 
 
 def test_disqualify_keeps_the_lead_with_its_reason(session: Session, ws: Workspace) -> None:
@@ -364,11 +389,13 @@ def test_expected_close_date_and_owner(session: Session, ws: Workspace) -> None:
             now=NOW,
         )
     assert past.value.field == "expected_close_date"
-    assign_lead_owner(session=session, workspace=ws, actor=OWNER, lead_id=lead.lead_id, owner=STAFF)
+    assign_lead_owner(
+        session=session, workspace=ws, actor=OWNER, lead_id=lead.lead_id, owner=STAFF, now=NOW
+    )
     assert lead.owner == STAFF
     with pytest.raises(InvalidInput) as blank:
         assign_lead_owner(
-            session=session, workspace=ws, actor=OWNER, lead_id=lead.lead_id, owner=" "
+            session=session, workspace=ws, actor=OWNER, lead_id=lead.lead_id, owner=" ", now=NOW
         )
     assert blank.value.field == "owner" and lead.owner == STAFF
     audit = session.scalars(

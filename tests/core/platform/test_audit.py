@@ -50,6 +50,15 @@ from core.leads.opportunities import (
     set_opportunity_stage,
     set_reengage_reminder,
 )
+from core.leads.planning import (
+    DealPlan,
+    LeadPlan,
+    edit_deal_plan,
+    edit_lead_plan,
+    set_deal_amount,
+    set_deal_close_date,
+    set_estimated_value,
+)
 from core.leads.quickbooks import decline_quickbooks_prompt
 from core.leads.service import (
     assign_lead_owner,
@@ -349,6 +358,7 @@ OPERATIONS: dict[str, tuple[Operation, str]] = {
             actor=w.actor,
             lead_id=w.lead(),
             stage=PipelineStage.follow_up,
+            now=NOW,
         ),
         "set_lead_stage",
     ),
@@ -388,9 +398,69 @@ OPERATIONS: dict[str, tuple[Operation, str]] = {
     ),
     "assign_lead_owner": (
         lambda w: assign_lead_owner(
-            session=w.session, workspace=w.ws, actor=w.actor, lead_id=w.lead(), owner="U0TECH"
+            session=w.session,
+            workspace=w.ws,
+            actor=w.actor,
+            lead_id=w.lead(),
+            owner="U0TECH",
+            now=NOW,
         ),
         "assign_lead_owner",
+    ),
+    "set_estimated_value": (
+        lambda w: set_estimated_value(
+            session=w.session,
+            workspace=w.ws,
+            actor=w.actor,
+            lead_id=w.lead(),
+            estimated_value="$900",
+            now=NOW,
+        ),
+        "set_estimated_value",
+    ),
+    "edit_lead_plan": (
+        lambda w: edit_lead_plan(
+            session=w.session,
+            workspace=w.ws,
+            actor=w.actor,
+            lead_id=w.lead(),
+            plan=LeadPlan(stage="follow_up"),
+            now=NOW,
+        ),
+        "set_lead_stage",
+    ),
+    "set_deal_amount": (
+        lambda w: set_deal_amount(
+            session=w.session,
+            workspace=w.ws,
+            actor=w.actor,
+            opportunity_id=w.deal(),
+            amount="2400",
+            now=NOW,
+        ),
+        "set_deal_amount",
+    ),
+    "set_deal_close_date": (
+        lambda w: set_deal_close_date(
+            session=w.session,
+            workspace=w.ws,
+            actor=w.actor,
+            opportunity_id=w.deal(),
+            expected_close_date=date(2026, 4, 1),
+            now=NOW,
+        ),
+        "set_deal_close_date",
+    ),
+    "edit_deal_plan": (
+        lambda w: edit_deal_plan(
+            session=w.session,
+            workspace=w.ws,
+            actor=w.actor,
+            opportunity_id=w.deal(),
+            plan=DealPlan(stage="scheduled"),
+            now=NOW,
+        ),
+        "set_opportunity_stage",
     ),
     "set_opportunity_stage": (
         lambda w: set_opportunity_stage(
