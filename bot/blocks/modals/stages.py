@@ -81,6 +81,13 @@ def picked_date(view: View, block: BlockId, *, field: str, what: str) -> date | 
         raise InvalidInput(f"Pick the {what} from the calendar.", field=field) from None
 
 
+def expected_close(view: View) -> date | None:
+    """The expected close date picked on a form (none: None)."""
+    return picked_date(
+        view, BlockId.EXPECTED_CLOSE_DATE, field="expected_close_date", what="expected close date"
+    )
+
+
 # --- convert --------------------------------------------------------------------------------------
 
 
@@ -126,12 +133,7 @@ def parse_convert(view: View) -> ConvertInput:
         lead_id=meta.record_id,
         stage=state_selected(view, BlockId.STAGE.value),
         amount=state_text(view, BlockId.AMOUNT.value),
-        expected_close_date=picked_date(
-            view,
-            BlockId.EXPECTED_CLOSE_DATE,
-            field="expected_close_date",
-            what="expected close date",
-        ),
+        expected_close_date=expected_close(view),
         meta=meta,
     )
 
@@ -237,12 +239,7 @@ def parse_edit_lead(view: View) -> EditLeadInput:
     meta = ModalMeta.load(view.get("private_metadata"))
     plan = LeadPlan(
         stage=state_selected(view, BlockId.PIPELINE_STAGE.value) or "",
-        expected_close_date=picked_date(
-            view,
-            BlockId.EXPECTED_CLOSE_DATE,
-            field="expected_close_date",
-            what="expected close date",
-        ),
+        expected_close_date=expected_close(view),
         estimated_value=state_text(view, BlockId.ESTIMATED_VALUE.value),
         owner=state_value(view, BlockId.OWNER.value),
     )
@@ -283,11 +280,6 @@ def parse_edit_job(view: View) -> EditJobInput:
     plan = DealPlan(
         stage=state_selected(view, BlockId.STAGE.value) or "",
         amount=state_text(view, BlockId.AMOUNT.value),
-        expected_close_date=picked_date(
-            view,
-            BlockId.EXPECTED_CLOSE_DATE,
-            field="expected_close_date",
-            what="expected close date",
-        ),
+        expected_close_date=expected_close(view),
     )
     return EditJobInput(opportunity_id=meta.record_id, plan=plan, meta=meta)
