@@ -116,6 +116,7 @@ def _move(request: Request, record_id: str) -> Answer:
         actor=request.actor,
         lead_id=record_id,
         stage=lead_stage,
+        now=request.now,
     )
     return Answer(words.stage_moved(lead.title, lead_stage, job=False))
 

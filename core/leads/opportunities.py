@@ -41,6 +41,7 @@ from core.leads.won_confirmations import consume_won_confirmation
 from core.models import Company, Contact, Opportunity, Reminder, Workspace
 from core.platform.audit import audit, snapshot
 from core.platform.transitions import apply_transition
+from core.reports.wording import friendly_date
 from core.workspaces.service import get_in_workspace, require_owner
 
 __all__ = [
@@ -180,6 +181,11 @@ def set_opportunity_close_date(
         action="set_opportunity_close_date",
         entity=opportunity,
         before=before,
+    )
+    when = friendly_date(expected_close_date) if expected_close_date else "none"
+    body = f"Expected close date: {when}."
+    log_system_note(
+        session, workspace, actor=actor, body=body, opportunity_id=opportunity_id, now=now
     )
     return opportunity
 

@@ -21,7 +21,12 @@ from core.common.enums import OPEN_LEAD_STATUSES, OpportunityStage, PipelineStag
 from core.common.money import format_money, read_amount
 from core.common.validation import clean_text, parse_choice
 from core.errors import InvalidTransition
-from core.leads.opportunities import OPEN_STAGES, get_opportunity, set_opportunity_stage
+from core.leads.opportunities import (
+    OPEN_STAGES,
+    get_opportunity,
+    set_opportunity_close_date,
+    set_opportunity_stage,
+)
 from core.leads.service import (
     assign_lead_owner,
     check_close_date,
@@ -40,7 +45,6 @@ __all__ = [
     "edit_deal_plan",
     "edit_lead_plan",
     "set_deal_amount",
-    "set_deal_close_date",
     "set_estimated_value",
 ]
 
@@ -206,26 +210,6 @@ def set_deal_amount(
     return deal
 
 
-def set_deal_close_date(
-    *,
-    session: Session,
-    workspace: Workspace,
-    actor: str,
-    opportunity_id: str,
-    expected_close_date: date | None,
-    now: datetime,
-) -> Opportunity:
-    """Record when an open job should close (None clears it); a new date in the past is refused."""
-    deal = _open_deal(session, workspace, opportunity_id)
-    closes = check_close_date(workspace, now, expected_close_date, kept=deal.expected_close_date)
-    before = snapshot(deal)
-    deal.expected_close_date = closes
-    audit(session, workspace, actor=actor, action="set_deal_close_date", entity=deal, before=before)
-    body = f"Expected close date: {close_date_words(closes)}."
-    _note(session, workspace, actor, body, now, opportunity=deal)
-    return deal
-
-
 def edit_deal_plan(
     *,
     session: Session,
@@ -259,7 +243,7 @@ def edit_deal_plan(
         )
         changes.append(f"amount: {money_words(value)}")
     if closes != deal.expected_close_date:
-        set_deal_close_date(
+        set_opportunity_close_date(
             session=s,
             workspace=w,
             actor=a,

@@ -56,7 +56,6 @@ from core.leads.planning import (
     edit_deal_plan,
     edit_lead_plan,
     set_deal_amount,
-    set_deal_close_date,
     set_estimated_value,
 )
 from core.leads.quickbooks import decline_quickbooks_prompt
@@ -439,17 +438,6 @@ OPERATIONS: dict[str, tuple[Operation, str]] = {
             now=NOW,
         ),
         "set_deal_amount",
-    ),
-    "set_deal_close_date": (
-        lambda w: set_deal_close_date(
-            session=w.session,
-            workspace=w.ws,
-            actor=w.actor,
-            opportunity_id=w.deal(),
-            expected_close_date=date(2026, 4, 1),
-            now=NOW,
-        ),
-        "set_deal_close_date",
     ),
     "edit_deal_plan": (
         lambda w: edit_deal_plan(
