@@ -1,34 +1,30 @@
-"""Contacts: adding a customer without duplicates (hard stop 3), editing, archiving.
+"""Contacts: adding a customer without duplicates (hard stop 3), and companies by name.
 
-Merging and the contact card live in `core.contacts.history`, checking input in
-`core.contacts.input`.
+Editing and archiving live in `core.contacts.edits`, merging in `core.contacts.merges`, the
+contact card in `core.contacts.history`, checking input in `core.contacts.input`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import Enum, StrEnum
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.common.enums import LifecycleStage, PreferredChannel
+from core.common.enums import LifecycleStage
 from core.common.validation import parse_optional_choice
 from core.contacts.claims import claim_contact_points
-from core.contacts.history import get_contact, load_contact
+from core.contacts.history import get_contact
 from core.contacts.input import (
     ContactInput,
     NormalizedContact,
     check_notes_length,
-    clean_contact_text,
-    clean_tags,
     friendly_phone,
     join_notes,
     merge_tags,
-    normalize_emails,
-    normalize_phones,
     reconcile_name,
     validate_contact_input,
 )
@@ -38,15 +34,13 @@ from core.models import Company, Contact, Workspace, new_id
 from core.platform.audit import audit, snapshot
 
 __all__ = [
-    "KEEP",
     "AddedContact",
     "DuplicateDecision",
     "add_customer",
-    "archive_contact",
     "contact_line",
     "create_contact",
+    "duplicate_question",
     "find_or_create_company",
-    "update_contact",
 ]
 
 
@@ -259,86 +253,3 @@ def add_customer(
     if choice == DuplicateDecision.merge:
         _merge_details(session, workspace=workspace, actor=actor, contact=chosen, data=normalized)
     return AddedContact(chosen, choice, False, _confirmation(chosen, choice, region))
-
-
-class _Keep(Enum):
-    KEEP = "keep"
-
-
-KEEP = _Keep.KEEP
-"""Sentinel for `update_contact`: this field was not given, leave it as it is."""
-
-
-def update_contact(
-    *,
-    session: Session,
-    workspace: Workspace,
-    actor: str,
-    contact_id: str,
-    first_name: str | _Keep = KEEP,
-    last_name: str | None | _Keep = KEEP,
-    phones_to_add: Sequence[str] = (),
-    emails_to_add: Sequence[str] = (),
-    address: str | None | _Keep = KEEP,
-    preferred_channel: str | None | _Keep = KEEP,
-    notes: str | None | _Keep = KEEP,
-    tags: Sequence[str] | _Keep = KEEP,
-    allow_duplicate: bool = False,
-) -> Contact:
-    """Edit a contact; a phone or email that is another contact's is refused unless allowed."""
-    contact = get_contact(session, workspace=workspace, contact_id=contact_id)
-    changes: dict[str, Any] = {}
-    if not isinstance(first_name, _Keep):
-        changes["first_name"] = clean_contact_text("first_name", first_name, required=True)
-    if not isinstance(last_name, _Keep):
-        changes["last_name"] = clean_contact_text("last_name", last_name)
-    if not isinstance(address, _Keep):
-        changes["address"] = clean_contact_text("address", address)
-    if not isinstance(preferred_channel, _Keep):
-        changes["preferred_channel"] = parse_optional_choice(
-            PreferredChannel,
-            preferred_channel,
-            field="preferred_channel",
-            label="preferred channel",
-        )
-    if not isinstance(notes, _Keep):
-        changes["notes"] = clean_contact_text("notes", notes)
-    if not isinstance(tags, _Keep):
-        changes["tags"] = list(clean_tags(tags))
-    phones = normalize_phones(phones_to_add, workspace.default_phone_region)
-    emails = normalize_emails(emails_to_add)
-    if phones or emails:  # locked even when allowed, so the edit waits for a capture in flight
-        taken = claim_contact_points(
-            session,
-            workspace=workspace,
-            phones=phones,
-            emails=emails,
-            exclude_contact_id=contact.contact_id,
-        )
-        if taken and not allow_duplicate:
-            proposed = {
-                "contact_id": contact.contact_id,
-                "phones_to_add": list(phones),
-                "emails_to_add": list(emails),
-            }
-            raise duplicate_question(taken, proposed)
-
-    before = snapshot(contact)
-    for name, value in changes.items():
-        setattr(contact, name, value)
-    set_contact_points(contact, phones=phones, emails=emails)
-    audit(session, workspace, actor=actor, action="update_contact", entity=contact, before=before)
-    return contact
-
-
-def archive_contact(
-    *, session: Session, workspace: Workspace, actor: str, contact_id: str
-) -> Contact:
-    """Take a contact out of play without deleting it (hard stop 2)."""
-    contact = load_contact(session, workspace, contact_id)
-    if contact.archived:
-        return contact
-    before = snapshot(contact)
-    contact.archived = True
-    audit(session, workspace, actor=actor, action="archive_contact", entity=contact, before=before)
-    return contact

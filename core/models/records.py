@@ -357,6 +357,35 @@ class Reminder(Timestamped, Base):
     contact: Mapped[Contact | None] = relationship()
 
 
+class ContactMerge(Timestamped, Base):
+    """One merge of `other` into `survivor`: what moved, so an owner can undo it exactly.
+
+    `moved` maps a table to the ids re-pointed from the other contact to the survivor;
+    `points_added` the survivor's new `[kind, value]` phones and emails; `survivor_before` and
+    `survivor_after` the survivor's fields the merge filled (undo restores a field only while it
+    still holds the merge's value). `undone_at` set once, by a conditional UPDATE.
+    """
+
+    __tablename__ = "contact_merges"
+    __table_args__ = (
+        Index("ix_contact_merges_survivor", "workspace_id", "survivor_id", "created_at"),
+        Index("ix_contact_merges_other", "workspace_id", "other_id"),
+    )
+
+    merge_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.workspace_id"))
+    survivor_id: Mapped[str] = mapped_column(ForeignKey("contacts.contact_id"))
+    other_id: Mapped[str] = mapped_column(ForeignKey("contacts.contact_id"))
+    merged_by: Mapped[str] = mapped_column(String(64))
+    moved: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
+    points_added: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
+    survivor_before: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    survivor_after: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    other_was_archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    undone_at: Mapped[datetime | None]
+    undone_by: Mapped[str | None] = mapped_column(String(64))
+
+
 class WonConfirmation(Base):
     """An owner's confirmation to win one deal: single use, short-lived (hard stop 4)."""
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from core.activity.service import log_interaction
 from core.common.enums import InteractionType, LeadStatus
-from core.contacts.history import merge_contacts
+from core.contacts.merges import merge_contacts
 from core.models import Contact, Interaction, Lead, Workspace, new_id
 from core.reports.stale_leads import stale_leads
 from core.transfer.document_import import import_document
@@ -157,7 +157,12 @@ def _random_history(session: Session, ws: Workspace, rng: random.Random) -> None
         elif roll < 0.88 and len(live) >= 2:
             survivor, other = rng.sample(live, 2)
             merge_contacts(
-                session=session, workspace=ws, actor="U0OWNER", survivor_id=survivor, other_id=other
+                session=session,
+                workspace=ws,
+                actor="U0OWNER",
+                survivor_id=survivor,
+                other_id=other,
+                now=NOW,  # its `system` note is history at the report's clock
             )
         else:
             _import(session, ws, rng, contacts)

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from core.common.enums import LeadStatus
-from core.contacts.history import merge_contacts
 from core.contacts.matching import set_contact_points
+from core.contacts.merges import merge_contacts
 from core.contacts.search import (
     open_leads_for_person,
     resolve_person,

@@ -31,9 +31,17 @@ from core.activity.service import (
 )
 from core.common.enums import LeadStatus, OpportunityStage, PipelineStage
 from core.contacts.do_not_contact import clear_do_not_contact, set_do_not_contact
-from core.contacts.history import merge_contacts
+from core.contacts.companies import update_company
+from core.contacts.edits import (
+    ContactEdit,
+    archive_contact,
+    edit_contact,
+    restore_contact,
+    update_contact,
+)
 from core.contacts.input import ContactInput
-from core.contacts.service import add_customer, archive_contact, update_contact
+from core.contacts.merges import merge_contacts, undo_merge
+from core.contacts.service import add_customer, find_or_create_company
 from core.drafts.approval import approve_for_sending, draft_follow_up_with_auto_send
 from core.drafts.compose import draft_follow_up
 from core.drafts.review import approve_draft, discard_draft, edit_draft, record_review_messages
@@ -76,7 +84,7 @@ from core.leads.web_form import (
 )
 from core.leads.won_confirmations import confirm_won
 from core.mailbox.connection import MailboxSecrets, connect_mailbox, disconnect_mailbox
-from core.models import AuditEntry, Draft, WebhookSubscription, Workspace
+from core.models import AuditEntry, ContactMerge, Draft, WebhookSubscription, Workspace
 from core.platform.token_cipher import TokenCipher, cipher_from_keys
 from core.ports import QuickBooksCustomer
 from core.quickbooks.connection import TokenGrant, connect_quickbooks, disconnect_quickbooks
@@ -282,6 +290,59 @@ OPERATIONS: dict[str, tuple[Operation, str]] = {
             session=w.session, workspace=w.ws, actor=w.actor, contact_id=w.contact()
         ),
         "archive_contact",
+    ),
+    "edit_contact": (
+        lambda w: edit_contact(
+            session=w.session,
+            workspace=w.ws,
+            actor=w.actor,
+            contact_id=w.contact(),
+            edit=ContactEdit(first_name="Dana", phones=("555-201-3344",)),
+        ),
+        "update_contact",
+    ),
+    "restore_contact": (
+        lambda w: (
+            (ct := w.contact())
+            and archive_contact(session=w.session, workspace=w.ws, actor="U0ELSE", contact_id=ct)
+            and restore_contact(session=w.session, workspace=w.ws, actor=w.actor, contact_id=ct)
+        ),
+        "restore_contact",
+    ),
+    "update_company": (
+        lambda w: update_company(
+            session=w.session,
+            workspace=w.ws,
+            actor=w.actor,
+            company_id=find_or_create_company(
+                session=w.session, workspace=w.ws, actor="U0ELSE", name="Acme"
+            ).company_id,
+            name="Acme Plumbing",
+            type="business",
+            main_phone="555-201-0000",
+            billing_address="1 Main St",
+            status="active_customer",
+        ),
+        "update_company",
+    ),
+    "undo_merge": (
+        lambda w: (
+            (ct := w.contact())
+            and merge_contacts(
+                session=w.session,
+                workspace=w.ws,
+                actor="U0ELSE",
+                survivor_id=ct,
+                other_id=w.contact("+15559990000"),
+            )
+            and undo_merge(
+                session=w.session,
+                workspace=w.ws,
+                actor=w.actor,
+                merge_id=w.session.scalars(select(ContactMerge.merge_id)).one(),
+            )
+        ),
+        "undo_merge",
     ),
     "merge_contacts": (
         lambda w: merge_contacts(
