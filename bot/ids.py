@@ -74,6 +74,13 @@ class ActionId(StrEnum):
     ADD_CUSTOMER = "crm-add-customer"  # opens the New customer modal (a DM has no trigger_id)
     LOG_ENTRY = "crm-log-entry"  # value: `bot.values.LogEntryChoice` JSON -> log it for that person
     DISQUALIFY_REASON = "crm-disqualify-reason"  # value: `bot.values.DisqualifyChoice`
+    # the contact card (value: contact_id; Undo merge: the merge_id)
+    EDIT_CONTACT = "crm-edit-contact"
+    EDIT_COMPANY = "crm-edit-company"
+    MERGE_INTO = "crm-merge-into"
+    ARCHIVE_CONTACT = "crm-archive-contact"
+    RESTORE_CONTACT = "crm-restore-contact"
+    UNDO_MERGE = "crm-undo-merge"
     # the element inside every modal input block; the block id says which field it is
     INPUT = "crm-input"
     # the web form (owners): a new link, off, on
@@ -103,6 +110,10 @@ class ViewId(StrEnum):
     SETTINGS = "crm-settings"
     RESCHEDULE = "crm-reschedule"
     DO_NOT_CONTACT = "crm-do-not-contact"
+    EDIT_CONTACT = "crm-edit-contact"
+    EDIT_COMPANY = "crm-edit-company"
+    MERGE_INTO = "crm-merge-into"
+    CONFIRM_MERGE = "crm-confirm-merge"
 
 
 class BlockId(StrEnum):
@@ -125,6 +136,12 @@ class BlockId(StrEnum):
     NOTES = "crm-notes"
     HEARD_ABOUT = "crm-heard-about"
     COMPANY_NAME = "crm-company-name"
+    COMPANY_ID = "crm-company-id"
+    LIFECYCLE_STAGE = "crm-lifecycle-stage"
+    MAIN_PHONE = "crm-main-phone"
+    BILLING_ADDRESS = "crm-billing-address"
+    STATUS = "crm-status"
+    SURVIVOR_ID = "crm-survivor-id"
     # lead fields
     TITLE = "crm-title"
     DESCRIPTION = "crm-description"

@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any, ClassVar, Protocol, Self, TypeVar
 
 from core.common.enums import InteractionType
+from core.contacts.edits import EDIT_OF
 from core.contacts.input import ContactInput
 from core.errors import InvalidInput
 
@@ -197,6 +198,12 @@ class DuplicateChoice:
             if not all(item is None or isinstance(item, str) for item in items):
                 raise TypeError(key)
         return cls(proposed, *ids)
+
+    @property
+    def edit_of(self) -> str | None:
+        """The contact an edit is of, when the question is about one (`core.contacts.edits`)."""
+        value = self.proposed.get(EDIT_OF)
+        return value if isinstance(value, str) and value else None
 
     def _ids(self) -> tuple[str | None, str | None, str | None]:
         return self.match_contact_id, self.lead_id, self.lead_contact_id

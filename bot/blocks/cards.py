@@ -210,10 +210,46 @@ def contact_actions(contact_id: str) -> Block:
     )
 
 
+def contact_manage_actions(card: ContactCard) -> Block:
+    """Edit, Edit company, Merge into…, Archive or Restore, and Undo merge after a merge."""
+    contact = card.contact
+    cid = contact.contact_id
+    buttons = [button("Edit", ActionId.EDIT_CONTACT, cid)]
+    if contact.company_id:
+        buttons.append(button("Edit company", ActionId.EDIT_COMPANY, contact.company_id))
+    if contact.archived:
+        buttons.append(button("Restore", ActionId.RESTORE_CONTACT, cid, style="primary"))
+    else:
+        buttons.append(button("Merge into…", ActionId.MERGE_INTO, cid))
+        archive = confirm_dialog(
+            f"Archive {contact.full_name}?",
+            "They leave lists, searches and digests; nothing is deleted, and Restore brings "
+            "them back.",
+            confirm="Archive",
+        )
+        buttons.append(button("Archive", ActionId.ARCHIVE_CONTACT, cid, confirm=archive))
+    if card.last_merge is not None:
+        merge_id, name = card.last_merge
+        undo = confirm_dialog(
+            f"Undo the merge of {name}?",
+            f"{name} becomes a separate contact again with everything the merge moved.",
+            confirm="Undo merge",
+        )
+        buttons.append(button("Undo merge", ActionId.UNDO_MERGE, merge_id, confirm=undo))
+    return actions(f"{BlockId.CONTACT_ACTIONS}-{cid}-manage", buttons)
+
+
 def contact_card(
-    card: ContactCard, *, region: str = "US", open_leads_shown: int = OPEN_LEADS_SHOWN
+    card: ContactCard,
+    *,
+    region: str = "US",
+    open_leads_shown: int = OPEN_LEADS_SHOWN,
+    heading: str | None = None,
 ) -> Message:
-    """`/customer`: details, open leads (each with its buttons), last touchpoint."""
+    """`/customer`: details, open leads (each with its buttons), last touchpoint.
+
+    Under a line saying what just happened to the contact, when there is one.
+    """
     contact = card.contact
     phones = ", ".join(phone_text(p, region) for p in contact.phones) or "—"
     details = [
@@ -228,14 +264,25 @@ def contact_card(
         details.append(("Prefers", in_words(contact.preferred_channel)))
     if contact.quickbooks_customer_id:
         details.append(("QuickBooks", escape(contact.quickbooks_customer_id)))
-    blocks: list[Block] = [header(contact.full_name), fields_section(details)]
+    title = f"{contact.full_name} (archived)" if contact.archived else contact.full_name
+    blocks: list[Block] = [mrkdwn_section(escape(heading))] if heading else []
+    blocks += [header(title), fields_section(details)]
     if contact.archived:
-        blocks.append(context("Archived contact."))
+        blocks.append(
+            context(
+                ":file_cabinet: Archived: hidden from lists, searches and digests. "
+                "Nothing was deleted; *Restore* brings them back."
+            )
+        )
     if contact.notes:
         blocks.append(mrkdwn_section("*Notes*\n" + escape(truncate(contact.notes, NOTES_SHOWN))))
     if contact.tags:
         blocks.append(context("Tags: " + escape(", ".join(contact.tags))))
-    blocks += [mrkdwn_section(escape(touch_line(card))), contact_actions(contact.contact_id)]
+    blocks += [
+        mrkdwn_section(escape(touch_line(card))),
+        contact_actions(contact.contact_id),
+        contact_manage_actions(card),
+    ]
     blocks += contact_card_part(contact)
     leads = card.open_leads
     if leads:
@@ -245,7 +292,8 @@ def contact_card(
         blocks += cap_blocks(groups, open_leads_shown * 2 + 1, more)
     else:
         blocks.append(context("No open leads."))
-    return message(f"{contact.full_name} — {touch_line(card)}", blocks)
+    said = f"{heading} " if heading else ""
+    return message(f"{said}{title} — {touch_line(card)}", blocks)
 
 
 # --- opportunities --------------------------------------------------------------------------------

@@ -1,9 +1,8 @@
-"""Editing a contact from its card, archiving and restoring it (docs/product.md, contact card).
+"""Editing a contact from its card (docs/product.md, "The contact card").
 
 Every phone or email a contact gains goes through `claim_contact_points` (hard stop 3): one
 that is another contact's is refused with the duplicate question, and nothing of the edit is
-written until the person answers it (`edit_contact` with their decision). Archiving never
-deletes (hard stop 2): the contact leaves lists, searches and digests and can be restored.
+written until the person answers it (`edit_contact` with their decision).
 """
 
 from __future__ import annotations
@@ -36,11 +35,11 @@ from core.platform.audit import audit, snapshot
 __all__ = [
     "EDIT_OF",
     "KEEP",
+    "COMPANY_CHOICES",
     "ContactEdit",
     "EditedContact",
-    "archive_contact",
+    "company_choices",
     "edit_contact",
-    "restore_contact",
     "update_contact",
 ]
 
@@ -54,6 +53,23 @@ class _Keep(Enum):
 
 KEEP = _Keep.KEEP
 """Sentinel for `update_contact`: this field was not given, leave it as it is."""
+
+
+COMPANY_CHOICES = 100
+"""Companies the Edit contact form offers to pick (Slack's limit for a static select)."""
+
+
+def company_choices(
+    session: Session, *, workspace: Workspace, limit: int = COMPANY_CHOICES
+) -> list[tuple[str, str]]:
+    """(company_id, name) of the workspace's companies by name, limited in SQL."""
+    rows = session.execute(
+        select(Company.company_id, Company.name)
+        .where(Company.workspace_id == workspace.workspace_id)
+        .order_by(Company.name, Company.company_id)
+        .limit(limit)
+    )
+    return [(company_id, name) for company_id, name in rows]
 
 
 def _company(
@@ -374,34 +390,3 @@ def edit_contact(
         raise DuplicateContact(
             matches=question.matches, proposed=edit.as_proposed(contact.contact_id)
         ) from None
-
-
-def archive_contact(
-    *, session: Session, workspace: Workspace, actor: str, contact_id: str
-) -> Contact:
-    """Take a contact out of lists, searches and digests without deleting it (hard stop 2)."""
-    contact = load_contact(session, workspace, contact_id)
-    if contact.archived:
-        return contact
-    before = snapshot(contact)
-    contact.archived = True
-    audit(session, workspace, actor=actor, action="archive_contact", entity=contact, before=before)
-    return contact
-
-
-def restore_contact(
-    *, session: Session, workspace: Workspace, actor: str, contact_id: str
-) -> Contact:
-    """Bring an archived contact back into lists, searches and digests."""
-    contact = load_contact(session, workspace, contact_id)
-    if contact.merged_into_contact_id is not None:
-        raise InvalidTransition(
-            f"{contact.full_name} was merged into another contact; an owner can undo the merge "
-            "from that contact's card."
-        )
-    if not contact.archived:
-        return contact
-    before = snapshot(contact)
-    contact.archived = False
-    audit(session, workspace, actor=actor, action="restore_contact", entity=contact, before=before)
-    return contact

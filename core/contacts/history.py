@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, literal_column, select
+from sqlalchemy.orm import Session, aliased
 
 from core.common.enums import OPEN_LEAD_STATUSES
 from core.common.local_dates import local_today
@@ -18,6 +18,7 @@ from core.errors import NotFound
 from core.models import (
     Company,
     Contact,
+    ContactMerge,
     Lead,
     Workspace,
 )
@@ -55,6 +56,8 @@ class ContactCard:
     open_leads: list[Lead] = field(default_factory=list)
     last_touchpoint: Touchpoint | None = None
     days_since_last_touch: int | None = None
+    # The newest merge into this contact not undone: (merge_id, the merged contact's name).
+    last_merge: tuple[str, str] | None = None
 
 
 def contact_card(
@@ -63,15 +66,6 @@ def contact_card(
     """What `/customer` shows: details, company, open leads and the last touchpoint."""
     contact = get_contact(session, workspace=workspace, contact_id=contact_id)
     scope = workspace.workspace_id
-    company_name = (
-        session.scalar(
-            select(Company.name).where(
-                Company.workspace_id == scope, Company.company_id == contact.company_id
-            )
-        )
-        if contact.company_id
-        else None
-    )
     open_leads = list(
         session.scalars(
             select(Lead)
@@ -83,11 +77,38 @@ def contact_card(
             .order_by(Lead.created_at.desc(), Lead.lead_id)
         ).unique()
     )
+    # The company's name and the newest merge not undone, in one statement.
+    company = select(Company.name).where(
+        Company.workspace_id == scope, Company.company_id == contact.company_id
+    )
+    newest_merge = (
+        select(ContactMerge)
+        .where(
+            ContactMerge.workspace_id == scope,
+            ContactMerge.survivor_id == contact.contact_id,
+            ContactMerge.undone_at.is_(None),
+        )
+        .order_by(ContactMerge.created_at.desc(), ContactMerge.merge_id.desc())
+        .limit(1)
+        .subquery()
+    )
+    other = aliased(Contact)
+    merged_name = (
+        select(other.first_name + func.coalesce(literal_column("' '") + other.last_name, ""))
+        .where(other.contact_id == newest_merge.c.other_id)
+        .scalar_subquery()
+    )
+    company_name, merge_id, merged = session.execute(
+        select(company.scalar_subquery(), newest_merge.c.merge_id, merged_name)
+        .select_from(select(literal_column("1")).subquery())
+        .outerjoin(newest_merge, literal_column("1") == literal_column("1"))
+    ).one()
+    last_merge = (merge_id, merged) if merge_id else None
     newest = newest_interaction_with(
         session, workspace=workspace, contact_id=contact.contact_id, now=now
     )
     if newest is None:
-        return ContactCard(contact, company_name, open_leads)
+        return ContactCard(contact, company_name, open_leads, last_merge=last_merge)
     touch = read_touchpoint(workspace, newest)
     days = (local_today(workspace, now) - touch.local_date).days
-    return ContactCard(contact, company_name, open_leads, touch, days)
+    return ContactCard(contact, company_name, open_leads, touch, days, last_merge)

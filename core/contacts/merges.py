@@ -1,4 +1,4 @@
-"""Merging two contacts, and an owner undoing it (docs/product.md, "Merging contacts").
+"""Merging two contacts (docs/product.md, "Merging contacts"); undoing one is `merge_undo`.
 
 A merge folds the other contact into the survivor: every lead, interaction, opportunity,
 draft and reminder of the other is re-pointed to the survivor, its phones and emails are
@@ -18,21 +18,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, func, select, tuple_, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from core.activity.last_touch import refresh_last_touch
 from core.activity.service import log_system_note
-from core.common.enums import LifecycleStage, PreferredChannel
+from core.common.enums import LifecycleStage
 from core.contacts.history import load_contact
 from core.contacts.input import NOTES_LIMIT, join_notes, merge_tags
 from core.contacts.matching import set_contact_points
-from core.errors import AlreadyDone, InvalidInput, InvalidTransition, NotFound
+from core.errors import AlreadyDone, InvalidInput, InvalidTransition
 from core.models import (
     Company,
     Contact,
     ContactMerge,
-    ContactPoint,
     Draft,
     Interaction,
     Lead,
@@ -43,14 +42,17 @@ from core.models import (
     utcnow,
 )
 from core.platform.audit import audit, snapshot
-from core.workspaces.service import require_owner
 
 __all__ = [
+    "HISTORY_TABLES",
+    "MERGE_CANDIDATES",
     "MergePreview",
-    "last_merge_into",
+    "locked_pair",
+    "merge_candidates",
     "merge_contacts",
     "merge_preview",
-    "undo_merge",
+    "moved_in_words",
+    "refresh_pair",
 ]
 
 _LIFECYCLE_RANK = {
@@ -59,7 +61,7 @@ _LIFECYCLE_RANK = {
     LifecycleStage.customer: 2,
 }
 #: Every history table whose rows follow their contact, by the key recorded in `moved`.
-_HISTORY: dict[str, tuple[Any, Any]] = {
+HISTORY_TABLES: dict[str, tuple[Any, Any]] = {
     "leads": (Lead, Lead.lead_id),
     "interactions": (Interaction, Interaction.interaction_id),
     "opportunities": (Opportunity, Opportunity.opportunity_id),
@@ -92,7 +94,7 @@ class MergePreview:
     emails: list[str]
 
 
-def _locked_pair(
+def locked_pair(
     session: Session, workspace: Workspace, survivor_id: str, other_id: str
 ) -> tuple[Contact, Contact]:
     """Both contacts, row-locked in id order (one order for every caller: no deadlock cycle)."""
@@ -160,6 +162,29 @@ def merge_preview(
     )
 
 
+MERGE_CANDIDATES = 100
+"""Contacts the "Merge into…" picker offers (Slack's limit for a static select)."""
+
+
+def merge_candidates(
+    session: Session, *, workspace: Workspace, contact_id: str, limit: int = MERGE_CANDIDATES
+) -> list[Contact]:
+    """The live contacts another one can be merged into, by name, limited in SQL."""
+    return list(
+        session.scalars(
+            select(Contact)
+            .where(
+                Contact.workspace_id == workspace.workspace_id,
+                Contact.contact_id != contact_id,
+                Contact.merged_into_contact_id.is_(None),
+                ~Contact.archived,
+            )
+            .order_by(Contact.first_name, Contact.last_name, Contact.contact_id)
+            .limit(limit)
+        )
+    )
+
+
 def _fill_survivor(survivor: Contact, other: Contact) -> None:
     survivor.last_name = survivor.last_name or other.last_name
     survivor.address = survivor.address or other.address
@@ -179,7 +204,7 @@ def _fill_survivor(survivor: Contact, other: Contact) -> None:
         survivor.notes = notes
 
 
-def _moved_words(moved: dict[str, list[str]]) -> str:
+def moved_in_words(moved: dict[str, list[str]]) -> str:
     parts = [
         f"{len(moved.get(key, []))} {word}"
         for key, word in (("leads", "leads"), ("interactions", "interactions"))
@@ -199,7 +224,7 @@ def merge_contacts(
 ) -> Contact:
     """Fold a duplicate into the survivor: its history moves, the record itself stays, archived."""
     now = now or utcnow()
-    survivor, other = _locked_pair(session, workspace, survivor_id, other_id)
+    survivor, other = locked_pair(session, workspace, survivor_id, other_id)
     _check_mergeable(survivor, other)
     scope = workspace.workspace_id
     claimed = session.execute(  # the write that decides: a second merge of `other` finds nothing
@@ -217,7 +242,7 @@ def merge_contacts(
     other_before = snapshot(other)
     other_before.update(merged_into_contact_id=None, archived=other.archived)
     moved: dict[str, list[str]] = {}
-    for key, (model, id_column) in _HISTORY.items():
+    for key, (model, id_column) in HISTORY_TABLES.items():
         moved[key] = list(
             session.scalars(
                 update(model)
@@ -281,154 +306,16 @@ def merge_contacts(
         session,
         workspace,
         actor=actor,
-        body=f"Merged {other.full_name} into this contact ({_moved_words(moved)} moved).",
+        body=f"Merged {other.full_name} into this contact ({moved_in_words(moved)} moved).",
         now=now,
         contact_id=survivor_id,
     )
     # The other contact's interactions and leads moved: recompute both contacts and their leads.
-    _refresh(session, scope, survivor_id, other_id)
+    refresh_pair(session, scope, survivor_id, other_id)
     return survivor
 
 
-def last_merge_into(
-    session: Session, *, workspace: Workspace, contact_id: str
-) -> ContactMerge | None:
-    """The newest merge into this contact that is not undone (the card's **Undo merge**)."""
-    return session.scalars(
-        select(ContactMerge)
-        .where(
-            ContactMerge.workspace_id == workspace.workspace_id,
-            ContactMerge.survivor_id == contact_id,
-            ContactMerge.undone_at.is_(None),
-        )
-        .order_by(ContactMerge.created_at.desc(), ContactMerge.merge_id.desc())
-        .limit(1)
-    ).first()
-
-
-def undo_merge(
-    *,
-    session: Session,
-    workspace: Workspace,
-    actor: str,
-    merge_id: str,
-    now: datetime | None = None,
-) -> ContactMerge:
-    """An owner puts back what one merge moved; the other contact is separate again."""
-    require_owner(workspace, actor, "undo a merge")
-    now = now or utcnow()
-    record = session.scalars(
-        select(ContactMerge).where(
-            ContactMerge.workspace_id == workspace.workspace_id, ContactMerge.merge_id == merge_id
-        )
-    ).first()
-    if record is None:
-        raise NotFound("That merge is not in this workspace.", field="merge_id")
-    survivor, other = _locked_pair(session, workspace, record.survivor_id, record.other_id)
-    session.refresh(record)
-    if record.undone_at is not None:
-        raise AlreadyDone(f"That merge of {other.full_name} was already undone.")
-    if survivor.merged_into_contact_id is not None:
-        raise InvalidTransition(
-            f"{survivor.full_name} was merged into another contact since; undo that merge first."
-        )
-    if other.merged_into_contact_id != survivor.contact_id:
-        raise InvalidTransition(f"{other.full_name} is no longer merged into {survivor.full_name}.")
-    scope = workspace.workspace_id
-    undone = session.execute(  # the write that decides: a second undo finds nothing to change
-        update(ContactMerge)
-        .where(ContactMerge.merge_id == merge_id, ContactMerge.undone_at.is_(None))
-        .values(undone_at=now, undone_by=actor, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if cast(CursorResult[Any], undone).rowcount != 1:
-        raise AlreadyDone(f"That merge of {other.full_name} was already undone.")
-    survivor_id, other_id = survivor.contact_id, other.contact_id
-    for key, (model, id_column) in _HISTORY.items():
-        ids = record.moved.get(key) or []
-        if ids:  # only rows still on the survivor: one moved elsewhere since stays there
-            session.execute(
-                update(model)
-                .where(
-                    model.workspace_id == scope, id_column.in_(ids), model.contact_id == survivor_id
-                )
-                .values(contact_id=other_id, updated_at=now)
-                .execution_options(synchronize_session=False)
-            )
-    if record.moved.get("companies"):
-        session.execute(
-            update(Company)
-            .where(
-                Company.workspace_id == scope,
-                Company.company_id.in_(record.moved["companies"]),
-                Company.primary_contact_id == survivor_id,
-            )
-            .values(primary_contact_id=other_id, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-    if record.moved.get("contacts"):
-        session.execute(
-            update(Contact)
-            .where(
-                Contact.workspace_id == scope,
-                Contact.contact_id.in_(record.moved["contacts"]),
-                Contact.merged_into_contact_id == survivor_id,
-            )
-            .values(merged_into_contact_id=other_id, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-    if record.points_added:  # copies of the other's phones and emails, which it still has
-        session.execute(
-            delete(ContactPoint)
-            .where(
-                ContactPoint.contact_id == survivor_id,
-                tuple_(ContactPoint.kind, ContactPoint.value).in_(
-                    [tuple(point) for point in record.points_added]
-                ),
-            )
-            .execution_options(synchronize_session=False)
-        )
-        session.expire(survivor, ["points"])
-    survivor_before, other_before = snapshot(survivor), snapshot(other)
-    current = snapshot(survivor)
-    for name, value in record.survivor_before.items():
-        if current.get(name) == record.survivor_after.get(name):  # not edited since
-            setattr(survivor, name, _column_value(name, value))
-    other.merged_into_contact_id = None
-    other.archived = record.other_was_archived
-    audit(
-        session,
-        workspace,
-        actor=actor,
-        action="undo_merge",
-        entity=survivor,
-        before=survivor_before,
-    )
-    audit(session, workspace, actor=actor, action="unmerged", entity=other, before=other_before)
-    log_system_note(
-        session,
-        workspace,
-        actor=actor,
-        body=f"Undid the merge of {other.full_name}: {_moved_words(record.moved)} went back.",
-        now=now,
-        contact_id=survivor_id,
-    )
-    _refresh(session, scope, survivor_id, other_id)
-    return record
-
-
-def _column_value(name: str, value: Any) -> Any:
-    """A snapshot value (JSON) back as the column's Python value (an enum member)."""
-    if value is None:
-        return None
-    if name == "preferred_channel":
-        return PreferredChannel(value)
-    if name == "lifecycle_stage":
-        return LifecycleStage(value)
-    return value
-
-
-def _refresh(session: Session, scope: str, survivor_id: str, other_id: str) -> None:
+def refresh_pair(session: Session, scope: str, survivor_id: str, other_id: str) -> None:
     """Recompute both contacts' and their leads' last touch; re-read rows already in memory."""
     session.flush()
     refresh_last_touch(session, workspace_id=scope, contact_ids=(survivor_id, other_id))

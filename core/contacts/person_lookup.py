@@ -34,6 +34,10 @@ __all__ = [
 ]
 
 
+EXACT = 100.0
+"""The search score of a name, phone or email given exactly."""
+
+
 @dataclass(frozen=True)
 class PersonLookup:
     """`/customer <words>`: the one person's card, or the people the words could mean."""
@@ -54,7 +58,14 @@ def look_up_person(
         return PersonLookup(query, card=card)
     if people:
         return PersonLookup(query, candidates=people)
-    near = [hit.contact for hit in search_contacts(session, workspace=workspace, query=query)]
+    hits = search_contacts(session, workspace=workspace, query=query)
+    archived = [hit.contact for hit in hits if hit.contact.archived and hit.score >= EXACT]
+    if len(archived) == 1:  # an archived contact is still found by its name, marked archived
+        card = contact_card(
+            session, workspace=workspace, contact_id=archived[0].contact_id, now=now
+        )
+        return PersonLookup(query, card=card)
+    near = [hit.contact for hit in hits]
     return PersonLookup(query, candidates=near, near_misses=bool(near))
 
 

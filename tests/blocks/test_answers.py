@@ -28,6 +28,7 @@ from tests.bot.harness import (
 TODAY = date(2026, 3, 2)
 
 JOB_BUTTONS = ["Log call", "Draft follow-up", "Edit job", "Mark won", "Mark lost"]
+CONTACT_BUTTONS = ["Log call", "Edit", "Merge into…", "Archive", "Do not contact"]
 
 
 def values(message: dict[str, object]) -> list[str]:
@@ -42,10 +43,7 @@ def test_a_person_lookup_is_the_card_a_choice_close_spellings_or_nobody() -> Non
     card = answers.person_lookup_message(
         PersonLookup("Dana Smith", card=ContactCard(smith, None, [], None, None))
     )
-    assert block_texts(card["blocks"])[0] == "Dana Smith" and labels(card) == [
-        "Log call",
-        "Do not contact",
-    ]
+    assert block_texts(card["blocks"])[0] == "Dana Smith" and labels(card) == CONTACT_BUTTONS
     choice = answers.person_lookup_message(PersonLookup("Dana", candidates=[smith, jones]))
     assert choice["text"] == "Which Dana? 2 people match."
     assert values(choice) == ["ct_dana", "ct_jones"] and set(labels(choice)) == {"Open contact"}

@@ -187,7 +187,21 @@ def test_a_contact_with_many_open_leads_is_cut_with_the_command_to_see_them() ->
 def test_a_contact_without_leads_or_touches() -> None:
     card = cards.contact_card(ContactCard(dana(), None, [], None, None))
     assert "No open leads." in block_texts(card["blocks"])
-    assert labels(card) == ["Log call", "Do not contact"]
+    assert labels(card) == ["Log call", "Edit", "Merge into…", "Archive", "Do not contact"]
+
+
+def test_an_archived_contact_is_marked_and_offers_restore_and_a_merge_offers_undo() -> None:
+    card = cards.contact_card(
+        ContactCard(dana(archived=True), None, [], None, None, ("mg_1", "Dee Smith"))
+    )
+    seen = block_texts(card["blocks"])
+    assert seen[0] == "Dana Smith (archived)"
+    assert any(text.startswith(":file_cabinet: Archived: hidden from lists") for text in seen)
+    assert labels(card) == ["Log call", "Edit", "Restore", "Undo merge", "Do not contact"]
+    undo = button_for(card, "Undo merge")
+    assert undo["value"] == "mg_1"
+    assert undo["confirm"]["title"]["text"] == "Undo the merge of Dee Smith?"
+    assert limit_violations(card) == []
 
 
 def test_opportunity_card_has_won_confirmed_by_the_server_and_lost() -> None:

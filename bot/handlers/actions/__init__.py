@@ -12,6 +12,7 @@ from slack_bolt import App
 
 from bot.context import BotContext
 from bot.handlers.actions import (
+    contact_card,
     do_not_contact,
     drafts,
     gmail,
@@ -53,6 +54,13 @@ BUTTONS: dict[ActionId, ClickHandler] = {
     ActionId.OPEN_LEAD: next_steps.open_lead,
     ActionId.OPEN_CONTACT: next_steps.open_contact,
     ActionId.ADD_CUSTOMER: next_steps.add_customer,
+    # the contact card
+    ActionId.EDIT_CONTACT: contact_card.edit_contact,
+    ActionId.EDIT_COMPANY: contact_card.edit_company,
+    ActionId.MERGE_INTO: contact_card.merge_into,
+    ActionId.ARCHIVE_CONTACT: contact_card.archive,
+    ActionId.RESTORE_CONTACT: contact_card.restore,
+    ActionId.UNDO_MERGE: contact_card.undo,
     # answers to the bot's questions
     ActionId.USE_EXISTING: prompt_answers.use_existing,
     ActionId.MERGE: prompt_answers.merge,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from slack_sdk import WebClient
 
+from bot.blocks.cards import contact_card
+from bot.blocks.limits import Message
 from bot.blocks.prompts import (
     customer_added_message,
     duplicate_prompt,
@@ -19,6 +21,8 @@ from bot.context import BotContext
 from bot.handlers.actions.click import Click, answer
 from bot.values import DuplicateChoice
 from core.common.local_dates import local_today
+from core.contacts.edits import ContactEdit, edit_contact
+from core.contacts.history import contact_card as load_contact_card
 from core.contacts.service import DuplicateDecision
 from core.errors import DuplicateContact
 from core.leads.duplicate_decisions import decide_duplicate
@@ -29,6 +33,9 @@ from core.leads.quickbooks import decline_quickbooks_prompt
 def _decide(ctx: BotContext, click: Click, client: WebClient, decision: DuplicateDecision) -> None:
     """Carry out the decision; core re-validates and re-checks the matches (and the lead)."""
     carried = click.value_as(DuplicateChoice)
+    if carried.edit_of is not None:
+        _decide_edit(ctx, click, client, decision, carried)
+        return
     with ctx.transaction(click.team_id) as (session, workspace):
         try:
             added = decide_duplicate(
@@ -45,6 +52,40 @@ def _decide(ctx: BotContext, click: Click, client: WebClient, decision: Duplicat
             shown = duplicate_prompt(still, region=workspace.default_phone_region)
         else:
             shown = customer_added_message(added)
+    answer(client, click, shown, replace=True)
+
+
+def _decide_edit(
+    ctx: BotContext,
+    click: Click,
+    client: WebClient,
+    decision: DuplicateDecision,
+    carried: DuplicateChoice,
+) -> None:
+    """The answer about a contact edit: core saves the edit as the answer says, or asks again."""
+    with ctx.transaction(click.team_id) as (session, workspace):
+        shown: Message
+        try:
+            edited = edit_contact(
+                session=session,
+                workspace=workspace,
+                actor=click.user_id,
+                contact_id=carried.edit_of or "",
+                edit=ContactEdit.from_proposed(carried.proposed),
+                decision=decision,
+                match_contact_id=carried.match_contact_id,
+            )
+        except DuplicateContact as still:
+            shown = duplicate_prompt(still, region=workspace.default_phone_region)
+        else:
+            loaded = load_contact_card(
+                session, workspace=workspace, contact_id=edited.contact.contact_id, now=ctx.now()
+            )
+            shown = contact_card(
+                loaded,
+                region=workspace.default_phone_region,
+                heading=edited.confirmation_text,
+            )
     answer(client, click, shown, replace=True)
 
 

@@ -11,6 +11,11 @@ from slack_bolt import App
 
 from bot.blocks.do_not_contact import DO_NOT_CONTACT_FIELDS
 from bot.blocks.modals.capture import LOG_INTERACTION_FIELDS, NEW_CUSTOMER_FIELDS, NEW_LEAD_FIELDS
+from bot.blocks.modals.contact_forms import (
+    EDIT_COMPANY_FIELDS,
+    EDIT_CONTACT_FIELDS,
+    MERGE_INTO_FIELDS,
+)
 from bot.blocks.modals.decisions import (
     DISQUALIFY_FIELDS,
     EDIT_DRAFT_FIELDS,
@@ -25,7 +30,7 @@ from bot.blocks.modals.stages import (
 )
 from bot.blocks.settings import SETTINGS_FIELDS
 from bot.context import BotContext
-from bot.handlers.views import capture, decisions, do_not_contact, stages
+from bot.handlers.views import capture, contact_forms, decisions, do_not_contact, stages
 from bot.handlers.views.submission import on_submit
 from bot.ids import ViewId
 
@@ -47,3 +52,12 @@ def register(app: App, ctx: BotContext) -> None:
     on_submit(app, ctx, ViewId.DO_NOT_CONTACT, DO_NOT_CONTACT_FIELDS, do_not_contact.submitted)
     on_submit(app, ctx, ViewId.EDIT_LEAD, EDIT_LEAD_FIELDS, stages.edit_lead_submitted)
     on_submit(app, ctx, ViewId.EDIT_JOB, EDIT_JOB_FIELDS, stages.edit_job_submitted)
+    # the contact card's forms
+    on_submit(
+        app, ctx, ViewId.EDIT_CONTACT, EDIT_CONTACT_FIELDS, contact_forms.edit_contact_submitted
+    )
+    on_submit(
+        app, ctx, ViewId.EDIT_COMPANY, EDIT_COMPANY_FIELDS, contact_forms.edit_company_submitted
+    )
+    on_submit(app, ctx, ViewId.MERGE_INTO, MERGE_INTO_FIELDS, contact_forms.merge_into_submitted)
+    on_submit(app, ctx, ViewId.CONFIRM_MERGE, {}, contact_forms.merge_confirmed)

@@ -43,7 +43,14 @@ class Submission:
         return cls(team_id=str(team or ""), user_id=str(user or ""), view=view)
 
 
-SubmitHandler = Callable[[BotContext, Submission, WebClient], AfterAck]
+@dataclass(frozen=True)
+class NextStep:
+    """A submission answered with the modal's next step (`response_action: update`)."""
+
+    view: View
+
+
+SubmitHandler = Callable[[BotContext, Submission, WebClient], "AfterAck | NextStep"]
 
 
 def _shown_fields(view: View, fields: Mapping[str, str]) -> dict[str, str]:
@@ -72,6 +79,9 @@ def on_submit(
             if not shown:
                 raise
             ack(**view_errors(error, shown))
+            return
+        if isinstance(after_ack, NextStep):  # the form goes on: nothing else to do yet
+            ack(response_action="update", view=after_ack.view)
             return
         ack()
         after_ack()

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.common.enums import InteractionType, LeadStatus, LifecycleStage, PreferredChannel
-from core.contacts.edits import archive_contact, update_contact
+from core.contacts.archiving import archive_contact
+from core.contacts.edits import update_contact
 from core.contacts.history import contact_card, get_contact
 from core.contacts.input import ContactInput, validate_contact_input
 from core.contacts.matching import find_matching_contacts

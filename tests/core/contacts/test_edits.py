@@ -7,14 +7,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.common.enums import CompanyStatus, CompanyType, LifecycleStage, PreferredChannel
+from core.contacts.archiving import archive_contact, restore_contact
 from core.contacts.companies import update_company
-from core.contacts.edits import (
-    EDIT_OF,
-    ContactEdit,
-    archive_contact,
-    edit_contact,
-    restore_contact,
-)
+from core.contacts.edits import EDIT_OF, ContactEdit, edit_contact
 from core.contacts.merges import merge_contacts
 from core.errors import DuplicateContact, InvalidInput, InvalidTransition
 from core.models import AuditEntry, Company, Contact, ContactPoint, Workspace

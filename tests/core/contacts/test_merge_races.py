@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.contacts.merges import merge_contacts, undo_merge
+from core.contacts.merge_undo import undo_merge
+from core.contacts.merges import merge_contacts
 from core.errors import AlreadyDone
 from core.models import AuditEntry, Contact, ContactMerge, Interaction, Lead
 from core.workspaces.service import WorkspaceDefaults, ensure_workspace, get_workspace

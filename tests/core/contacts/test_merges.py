@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from core.activity.last_touch import refresh_last_touch
 from core.common.enums import InteractionType, LifecycleStage
 from core.contacts.edits import update_contact
-from core.contacts.merges import merge_contacts, merge_preview, undo_merge
+from core.contacts.merge_undo import undo_merge
+from core.contacts.merges import merge_contacts, merge_preview
 from core.errors import InvalidTransition, NotAnOwner
 from core.models import (
     AuditEntry,

@@ -31,16 +31,12 @@ from core.activity.service import (
 )
 from core.common.enums import LeadStatus, OpportunityStage, PipelineStage
 from core.contacts.do_not_contact import clear_do_not_contact, set_do_not_contact
+from core.contacts.archiving import archive_contact, restore_contact
 from core.contacts.companies import update_company
-from core.contacts.edits import (
-    ContactEdit,
-    archive_contact,
-    edit_contact,
-    restore_contact,
-    update_contact,
-)
+from core.contacts.edits import ContactEdit, edit_contact, update_contact
 from core.contacts.input import ContactInput
-from core.contacts.merges import merge_contacts, undo_merge
+from core.contacts.merge_undo import undo_merge
+from core.contacts.merges import merge_contacts
 from core.contacts.service import add_customer, find_or_create_company
 from core.drafts.approval import approve_for_sending, draft_follow_up_with_auto_send
 from core.drafts.compose import draft_follow_up
