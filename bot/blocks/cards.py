@@ -211,10 +211,13 @@ def contact_actions(contact_id: str) -> Block:
 
 
 def contact_manage_actions(card: ContactCard) -> Block:
-    """Edit, Edit company, Merge into…, Archive or Restore, and Undo merge after a merge."""
+    """Log call, Edit, Edit company, Merge into…, Archive or Restore, and Undo merge."""
     contact = card.contact
     cid = contact.contact_id
-    buttons = [button("Edit", ActionId.EDIT_CONTACT, cid)]
+    buttons = [
+        button("Log call", ActionId.LOG_CALL, cid, style="primary"),
+        button("Edit", ActionId.EDIT_CONTACT, cid),
+    ]
     if contact.company_id:
         buttons.append(button("Edit company", ActionId.EDIT_COMPANY, contact.company_id))
     if contact.archived:
@@ -236,7 +239,7 @@ def contact_manage_actions(card: ContactCard) -> Block:
             confirm="Undo merge",
         )
         buttons.append(button("Undo merge", ActionId.UNDO_MERGE, merge_id, confirm=undo))
-    return actions(f"{BlockId.CONTACT_ACTIONS}-{cid}-manage", buttons)
+    return actions(f"{BlockId.CONTACT_ACTIONS}-{cid}", buttons)
 
 
 def contact_card(
@@ -280,7 +283,6 @@ def contact_card(
         blocks.append(context("Tags: " + escape(", ".join(contact.tags))))
     blocks += [
         mrkdwn_section(escape(touch_line(card))),
-        contact_actions(contact.contact_id),
         contact_manage_actions(card),
     ]
     blocks += contact_card_part(contact)

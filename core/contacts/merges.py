@@ -205,11 +205,15 @@ def _fill_survivor(survivor: Contact, other: Contact) -> None:
 
 
 def moved_in_words(moved: dict[str, list[str]]) -> str:
-    parts = [
-        f"{len(moved.get(key, []))} {word}"
-        for key, word in (("leads", "leads"), ("interactions", "interactions"))
-    ]
-    parts.append(f"{len(moved.get('opportunities', []))} jobs")
+    """`1 lead, 3 interactions, 0 jobs`: what a merge moved, as the history says it."""
+    parts = []
+    for key, one, many in (
+        ("leads", "lead", "leads"),
+        ("interactions", "interaction", "interactions"),
+        ("opportunities", "job", "jobs"),
+    ):
+        n = len(moved.get(key, []))
+        parts.append(f"{n} {one if n == 1 else many}")
     return ", ".join(parts)
 
 

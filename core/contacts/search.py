@@ -25,6 +25,7 @@ from core.contacts.name_search import name_candidates
 from core.contacts.points import Found, normalize_phone, scan_emails, scan_phones
 from core.errors import InvalidPhone
 from core.models import Contact, Lead, Opportunity, Workspace
+from core.reports.rows import in_play
 
 __all__ = [
     "ContactHit",
@@ -233,7 +234,7 @@ def search_leads(
     return list(
         session.scalars(
             select(Lead)
-            .where(Lead.workspace_id == workspace.workspace_id, condition)
+            .where(Lead.workspace_id == workspace.workspace_id, condition, in_play(Lead.contact_id))
             .order_by(Lead.created_at.desc(), Lead.lead_id)
             .limit(limit)
         ).unique()

@@ -29,7 +29,7 @@ from core.common.enums import (
 from core.common.local_dates import local_today
 from core.contacts.do_not_contact import may_contact
 from core.models import Interaction, Lead, Opportunity, Workspace
-from core.reports.rows import TOUCH_COLUMNS, ShownContact, display_name, shorten
+from core.reports.rows import TOUCH_COLUMNS, ShownContact, display_name, in_play, shorten
 
 __all__ = ["FollowUpItem", "FollowUpKind", "FollowUpList", "followup_kind", "followups"]
 
@@ -153,6 +153,7 @@ def _followups_statement(*, limited: bool) -> Select[Any]:
             Interaction.follow_up_status == FollowUpStatus.pending,
             Interaction.follow_up_date <= today,
             may_contact(Interaction.contact_id),  # none for someone marked do not contact
+            in_play(Interaction.contact_id),
         )
         .subquery("ranked")
     )

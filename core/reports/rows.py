@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func
+from sqlalchemy import ColumnElement, Select, and_, exists, func
 from sqlalchemy.orm import aliased
 
 from core.common.enums import OPEN_LEAD_STATUSES, InteractionType
@@ -26,6 +26,7 @@ __all__ = [
     "ShownContact",
     "Touchpoint",
     "display_name",
+    "in_play",
     "open_lead_at",
     "read_touchpoint",
     "shorten",
@@ -62,12 +63,28 @@ def shorten(text: str | None, limit: int) -> str:
     return cut.rstrip(" ,;:-") + "…"
 
 
+def in_play(contact_id: Any) -> ColumnElement[bool]:
+    """A record not of an archived contact: archived ones leave the lists and digests.
+
+    A contact merged away is archived too, but its records moved to the survivor, so only a
+    contact archived by itself hides them. One primary-key probe per row.
+    """
+    archived = aliased(Contact)
+    return ~exists().where(
+        archived.contact_id == contact_id,
+        archived.archived,
+        archived.merged_into_contact_id.is_(None),
+    )
+
+
 def open_lead_at(workspace: Workspace, now: datetime) -> ColumnElement[bool]:
-    """The workspace's open leads (docs/product.md, Definitions) that existed at `now`."""
+    """The workspace's open leads (docs/product.md, Definitions) that existed at `now`, but
+    an archived contact's."""
     return and_(
         Lead.workspace_id == workspace.workspace_id,
         Lead.status.in_(OPEN_LEAD_STATUSES),
         Lead.created_at <= now,
+        in_play(Lead.contact_id),
     )
 
 

@@ -23,7 +23,14 @@ from core.common.local_dates import local_date, local_midnight, local_today
 from core.contacts.do_not_contact import may_contact
 from core.models import Contact, Interaction, Lead, Workspace
 from core.platform.column_types import UTCDateTime
-from core.reports.rows import TOUCH_COLUMNS, ShownContact, Touchpoint, display_name, read_touchpoint
+from core.reports.rows import (
+    TOUCH_COLUMNS,
+    ShownContact,
+    Touchpoint,
+    display_name,
+    in_play,
+    read_touchpoint,
+)
 
 __all__ = ["StaleLead", "StaleLeadReport", "stale_leads"]
 
@@ -137,6 +144,7 @@ def _page_statement(*, limited: bool) -> Select[Any]:
                 Lead.snoozed_until.is_(None), Lead.snoozed_until < bindparam("today", type_=Date())
             ),
             may_contact(Lead.contact_id),  # no nudge to chase someone who asked to be left alone
+            in_play(Lead.contact_id),
         )
         .order_by(last_touch, Lead.created_at, Lead.lead_id)
     )

@@ -258,7 +258,7 @@ def test_merge_into_shows_what_moves_then_an_owner_undoes_it(
         note = session.scalars(
             select(Interaction.body).where(Interaction.type == InteractionType.system)
         ).one()
-        assert note == "Merged Dee Smith into this contact (1 leads, 1 interactions, 0 jobs moved)."
+        assert note == "Merged Dee Smith into this contact (1 lead, 1 interaction, 0 jobs moved)."
 
     slack.action(ActionId.UNDO_MERGE, message=answer)  # staff: refused, nothing changes
     assert replies(slack)[-1]["text"] == "Only an owner can undo a merge."

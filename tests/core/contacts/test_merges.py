@@ -101,7 +101,7 @@ def test_undo_puts_back_exactly_what_the_merge_moved(session: Session, ws: Works
             Interaction.type == InteractionType.system,
         )
     ).one()
-    assert note.body == "Merged Dana into this contact (1 leads, 1 interactions, 1 jobs moved)."
+    assert note.body == "Merged Dana into this contact (1 lead, 1 interaction, 1 job moved)."
     assert survivor.phones == ["+15552013344", "+15552019999"]
     assert survivor.address == "1 Elm St" and survivor.lifecycle_stage == LifecycleStage.customer
     assert _touch(session, survivor.contact_id) == (NOW, NOW)
@@ -139,7 +139,7 @@ def test_undo_puts_back_exactly_what_the_merge_moved(session: Session, ws: Works
         )
         .order_by(Interaction.created_at)
     ).all()
-    assert notes[-1] == "Undid the merge of Dana: 1 leads, 1 interactions, 1 jobs went back."
+    assert notes[-1] == "Undid the merge of Dana: 1 lead, 1 interaction, 1 job went back."
     # Both contacts' and the lead's last touch equal the history again.
     assert _touch(session, survivor.contact_id) == (NOW, NOW)
     assert _touch(session, other.contact_id) == (LATER, LATER)
