@@ -17,6 +17,7 @@ from bot.blocks.limits import (
     actions,
     button,
     cap_blocks,
+    confirm_dialog,
     context,
     escape,
     fields_section,
