@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from core.common.enums import ContactPointKind, LifecycleStage, PreferredChannel
 from core.common.validation import parse_optional_choice
 from core.contacts.claims import claim_contact_points
+from core.contacts.companies import get_company
 from core.contacts.history import get_contact, load_contact
 from core.contacts.input import (
     clean_contact_text,
@@ -28,7 +29,7 @@ from core.contacts.input import (
 from core.contacts.matching import set_contact_points
 from core.contacts.merges import merge_contacts
 from core.contacts.service import DuplicateDecision, duplicate_question, find_or_create_company
-from core.errors import DuplicateContact, InvalidInput, InvalidTransition, NotFound
+from core.errors import DuplicateContact, InvalidInput, InvalidTransition
 from core.models import Company, Contact, Workspace
 from core.platform.audit import audit, snapshot
 
@@ -85,14 +86,7 @@ def _company(
         return find_or_create_company(session=session, workspace=workspace, actor=actor, name=name)
     if not company_id:
         return None
-    company = session.scalars(
-        select(Company).where(
-            Company.workspace_id == workspace.workspace_id, Company.company_id == company_id
-        )
-    ).first()
-    if company is None:
-        raise NotFound("That company is not in this workspace.", field="company_id")
-    return company
+    return get_company(session, workspace=workspace, company_id=company_id)
 
 
 def _set_points(

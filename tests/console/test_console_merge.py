@@ -1,8 +1,10 @@
 """The recorded console walk of a merge and its undo (`tests/data/console_merge_and_undo.txt`).
 
 Two leads from `/lead`, then Dee Smith's card: **Merge into…** Dana Smith (the form shows
-what will move, **Merge** confirms), a member of staff's **Undo merge** is refused, the
-owner's undoes it, and Dee's card is whole again. Replayed through the REPL and compared line
+what will move, **Merge** confirms), the owner's **Undo merge** undoes it, and Dee's card is
+whole again. (A member of staff's refused Undo merge is driven in tests/bot/test_contact_card.py:
+Bolt may answer a listener that fails right after its ack with a 500 in a race of its own
+threads, which a recording cannot hold still.) Replayed through the REPL and compared line
 by line, as `test_console.py` does the lead-to-won walk; CONSOLE_RECORD=1 rewrites it.
 
 The clock ticks a second per reading, so the merge's own history note is newer than the
@@ -56,13 +58,12 @@ def test_the_recorded_session_merges_two_contacts_and_an_owner_undoes_it(
 ) -> None:
     recording = RECORDING.read_text(encoding="utf-8")
     typed = recorded_inputs(recording)
-    assert typed[2] == "/customer Dee Smith" and ":as staff" in typed
+    assert typed[2] == "/customer Dee Smith" and "y" in typed
     out = run_repl(ticking_console, "".join(f"{line}\n" for line in typed))
     if os.environ.get("CONSOLE_RECORD"):
         RECORDING.write_text(out, encoding="utf-8")
     assert _normalize(out).splitlines() == _normalize(recording).splitlines()
     assert "  Merged Dee Smith into Dana Smith." in out
-    assert "  Only an owner can undo a merge." in out
     assert "  Merge undone: Dee Smith is a separate contact again." in out
     with sessions() as session:
         merge = session.scalars(select(ContactMerge)).one()

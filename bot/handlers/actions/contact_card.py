@@ -8,8 +8,10 @@ replace the card with the contact as it now stands. Undo merge is owner-only, re
 from __future__ import annotations
 
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
 from bot.blocks.cards import contact_card
+from bot.blocks.limits import Message
 from bot.blocks.modals.contact_forms import (
     edit_company_modal,
     edit_contact_modal,
@@ -24,6 +26,7 @@ from core.contacts.history import contact_card as load_contact_card
 from core.contacts.history import get_contact
 from core.contacts.merge_undo import undo_merge
 from core.contacts.merges import merge_candidates
+from core.models import Workspace
 
 
 def edit_contact(ctx: BotContext, click: Click, client: WebClient) -> None:
@@ -56,17 +59,22 @@ def merge_into(ctx: BotContext, click: Click, client: WebClient) -> None:
     client.views_open(trigger_id=click.trigger_id, view=view)
 
 
+def _card_now(
+    ctx: BotContext, session: Session, workspace: Workspace, contact_id: str, heading: str
+) -> Message:
+    """The contact's card as it now stands, under a line saying what just happened."""
+    loaded = load_contact_card(session, workspace=workspace, contact_id=contact_id, now=ctx.now())
+    return contact_card(loaded, region=workspace.default_phone_region, heading=heading)
+
+
 def archive(ctx: BotContext, click: Click, client: WebClient) -> None:
     """Archive the contact (confirmed in a dialog first); the card now says so."""
     with ctx.transaction(click.team_id) as (session, workspace):
         contact = archive_contact(
             session=session, workspace=workspace, actor=click.user_id, contact_id=click.value
         )
-        loaded = load_contact_card(
-            session, workspace=workspace, contact_id=contact.contact_id, now=ctx.now()
-        )
         heading = f"Archived {contact.full_name}. Nothing was deleted."
-        card = contact_card(loaded, region=workspace.default_phone_region, heading=heading)
+        card = _card_now(ctx, session, workspace, contact.contact_id, heading)
     answer(client, click, card, replace=True)
 
 
@@ -76,25 +84,22 @@ def restore(ctx: BotContext, click: Click, client: WebClient) -> None:
         contact = restore_contact(
             session=session, workspace=workspace, actor=click.user_id, contact_id=click.value
         )
-        loaded = load_contact_card(
-            session, workspace=workspace, contact_id=contact.contact_id, now=ctx.now()
-        )
         heading = f"Restored {contact.full_name}."
-        card = contact_card(loaded, region=workspace.default_phone_region, heading=heading)
+        card = _card_now(ctx, session, workspace, contact.contact_id, heading)
     answer(client, click, card, replace=True)
 
 
 def undo(ctx: BotContext, click: Click, client: WebClient) -> None:
     """An owner undoes a merge (value: the merge); the survivor's card shows the result."""
     with ctx.transaction(click.team_id) as (session, workspace):
-        now = ctx.now()
         record = undo_merge(
-            session=session, workspace=workspace, actor=click.user_id, merge_id=click.value, now=now
-        )
-        loaded = load_contact_card(
-            session, workspace=workspace, contact_id=record.survivor_id, now=now
+            session=session,
+            workspace=workspace,
+            actor=click.user_id,
+            merge_id=click.value,
+            now=ctx.now(),
         )
         other = get_contact(session, workspace=workspace, contact_id=record.other_id)
         heading = f"Merge undone: {other.full_name} is a separate contact again."
-        card = contact_card(loaded, region=workspace.default_phone_region, heading=heading)
+        card = _card_now(ctx, session, workspace, record.survivor_id, heading)
     answer(client, click, card, replace=True)

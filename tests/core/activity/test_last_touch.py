@@ -18,8 +18,10 @@ from sqlalchemy.orm import Session
 
 from core.activity.service import log_interaction
 from core.common.enums import InteractionType, LeadStatus
+from core.contacts.merge_undo import undo_merge
 from core.contacts.merges import merge_contacts
-from core.models import Contact, Interaction, Lead, Workspace, new_id
+from core.errors import InvalidTransition
+from core.models import Contact, ContactMerge, Interaction, Lead, Workspace, new_id
 from core.reports.stale_leads import stale_leads
 from core.transfer.document_import import import_document
 from tests.core.factories import make_contact, make_interaction, make_lead, make_opportunity, utc
@@ -155,6 +157,21 @@ def _random_history(session: Session, ws: Workspace, rng: random.Random) -> None
                 contact = session.get(Contact, rng.choice(contacts))
                 make_interaction(session, wid, contact=contact, timestamp=_moment(rng))
         elif roll < 0.88 and len(live) >= 2:
+            undoable = session.scalars(
+                select(ContactMerge.merge_id).where(ContactMerge.undone_at.is_(None))
+            ).all()
+            if undoable and rng.random() < 0.3:  # an owner undoes one of the merges
+                try:
+                    undo_merge(
+                        session=session,
+                        workspace=ws,
+                        actor="U0OWNER",
+                        merge_id=rng.choice(sorted(undoable)),
+                        now=NOW,
+                    )
+                except InvalidTransition:  # its survivor was merged again since
+                    pass
+                continue
             survivor, other = rng.sample(live, 2)
             merge_contacts(
                 session=session,
