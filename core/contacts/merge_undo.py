@@ -143,4 +143,6 @@ def _column_value(name: str, value: Any) -> Any:
         return PreferredChannel(value)
     if name == "lifecycle_stage":
         return LifecycleStage(value)
+    if name == "do_not_contact_at":
+        return datetime.fromisoformat(value)
     return value

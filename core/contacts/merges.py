@@ -78,6 +78,10 @@ _FILLED = (
     "lifecycle_stage",
     "tags",
     "notes",
+    "do_not_contact",
+    "do_not_contact_at",
+    "do_not_contact_by",
+    "do_not_contact_reason",
 )
 
 
@@ -196,6 +200,11 @@ def _fill_survivor(survivor: Contact, other: Contact) -> None:
     if _LIFECYCLE_RANK[other.lifecycle_stage] > _LIFECYCLE_RANK[survivor.lifecycle_stage]:
         survivor.lifecycle_stage = other.lifecycle_stage
     survivor.tags = merge_tags(survivor.tags or [], other.tags or [])
+    if other.do_not_contact and not survivor.do_not_contact:  # the person's wish survives too
+        survivor.do_not_contact = True
+        survivor.do_not_contact_at = other.do_not_contact_at
+        survivor.do_not_contact_by = other.do_not_contact_by
+        survivor.do_not_contact_reason = other.do_not_contact_reason
     if other.notes:
         heading = f"From merged contact {other.full_name} ({other.contact_id}):"
         notes = join_notes(survivor.notes, f"{heading}\n{other.notes}") or ""

@@ -31,7 +31,7 @@ def test_a_marked_contact_card_says_who_when_and_why_and_offers_clear_with_a_con
         f"<!date^{int(MARKED.timestamp())}^{{date_short}}|2026-12-06>: asked us to stop "
         "&lt;!channel&gt;. Nothing can be drafted or sent to them"
     ) in text
-    assert labels(card) == ["Log call", "Clear do not contact"]
+    assert labels(card) == ["Log call", "Edit", "Merge into…", "Archive", "Clear do not contact"]
     [clear] = [
         b for b in iter_buttons(card["blocks"]) if b["action_id"] == ActionId.CLEAR_DO_NOT_CONTACT
     ]

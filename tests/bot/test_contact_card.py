@@ -15,7 +15,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.ids import ActionId, BlockId
 from core.common.enums import CompanyStatus, InteractionType, LifecycleStage, PreferredChannel
 from core.models import Company, Contact, ContactMerge, Interaction, Lead
-from tests.bot.harness import SlackHarness, block_texts, labels, messages_to, row_count, shown
+from tests.bot.harness import (
+    SlackHarness,
+    block_texts,
+    iter_buttons,
+    labels,
+    messages_to,
+    row_count,
+    shown,
+)
 from tests.conftest import OWNER, STAFF, TEAM
 from tests.core.factories import make_contact, make_interaction, make_lead
 
@@ -73,8 +81,8 @@ def dana(slack: SlackHarness, **fields: Any) -> str:
 def test_the_card_carries_the_new_buttons(slack: SlackHarness) -> None:
     dana(slack)
     card = card_of(slack, "dana smith")
-    assert labels(card) == ["Log call", "Edit", "Merge into…", "Archive"]
-    archive = next(b for b in card["blocks"][-2]["elements"] if b["text"]["text"] == "Archive")
+    assert labels(card) == ["Log call", "Edit", "Merge into…", "Archive", "Do not contact"]
+    archive = next(b for b in iter_buttons(card["blocks"]) if b["text"]["text"] == "Archive")
     assert archive["confirm"]["title"]["text"] == "Archive Dana Smith?"
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from core.activity.reminders import due_reminders
 from core.contacts.do_not_contact import clear_do_not_contact, set_do_not_contact
-from core.contacts.history import merge_contacts
+from core.contacts.merges import merge_contacts
 from core.errors import InvalidInput, NotAnOwner, NotFound
 from core.models import Workspace
 from core.reports.followups import followups

@@ -193,3 +193,26 @@ def test_undo_is_refused_once_the_survivor_was_merged_again(
     )
     with pytest.raises(InvalidTransition, match="undo that merge first"):
         undo_merge(session=session, workspace=ws, actor=OWNER, merge_id=first)
+
+
+def test_a_do_not_contact_wish_moves_with_the_merge_and_back_with_the_undo(
+    session: Session, ws: Workspace
+) -> None:
+    survivor, other = _pair(session)
+    other.do_not_contact, other.do_not_contact_at = True, NOW
+    other.do_not_contact_by, other.do_not_contact_reason = OWNER, "Asked us to stop"
+    session.flush()
+    merge_contacts(
+        session=session,
+        workspace=ws,
+        actor=OWNER,
+        survivor_id=survivor.contact_id,
+        other_id=other.contact_id,
+    )
+    assert survivor.do_not_contact and survivor.do_not_contact_reason == "Asked us to stop"
+    merge_id = session.scalars(select(ContactMerge.merge_id)).one()
+    undo_merge(session=session, workspace=ws, actor=OWNER, merge_id=merge_id)
+    session.expire_all()
+    back = session.get(Contact, survivor.contact_id)
+    assert back is not None and not back.do_not_contact and back.do_not_contact_at is None
+    assert session.get(Contact, other.contact_id).do_not_contact  # type: ignore[union-attr]

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from core.common.enums import DraftChannel, DraftStatus
-from core.contacts.history import merge_contacts
+from core.contacts.merges import merge_contacts
 from core.drafts.waiting import drafts_waiting
 from core.errors import NotAnOwner
 from core.models import Draft, Workspace

@@ -30,9 +30,9 @@ from core.activity.service import (
     reschedule_follow_up,
 )
 from core.common.enums import LeadStatus, OpportunityStage, PipelineStage
-from core.contacts.do_not_contact import clear_do_not_contact, set_do_not_contact
 from core.contacts.archiving import archive_contact, restore_contact
 from core.contacts.companies import update_company
+from core.contacts.do_not_contact import clear_do_not_contact, set_do_not_contact
 from core.contacts.edits import ContactEdit, edit_contact, update_contact
 from core.contacts.input import ContactInput
 from core.contacts.merge_undo import undo_merge

@@ -1,7 +1,7 @@
 """contact merges: what each merge moved, so an owner can undo it
 
-Revision ID: 0012_contact_merges
-Revises: 0011_oauth_states
+Revision ID: 0013_contact_merges
+Revises: 0012_do_not_contact
 Create Date: 2026-12-06 23:30:00
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 from core.platform import column_types
 
-revision: str = "0012_contact_merges"
-down_revision: str | None = "0011_oauth_states"
+revision: str = "0013_contact_merges"
+down_revision: str | None = "0012_do_not_contact"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
