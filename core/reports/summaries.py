@@ -44,7 +44,7 @@ from core.common.local_dates import (
 )
 from core.models import Interaction, Lead, Opportunity, Workspace
 from core.platform.column_types import UTCDateTime
-from core.reports.rows import ShownContact, display_name
+from core.reports.rows import ShownContact, display_name, in_play
 
 __all__ = [
     "OldestOpenLead",
@@ -162,11 +162,13 @@ def pipeline_summary(session: Session, *, workspace: Workspace, now: datetime) -
 
 
 def _open_at_now(*where: Any) -> ColumnElement[bool]:
-    """Open leads (docs/product.md, Definitions) that existed at the `now` parameter."""
+    """Open leads (docs/product.md, Definitions) that existed at the `now` parameter, but an
+    archived contact's."""
     return and_(
         Lead.workspace_id == bindparam("ws"),
         Lead.status.in_(OPEN_LEAD_STATUSES),
         Lead.created_at <= bindparam("now", type_=UTCDateTime()),
+        in_play(Lead.contact_id),
         *where,
     )
 

@@ -1,7 +1,7 @@
 """contact merges: what each merge moved, so an owner can undo it
 
-Revision ID: 0013_contact_merges
-Revises: 0012_do_not_contact
+Revision ID: 0014_contact_merges
+Revises: 0013_report_indexes
 Create Date: 2026-12-06 23:30:00
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 from core.platform import column_types
 
-revision: str = "0013_contact_merges"
-down_revision: str | None = "0012_do_not_contact"
+revision: str = "0014_contact_merges"
+down_revision: str | None = "0013_report_indexes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
