@@ -4,13 +4,15 @@ A `CRMError` carries a sentence written for the user; anything else is our fault
 with its traceback, and the user gets a short apology. Either way the user hears back: in the
 acknowledgement of a slash command not yet acknowledged, else by the one reply chain every
 handler uses (`bot.notify.reply`): ephemerally through the response_url when the request has
-one, else ephemerally in the channel, else by direct message.
+one, else ephemerally in the channel, else by direct message. A listener that has already
+acknowledged keeps its errors (`told_after_ack`): Bolt would mark its response 500.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
@@ -77,6 +79,31 @@ def tell_user(context: BoltContext, client: WebClient, body: dict[str, Any], tex
     )
 
 
+def _log(error: BaseException) -> None:
+    if isinstance(error, CRMError):
+        # The message may quote what the user typed (a phone, an email): kept out of the log.
+        logger.info("Refused a request: %s", type(error).__name__)
+    else:
+        logger.exception("Unhandled error in a Slack request", exc_info=error)
+
+
+@contextmanager
+def told_after_ack(
+    client: WebClient, *, response_url: str | None, channel: str | None, user: str | None
+) -> Iterator[None]:
+    """Work a listener does after acknowledging: an error is told to the person here.
+
+    Raised into Bolt instead, it would reach Bolt's runner after the ack, which marks the
+    response it is sending 500 (a race with the ack it already made): the person read the
+    refusal, then "(The app answered 500: )" (issue 15).
+    """
+    try:
+        yield
+    except Exception as error:
+        _log(error)
+        reply(client, user_message(error), response_url=response_url, channel=channel, user=user)
+
+
 def handle_error(
     error: Exception,
     body: dict[str, Any],
@@ -85,11 +112,7 @@ def handle_error(
     response: BoltResponse | None,
 ) -> BoltResponse | None:
     """The one `@app.error` handler: log, acknowledge if the listener did not, tell the user."""
-    if isinstance(error, CRMError):
-        # The message may quote what the user typed (a phone, an email): kept out of the log.
-        logger.info("Refused a request: %s", type(error).__name__)
-    else:
-        logger.exception("Unhandled error in a Slack request", exc_info=error)
+    _log(error)
     unacknowledged = (
         response is not None
         and context.ack.response is None

@@ -25,6 +25,7 @@ from slack_sdk.errors import SlackClientError
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.blocks.audience import Audience, for_audience
 from bot.blocks.drafts import draft_review_message
 from bot.blocks.limits import Message, fallback_text
 from bot.blocks.prompts import new_inquiry_notice
@@ -197,12 +198,18 @@ def reply(
     user: str | None = None,
     visible: bool = False,
     replace: bool = False,
+    audience: Audience | None = None,
 ) -> bool:
     """Answer the person where they acted: the response_url, else ephemerally, else by DM.
 
-    `visible` posts for the whole conversation (in_channel) instead of just the person;
-    `replace` replaces the message that carried the button (response_url only).
+    `visible` posts for the whole conversation (in_channel) instead of just the person, and
+    labels its owner-only buttons; `audience` (the person's, `Audience.of`) fits an answer
+    only they see; `replace` replaces the message that carried the button (response_url only).
     """
+    if visible:
+        audience = Audience.shared
+    if audience is not None and not isinstance(message, str):
+        message = for_audience(message, audience)
     text, blocks = message_parts(message)
     payload_blocks = list(blocks or []) or None
     if response_url:

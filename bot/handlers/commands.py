@@ -12,12 +12,14 @@ A `CRMError` raised here reaches `bot.errors`, which shows its sentence to the p
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.blocks.answers import logged_answer, person_lookup_message
+from bot.blocks.audience import Audience
 from bot.blocks.doctor import doctor_message
 from bot.blocks.gmail import MailboxShown
 from bot.blocks.help import help_message
@@ -38,6 +40,7 @@ from bot.blocks.prompts import captured_lead_reply
 from bot.blocks.web_form import form_message
 from bot.context import BotContext
 from bot.doctor import diagnose
+from bot.errors import told_after_ack
 from bot.handlers.actions import gmail
 from bot.handlers.actions.quickbooks import link_for_owner
 from bot.handlers.actions.web_form import form_state
@@ -72,8 +75,30 @@ def typed_text(command: Command) -> str:
     return capped(text, limit=MAX_TYPED_TEXT, what=f"{command.get('command') or 'command'}").strip()
 
 
+def told(client: WebClient, command: Command) -> AbstractContextManager[None]:
+    """After the ack, a refusal is told to the person in place (`bot.errors.told_after_ack`)."""
+    return told_after_ack(
+        client,
+        response_url=command.get("response_url"),
+        channel=command.get("channel_id"),
+        user=command.get("user_id"),
+    )
+
+
 def _answer(respond: Respond, message: Message) -> None:
     respond(text=message["text"], blocks=message["blocks"], response_type="ephemeral")
+
+
+def acked_first(work: Callable[[Command, WebClient, Respond], None]) -> Listener:
+    """A command that acknowledges at once and then does `work`, its refusals told in place."""
+
+    def listener(ack: Ack, command: Command, client: WebClient, respond: Respond) -> None:
+        ack()
+        with told(client, command):
+            work(command, client, respond)
+
+    listener.__name__ = getattr(work, "__name__", "command")
+    return listener
 
 
 def modal_or_text(ctx: BotContext, open_modal: ModalFor, with_text: TextAnswer) -> Listener:
@@ -82,8 +107,7 @@ def modal_or_text(ctx: BotContext, open_modal: ModalFor, with_text: TextAnswer) 
     The modal carries where the command was typed, so its submission is answered there.
     """
 
-    def listener(ack: Ack, command: Command, client: WebClient, respond: Respond) -> None:
-        ack()
+    def listener(command: Command, client: WebClient, respond: Respond) -> None:
         text = typed_text(command)
         if text:
             with_text(ctx, command, text, client, respond)
@@ -94,7 +118,7 @@ def modal_or_text(ctx: BotContext, open_modal: ModalFor, with_text: TextAnswer) 
         }
         client.views_open(trigger_id=command["trigger_id"], view=open_modal(**where))
 
-    return listener
+    return acked_first(listener)
 
 
 def lead_text(ctx: BotContext, command: Command, text: str) -> Message:
@@ -127,7 +151,8 @@ def lead_command(ctx: BotContext) -> Listener:
                 "channel_id": command.get("channel_id"),
                 "response_url": command.get("response_url"),
             }
-            client.views_open(trigger_id=command["trigger_id"], view=new_lead_modal(**where))
+            with told(client, command):
+                client.views_open(trigger_id=command["trigger_id"], view=new_lead_modal(**where))
             return
         shown = lead_text(ctx, command, text)
         ack(text=shown["text"], blocks=shown["blocks"], response_type="ephemeral")
@@ -160,15 +185,14 @@ def log_text(
 def pipeline_command(ctx: BotContext) -> Listener:
     """`/pipeline`: the summary now (`/pipeline 2`: the next page of late leads)."""
 
-    def pipeline(ack: Ack, command: Command, respond: Respond) -> None:
-        ack()
+    def pipeline(command: Command, client: WebClient, respond: Respond) -> None:
         _, page = parse_followups_args(typed_text(command))
         with ctx.transaction(command["team_id"]) as (session, workspace):
             summary = pipeline_summary(session, workspace=workspace, now=ctx.now())
             shown = pipeline_message(summary, page=page)
         _answer(respond, shown)
 
-    return pipeline
+    return acked_first(pipeline)
 
 
 def followups_command(ctx: BotContext) -> Listener:
@@ -178,8 +202,7 @@ def followups_command(ctx: BotContext) -> Listener:
     Each list loads only the records up to the page shown; its total is counted in SQL.
     """
 
-    def followups_listener(ack: Ack, command: Command, respond: Respond) -> None:
-        ack()
+    def followups_listener(command: Command, client: WebClient, respond: Respond) -> None:
         part, page = parse_followups_args(typed_text(command))
         wanted = rows_wanted(part, page)
         with ctx.transaction(command["team_id"]) as (session, workspace):
@@ -195,14 +218,13 @@ def followups_command(ctx: BotContext) -> Listener:
                 shown = followups_list(due.followups, due.stale, part=part, page=page)
         _answer(respond, shown)
 
-    return followups_listener
+    return acked_first(followups_listener)
 
 
 def crm_command(ctx: BotContext) -> Listener:
     """`/crm`: help; `settings`, `doctor`, `form` (owners); a Common Request in plain words."""
 
-    def crm(ack: Ack, command: Command, client: WebClient, respond: Respond) -> None:
-        ack()
+    def crm(command: Command, client: WebClient, respond: Respond) -> None:
         text = typed_text(command)
         if not text:
             _answer(respond, help_message())
@@ -267,9 +289,10 @@ def crm_command(ctx: BotContext) -> Listener:
             answer = answer_request(
                 ctx, session, workspace=workspace, actor=command["user_id"], text=text
             )
-        _answer(respond, finish_answer(answer, client))
+            audience = Audience.of(is_owner=workspace.is_owner(command["user_id"]))
+        _answer(respond, finish_answer(answer, client, audience))
 
-    return crm
+    return acked_first(crm)
 
 
 def register(app: App, ctx: BotContext) -> None:

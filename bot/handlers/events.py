@@ -16,6 +16,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.blocks.answers import notice
+from bot.blocks.audience import Audience
 from bot.context import BotContext
 from bot.handlers.plain_words import answer_request
 from bot.handlers.word_request import Answer, finish_answer
@@ -41,15 +42,17 @@ def answer_event(ctx: BotContext, body: Body, event: Event, client: WebClient) -
         if event_id and not claim_event(session, workspace_id=team_id, event_id=event_id):
             return
         workspace = ctx.workspace(session, team_id)
+        channel = str(event["channel"])
+        in_dm = channel.startswith("D")
+        audience = Audience.of(is_owner=workspace.is_owner(user)) if in_dm else Audience.shared
         try:
             with session.begin_nested():
                 text = capped(str(event.get("text") or ""), limit=MAX_TYPED_TEXT, what="message")
                 answer = answer_request(ctx, session, workspace=workspace, actor=user, text=text)
         except CRMError as error:
             answer = Answer(notice(error.message))
-    shown = finish_answer(answer, client)
-    channel = str(event["channel"])
-    thread = None if channel.startswith("D") else event.get("thread_ts") or event.get("ts")
+    shown = finish_answer(answer, client, audience)
+    thread = None if in_dm else event.get("thread_ts") or event.get("ts")
     client.chat_postMessage(
         channel=channel, thread_ts=thread, text=shown["text"], blocks=shown["blocks"]
     )

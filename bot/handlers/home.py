@@ -1,5 +1,8 @@
 """App Home listeners: the Home tab, published fresh each time a person opens it, turns a
-page of the owners' drafts, or decides a draft from it."""
+page of the owners' drafts, or decides a draft from it.
+
+Only its viewer sees it, so it offers no button that person may not press (`bot.blocks.audience`).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
+from bot.blocks.audience import Audience, for_audience
 from bot.blocks.gmail import MailboxShown
 from bot.blocks.home import SHOWN_PER_LIST, home_view
 from bot.blocks.home_drafts import drafts_page_of
@@ -51,7 +55,7 @@ def _home_for(
         drafts_page=drafts_page,
     )
     failing = failing_deliveries(session, workspace=workspace) if workspace.is_owner(user) else []
-    return home_view(
+    view = home_view(
         board,
         user_id=user,
         zone=zone(workspace),
@@ -64,6 +68,7 @@ def _home_for(
         ),
         failing=failing,
     )
+    return for_audience(view, Audience.of(is_owner=workspace.is_owner(user)))
 
 
 def publish_home(

@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.blocks import answers
+from bot.blocks.audience import Audience, for_audience
 from bot.blocks.limits import Message
 from bot.context import BotContext
 from core.errors import CRMError
@@ -33,12 +34,15 @@ class Answer:
     after_commit: Callable[[WebClient], Message] | None = None
 
 
-def finish_answer(answer: Answer, client: WebClient) -> Message:
-    """Run an answer's after-commit work; the message to show (a refusal in words if refused)."""
+def finish_answer(answer: Answer, client: WebClient, audience: Audience) -> Message:
+    """Run an answer's after-commit work; the message to show (a refusal in words if refused).
+
+    `audience` is who reads it: the asker alone, or a channel (`bot.blocks.audience`).
+    """
     if answer.after_commit is None:
-        return answer.message
+        return for_audience(answer.message, audience)
     try:
-        return answer.after_commit(client)
+        return for_audience(answer.after_commit(client), audience)
     except CRMError as error:
         return answers.notice(error.message)
 

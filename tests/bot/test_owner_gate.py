@@ -333,7 +333,8 @@ def test_mark_won_is_owner_only_and_then_asks_about_quickbooks(
             "Dana Smith is now a customer."
         ) in shown(won)
         assert "*Create Dana Smith in QuickBooks?*" in shown(won)
-        assert labels(won) == ["Create in QuickBooks", "Not now"]
+        assert labels(won) == ["Create in QuickBooks (owner)", "Not now (owner)"]  # shared
+        assert not any("confirm" in button for button in iter_buttons(won["blocks"]))
 
         slack.action(ActionId.CREATE_IN_QUICKBOOKS, message=won, user=STAFF)
         assert replies_to(slack, STAFF)[-1] == "Only an owner can create a customer in QuickBooks."

@@ -191,7 +191,7 @@ def test_mark_won_prefills_the_amount_and_the_owner_may_change_it(
         "Opportunity won — leaky faucet at 123 Main — $1,275.50."
         in last_reply(slack, OWNER)["text"]
     )
-    assert labels(last_reply(slack, OWNER)) == ["Create in QuickBooks", "Not now"]
+    assert labels(last_reply(slack, OWNER)) == ["Create in QuickBooks (owner)", "Not now (owner)"]
     again = submit_won_form(slack, form, "$1,275.50")  # the confirmation was used up
     assert "already won" in again.json()["errors"][BlockId.AMOUNT]
     assert audits(sessions, "mark_won") == 1

@@ -124,9 +124,9 @@ def test_a_lead_walks_from_lead_to_won(console: ConsoleSession, sessions: Any) -
     assert "Opportunity won — leaky faucet at 123 Main — $1,250.50." in text
     assert "Dana Smith is now a customer." in text
     assert "Create Dana Smith in QuickBooks?" in text
-    assert labels(console) == ["Create in QuickBooks", "Not now"]
+    assert labels(console) == ["Create in QuickBooks (owner)", "Not now (owner)"]  # a channel's
 
-    screen = console.screen(console.press("Not now"))
+    screen = console.screen(console.press("Not now (owner)"))
     assert screen.lines[0].startswith("── CRM · updated · ")
     assert "  Not now: Dana Smith was not created in QuickBooks." in screen.lines
     deal = one_deal(sessions)

@@ -120,7 +120,11 @@ def test_a_customer_quickbooks_has_by_email_is_offered_and_linked(
         "QuickBooks already has Dana S. (Springfield) (Dana@Example.com). "
         "Link Dana Smith to that customer, or create a new one?"
     )
-    assert labels(offer) == ["Link to this customer", "Create new", "Not now"]
+    assert labels(offer) == [  # the channel's message: every button is an owner's
+        "Link to this customer (owner)",
+        "Create new (owner)",
+        "Not now (owner)",
+    ]
     assert creates(qbo) == [] and stored_id(slack.sessions, contact_id) is None
 
     linked = tap(slack, ActionId.LINK_QUICKBOOKS_CUSTOMER, contact_id)
@@ -149,7 +153,7 @@ def test_a_taken_name_links_the_same_person_and_renames_a_different_one(
     )
     contact_id = dana(slack.sessions)
     assert labels(tap(slack, ActionId.CREATE_IN_QUICKBOOKS, contact_id))[0] == (
-        "Link to this customer"
+        "Link to this customer (owner)"
     )
     linked = tap(slack, ActionId.CREATE_NEW_IN_QUICKBOOKS, contact_id)  # 6240, then matched
     assert linked["text"] == f"Linked Dana Smith to QuickBooks customer {same} (Dana Smith)."
@@ -167,7 +171,7 @@ def test_a_taken_name_links_the_same_person_and_renames_a_different_one(
         "QuickBooks already has a different customer named Lee Park. "
         "Create this one as “Lee Park (2)”?"
     )
-    assert labels(rename) == ["Create as Lee Park (2)", "Not now"]
+    assert labels(rename) == ["Create as Lee Park (2) (owner)", "Not now (owner)"]
     created = tap(slack, ActionId.CREATE_RENAMED_IN_QUICKBOOKS, lee)
     new_id = stored_id(slack.sessions, lee)
     assert created["text"] == f"Created Lee Park in QuickBooks (customer {new_id})."
@@ -265,7 +269,7 @@ def test_a_revoked_connection_tells_the_owners_once_with_reconnect(
         "Dana Smith is not in QuickBooks yet: The QuickBooks connection has expired or was "
         "revoked; an owner needs to reconnect QuickBooks. Nothing was changed. Nothing was saved."
     )
-    assert labels(failed) == ["Reconnect QuickBooks", "Not now"]
+    assert labels(failed) == ["Reconnect QuickBooks (owner)", "Not now (owner)"]
     dms = [m for m in slack.api.messages if m.get("kind") == "message"]
     assert [m["text"] for m in dms] == [
         "QuickBooks is disconnected: Intuit no longer accepts this app's access (it expired or "
@@ -300,14 +304,14 @@ def test_throttling_and_validation_faults_reach_the_owner_with_retry(
         "Dana Smith is not in QuickBooks yet: QuickBooks is busy (too many requests); "
         "try again in 7 seconds. Nothing was saved."
     )
-    assert labels(busy) == ["Retry", "Not now"]
+    assert labels(busy) == ["Retry (owner)", "Not now (owner)"]
     qbo.reject_next_create = "Invalid Address: Line1 is too long"
     rejected = tap(slack, ActionId.RETRY_QUICKBOOKS, contact_id)
     assert rejected["text"] == (
         "Dana Smith is not in QuickBooks yet: QuickBooks refused the customer: A business "
         "validation error has occurred; Invalid Address: Line1 is too long Nothing was saved."
     )
-    assert labels(rejected) == ["Retry", "Not now"]
+    assert labels(rejected) == ["Retry (owner)", "Not now (owner)"]
     assert stored_id(slack.sessions, contact_id) is None
     done = tap(slack, ActionId.RETRY_QUICKBOOKS, contact_id)
     assert done["text"] == "Created Dana Smith in QuickBooks (customer 58)."

@@ -15,13 +15,16 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
+from bot.blocks.audience import Audience, owner_only
 from bot.blocks.home_drafts import drafts_page_of
 from bot.blocks.limits import Message
 from bot.blocks.modals.inputs import ModalMeta
 from bot.context import BotContext
+from bot.errors import told_after_ack
 from bot.ids import ActionId, BlockId
 from bot.notify import reply
 from bot.values import Value, decode
+from core.workspaces.service import require_owner
 
 
 class RecordKind(StrEnum):
@@ -118,11 +121,23 @@ ClickHandler = Callable[[BotContext, Click, WebClient], None]
 
 
 def on_click(app: App, ctx: BotContext, action_id: ActionId, handler: ClickHandler) -> None:
-    """Register `handler` for a button: ack at once, then handle the parsed click."""
+    """Register `handler` for a button: ack at once, then handle the parsed click.
+
+    An owner-only button (`bot.blocks.audience.OWNER_ONLY`) refuses anyone else before its
+    handler runs, so a non-owner is never shown a confirmation or a form first.
+    """
+
+    only_for_owners = owner_only(action_id)
 
     def listener(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         ack()
-        handler(ctx, Click.from_body(body, context), client)
+        click = Click.from_body(body, context)
+        where = {"response_url": click.response_url, "channel": click.channel_id}
+        with told_after_ack(client, **where, user=click.user_id):
+            if only_for_owners is not None:  # refused here, before any confirmation is asked
+                with ctx.transaction(click.team_id) as (_, workspace):
+                    require_owner(workspace, click.user_id, only_for_owners)
+            handler(ctx, click, client)
 
     listener.__name__ = f"on_{action_id.name.lower()}"
     app.action(action_id.value)(listener)
@@ -135,8 +150,12 @@ def answer(
     *,
     visible: bool = False,
     replace: bool = False,
+    audience: Audience | None = None,
 ) -> bool:
-    """Answer the clicker: ephemerally by default, for the conversation when `visible`."""
+    """Answer the clicker: ephemerally by default, for the conversation when `visible`.
+
+    `audience` fits owner-only buttons to the clicker (`Audience.of`); a visible answer is shared.
+    """
     return reply(
         client,
         message,
@@ -145,4 +164,5 @@ def answer(
         user=click.user_id,
         visible=visible,
         replace=replace,
+        audience=audience,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from slack_sdk import WebClient
 
+from bot.blocks.audience import Audience
 from bot.context import BotContext
 from bot.handlers.actions.click import Click, answer
 from bot.handlers.plain_words import answer_intent
@@ -26,7 +27,8 @@ def words_choice(ctx: BotContext, click: Click, client: WebClient) -> None:
     with ctx.transaction(click.team_id) as (session, workspace):
         request = Request(ctx, session, workspace, click.user_id, ctx.now(), "", chosen.detail)
         shown = act_on_record(request, kind, chosen.record_id)
-    answer(client, click, finish_answer(shown, client))
+        audience = Audience.of(is_owner=workspace.is_owner(click.user_id))
+    answer(client, click, finish_answer(shown, client, audience))
 
 
 def try_request(ctx: BotContext, click: Click, client: WebClient) -> None:
@@ -39,4 +41,5 @@ def try_request(ctx: BotContext, click: Click, client: WebClient) -> None:
         shown = answer_intent(
             ctx, session, workspace=workspace, actor=click.user_id, intent=Intent(kind)
         )
-    answer(client, click, finish_answer(shown, client))
+        audience = Audience.of(is_owner=workspace.is_owner(click.user_id))
+    answer(client, click, finish_answer(shown, client, audience))

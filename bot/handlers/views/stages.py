@@ -12,6 +12,7 @@ from functools import partial
 
 from slack_sdk import WebClient
 
+from bot.blocks.audience import Audience
 from bot.blocks.cards import converted_card
 from bot.blocks.modals.stages import parse_convert, parse_edit_job, parse_edit_lead, parse_mark_won
 from bot.blocks.plans import job_plan_card, lead_plan_card
@@ -39,7 +40,10 @@ def convert_submitted(ctx: BotContext, submission: Submission, client: WebClient
             now=ctx.now(),
         )
         card = converted_card(deal, region=workspace.default_phone_region)
-    return partial(answer_after_modal, client, form.meta, submission.user_id, card)
+        audience = Audience.of(is_owner=workspace.is_owner(submission.user_id))
+    return partial(
+        answer_after_modal, client, form.meta, submission.user_id, card, audience=audience
+    )
 
 
 def won_submitted(ctx: BotContext, submission: Submission, client: WebClient) -> AfterAck:

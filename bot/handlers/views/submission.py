@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from bot.blocks.limits import Message
 from bot.blocks.modals.inputs import ModalMeta
 from bot.context import BotContext
-from bot.errors import view_errors
+from bot.errors import told_after_ack, view_errors
 from bot.ids import ViewId
 from bot.notify import reply
 from core.errors import CRMError
@@ -84,7 +84,10 @@ def on_submit(
             ack(response_action="update", view=after_ack.view)
             return
         ack()
-        after_ack()
+        meta = ModalMeta.load(submission.view.get("private_metadata"))
+        where = {"response_url": meta.response_url, "channel": meta.channel}
+        with told_after_ack(client, **where, user=submission.user_id):
+            after_ack()
 
     listener.__name__ = f"on_{view_id.name.lower()}_submitted"
     app.view(view_id.value)(listener)
