@@ -129,7 +129,7 @@ class DisqualifyChoice:
 
 @dataclass(frozen=True)
 class LogEntryChoice:
-    """A person button of a `/log` line naming several people: who, and the parsed entry."""
+    """A person (or lead) button of a `/log` line naming several: who, which lead, the entry."""
 
     refusal: ClassVar[str] = "That button no longer carries the note; type `/log` again."
 
@@ -137,9 +137,10 @@ class LogEntryChoice:
     interaction_type: InteractionType
     summary: str
     follow_up_date: date | None
+    lead_id: str | None = None  # the person's lead chosen, when they have several open
 
     def encode(self) -> str:
-        """`{"c": contact_id, "t": type, "s": summary, "f": date or null}`."""
+        """`{"c": contact_id, "t": type, "s": summary, "f": date or null[, "l": lead_id]}`."""
         follow_up = self.follow_up_date.isoformat() if self.follow_up_date else None
         data = {
             "c": self.contact_id,
@@ -147,17 +148,21 @@ class LogEntryChoice:
             "s": self.summary,
             "f": follow_up,
         }
+        if self.lead_id:
+            data["l"] = self.lead_id
         return json.dumps(data, separators=(",", ":"))
 
     @classmethod
     def parse(cls, text: str) -> Self:
         data: dict[str, Any] = json.loads(text)
         follow_up = data.get("f")
+        lead = data.get("l")
         return cls(
             contact_id=_text(data["c"]),
             interaction_type=InteractionType(data["t"]),
             summary=_text(data["s"]),
             follow_up_date=date.fromisoformat(follow_up) if follow_up else None,
+            lead_id=_text(lead) if lead is not None else None,
         )
 
 

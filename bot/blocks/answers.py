@@ -27,6 +27,7 @@ from bot.blocks.limits import (
     truncate,
 )
 from bot.blocks.lists import contact_choice, lead_choice, log_entry_choice
+from bot.blocks.log_choices import log_lead_choice
 from bot.ids import ActionId, BlockId
 from core.activity.flows import LoggedWith
 from core.contacts.lookups import LastTouch
@@ -116,10 +117,16 @@ def last_touch_answer(found: LastTouchLookup, *, region: str = "US") -> Message:
 
 
 def logged_answer(logged: LoggedWith, *, region: str = "US") -> Message:
-    """After `/log` or a **Log it** choice: what was logged; else whom the name could mean."""
+    """After `/log` or a **Log it** choice: what was logged; else whom (or which of their
+    leads) the words could mean."""
     if logged.interaction is not None:
         name = logged.contact_name or "them"
         return logged_interaction(logged.interaction, name, today=logged.today)
+    if logged.leads and logged.entry is not None and logged.contact_id is not None:
+        name = logged.contact_name or logged.who
+        return log_lead_choice(
+            logged.leads, logged.contact_id, logged.entry, name=name, region=region
+        )
     if logged.candidates and logged.entry is not None:
         return log_entry_choice(logged.candidates, logged.entry, region=region)
     return people_choice(

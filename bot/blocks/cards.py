@@ -42,7 +42,8 @@ from core.contacts.history import ContactCard
 from core.contacts.input import friendly_phone
 from core.leads.inquiries import SOURCE_IN_WORDS, CapturedInquiry
 from core.models import Contact, Lead, Opportunity
-from core.reports.wording import TOUCH_WORDS, days, friendly_date
+from core.reports.followups import FollowUpItem
+from core.reports.wording import TOUCH_WORDS, days, friendly_date, next_follow_up_line
 
 DESCRIPTION_SHOWN = 500
 NOTES_SHOWN = 700
@@ -125,11 +126,19 @@ def lead_summary(lead: Lead) -> str:
     return " · ".join(parts)
 
 
-def lead_blocks(lead: Lead, *, region: str = "US", describe: bool = True) -> list[Block]:
-    """A lead's details and, when it is still open, its next-step buttons."""
+def lead_blocks(
+    lead: Lead,
+    *,
+    region: str = "US",
+    describe: bool = True,
+    next_follow_up: FollowUpItem | None = None,
+) -> list[Block]:
+    """A lead's details (its next promised follow-up among them) and, while open, its buttons."""
     lines = [f"*{escape(lead.title)}*", reach_line(lead.contact, region), lead_summary(lead)]
     if lead.contact is not None and lead.contact.address:
         lines.append(f"Service address: {escape(lead.contact.address)}")
+    if next_follow_up is not None:
+        lines.append(escape(next_follow_up_line(next_follow_up)))
     if lead.expected_close_date is not None:
         lines.append(f"Expected close: {friendly_date(lead.expected_close_date)}")
     if lead.owner:
@@ -148,9 +157,16 @@ def lead_blocks(lead: Lead, *, region: str = "US", describe: bool = True) -> lis
     return blocks
 
 
-def lead_card(lead: Lead, *, region: str = "US", heading: str | None = None) -> Message:
+def lead_card(
+    lead: Lead,
+    *,
+    region: str = "US",
+    heading: str | None = None,
+    next_follow_up: FollowUpItem | None = None,
+) -> Message:
     """One lead, optionally under a line saying what just happened to it."""
-    blocks = ([mrkdwn_section(heading)] if heading else []) + lead_blocks(lead, region=region)
+    shown = lead_blocks(lead, region=region, next_follow_up=next_follow_up)
+    blocks = ([mrkdwn_section(heading)] if heading else []) + shown
     return message(heading or f"Lead: {lead.title}", blocks)
 
 
@@ -282,15 +298,24 @@ def contact_card(
         blocks.append(mrkdwn_section("*Notes*\n" + escape(truncate(contact.notes, NOTES_SHOWN))))
     if contact.tags:
         blocks.append(context("Tags: " + escape(", ".join(contact.tags))))
-    blocks += [
-        mrkdwn_section(escape(touch_line(card))),
-        contact_manage_actions(card),
-    ]
+    lines = [touch_line(card)]
+    promised = card.next_follow_ups
+    if contact.contact_id in promised.by_contact:
+        lines.append(next_follow_up_line(promised.by_contact[contact.contact_id]))
+    blocks += [mrkdwn_section(escape("\n".join(lines))), contact_manage_actions(card)]
     blocks += contact_card_part(contact)
     leads = card.open_leads
     if leads:
         blocks.append(mrkdwn_section(f"*Open leads ({len(leads)})*"))
-        groups = [lead_blocks(lead, region=region, describe=False) for lead in leads]
+        groups = [
+            lead_blocks(
+                lead,
+                region=region,
+                describe=False,
+                next_follow_up=promised.by_lead.get(lead.lead_id),
+            )
+            for lead in leads
+        ]
         more = f"…and {{n}} more open leads — type `/lead find {escape(contact.full_name)}`."
         blocks += cap_blocks(groups, open_leads_shown * 2 + 1, more)
     else:

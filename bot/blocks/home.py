@@ -1,7 +1,8 @@
-"""The App Home tab: pipeline figures, today's follow-ups and stale leads for the whole
-workspace, the viewing person's own leads (`lead.owner`) first and starred; for an owner,
-first of all, the sends that may not have gone out, each with **Mark sent**, then a page of
-the drafts waiting for approval (`bot.blocks.home_drafts`)."""
+"""The App Home tab: pipeline figures, today's follow-ups, stale leads and the follow-ups
+coming up in the next seven days for the whole workspace, the viewing person's own leads
+(`lead.owner`) first and starred; for an owner, first of all, the sends that may not have gone
+out, each with **Mark sent**, then a page of the drafts waiting for approval
+(`bot.blocks.home_drafts`)."""
 
 from __future__ import annotations
 
@@ -24,11 +25,13 @@ from bot.blocks.limits import (
 )
 from bot.blocks.lists import follow_up_group, stale_group
 from bot.blocks.quickbooks import QuickBooksShown, quickbooks_home_blocks
+from bot.blocks.upcoming import upcoming_group
 from core.drafts.unconfirmed_sends import UnconfirmedSends
 from core.leads.handoffs import FailingDelivery
 from core.reports.dashboard import Dashboard
 from core.reports.followups import FollowUpItem
 from core.reports.stale_leads import StaleLead
+from core.reports.upcoming import UPCOMING_DAYS, UpcomingFollowUps
 from core.reports.wording import render_pipeline_summary
 
 Item = FollowUpItem | StaleLead
@@ -58,6 +61,21 @@ def _unconfirmed_blocks(
             context(f"…and {sends.total - len(listed)} more: they show here as these are settled.")
         )
     blocks.append(context(UNCONFIRMED_HOW))
+    return blocks
+
+
+def _upcoming_blocks(week: UpcomingFollowUps, user_id: str) -> list[Block]:
+    """ "Coming up": the follow-ups promised for the next seven days, the person's own first."""
+    title = f"Coming up, next {UPCOMING_DAYS} days"
+    if not week.total:
+        return [divider(), mrkdwn_section(f"*{title}:* none")]
+    blocks: list[Block] = [divider(), mrkdwn_section(f"*{title} ({week.total}):*")]
+    for item in sorted(week.items, key=lambda shown: shown.owner != user_id):
+        mark = YOURS if item.owner == user_id else ""
+        blocks += upcoming_group(item, mark=mark)
+    if week.total > len(week.items):
+        more = week.total - len(week.items)
+        blocks.append(context(f"…and {more} more — type `/followups upcoming` to list them."))
     return blocks
 
 
@@ -121,6 +139,8 @@ def home_view(
         more = total - min(shown, len(items))
         if more > 0:
             blocks.append(context(f"…and {more} more — type `/followups {part}` to list them."))
+    if board.upcoming is not None:
+        blocks += _upcoming_blocks(board.upcoming, user_id)
     if quickbooks is not None:
         blocks += [divider(), *quickbooks_home_blocks(quickbooks)]
     if mailbox is not None:

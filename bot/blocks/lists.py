@@ -42,7 +42,13 @@ from core.leads.quick_capture import LogEntry
 from core.models import Contact, Lead, Opportunity, Reminder
 from core.reports.followups import FollowUpItem, FollowUpList
 from core.reports.stale_leads import StaleLead, StaleLeadReport
-from core.reports.wording import followup_line, friendly_date, nudge_text, render_newest_customers
+from core.reports.upcoming import UPCOMING_DAYS
+from core.reports.wording import (
+    followup_line,
+    friendly_date,
+    nudge_text,
+    render_newest_customers,
+)
 
 CHOICES_SHOWN = 10
 SEARCH_SHOWN = 15
@@ -97,14 +103,16 @@ def lead_choice(
     region: str = "US",
     deals: Sequence[Opportunity] = (),
     values: Mapping[str, str] | None = None,
+    question: str | None = None,
 ) -> Message:
     """ "Which Dana lead?": one section per open lead or job, with a button carrying its id
-    (or `values[id]`)."""
+    (or `values[id]`); `question` replaces the one asked."""
     values = values or {}
     if deals:
         asked = f"Which {name} lead or job? {len(leads) + len(deals)} open ones match."
     else:
         asked = f"Which {name} lead? {len(leads)} open leads match."
+    asked = question or asked
     blocks: list[Block] = [mrkdwn_section(escape(asked))]
     shown = 0
     for deal in deals[:CHOICES_SHOWN]:
@@ -212,14 +220,16 @@ def newest_customers_list(customers: Sequence[CustomerSummary], *, region: str =
 class FollowUpPart(StrEnum):
     """A part of `/followups` that can be listed on its own, page by page.
 
-    `reminders` (due re-engage reminders) is only ever listed on its own (`reminders_list`):
-    plain `/followups` shows what docs/product.md, Commands, names.
+    `reminders` (due re-engage reminders) and `upcoming` (the next seven days, `upcoming_list`)
+    are only ever listed on their own: plain `/followups` shows what docs/product.md,
+    Commands, names, and says how many are coming up.
     """
 
     due = "due"
     overdue = "overdue"
     stale = "stale"
     reminders = "reminders"
+    upcoming = "upcoming"
 
 
 def follow_up_group(item: FollowUpItem, today: date, *, mark: str = "") -> list[Block]:
@@ -272,15 +282,18 @@ def followups_list(
     *,
     part: FollowUpPart | None = None,
     page: int = 1,
+    coming_up: int = 0,
 ) -> Message:
     """`/followups`: today's follow-ups, overdue ones, and stale leads, each with its buttons.
 
-    With `part`, only that list, `PART_PAGE_SIZE` at a time (`page` counts from 1); the
-    lists may hold fewer items than they count (loaded with a limit), the totals say how many.
-    Reminders are listed by `reminders_list`.
+    Each heading shows even when its list is empty ("Overdue: none"), so the reader knows it
+    was looked at; `coming_up` (follow-ups promised for the next seven days) is one line
+    pointing at `/followups upcoming`. With `part`, only that list, `PART_PAGE_SIZE` at a time
+    (`page` counts from 1); the lists may hold fewer items than they count (loaded with a
+    limit), the totals say how many. Reminders and the week ahead have their own builders.
     """
-    if part == FollowUpPart.reminders:
-        raise ValueError("due reminders are listed by reminders_list")
+    if part in (FollowUpPart.reminders, FollowUpPart.upcoming):
+        raise ValueError("reminders and the week ahead have their own lists")
     today = followups.today
     lists: dict[FollowUpPart, tuple[str, list[list[Block]], str]] = {
         FollowUpPart.due: (
@@ -325,16 +338,25 @@ def followups_list(
 
     blocks = []
     for key, (heading, groups, what) in lists.items():
-        if not counts[key] and key != FollowUpPart.due:
+        if not counts[key]:
+            blocks.append(mrkdwn_section(f"*{heading.split(' (')[0].rstrip(':')}:* none"))
             continue
-        blocks.append(
-            mrkdwn_section(f"*{heading}*" if counts[key] else "*Today's follow-ups:* none")
-        )
+        blocks.append(mrkdwn_section(f"*{heading}*"))
         shown = groups[:PAGE_SIZE]
         blocks += [block for group in shown for block in group]
         rest = counts[key] - len(shown)  # a stale report may list fewer than it counts
         if rest > 0:
             blocks.append(context(_more(key, what).format(n=rest)))
+    upcoming_part = FollowUpPart.upcoming.value
+    if coming_up:
+        blocks.append(
+            context(
+                f"{coming_up} more promised for the next {UPCOMING_DAYS} days — type "
+                f"`/followups {upcoming_part}` to see them."
+            )
+        )
+    else:
+        blocks.append(context(f"Nothing else promised for the next {UPCOMING_DAYS} days."))
     return message(summary, blocks)
 
 

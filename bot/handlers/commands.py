@@ -25,6 +25,7 @@ from bot.blocks.gmail import MailboxShown
 from bot.blocks.help import help_message
 from bot.blocks.limits import Message
 from bot.blocks.lists import (
+    PART_PAGE_SIZE,
     FollowUpPart,
     followups_list,
     lead_search_results,
@@ -37,6 +38,7 @@ from bot.blocks.modals.decisions import settings_modal
 from bot.blocks.modals.inputs import ModalMeta
 from bot.blocks.pipeline import pipeline_message
 from bot.blocks.prompts import captured_lead_reply
+from bot.blocks.upcoming import upcoming_list
 from bot.blocks.web_form import form_message
 from bot.context import BotContext
 from bot.doctor import diagnose
@@ -59,6 +61,7 @@ from core.leads.web_form import set_form_redirect
 from core.mailbox.connection import get_mailbox
 from core.reports.dashboard import followups_now
 from core.reports.summaries import pipeline_summary
+from core.reports.upcoming import upcoming
 from core.workspaces.service import require_owner
 
 Command = dict[str, Any]
@@ -198,6 +201,7 @@ def pipeline_command(ctx: BotContext) -> Listener:
 def followups_command(ctx: BotContext) -> Listener:
     """`/followups`: today's, overdue, stale; `/followups stale 2` pages through one list.
 
+    `/followups upcoming [page]` lists what is promised for the next seven days (paged in SQL);
     `/followups reminders [page]` lists the due re-engage reminders (the daily digest shows ten).
     Each list loads only the records up to the page shown; its total is counted in SQL.
     """
@@ -211,11 +215,25 @@ def followups_command(ctx: BotContext) -> Listener:
                 today = local_today(workspace, now)
                 reminders = due_reminders(session, workspace=workspace, today=today, limit=wanted)
                 shown = reminders_list(reminders, page=page)
+            elif part == FollowUpPart.upcoming:
+                offset = (page - 1) * PART_PAGE_SIZE
+                week = upcoming(
+                    session, workspace=workspace, now=now, limit=PART_PAGE_SIZE, offset=offset
+                )
+                shown = upcoming_list(week, page=page)
             else:
                 due = followups_now(
-                    session, workspace=workspace, now=now, stale_limit=wanted, followup_limit=wanted
+                    session,
+                    workspace=workspace,
+                    now=now,
+                    stale_limit=wanted,
+                    followup_limit=wanted,
+                    upcoming_limit=1,  # only its count shows here
                 )
-                shown = followups_list(due.followups, due.stale, part=part, page=page)
+                coming_up = due.upcoming.total if due.upcoming else 0
+                shown = followups_list(
+                    due.followups, due.stale, part=part, page=page, coming_up=coming_up
+                )
         _answer(respond, shown)
 
     return acked_first(followups_listener)

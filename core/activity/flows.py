@@ -17,11 +17,14 @@ from core.activity.service import log_interaction
 from core.common.enums import InteractionType, Outcome
 from core.common.local_dates import local_today
 from core.contacts.history import get_contact
-from core.contacts.search import resolve_person
+from core.contacts.search import open_leads_of, resolve_person
 from core.leads.opportunities import get_opportunity
 from core.leads.quick_capture import LogEntry, parse_log_text
 from core.leads.service import get_lead
-from core.models import Contact, Interaction, Workspace
+from core.models import Contact, Interaction, Lead, Workspace
+
+#: Open leads a "which lead?" question offers; more are left to `/lead find`.
+LEADS_ASKED = 10
 
 __all__ = ["LoggedWith", "RecordPerson", "log_from_text", "log_with_person", "person_on_record"]
 
@@ -36,6 +39,8 @@ class LoggedWith:
     contact_name: str | None = None
     candidates: list[Contact] = field(default_factory=list)
     entry: LogEntry | None = None  # the `/log` line as read, to carry onto a choice
+    contact_id: str | None = None  # the one person meant, when only their lead is in question
+    leads: list[Lead] = field(default_factory=list)  # their open leads, when several
 
 
 def _logged_name(session: Session, workspace: Workspace, interaction: Interaction) -> str | None:
@@ -59,8 +64,14 @@ def log_with_person(
     follow_up_date: date | None = None,
     now: datetime,
     entry: LogEntry | None = None,
+    choose_lead: bool = False,
 ) -> LoggedWith:
-    """Log it against the record named, or the one person `who` means; else log nothing."""
+    """Log it against the record named, or the one person `who` means; else log nothing.
+
+    With `choose_lead` (a typed `/log`), a person with one open lead has it logged on that
+    lead, so its card shows the follow-up; with several, nothing is logged and the result
+    lists them, so the bot asks which instead of guessing (issue 15).
+    """
     today = local_today(workspace, now)
     named = who or ""
     if not (contact_id or lead_id or opportunity_id):
@@ -68,6 +79,15 @@ def log_with_person(
         if len(people) != 1:
             return LoggedWith(named, today, candidates=people, entry=entry)
         contact_id = people[0].contact_id
+    if choose_lead and contact_id and not (lead_id or opportunity_id):
+        person = get_contact(session, workspace=workspace, contact_id=contact_id)
+        leads = open_leads_of(session, workspace=workspace, people=[person], limit=LEADS_ASKED + 1)
+        if len(leads) > 1:
+            full = person.full_name
+            return LoggedWith(
+                named or full, today, None, full, entry=entry, contact_id=contact_id, leads=leads
+            )
+        lead_id = leads[0].lead_id if leads else None
     interaction = log_interaction(
         session=session,
         workspace=workspace,
@@ -100,6 +120,7 @@ def log_from_text(
         follow_up_date=entry.follow_up_date,
         now=now,
         entry=entry,
+        choose_lead=True,
     )
 
 

@@ -23,6 +23,7 @@ from core.models import (
     Workspace,
 )
 from core.reports.rows import Touchpoint, read_touchpoint
+from core.reports.upcoming import NextFollowUps, next_followups
 
 
 def load_contact(session: Session, workspace: Workspace, contact_id: str) -> Contact:
@@ -58,6 +59,8 @@ class ContactCard:
     days_since_last_touch: int | None = None
     # The newest merge into this contact not undone: (merge_id, the merged contact's name).
     last_merge: tuple[str, str] | None = None
+    # The person's and each open lead's next promised follow-up (core/reports/upcoming.py).
+    next_follow_ups: NextFollowUps = field(default_factory=NextFollowUps)
 
 
 def contact_card(
@@ -107,8 +110,17 @@ def contact_card(
     newest = newest_interaction_with(
         session, workspace=workspace, contact_id=contact.contact_id, now=now
     )
+    promised = next_followups(
+        session,
+        workspace=workspace,
+        now=now,
+        lead_ids=[lead.lead_id for lead in open_leads],
+        contact_ids=[contact.contact_id],
+    )
     if newest is None:
-        return ContactCard(contact, company_name, open_leads, last_merge=last_merge)
+        return ContactCard(
+            contact, company_name, open_leads, last_merge=last_merge, next_follow_ups=promised
+        )
     touch = read_touchpoint(workspace, newest)
     days = (local_today(workspace, now) - touch.local_date).days
-    return ContactCard(contact, company_name, open_leads, touch, days, last_merge)
+    return ContactCard(contact, company_name, open_leads, touch, days, last_merge, promised)

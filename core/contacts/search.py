@@ -248,22 +248,23 @@ def open_leads_for_person(session: Session, *, workspace: Workspace, name: str) 
 
 
 def open_leads_of(
-    session: Session, *, workspace: Workspace, people: Sequence[Contact]
+    session: Session, *, workspace: Workspace, people: Sequence[Contact], limit: int | None = None
 ) -> list[Lead]:
-    """The open leads of these people, newest first."""
+    """The open leads of these people, newest first (the first `limit` of them)."""
     if not people:
         return []
-    return list(
-        session.scalars(
-            select(Lead)
-            .where(
-                Lead.workspace_id == workspace.workspace_id,
-                Lead.contact_id.in_([person.contact_id for person in people]),
-                Lead.status.in_(OPEN_LEAD_STATUSES),
-            )
-            .order_by(Lead.created_at.desc(), Lead.lead_id)
-        ).unique()
+    query = (
+        select(Lead)
+        .where(
+            Lead.workspace_id == workspace.workspace_id,
+            Lead.contact_id.in_([person.contact_id for person in people]),
+            Lead.status.in_(OPEN_LEAD_STATUSES),
+        )
+        .order_by(Lead.created_at.desc(), Lead.lead_id)
     )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query).unique())
 
 
 def open_deals_of(

@@ -18,6 +18,7 @@ from core.common.business_days import is_business_day
 from core.common.enums import (
     DraftChannel,
     DraftStatus,
+    FollowUpStatus,
     LeadSource,
     LeadStatus,
     OpportunityStage,
@@ -58,6 +59,11 @@ PROPOSAL_ACCEPTED = "proposal_accepted"
 INQUIRY_TEXT = (
     "Hi {name}, just checking in {reached} about {job}. I'd love to set up a quick visit "
     "to take a look and give you a firm price. Are you available {when}?"
+)
+# A callback already promised (a pending follow-up on the job) is kept, not a new day proposed.
+PROMISED_TEXT = (
+    "Hi {name}, just checking in after your call about {job}. As promised, I'll call you back "
+    "{when} to set up a quick visit and give you a firm price."
 )
 ESTIMATE_SENT_TEXT = (
     "Hi {name}, just following up on the estimate I sent over on {date}. Do you have any "
@@ -227,6 +233,18 @@ def _choose_tone(lead: Lead | None, opportunity: Opportunity | None, job: list[I
     return INQUIRY
 
 
+def _promised_day(job: list[Interaction], today: date) -> date | None:
+    """The soonest callback still promised on the job, today or later (None: none pending)."""
+    days = [
+        ix.follow_up_date
+        for ix in job
+        if ix.follow_up_status == FollowUpStatus.pending
+        and ix.follow_up_date is not None
+        and ix.follow_up_date >= today
+    ]
+    return min(days, default=None)
+
+
 def draft_follow_up(
     *,
     session: Session,
@@ -262,8 +280,17 @@ def draft_follow_up(
     job = [ix for ix in history if _about_job(ix, ids, since)]
     tone = _choose_tone(lead, opportunity, job)
     name = contact.first_name.strip()
-    if tone == INQUIRY:
-        visit = next_business_day(local_today(workspace, now), workspace.holiday_country)
+    today = local_today(workspace, now)
+    promised = _promised_day(job, today)
+    if tone == INQUIRY and promised is not None:
+        when = (
+            "today"
+            if promised == today
+            else f"on {_DAYS[promised.weekday()]}, {format_day(promised)}"
+        )
+        body = PROMISED_TEXT.format(name=name, job=_job_phrase(title), when=when)
+    elif tone == INQUIRY:
+        visit = next_business_day(today, workspace.holiday_country)
         when = f"{_DAYS[visit.weekday()]}, {format_day(visit)} at 10am"
         source = lead.source if lead is not None else None
         reached = REACHED_US.get(source, REACHED_US_OTHERWISE) if source else REACHED_US_OTHERWISE

@@ -1,7 +1,8 @@
 """What needs attention now, in one read: the follow-up lists and the Home tab's dashboard.
 
-`/followups` shows today's and overdue follow-ups beside the stale leads; the App Home adds
-the pipeline figures, and for an owner the sends that may not have gone out. Each is one
+`/followups` shows today's and overdue follow-ups beside the stale leads (and how many are
+promised for the week ahead); the App Home adds the pipeline figures, the week ahead, and for
+an owner the sends that may not have gone out. Each is one
 operation over the report queries, so a handler asks once.
 """
 
@@ -18,6 +19,9 @@ from core.models import Workspace
 from core.reports.followups import FollowUpList, followups
 from core.reports.stale_leads import StaleLeadReport, stale_leads
 from core.reports.summaries import PipelineSummary, pipeline_summary
+from core.reports.upcoming import UpcomingFollowUps, upcoming
+
+UPCOMING_SHOWN = 5  # the Home's "Coming up" list; `/followups upcoming` pages the rest
 
 __all__ = ["Dashboard", "FollowUpsNow", "dashboard", "followups_now"]
 
@@ -28,6 +32,7 @@ class FollowUpsNow:
 
     followups: FollowUpList
     stale: StaleLeadReport
+    upcoming: UpcomingFollowUps | None = None  # the week ahead, when asked for
 
 
 def followups_now(
@@ -37,14 +42,20 @@ def followups_now(
     now: datetime,
     stale_limit: int | None = None,
     followup_limit: int | None = None,
+    upcoming_limit: int | None = None,
 ) -> FollowUpsNow:
     """`/followups`: what is promised for today, what is overdue, and which leads went quiet.
 
     Each limit bounds the rows loaded for its lists; the totals are counted whatever the limit.
+    With `upcoming_limit`, also the first of the follow-ups promised for the next seven days.
     """
+    week = None
+    if upcoming_limit is not None:
+        week = upcoming(session, workspace=workspace, now=now, limit=upcoming_limit)
     return FollowUpsNow(
         followups=followups(session, workspace=workspace, now=now, limit=followup_limit),
         stale=stale_leads(session, workspace=workspace, now=now, limit=stale_limit),
+        upcoming=week,
     )
 
 
@@ -62,6 +73,7 @@ class Dashboard:
     stale: StaleLeadReport
     unconfirmed: UnconfirmedSends | None = None
     drafts: DraftsWaiting | None = None
+    upcoming: UpcomingFollowUps | None = None
 
 
 def dashboard(
@@ -73,9 +85,16 @@ def dashboard(
     viewer: str | None = None,
     unconfirmed_limit: int | None = None,
     drafts_page: int = 1,
+    upcoming_limit: int = UPCOMING_SHOWN,
 ) -> Dashboard:
     """The workspace's dashboard as of `now`, as `viewer` (a Slack user id) sees it."""
-    due = followups_now(session, workspace=workspace, now=now, stale_limit=stale_limit)
+    due = followups_now(
+        session,
+        workspace=workspace,
+        now=now,
+        stale_limit=stale_limit,
+        upcoming_limit=upcoming_limit,
+    )
     summary = pipeline_summary(session, workspace=workspace, now=now)
     unconfirmed = drafts = None
     if viewer is not None and workspace.is_owner(viewer):
@@ -89,4 +108,5 @@ def dashboard(
         stale=due.stale,
         unconfirmed=unconfirmed,
         drafts=drafts,
+        upcoming=due.upcoming,
     )

@@ -15,7 +15,7 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Date, Integer, Select, bindparam, func, select
+from sqlalchemy import Date, Integer, Select, Subquery, bindparam, func, select
 from sqlalchemy.orm import Session, aliased
 
 from core.common.enums import (
@@ -31,7 +31,15 @@ from core.contacts.do_not_contact import may_contact
 from core.models import Interaction, Lead, Opportunity, Workspace
 from core.reports.rows import TOUCH_COLUMNS, ShownContact, display_name, in_play, shorten
 
-__all__ = ["FollowUpItem", "FollowUpKind", "FollowUpList", "followup_kind", "followups"]
+__all__ = [
+    "FollowUpItem",
+    "FollowUpKind",
+    "FollowUpList",
+    "followup_item",
+    "followup_kind",
+    "followups",
+    "item_rows",
+]
 
 TOPIC_LIMIT = 80
 
@@ -123,7 +131,7 @@ def followups(
     if limit is not None:
         params["limit"] = limit
     rows = session.execute(_followups_statement(limited=limit is not None), params).all()
-    items = [(_followup_item(row, today), row.total) for row in rows]
+    items = [(followup_item(row, today), row.total) for row in rows]
     due = [(item, total) for item, total in items if item.days_overdue == 0]
     overdue = [(item, total) for item, total in items if item.days_overdue > 0]
     return FollowUpList(
@@ -157,6 +165,15 @@ def _followups_statement(*, limited: bool) -> Select[Any]:
         )
         .subquery("ranked")
     )
+    query = item_rows(ranked)
+    if limited:
+        query = query.where(ranked.c.rank <= bindparam("limit", type_=Integer()))
+    return query.order_by(*in_order)
+
+
+def item_rows(ranked: Subquery) -> Select[Any]:
+    """The rows `followup_item` reads, for the interactions `ranked` keeps (its `ranked_id`),
+    each joined to its lead, job and contact; `ranked.c.total` rides along."""
     lead = aliased(Lead)
     opportunity = aliased(Opportunity)
     shown = ShownContact()
@@ -179,15 +196,13 @@ def _followups_statement(*, limited: bool) -> Select[Any]:
         .outerjoin(opportunity, opportunity.opportunity_id == Interaction.opportunity_id)
         .outerjoin(lead, lead.lead_id == func.coalesce(Interaction.lead_id, opportunity.lead_id))
     )
-    query = shown.join(
+    return shown.join(
         query, func.coalesce(Interaction.contact_id, lead.contact_id, opportunity.contact_id)
     )
-    if limited:
-        query = query.where(ranked.c.rank <= bindparam("limit", type_=Integer()))
-    return query.order_by(*in_order)
 
 
-def _followup_item(row: Any, today: date) -> FollowUpItem:
+def followup_item(row: Any, today: date) -> FollowUpItem:
+    """One row of `item_rows` as the lists show it, `today` saying how late it is."""
     open_lead = row.lead_status in OPEN_LEAD_STATUSES
     topic = next(
         (t for t in (row.subject, row.ai_summary, row.body, row.lead_title) if t and t.strip()),

@@ -9,7 +9,7 @@ values in words (`follow_up` -> "follow up"), and a lead with no contact is from
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from core.common.enums import InteractionType, in_words
@@ -97,6 +97,38 @@ def followup_line(item: FollowUpItem, today: date) -> str:
     if item.kind == FollowUpKind.call_back:
         return f"— Call back {name}{about}{late}"
     return f"— Follow up with {name}{about}{late}"
+
+
+NEXT_STEP_WORDS = {
+    FollowUpKind.call_back: "call back",
+    FollowUpKind.proposal: "proposal expected",
+    FollowUpKind.follow_up: "follow up",
+}
+
+
+def follow_up_day(item: FollowUpItem) -> str:
+    """`today`, `Friday, December 4`, or `overdue since Wednesday, November 25`."""
+    today = item.follow_up_date + timedelta(days=item.days_overdue)
+    if item.days_overdue == 0:
+        return "today"
+    day = friendly_date(item.follow_up_date, today)
+    return f"overdue since {day}" if item.days_overdue > 0 else day
+
+
+def next_follow_up_line(item: FollowUpItem) -> str:
+    """A card's `Next follow-up: Friday, December 4 — call back: left voicemail`."""
+    what = NEXT_STEP_WORDS[item.kind] + (f": {item.topic}" if item.topic else "")
+    return f"Next follow-up: {follow_up_day(item)} — {what}"
+
+
+def upcoming_line(item: FollowUpItem) -> str:
+    """`— Friday, December 4: call back Dana Smith re: left voicemail` (the week ahead)."""
+    about = f" re: {item.topic}" if item.topic else ""
+    name = _name(item.contact_name)
+    if item.kind == FollowUpKind.proposal:
+        return f"— {follow_up_day(item)}: {name} expects a proposal{about}"
+    verb = "call back" if item.kind == FollowUpKind.call_back else "follow up with"
+    return f"— {follow_up_day(item)}: {verb} {name}{about}"
 
 
 def render_followups(followups: FollowUpList) -> str:

@@ -173,9 +173,21 @@ def test_followups_lists_each_part_with_its_buttons() -> None:
     assert limit_violations(message) == []
 
 
-def test_nothing_to_follow_up() -> None:
+def test_nothing_to_follow_up_says_each_list_was_looked_at() -> None:
     message = followups_list(FollowUpList(TODAY, (), ()), report([]))
-    assert block_texts(message["blocks"]) == ["*Today's follow-ups:* none"]
+    assert block_texts(message["blocks"]) == [
+        "*Today's follow-ups:* none",
+        "*Overdue:* none",
+        "*Stale leads:* none",
+        "Nothing else promised for the next 7 days.",
+    ]
+
+
+def test_what_is_coming_up_is_counted_and_pointed_at() -> None:
+    message = followups_list(FollowUpList(TODAY, (), ()), report([]), coming_up=3)
+    assert block_texts(message["blocks"])[-1] == (
+        "3 more promised for the next 7 days — type `/followups upcoming` to see them."
+    )
 
 
 def test_500_stale_leads_and_long_lists_are_cut_with_the_command_to_see_them() -> None:
@@ -340,5 +352,5 @@ def test_reminders_are_listed_page_by_page_with_done() -> None:
     huge = tuple(reminder(n, TODAY, note=TEN_KB[:500] + EMOJI) for n in range(22))
     assert limit_violations(lists.reminders_list(DueReminders(TODAY, huge, 900))) == []
     assert parse_followups_args("Reminders 3") == (FollowUpPart.reminders, 3)
-    with pytest.raises(ValueError, match="reminders_list"):
+    with pytest.raises(ValueError, match="their own lists"):
         followups_list(FollowUpList(TODAY, (), ()), report([]), part=FollowUpPart.reminders)

@@ -44,8 +44,10 @@ from core.common.local_dates import local_today
 from core.contacts.history import contact_card as load_contact_card
 from core.leads.decisions import deal_to_decide, lead_to_convert, lead_to_decide
 from core.leads.opportunities import get_opportunity
-from core.leads.service import disqualify_lead, get_lead, qualify_lead, snooze_lead
+from core.leads.quick_capture import LogEntry
+from core.leads.service import disqualify_lead, qualify_lead, snooze_lead
 from core.leads.won_confirmations import confirm_won
+from core.reports.upcoming import lead_to_show
 
 SNOOZE_DAYS = 3
 
@@ -66,18 +68,25 @@ def log_call(ctx: BotContext, click: Click, client: WebClient) -> None:
 
 
 def log_entry(ctx: BotContext, click: Click, client: WebClient) -> None:
-    """`/log` naming several people: the person chosen, the entry logged as it was typed."""
+    """`/log` naming several people or leads: the one chosen, the entry logged as typed.
+
+    A person chosen who has several open leads is asked which, like a typed `/log`.
+    """
     chosen = click.value_as(LogEntryChoice)
+    entry = LogEntry(chosen.interaction_type, "", chosen.summary, chosen.follow_up_date)
     with ctx.transaction(click.team_id) as (session, workspace):
         logged = log_with_person(
             session,
             workspace=workspace,
             actor=click.user_id,
             contact_id=chosen.contact_id,
+            lead_id=chosen.lead_id,
             type=chosen.interaction_type,
             body=chosen.summary,
             follow_up_date=chosen.follow_up_date,
             now=ctx.now(),
+            entry=entry,
+            choose_lead=True,
         )
         shown = logged_answer(logged, region=workspace.default_phone_region)
     answer(client, click, shown, replace=True)
@@ -228,10 +237,14 @@ def reminder_done(ctx: BotContext, click: Click, client: WebClient) -> None:
 
 
 def open_lead(ctx: BotContext, click: Click, client: WebClient) -> None:
-    """The lead card, with its next-step buttons."""
+    """The lead card: its next promised follow-up, its next-step buttons."""
     with ctx.transaction(click.team_id) as (session, workspace):
-        lead = get_lead(session, workspace=workspace, lead_id=click.value)
-        card = lead_card(lead, region=workspace.default_phone_region)
+        shown = lead_to_show(session, workspace=workspace, lead_id=click.value, now=ctx.now())
+        card = lead_card(
+            shown.lead,
+            region=workspace.default_phone_region,
+            next_follow_up=shown.next_follow_up,
+        )
     answer(client, click, card)
 
 

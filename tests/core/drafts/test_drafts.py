@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from core.common.enums import (
     DraftChannel,
     DraftStatus,
+    FollowUpStatus,
     InteractionType,
     LeadStatus,
     OpportunityStage,
@@ -471,3 +472,46 @@ def test_follow_up_on_the_dana_lead(session: Session, workspace_id: str) -> None
         None,
         True,
     )
+
+
+def test_a_callback_already_promised_is_kept_not_a_new_day_proposed(
+    session: Session, workspace_id: str
+) -> None:
+    dana = reachable(session)
+    lead = job(session, dana, pipeline_stage=PipelineStage.needs_analysis)
+    ws = workspace(session)
+    for day, status in [
+        (date(2026, 11, 20), FollowUpStatus.pending),  # overdue: no longer a promise to quote
+        (date(2026, 12, 4), FollowUpStatus.pending),
+        (date(2026, 11, 30), FollowUpStatus.completed),
+    ]:
+        make_interaction(
+            session,
+            TEAM,
+            lead=lead,
+            type=InteractionType.phone_call,
+            body="left voicemail, call back",
+            timestamp=EARLIER,
+            follow_up_date=day,
+            follow_up_status=status,
+        )
+    body = draft_follow_up(
+        session=session, workspace=ws, actor=OWNER, lead_id=lead.lead_id, now=NOW
+    ).draft.body
+    assert body == (
+        "Hi Dana, just checking in after your call about leaky faucet at 123 Main. As promised, "
+        "I'll call you back on Friday, December 4 to set up a quick visit and give you a firm "
+        "price."
+    )
+    make_interaction(
+        session,
+        TEAM,
+        lead=lead,
+        type=InteractionType.phone_call,
+        timestamp=EARLIER,
+        follow_up_date=date(2026, 11, 25),
+    )
+    body = draft_follow_up(
+        session=session, workspace=ws, actor=OWNER, lead_id=lead.lead_id, now=NOW
+    ).draft.body
+    assert "As promised, I'll call you back today to set up" in body

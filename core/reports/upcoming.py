@@ -1,0 +1,178 @@
+"""Follow-ups promised for later: the week ahead, and each lead's and contact's next one.
+
+A follow-up set for Friday must show before Friday (issue 15): `upcoming_followups` is
+`/followups upcoming` and the App Home's "Coming up" (pending, due after today and within
+`UPCOMING_DAYS`, paged in SQL with its total counted by a window); `next_followups` is the line
+on a lead or contact card (each record's earliest pending follow-up, overdue ones included, one
+statement for any number of records). Rows are `core.reports.followups` items, so every list
+and card words a follow-up the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from core.common.enums import FollowUpStatus
+from core.common.local_dates import local_today
+from core.leads.service import get_lead
+from core.models import Interaction, Lead, Workspace
+from core.reports.followups import FollowUpItem, followup_item, item_rows
+
+__all__ = [
+    "UPCOMING_DAYS",
+    "LeadShown",
+    "NextFollowUps",
+    "UpcomingFollowUps",
+    "lead_to_show",
+    "next_followups",
+    "upcoming",
+]
+
+UPCOMING_DAYS = 7
+
+_IN_ORDER = (Interaction.follow_up_date, Interaction.timestamp, Interaction.interaction_id)
+
+
+@dataclass(frozen=True)
+class UpcomingFollowUps:
+    """One page of the follow-ups due after today and up to `until`, and how many in all."""
+
+    today: date
+    until: date
+    items: tuple[FollowUpItem, ...]
+    total: int
+    offset: int = 0
+
+
+def upcoming(
+    session: Session,
+    *,
+    workspace: Workspace,
+    now: datetime,
+    limit: int,
+    offset: int = 0,
+    days: int = UPCOMING_DAYS,
+) -> UpcomingFollowUps:
+    """Pending follow-ups due in the next `days` days (not today's), soonest first, one page."""
+    if limit < 1 or offset < 0:
+        raise ValueError("limit must be at least 1 and offset not negative")
+    today = local_today(workspace, now)
+    until = today + timedelta(days=days)
+    ranked = (
+        select(
+            Interaction.interaction_id.label("ranked_id"),
+            func.count().over().label("total"),
+        )
+        .where(
+            Interaction.workspace_id == workspace.workspace_id,
+            Interaction.follow_up_status == FollowUpStatus.pending,
+            Interaction.follow_up_date > today,
+            Interaction.follow_up_date <= until,
+        )
+        .order_by(*_IN_ORDER)
+        .limit(limit)
+        .offset(offset)
+        .subquery("ranked")
+    )
+    rows = session.execute(item_rows(ranked).order_by(*_IN_ORDER)).all()
+    total = rows[0].total if rows else _count_upcoming(session, workspace, today, until, offset)
+    items = tuple(followup_item(row, today) for row in rows)
+    return UpcomingFollowUps(today, until, items, total, offset)
+
+
+def _count_upcoming(
+    session: Session, workspace: Workspace, today: date, until: date, offset: int
+) -> int:
+    """A page past the end has no row to carry the total: count it (only then)."""
+    if offset == 0:
+        return 0
+    query = select(func.count()).where(
+        Interaction.workspace_id == workspace.workspace_id,
+        Interaction.follow_up_status == FollowUpStatus.pending,
+        Interaction.follow_up_date > today,
+        Interaction.follow_up_date <= until,
+    )
+    return int(session.scalar(query) or 0)
+
+
+@dataclass(frozen=True)
+class NextFollowUps:
+    """Each lead's and each contact's earliest pending follow-up (absent: none pending)."""
+
+    by_lead: dict[str, FollowUpItem] = field(default_factory=dict)
+    by_contact: dict[str, FollowUpItem] = field(default_factory=dict)
+
+
+def next_followups(
+    session: Session,
+    *,
+    workspace: Workspace,
+    now: datetime,
+    lead_ids: Collection[str] = (),
+    contact_ids: Collection[str] = (),
+) -> NextFollowUps:
+    """The next follow-up of each lead and contact named, in one statement (none when none named).
+
+    The pending follow-ups of every record named are ranked twice, per lead and per contact,
+    soonest first; each record keeps its first.
+    """
+    leads, contacts = sorted(set(lead_ids)), sorted(set(contact_ids))
+    if not (leads or contacts):
+        return NextFollowUps()
+    today = local_today(workspace, now)
+    ranked = (
+        select(
+            Interaction.interaction_id.label("ranked_id"),
+            Interaction.lead_id.label("for_lead"),
+            Interaction.contact_id.label("for_contact"),
+            _first(Interaction.lead_id).label("lead_rank"),
+            _first(Interaction.contact_id).label("contact_rank"),
+            func.count().over().label("total"),
+        )
+        .where(
+            Interaction.workspace_id == workspace.workspace_id,
+            Interaction.follow_up_status == FollowUpStatus.pending,
+            or_(Interaction.lead_id.in_(leads), Interaction.contact_id.in_(contacts)),
+        )
+        .subquery("ranked")
+    )
+    query = item_rows(ranked).add_columns(
+        ranked.c.for_lead, ranked.c.for_contact, ranked.c.lead_rank, ranked.c.contact_rank
+    )
+    query = query.where(or_(ranked.c.lead_rank == 1, ranked.c.contact_rank == 1))
+    found = NextFollowUps()
+    for row in session.execute(query):
+        item = followup_item(row, today)
+        if row.lead_rank == 1 and row.for_lead in leads:
+            found.by_lead[row.for_lead] = item
+        if row.contact_rank == 1 and row.for_contact in contacts:
+            found.by_contact[row.for_contact] = item
+    return found
+
+
+def _first(key: InstrumentedAttribute[Any]) -> Any:
+    """1 for the soonest pending follow-up of each `key` (lead or contact), then 2, 3..."""
+    return func.row_number().over(partition_by=key, order_by=_IN_ORDER)
+
+
+@dataclass(frozen=True)
+class LeadShown:
+    """A lead as its card shows it: the record and its next promised follow-up."""
+
+    lead: Lead
+    next_follow_up: FollowUpItem | None
+
+
+def lead_to_show(
+    session: Session, *, workspace: Workspace, lead_id: str, now: datetime
+) -> LeadShown:
+    """The lead card's data (**Open lead**): the lead and when someone is to get back to them."""
+    lead = get_lead(session, workspace=workspace, lead_id=lead_id)
+    found = next_followups(session, workspace=workspace, now=now, lead_ids=[lead.lead_id])
+    return LeadShown(lead, found.by_lead.get(lead.lead_id))
