@@ -62,7 +62,7 @@ INQUIRY_TEXT = (
 )
 # A callback already promised (a pending follow-up on the job) is kept, not a new day proposed.
 PROMISED_TEXT = (
-    "Hi {name}, just checking in after your call about {job}. As promised, I'll call you back "
+    "Hi {name}, just checking in {reached} about {job}. As promised, I'll call you back "
     "{when} to set up a quick visit and give you a firm price."
 )
 ESTIMATE_SENT_TEXT = (
@@ -282,18 +282,15 @@ def draft_follow_up(
     name = contact.first_name.strip()
     today = local_today(workspace, now)
     promised = _promised_day(job, today)
+    source = lead.source if lead is not None else None
+    reached = REACHED_US.get(source, REACHED_US_OTHERWISE) if source else REACHED_US_OTHERWISE
     if tone == INQUIRY and promised is not None:
-        when = (
-            "today"
-            if promised == today
-            else f"on {_DAYS[promised.weekday()]}, {format_day(promised)}"
-        )
-        body = PROMISED_TEXT.format(name=name, job=_job_phrase(title), when=when)
+        day = f"on {_DAYS[promised.weekday()]}, {format_day(promised)}"
+        when = "today" if promised == today else day
+        body = PROMISED_TEXT.format(name=name, reached=reached, job=_job_phrase(title), when=when)
     elif tone == INQUIRY:
         visit = next_business_day(today, workspace.holiday_country)
         when = f"{_DAYS[visit.weekday()]}, {format_day(visit)} at 10am"
-        source = lead.source if lead is not None else None
-        reached = REACHED_US.get(source, REACHED_US_OTHERWISE) if source else REACHED_US_OTHERWISE
         body = INQUIRY_TEXT.format(name=name, reached=reached, job=_job_phrase(title), when=when)
     elif tone == ESTIMATE_SENT:
         # The estimate's own log entry, else the last step on the job (the stage change).
