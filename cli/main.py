@@ -17,10 +17,12 @@ _LOG_LEVELS = {"serve": INFO, "worker": INFO, "console": WARNING}
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
-    from core.platform.migrate import upgrade
+    from core.platform.migrate import revision_of, upgrade, upgrade_words
 
-    upgrade(get_settings().database_url)
-    print("Database is up to date.")
+    url = get_settings().database_url
+    before = revision_of(url)
+    upgrade(url)
+    print(upgrade_words(before, revision_of(url)))
     return 0
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.common.english import joined
+
 
 class CRMError(Exception):
     """Base of every error a user can cause; `message` is shown as is."""
@@ -73,7 +75,7 @@ class IncompleteContact(CRMError):
     def __init__(self, missing: list[str]) -> None:
         self.missing = missing
         super().__init__(
-            "The contact needs " + ", ".join(missing) + " before the lead can be converted."
+            "The contact needs " + joined(missing) + " before the lead can be converted."
         )
 
 
@@ -106,7 +108,7 @@ class DuplicateContact(CRMError):
         # Set when the capture was already saved as this lead, on this contact for now.
         self.lead_id = lead_id
         self.lead_contact_id = lead_contact_id
-        names = ", ".join(m.name for m in matches)
+        names = joined([m.name for m in matches], last="or")
         super().__init__(f"This looks like an existing contact: {names}.")
 
 

@@ -30,6 +30,7 @@ from bot.blocks.lists import contact_choice, lead_choice, log_entry_choice
 from bot.blocks.log_choices import log_lead_choice
 from bot.ids import ActionId, BlockId
 from core.activity.flows import LoggedWith
+from core.common.english import joined
 from core.contacts.lookups import LastTouch
 from core.contacts.person_lookup import LastTouchLookup, LeadLookup, PersonLookup
 from core.contacts.service import AddedContact
@@ -83,7 +84,7 @@ def lead_lookup_message(
         )
     if not found.people:
         return nobody_found(found.name)
-    names = ", ".join(person.full_name for person in found.people[:5])
+    names = joined([person.full_name for person in found.people[:5]])
     return notice(f"{names} {'has' if len(found.people) == 1 else 'have'} no open leads.")
 
 
@@ -247,7 +248,7 @@ def follow_up_requested(
 def incomplete_contact(missing: Sequence[str], lead: Lead) -> Message:
     """Conversion refused: say what the contact lacks, with a way to look at the contact."""
     who = lead.contact.full_name if lead.contact is not None else "This lead"
-    text = f"{who} needs {', '.join(missing)} before the {lead.title} lead can become a job."
+    text = f"{who} needs {joined(missing)} before the {lead.title} lead can become a job."
     blocks: list[Block] = [mrkdwn_section(escape(text))]
     if lead.contact is not None:
         blocks.append(

@@ -86,6 +86,9 @@ class InquiryInput:
     received_at: datetime | None = None
     interaction_type: InteractionType | str | None = None
     owner: str | None = None
+    # False when nobody said how they came in (a `/lead` with no `via`): the notice then
+    # does not claim a channel for them.
+    source_given: bool = True
 
 
 @dataclass(frozen=True)
@@ -227,14 +230,21 @@ def _fill_in(
         )
 
 
-def _notice(name: str, contact: Contact, lead: Lead, checked: _Checked, region: str) -> str:
+def _notice(
+    name: str, contact: Contact, lead: Lead, checked: _Checked, region: str, source_given: bool
+) -> str:
+    """The procedure's notice, true to what is known: the phone and the email there are, how
+    they came in when someone said, and that the lead is already saved."""
     phones = checked.phones or tuple(contact.phones)
-    number = friendly_phone(phones[0], region) if phones else "none on file"
-    return (
-        f"New inquiry from {name} — {lead.title}. Phone: {number}. "
-        f"They came in via {SOURCE_IN_WORDS[checked.source]}. "
-        "Want me to log this as a lead and draft a response?"
-    )
+    emails = checked.emails or tuple(contact.emails)
+    reach = [f"Phone: {friendly_phone(phones[0], region)}."] if phones else []
+    reach += [f"Email: {emails[0]}."] if emails else []
+    parts = [f"New inquiry from {name} — {lead.title}."]
+    parts += reach or ["No phone or email on file."]
+    if source_given:
+        parts.append(f"They came in via {SOURCE_IN_WORDS[checked.source]}.")
+    parts.append("I've saved it as a new lead; want me to draft a response?")
+    return " ".join(parts)
 
 
 def capture_inquiry(
@@ -302,7 +312,7 @@ def capture_inquiry(
         contact=contact,
         contact_existed=bool(matches),
         interaction=interaction,
-        notice_text=_notice(name, contact, lead, checked, region),
+        notice_text=_notice(name, contact, lead, checked, region, inquiry.source_given),
         question=question,
     )
 
@@ -327,6 +337,7 @@ def capture_quick_lead(
         address=parsed.address,
         estimated_value=parsed.estimated_value,
         received_at=now,
+        source_given=parsed.source_given,
     )
     return capture_inquiry(
         session=session, workspace=workspace, actor=actor, inquiry=inquiry, now=now

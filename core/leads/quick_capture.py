@@ -62,6 +62,7 @@ class LeadCapture:
     estimated_value: Decimal | None
     address: str | None
     title: str
+    source_given: bool = True  # False: no `via`, so the source is the default (phone_call)
 
 
 _SOURCE_WORDS: dict[str, LeadSource] = {
@@ -242,6 +243,7 @@ def parse_lead_text(text: str, *, region: str) -> LeadCapture:
         estimated_value=estimated_value,
         address=_find_address(text, stops, rest_start),
         title=title,
+        source_given=via is not None,
     )
 
 

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine
 
 from core.platform.config import normalize_database_url
 
@@ -21,6 +23,25 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
+
+
+def revision_of(url: str) -> str | None:
+    """The revision the database is at; None for a database with no tables made yet."""
+    engine = create_engine(normalize_database_url(url))
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def upgrade_words(before: str | None, after: str | None) -> str:
+    """What `crm db upgrade` says it did: made the tables, migrated them, or nothing to do."""
+    if before is None:
+        return f"Created the database tables (schema {after})."
+    if before == after:
+        return f"Database is up to date (schema {after})."
+    return f"Migrated the database from schema {before} to {after}."
 
 
 def current_head() -> str | None:

@@ -64,7 +64,7 @@ def test_a_lead_lookup_offers_the_leads_or_says_why_there_is_none() -> None:
     assert values(choice) == ["ld_1", "ld_2"] and set(labels(choice)) == {"Convert"}
     none_open = LeadLookup("Dana", people=[smith, dana(contact_id="ct_2", last_name="Jones")])
     said = answers.lead_lookup_message(none_open, action_id=ActionId.CONVERT, label="Convert")
-    assert said["text"] == "Dana Smith, Dana Jones have no open leads."
+    assert said["text"] == "Dana Smith and Dana Jones have no open leads."
     nobody = answers.lead_lookup_message(LeadLookup("Zed"), action_id=ActionId.CONVERT, label="x")
     assert nobody["text"].startswith("I couldn't find anyone called “Zed”.")
 

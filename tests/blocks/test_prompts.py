@@ -149,7 +149,7 @@ def test_new_inquiry_notice_has_the_procedures_words_and_two_buttons() -> None:
     logged = Interaction(type=InteractionType.phone_call, logged_by="U0STAFF")
     notice_text = (
         "New inquiry from Dana Smith — leaky faucet & <sink>. Phone: (555) 201-3344. "
-        "They came in via phone call. Want me to log this as a lead and draft a response?"
+        "They came in via phone call. I've saved it as a new lead; want me to draft a response?"
     )
     notice = new_inquiry_notice(CapturedInquiry(lead, person, False, logged, notice_text))
     # The fallback text is escaped as the blocks are (Slack shows it as typed, and pings nobody).

@@ -100,7 +100,7 @@ def test_new_inquiry_notice_reaches_every_owner_by_dm_with_the_procedures_words(
     assert len(slack.deliver().delivered) == 2  # one outbox item per owner
     words = (
         "New inquiry from Dana Smith — Leaky faucet. Phone: (555) 201-3344. "
-        "They came in via phone call. Want me to log this as a lead and draft a response?"
+        "They came in via phone call. I've saved it as a new lead; want me to draft a response?"
     )
     assert [m["channel"] for m in messages_to(slack.api, kind="message")] == [
         f"D{OWNER}",

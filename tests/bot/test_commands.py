@@ -88,7 +88,7 @@ def test_quick_capture_makes_the_lead_replies_with_the_card_and_tells_the_owners
     [notice] = messages_to(slack.api, kind="message", channel=f"D{OWNER}")
     assert notice["text"] == (
         "New inquiry from Dana Smith — leaky faucet at 123 Main. Phone: (555) 201-3344. "
-        "They came in via phone call. Want me to log this as a lead and draft a response?"
+        "They came in via phone call. I've saved it as a new lead; want me to draft a response?"
     )
     with slack.sessions() as session:
         lead = session.scalars(select(Lead)).one()

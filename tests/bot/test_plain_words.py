@@ -158,7 +158,8 @@ def test_convert_with_an_incomplete_contact_says_what_is_missing(slack: SlackHar
         make_lead(session, TEAM, pat, title="Deck")
     answer = ask(slack, "dm", "convert Pat to a job")
     assert answer["text"] == (
-        "Pat Jones needs a phone number, a service address before the Deck lead can become a job."
+        "Pat Jones needs a phone number and a service address before the Deck lead can become "
+        "a job."
     )
     assert buttons(answer) == [("Open contact", ActionId.OPEN_CONTACT, "ct_pat")]
     assert row_count(slack.sessions, Opportunity) == 0

@@ -18,7 +18,7 @@ from tests.conftest import STAFF, TEAM
 from tests.core.factories import count_rows, make_contact, row_counts
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
-ASK = "Want me to log this as a lead and draft a response?"
+ASK = "I've saved it as a new lead; want me to draft a response?"
 WRITTEN = (Contact, ContactPoint, Lead, Interaction, AuditEntry)
 
 
@@ -148,7 +148,7 @@ def test_email_inquiry_without_a_name_or_phone(session: Session, ws: Workspace) 
     assert captured.contact.first_name == "dana.smith"
     assert captured.interaction.type == InteractionType.email_inbound
     assert captured.notice_text == (
-        "New inquiry from dana.smith — Quote for a deck. Phone: none on file. "
+        "New inquiry from dana.smith — Quote for a deck. Email: dana.smith@example.com. "
         f"They came in via email. {ASK}"
     )
 
@@ -157,7 +157,7 @@ def test_nothing_known_about_the_caller(session: Session, ws: Workspace) -> None
     captured = _capture(session, ws)
     assert captured.contact.full_name == "Unknown caller"
     assert captured.interaction.body == "Leaky faucet at 123 Main"
-    assert "Phone: none on file." in captured.notice_text
+    assert "No phone or email on file." in captured.notice_text
 
 
 def test_only_a_last_name(session: Session, ws: Workspace) -> None:
@@ -293,3 +293,29 @@ def test_quick_lead_bad_text_writes_nothing(session: Session, ws: Workspace) -> 
     with pytest.raises(InvalidInput):
         capture_quick_lead(session=session, workspace=ws, actor=STAFF, text="   ", now=NOW)
     assert row_counts(session, *WRITTEN) == before
+
+
+def test_a_quick_capture_with_only_an_email_and_no_via_claims_no_channel(
+    session: Session, ws: Workspace
+) -> None:
+    captured = capture_quick_lead(
+        session=session,
+        workspace=ws,
+        actor="U1",
+        text="Dana Smith, dana@example.com, deck",
+        now=NOW,
+    )
+    assert captured.notice_text == (
+        f"New inquiry from Dana Smith — deck. Email: dana@example.com. {ASK}"
+    )
+    both = capture_quick_lead(
+        session=session,
+        workspace=ws,
+        actor="U1",
+        text="Sam Lee, 555-201-7777, sam@example.com, gutters via referral",
+        now=NOW,
+    )
+    assert both.notice_text == (
+        "New inquiry from Sam Lee — gutters. Phone: (555) 201-7777. Email: sam@example.com. "
+        f"They came in via referral. {ASK}"
+    )
