@@ -227,8 +227,17 @@ def quickbooks_blocks(contact: Contact, question: str) -> list[Block]:
     ]
 
 
-def won_message(won: WonDeal, *, today: date | None = None) -> Message:
-    """The win confirmed, then the QuickBooks question when the customer is not in QuickBooks."""
+QUICKBOOKS_HOW_TO_CONNECT = (
+    "QuickBooks isn't connected yet, so Create in QuickBooks changes nothing for now: an owner "
+    "connects it with `/crm connect quickbooks` (or Connect QuickBooks on the App Home)."
+)
+
+
+def won_message(
+    won: WonDeal, *, today: date | None = None, quickbooks_connected: bool = True
+) -> Message:
+    """The win confirmed, then the QuickBooks question when the customer is not in QuickBooks
+    (saying how to connect it, when it is not connected)."""
     deal = won.opportunity
     closed = friendly_date(deal.close_date, today) if deal.close_date else "today"
     text = f"Opportunity won — {deal.name}{_amount(deal.amount)}. Closed {closed}."
@@ -238,6 +247,8 @@ def won_message(won: WonDeal, *, today: date | None = None) -> Message:
     if won.quickbooks_prompt and won.contact is not None:
         blocks += quickbooks_blocks(won.contact, won.quickbooks_prompt)
         text += f" {won.quickbooks_prompt}"
+        if not quickbooks_connected:
+            blocks.append(context(QUICKBOOKS_HOW_TO_CONNECT))
     return message(text, blocks)
 
 
@@ -256,7 +267,7 @@ def quickbooks_not_connected_text(contact_name: str | None = None) -> str:
     whom = f" {contact_name}" if contact_name else " the customer"
     return (
         f"QuickBooks is not connected yet, so I can't create{whom} there. Nothing was changed; "
-        "the question stays open."
+        "the question stays open. An owner connects it with `/crm connect quickbooks`."
     )
 
 

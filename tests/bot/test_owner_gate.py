@@ -359,9 +359,15 @@ def test_without_quickbooks_connected_nothing_changes(
     with SlackHarness(sessions) as slack:
         win_deal(slack, deal_id, "0")
         won = messages_to(slack.api, kind="response_url", user=OWNER)[-1]
+        assert (  # README, Connect QuickBooks: the question says it is not connected, and how
+            "QuickBooks isn't connected yet, so Create in QuickBooks changes nothing for now: an "
+            "owner connects it with `/crm connect quickbooks` (or Connect QuickBooks on the App "
+            "Home)."
+        ) in shown(won)
         slack.action(ActionId.CREATE_IN_QUICKBOOKS, message=won, user=OWNER)
-        assert replies_to(slack, OWNER)[-1].startswith(
-            "QuickBooks is not connected yet, so I can't create Dana Smith there."
+        assert replies_to(slack, OWNER)[-1] == (
+            "QuickBooks is not connected yet, so I can't create Dana Smith there. Nothing was "
+            "changed; the question stays open. An owner connects it with `/crm connect quickbooks`."
         )
         assert quickbooks_id(sessions, contact_id) is None
         slack.action(ActionId.NOT_NOW, message=won, user=STAFF)

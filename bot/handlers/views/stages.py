@@ -60,7 +60,8 @@ def won_submitted(ctx: BotContext, submission: Submission, client: WebClient) ->
             amount=form.amount,
             now=now,
         )
-        shown = won_message(deal, today=local_today(workspace, now))
+        connected = ctx.integrations.quickbooks(workspace) is not None
+        shown = won_message(deal, today=local_today(workspace, now), quickbooks_connected=connected)
     return partial(answer_after_modal, client, form.meta, submission.user_id, shown, visible=True)
 
 
