@@ -43,6 +43,7 @@ from core.contacts.input import friendly_phone
 from core.leads.inquiries import SOURCE_IN_WORDS, CapturedInquiry
 from core.models import Contact, Lead, Opportunity
 from core.reports.followups import FollowUpItem
+from core.reports.upcoming import NextFollowUps
 from core.reports.wording import TOUCH_WORDS, days, friendly_date, next_follow_up_line
 
 DESCRIPTION_SHOWN = 500
@@ -299,7 +300,7 @@ def contact_card(
     if contact.tags:
         blocks.append(context("Tags: " + escape(", ".join(contact.tags))))
     lines = [touch_line(card)]
-    promised = card.next_follow_ups
+    promised = card.next_follow_ups or NextFollowUps()
     if contact.contact_id in promised.by_contact:
         lines.append(next_follow_up_line(promised.by_contact[contact.contact_id]))
     blocks += [mrkdwn_section(escape("\n".join(lines))), contact_manage_actions(card)]

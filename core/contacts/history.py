@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm import Session, aliased
@@ -23,7 +24,9 @@ from core.models import (
     Workspace,
 )
 from core.reports.rows import Touchpoint, read_touchpoint
-from core.reports.upcoming import NextFollowUps, next_followups
+
+if TYPE_CHECKING:  # imported at run time inside `contact_card` (an import cycle)
+    from core.reports.upcoming import NextFollowUps
 
 
 def load_contact(session: Session, workspace: Workspace, contact_id: str) -> Contact:
@@ -60,7 +63,7 @@ class ContactCard:
     # The newest merge into this contact not undone: (merge_id, the merged contact's name).
     last_merge: tuple[str, str] | None = None
     # The person's and each open lead's next promised follow-up (core/reports/upcoming.py).
-    next_follow_ups: NextFollowUps = field(default_factory=NextFollowUps)
+    next_follow_ups: NextFollowUps | None = None
 
 
 def contact_card(
@@ -110,6 +113,9 @@ def contact_card(
     newest = newest_interaction_with(
         session, workspace=workspace, contact_id=contact.contact_id, now=now
     )
+    # Imported here: the follow-up reports read do-not-contact, which reads this module.
+    from core.reports.upcoming import next_followups
+
     promised = next_followups(
         session,
         workspace=workspace,

@@ -20,16 +20,13 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from core.common.enums import FollowUpStatus
 from core.common.local_dates import local_today
-from core.leads.service import get_lead
-from core.models import Interaction, Lead, Workspace
+from core.models import Interaction, Workspace
 from core.reports.followups import FollowUpItem, followup_item, item_rows
 
 __all__ = [
     "UPCOMING_DAYS",
-    "LeadShown",
     "NextFollowUps",
     "UpcomingFollowUps",
-    "lead_to_show",
     "next_followups",
     "upcoming",
 ]
@@ -159,20 +156,3 @@ def next_followups(
 def _first(key: InstrumentedAttribute[Any]) -> Any:
     """1 for the soonest pending follow-up of each `key` (lead or contact), then 2, 3..."""
     return func.row_number().over(partition_by=key, order_by=_IN_ORDER)
-
-
-@dataclass(frozen=True)
-class LeadShown:
-    """A lead as its card shows it: the record and its next promised follow-up."""
-
-    lead: Lead
-    next_follow_up: FollowUpItem | None
-
-
-def lead_to_show(
-    session: Session, *, workspace: Workspace, lead_id: str, now: datetime
-) -> LeadShown:
-    """The lead card's data (**Open lead**): the lead and when someone is to get back to them."""
-    lead = get_lead(session, workspace=workspace, lead_id=lead_id)
-    found = next_followups(session, workspace=workspace, now=now, lead_ids=[lead.lead_id])
-    return LeadShown(lead, found.by_lead.get(lead.lead_id))

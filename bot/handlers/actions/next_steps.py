@@ -43,11 +43,11 @@ from core.activity.service import complete_follow_up, follow_up_to_reschedule
 from core.common.local_dates import local_today
 from core.contacts.history import contact_card as load_contact_card
 from core.leads.decisions import deal_to_decide, lead_to_convert, lead_to_decide
+from core.leads.lead_card import lead_to_show
 from core.leads.opportunities import get_opportunity
 from core.leads.quick_capture import LogEntry
 from core.leads.service import disqualify_lead, qualify_lead, snooze_lead
 from core.leads.won_confirmations import confirm_won
-from core.reports.upcoming import lead_to_show
 
 SNOOZE_DAYS = 3
 
