@@ -6,6 +6,7 @@ from functools import partial
 
 from slack_sdk import WebClient
 
+from bot.blocks.audience import Audience
 from bot.blocks.do_not_contact import parse_do_not_contact
 from bot.context import BotContext
 from bot.handlers.actions.do_not_contact import card_after
@@ -27,4 +28,7 @@ def submitted(ctx: BotContext, submission: Submission, client: WebClient) -> Aft
             now=now,
         )
         shown = card_after(session, workspace, change, now)
-    return partial(answer_after_modal, client, form.meta, submission.user_id, shown)
+        audience = Audience.of(is_owner=workspace.is_owner(submission.user_id))
+    return partial(
+        answer_after_modal, client, form.meta, submission.user_id, shown, audience=audience
+    )

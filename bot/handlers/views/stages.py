@@ -94,4 +94,7 @@ def edit_job_submitted(ctx: BotContext, submission: Submission, client: WebClien
             now=ctx.now(),
         )
         card = job_plan_card(edit, region=workspace.default_phone_region)
-    return partial(answer_after_modal, client, form.meta, submission.user_id, card)
+        audience = Audience.of(is_owner=workspace.is_owner(submission.user_id))
+    return partial(
+        answer_after_modal, client, form.meta, submission.user_id, card, audience=audience
+    )
