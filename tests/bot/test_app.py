@@ -403,7 +403,7 @@ def test_view_errors_puts_each_error_on_its_block() -> None:
     unplaced = view_errors(NotAnOwner("Owners only."), fields)
     assert unplaced == {"response_action": "errors", "errors": {"crm-name": "Owners only."}}
     missing = view_errors(IncompleteContact(["phone", "address"]), fields)["errors"]
-    message = "The contact needs phone, address before the lead can be converted."
+    message = "The contact needs phone and address before the lead can be converted."
     assert missing == {"crm-phone": message, "crm-address": message}
     with pytest.raises(ValueError):
         view_errors(NotAnOwner("x"), {})

@@ -303,7 +303,10 @@ def test_convert_refuses_an_incomplete_contact_and_writes_nothing(
         convert_lead(session=session, workspace=ws, actor=OWNER, lead_id=lead.lead_id, now=NOW)
     assert refused.value.missing == missing
     assert refused.value.message == (
-        "The contact needs " + ", ".join(missing) + " before the lead can be converted."
+        "The contact needs "
+        + (", ".join(missing[:-1]) + " and " if len(missing) > 1 else "")
+        + missing[-1]
+        + " before the lead can be converted."
     )
     assert _opportunities(session) == 0
     assert lead.status == LeadStatus.new and lead.converted_opportunity_id is None
