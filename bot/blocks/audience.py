@@ -39,6 +39,7 @@ OWNER_ONLY: Mapping[str, str] = {
     ActionId.RECONNECT_GMAIL: "connect Gmail",
     ActionId.DISCONNECT_GMAIL: "disconnect the mailbox",
     ActionId.CLEAR_DO_NOT_CONTACT: "clear do not contact",
+    ActionId.UNDO_MERGE: "undo a merge",
     ActionId.FORM_NEW_LINK: "change the web form",
     ActionId.FORM_OFF: "change the web form",
     ActionId.FORM_ON: "change the web form",
