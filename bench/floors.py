@@ -25,13 +25,23 @@ from core.reports.followups import followups
 from core.reports.stale_leads import stale_leads
 from core.reports.summaries import pipeline_summary
 
-_STALE_PAGE = """
-SELECT l.lead_id, l.title, l.created_at, l.owner, l.last_touch_at, c.first_name, c.last_name,
-       count(*) OVER () AS total
-FROM leads l LEFT JOIN contacts c ON c.contact_id = l.contact_id
-WHERE l.workspace_id = %(ws)s AND l.status IN ('new', 'working')
-  AND l.last_touch_at < %(before)s AND (l.snoozed_until IS NULL OR l.snoozed_until < %(today)s)
-ORDER BY l.last_touch_at, l.created_at, l.lead_id LIMIT 10
+_STALE_WHERE = """l.workspace_id = %(ws)s AND l.last_touch_at < %(before)s
+  AND (l.snoozed_until IS NULL OR l.snoozed_until < %(today)s)"""
+# Per status the first ten of the (workspace_id, status, last_touch_at) index in order, and the
+# count of its range: no stale lead beyond the page is sorted.
+_STALE_PAGE = f"""
+SELECT p.*, c.first_name, c.last_name,
+       (SELECT count(*) FROM leads l
+        WHERE l.status IN ('new', 'working') AND {_STALE_WHERE}) AS total
+FROM ((SELECT l.lead_id, l.title, l.created_at, l.owner, l.last_touch_at, l.contact_id FROM leads l
+       WHERE l.status = 'new' AND {_STALE_WHERE}
+       ORDER BY l.last_touch_at, l.created_at, l.lead_id LIMIT 10)
+      UNION ALL
+      (SELECT l.lead_id, l.title, l.created_at, l.owner, l.last_touch_at, l.contact_id FROM leads l
+       WHERE l.status = 'working' AND {_STALE_WHERE}
+       ORDER BY l.last_touch_at, l.created_at, l.lead_id LIMIT 10)) p
+LEFT JOIN contacts c ON c.contact_id = p.contact_id
+ORDER BY p.last_touch_at, p.created_at, p.lead_id LIMIT 10
 """
 _STALE_TOUCHES = """
 SELECT l.lead_id, t.* FROM leads l CROSS JOIN LATERAL (

@@ -31,7 +31,8 @@ out of the test suite; the statement-count tests stay in it (`tests/jobs/test_sc
   flush as every interaction write (an `after_insert` hook on `Interaction`, so no write path
   can skip it; a back-dated interaction moves nothing newer), set inside a new lead's INSERT,
   and recomputed by merges and imports (core/activity/last_touch.py). With the index
-  `(workspace_id, status, last_touch_at)` "stale" is an index range scan whatever the size of
+  `(workspace_id, status, last_touch_at, snoozed_until)` "stale" is an index range scan (and
+  its count an index-only one) whatever the size of
   the history; a lead touched after the report time (a report for a past day) is judged on its
   history up to then. `tests/core/activity/test_last_touch.py` compares the columns with the
   aggregate over seeded random histories (core writes, ORM rows, back-dating, merges, imports).
@@ -94,14 +95,26 @@ FINDINGS = """\
   short of 5,000. What is left per row is mostly checking it (`email-validator` and
   `phonenumbers`, about a third of the CPU) and the driver sending each row of each batch; a
   COPY or multi-row insert and a cheaper email check are the next steps.
-- **Stale leads at this size are the one report far from its floor** (5 x), and `/followups`
-  and the daily job wait on them: 45,000 leads are stale at once in this data, and both ours
-  and the floor count them all (the "and N more") and sort them for the first ten. Ours also
-  computes each one's last touch "as of the report time" and, since the do-not-contact work,
-  probes each one's contact (and its survivor) for the flag, which the floor here does not.
-  The next step: the count from an index-only range (the snooze date and the contact's flag
-  kept where the index can answer), and the first ten from a per-status ordered index scan
-  instead of sorting every stale lead.
+- **Stale leads** were 5 x their floor (1,230 to 2,560 ms) with 45,000 leads stale at once:
+  every one was sorted for the first ten, had its contact (and survivor) probed for the
+  do-not-contact flag, and the planner, charging each the "as of the report time" history
+  subqueries that only leads touched after the report time run, turned on Postgres's JIT
+  compiler, which alone took about two seconds. Now (core/reports/stale_leads.py, migration
+  0015_stale_page) the page is, per status, the first ten of the index
+  `(workspace_id, status, last_touch_at, snoozed_until)` in order, merged; the total is an
+  index-only count of that range, less the leads of the few contacts the reports leave out
+  (marked do not contact, merged into one, or archived by themselves: a partial index
+  `ix_contacts_left_out` holds just those), plus the few touched after the report time, each
+  a count of its own. The floor is now the same design without those filters. Measured
+  alone (bench/floors.py's `measure_floors` with only this case, on a database made by
+  `bench.data.generate` at 100,000 contacts, 300,000 leads, 30,000 opportunities and 800,000
+  interactions; 15 tries, load average about 3; the runner has no flag for one query): ours
+  17.1 ms against a floor of 8.9 ms, 1.94 x (budget 1.5), from 1,230 ms and 5.08 x on the
+  same data just before. The replies, jobs and other rows here are from the run under "Run",
+  before this change, and were not measured again. What is
+  left is planning the larger statement (about 3 ms: the leads touched after the report
+  time and the left-out contacts, which the floor does not carry) and building the page in
+  Python; the statement count is still two.
 - **The daily job** sends a fixed number of statements whatever the size; its wall time is
   the stale query above, first use (statements compiled, connections opened) and waiting on a
   shared Postgres.

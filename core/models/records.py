@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship
 
@@ -102,6 +103,9 @@ class Company(Timestamped, Base):
     quickbooks_customer_id: Mapped[str | None] = mapped_column(String(64))
 
 
+_LEFT_OUT = "do_not_contact OR (archived AND merged_into_contact_id IS NULL)"
+
+
 class Contact(Timestamped, Base):
     __tablename__ = "contacts"
     __table_args__ = (
@@ -113,6 +117,14 @@ class Contact(Timestamped, Base):
         ),
         Index("ix_contacts_workspace_name", "workspace_id", "last_name", "first_name"),
         Index("ix_contacts_merged_into", "merged_into_contact_id"),
+        # The few contacts the reports leave out: marked do not contact, or archived by
+        # themselves (core/contacts/do_not_contact.py, core/reports/rows.py: in_play).
+        Index(
+            "ix_contacts_left_out",
+            "contact_id",
+            postgresql_where=text(_LEFT_OUT),
+            sqlite_where=text(_LEFT_OUT),
+        ),
     )
 
     contact_id: Mapped[str] = mapped_column(ID, primary_key=True)
@@ -186,8 +198,15 @@ class Lead(Timestamped, Base):
         Index("ix_leads_workspace_status_created", "workspace_id", "status", "created_at"),
         Index("ix_leads_workspace_created", "workspace_id", "created_at"),
         Index("ix_leads_contact", "contact_id"),
-        # "Stale" is a range of this index whatever the history's size.
-        Index("ix_leads_workspace_status_last_touch", "workspace_id", "status", "last_touch_at"),
+        # "Stale" is a range of this index whatever the history's size, counted from the index
+        # alone (core/reports/stale_leads.py).
+        Index(
+            "ix_leads_workspace_status_last_touch_snooze",
+            "workspace_id",
+            "status",
+            "last_touch_at",
+            "snoozed_until",
+        ),
         # The pipeline summary's open leads at a stage (its figures read from the index alone),
         # and those past their expected close date.
         Index(

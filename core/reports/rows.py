@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func
+from sqlalchemy import ColumnElement, Select, and_, exists, func, select
 from sqlalchemy.orm import aliased
 
 from core.common.enums import OPEN_LEAD_STATUSES, InteractionType
@@ -25,6 +25,7 @@ __all__ = [
     "TOUCH_COLUMNS",
     "ShownContact",
     "Touchpoint",
+    "archived_ids",
     "display_name",
     "in_play",
     "open_lead_at",
@@ -63,18 +64,24 @@ def shorten(text: str | None, limit: int) -> str:
     return cut.rstrip(" ,;:-") + "…"
 
 
-def in_play(contact_id: Any) -> ColumnElement[bool]:
-    """A record not of an archived contact: archived ones leave the lists and digests.
+def archived_ids() -> Select[tuple[str]]:
+    """SQL: the ids of contacts archived by themselves, whose records leave the lists.
 
-    A contact merged away is archived too, but its records moved to the survivor, so only a
-    contact archived by itself hides them. One primary-key probe per row.
+    A contact merged away is archived too, but its records moved to the survivor, so it is
+    not one of them. A probe of the partial index `ix_contacts_left_out` (migration
+    0015_stale_page).
     """
     archived = aliased(Contact)
-    return ~exists().where(
-        archived.contact_id == contact_id,
-        archived.archived,
-        archived.merged_into_contact_id.is_(None),
+    return select(archived.contact_id).where(
+        archived.archived, archived.merged_into_contact_id.is_(None)
     )
+
+
+def in_play(contact_id: Any) -> ColumnElement[bool]:
+    """A record not of an archived contact (`archived_ids`): archived ones leave the lists and
+    digests."""
+    ids = archived_ids().subquery("archived")
+    return ~exists().where(ids.c.contact_id == contact_id)
 
 
 def open_lead_at(workspace: Workspace, now: datetime) -> ColumnElement[bool]:

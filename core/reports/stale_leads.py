@@ -13,20 +13,33 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Date, Integer, Select, and_, bindparam, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    union,
+    union_all,
+)
 from sqlalchemy.orm import Session, aliased
 
 from core.activity.last_touch import lead_touch_as_of
 from core.common.business_days import business_day_cutoff
 from core.common.enums import STALE_CANDIDATE_STATUSES
 from core.common.local_dates import local_date, local_midnight, local_today
-from core.contacts.do_not_contact import may_contact
+from core.contacts.do_not_contact import do_not_contact_ids, may_contact
 from core.models import Contact, Interaction, Lead, Workspace
 from core.platform.column_types import UTCDateTime
 from core.reports.rows import (
     TOUCH_COLUMNS,
     ShownContact,
     Touchpoint,
+    archived_ids,
     display_name,
     in_play,
     read_touchpoint,
@@ -115,38 +128,74 @@ def _page_statement(*, limited: bool) -> Select[Any]:
     """The page of stale leads with the total, built once (building it per call cost more than
     running it): parameters `ws`, `now`, `stale_before`, `today` and `limit`.
 
-    `last_touch_at` (core/activity/last_touch.py) is kept with every interaction write, so this
-    is a range of the (workspace_id, status, last_touch_at) index whatever the history's size.
-    The total is a COUNT window over that range, computed before LIMIT. Leads touched after
-    `now` (a report for a past time) are judged on their history up to `now`.
+    `last_touch_at` (core/activity/last_touch.py) is kept with every interaction write, so the
+    page is, per status, the first `limit` rows of the (workspace_id, status, last_touch_at)
+    index in order, and the total a count of a range of it: no stale lead beyond the page is
+    sorted (docs/performance.md). Leads touched after `now` (a report for a past time) are
+    judged on their history up to `now`, computed for those few rows alone.
     """
     now = bindparam("now", type_=UTCDateTime())
     stale_before = bindparam("stale_before", type_=UTCDateTime())
     last_touch = lead_touch_as_of(now)
-    stale = (
-        select(
-            Lead.lead_id,
-            Lead.title,
-            Lead.created_at,
-            Lead.owner,
-            Lead.contact_id.label("lead_contact_id"),
-            last_touch.label("last_touch"),
-            func.count().over().label("total"),
-        )
-        .where(
+    # Touched by `now`: the column is the last touch. Touched after: only the history counts.
+    by_column = and_(Lead.last_touch_at <= now, Lead.last_touch_at < stale_before)
+    by_history = and_(Lead.last_touch_at > now, last_touch < stale_before)
+
+    not_snoozed = or_(
+        Lead.snoozed_until.is_(None), Lead.snoozed_until < bindparam("today", type_=Date())
+    )
+
+    def candidates(*where: ColumnElement[bool]) -> list[ColumnElement[bool]]:
+        return [
             Lead.workspace_id == bindparam("ws"),
-            Lead.status.in_(STALE_CANDIDATE_STATUSES),
-            or_(
-                Lead.last_touch_at < stale_before,
-                and_(Lead.last_touch_at > now, last_touch < stale_before),
-            ),
-            or_(
-                Lead.snoozed_until.is_(None), Lead.snoozed_until < bindparam("today", type_=Date())
-            ),
+            *where,
+            not_snoozed,
             may_contact(Lead.contact_id),  # no nudge to chase someone who asked to be left alone
             in_play(Lead.contact_id),
+        ]
+
+    columns = (
+        Lead.lead_id,
+        Lead.title,
+        Lead.created_at,
+        Lead.owner,
+        Lead.contact_id.label("lead_contact_id"),
+    )
+    # One ordered scan per status (a range of the index each), merged and cut below.
+    parts: list[Select[Any]] = []
+    for status in STALE_CANDIDATE_STATUSES:
+        part = (
+            select(*columns, Lead.last_touch_at.label("last_touch"))
+            .where(*candidates(Lead.status == status, by_column))
+            .order_by(Lead.last_touch_at, Lead.created_at, Lead.lead_id)
         )
-        .order_by(last_touch, Lead.created_at, Lead.lead_id)
+        parts.append(part.limit(bindparam("limit", type_=Integer())) if limited else part)
+    parts.append(
+        select(*columns, last_touch.label("last_touch")).where(
+            *candidates(Lead.status.in_(STALE_CANDIDATE_STATUSES), by_history)
+        )
+    )
+    merged = union_all(*(part.subquery().select() for part in parts)).subquery("merged")
+    # The total counts the range of the index, less the few leads of contacts the reports
+    # leave out (found from those contacts, not by probing each stale lead's), plus those
+    # touched after `now`. Separate counts: in one, the planner charged every stale lead the
+    # history subqueries only the few touched after `now` run, and that estimate turned on
+    # Postgres's JIT compiler, which took seconds (docs/performance.md).
+    in_status = Lead.status.in_(STALE_CANDIDATE_STATUSES)
+    do_not_contact = do_not_contact_ids().subquery("do_not_contact")
+    left_out = union(select(do_not_contact.c.contact_id), archived_ids())
+
+    def count(*where: ColumnElement[bool]) -> ColumnElement[int]:
+        return select(func.count()).select_from(Lead).where(*where).scalar_subquery()
+
+    in_range = (Lead.workspace_id == bindparam("ws"), in_status, by_column, not_snoozed)
+    total = (
+        count(*in_range)
+        - count(*in_range, Lead.contact_id.in_(left_out))
+        + count(*candidates(in_status, by_history))
+    )
+    stale = select(merged, total.label("total")).order_by(
+        merged.c.last_touch, merged.c.created_at, merged.c.lead_id
     )
     if limited:
         stale = stale.limit(bindparam("limit", type_=Integer()))
