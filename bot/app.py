@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import oauth
 from bot.context import BotContext, utc_now
 from bot.errors import register_error_handler
-from bot.handlers import actions, commands, events, home, views
+from bot.handlers import actions, commands, events, home, options, views
 from core.platform.config import Settings
 from core.platform.event_ledger import event_was_claimed
 from core.platform.token_cipher import MAKE_KEY_HINT, MissingSecretKey, cipher_from_keys
@@ -28,7 +28,7 @@ from integrations.registry import Integrations
 from integrations.slack import make_client
 
 # The order listeners are registered in; Bolt runs the first listener that matches a request.
-SURFACES = (commands, actions, views, events, home)
+SURFACES = (commands, actions, options, views, events, home)
 
 logger = logging.getLogger(__name__)
 

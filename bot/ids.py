@@ -81,6 +81,8 @@ class ActionId(StrEnum):
     ARCHIVE_CONTACT = "crm-archive-contact"
     RESTORE_CONTACT = "crm-restore-contact"
     UNDO_MERGE = "crm-undo-merge"
+    # the Merge into… form's contact search (an external_select: its options are searched)
+    MERGE_SURVIVOR = "crm-merge-survivor"
     # the element inside every modal input block; the block id says which field it is
     INPUT = "crm-input"
     # the web form (owners): a new link, off, on

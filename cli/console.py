@@ -9,11 +9,14 @@ its prompt, so the output reads like the session on screen.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
+from dataclasses import replace
 from typing import Any, TextIO
+from urllib.parse import urlencode
 
-from console.driver import ConsoleSession
+from console.driver import FORM, ConsoleSession
 from console.form import FieldError, FormField, control_value
 from console.local_workspace import CONSOLE_OWNER, CONSOLE_TEAM
 from console.mirror import Turn
@@ -32,7 +35,8 @@ Type what you would type in Slack:
   :buttons          show the buttons a number presses now
   :help             this help;  :quit (or Ctrl-D) leaves
 In a form: answer each field; Enter skips an optional one (or keeps what is shown);
-choose options by number; dates as YYYY-MM-DD; :cancel closes the form."""
+choose options by number (a search first asks for some letters); dates as YYYY-MM-DD;
+:cancel closes the form."""
 
 
 class Terminal:
@@ -81,10 +85,44 @@ def show(console: ConsoleSession, term: Terminal, turn: Turn) -> None:
         fill_form(console, term)
 
 
-def ask_field(term: Terminal, form: FormField, error: str | None = None) -> dict[str, Any] | None:
+def search_options(console: ConsoleSession, form: FormField, typed: str) -> list[dict[str, Any]]:
+    """Type into an external select as Slack does: a signed block_suggestion, options back."""
+    view = console.modal or {}
+    payload = console.payloads.block_suggestion(
+        view, block_id=form.block_id, action_id=form.action_id, value=typed, user=console.user
+    )
+    response = console.dispatch(urlencode({"payload": json.dumps(payload)}), FORM)
+    if response.status != 200 or not response.body:
+        return []
+    return list(json.loads(response.body).get("options") or [])
+
+
+def search_field(console: ConsoleSession, term: Terminal, form: FormField) -> FormField | None:
+    """An external select: ask what to search for until the app finds something to choose."""
+    least = int(form.element.get("min_query_length") or 1)
+    while True:
+        typed = term.ask(f"  {form.label} (search, at least {least} letters)> ")
+        if typed is None or typed.strip() == CANCEL:
+            return None
+        if len(typed.strip()) < least:
+            term.say(f"  ! Type at least {least} letters.")
+        elif found := search_options(console, form, typed.strip()):
+            return replace(form, choices=tuple(found))
+        else:
+            term.say("  ! Nothing found; try other letters.")
+
+
+def ask_field(
+    console: ConsoleSession, term: Terminal, form: FormField, error: str | None = None
+) -> dict[str, Any] | None:
     """Ask for one input until the answer fits; None when the person cancels the form."""
     if error:
         term.say(f"  ! {form.label}: {error}")
+    if form.kind == "external_select" and not form.choices:
+        searched = search_field(console, term, form)
+        if searched is None:
+            return None
+        form = searched
     if form.choices:
         choices = [f"{n}) {label}" for n, label in enumerate(form.choice_labels(), 1)]
         term.say("  " + "  ".join(choices))
@@ -140,7 +178,7 @@ def fill_form(console: ConsoleSession, term: Terminal) -> None:
             for form in forms:
                 if errors and form.block_id not in errors and form.block_id in values:
                     continue
-                state = ask_field(term, form, errors.get(form.block_id))
+                state = ask_field(console, term, form, errors.get(form.block_id))
                 if state is None:
                     show(console, term, console.close_modal())
                     term.say("  (form closed)")

@@ -73,6 +73,7 @@ class FormField:
             "number_input": "number",
             "email_text_input": "email",
             "url_text_input": "web address",
+            "external_select": "a search",
             "users_select": "a user",
             "multi_users_select": "users",
             "conversations_select": "a channel",

@@ -125,6 +125,15 @@ class SlackPayloads:
         payload |= {"trigger_id": self.next_id("trigger."), "actions": [dict(action)]}
         return payload | {"state": {"values": {}}}
 
+    def block_suggestion(
+        self, view: Mapping[str, Any], *, block_id: str, action_id: str, value: str, user: str
+    ) -> dict[str, Any]:
+        """Typing `value` into an external select of the modal `view`: Slack asks for options."""
+        payload = {"type": "block_suggestion", **self._common(user, user)}
+        payload |= {"block_id": block_id, "action_id": action_id, "value": value}
+        container = {"type": "view", "view_id": view.get("id")}
+        return payload | {"container": container, "view": dict(view)}
+
     @staticmethod
     def on_view(payload: dict[str, Any], view: Mapping[str, Any]) -> dict[str, Any]:
         """Where a click happened: in a modal or App Home."""

@@ -27,6 +27,7 @@ from core.common.enums import LifecycleStage
 from core.contacts.history import load_contact
 from core.contacts.input import NOTES_LIMIT, join_notes, merge_tags
 from core.contacts.matching import set_contact_points
+from core.contacts.search import search_contacts
 from core.errors import AlreadyDone, InvalidInput, InvalidTransition
 from core.models import (
     Company,
@@ -167,26 +168,26 @@ def merge_preview(
 
 
 MERGE_CANDIDATES = 100
-"""Contacts the "Merge into…" picker offers (Slack's limit for a static select)."""
+"""Contacts the "Merge into…" search offers at most (Slack's limit for a select's options)."""
 
 
 def merge_candidates(
-    session: Session, *, workspace: Workspace, contact_id: str, limit: int = MERGE_CANDIDATES
+    session: Session,
+    *,
+    workspace: Workspace,
+    contact_id: str,
+    query: str,
+    limit: int = MERGE_CANDIDATES,
 ) -> list[Contact]:
-    """The live contacts another one can be merged into, by name, limited in SQL."""
-    return list(
-        session.scalars(
-            select(Contact)
-            .where(
-                Contact.workspace_id == workspace.workspace_id,
-                Contact.contact_id != contact_id,
-                Contact.merged_into_contact_id.is_(None),
-                ~Contact.archived,
-            )
-            .order_by(Contact.first_name, Contact.last_name, Contact.contact_id)
-            .limit(limit)
-        )
+    """The live contacts `query` could mean that `contact_id` can be merged into, best first.
+
+    The project's contact search (by phone, email or name), without archived and merged
+    contacts and without the contact itself.
+    """
+    hits = search_contacts(
+        session, workspace=workspace, query=query, limit=limit + 1, include_archived=False
     )
+    return [hit.contact for hit in hits if hit.contact.contact_id != contact_id][:limit]
 
 
 def _fill_survivor(survivor: Contact, other: Contact) -> None:

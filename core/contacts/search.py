@@ -147,13 +147,15 @@ def _load_statement() -> Select[tuple[Contact]]:
     )
 
 
-def _probe_hits(session: Session, workspace: Workspace, probe: _Probe) -> list[ContactHit]:
+def _probe_hits(
+    session: Session, workspace: Workspace, probe: _Probe, *, include_archived: bool
+) -> list[ContactHit]:
     matches = find_matching_contacts(
         session,
         workspace_id=workspace.workspace_id,
         phones=probe.phones,
         emails=probe.emails,
-        include_archived=True,
+        include_archived=include_archived,
     )
     hits = []
     for match in matches:
@@ -167,7 +169,12 @@ def _probe_hits(session: Session, workspace: Workspace, probe: _Probe) -> list[C
 
 
 def search_contacts(
-    session: Session, *, workspace: Workspace, query: str, limit: int = 10
+    session: Session,
+    *,
+    workspace: Workspace,
+    query: str,
+    limit: int = 10,
+    include_archived: bool = True,
 ) -> list[ContactHit]:
     """Contacts a lookup could mean: exact by phone or email, else fuzzy by name."""
     text = " ".join(query.split())[:MAX_QUERY]
@@ -175,11 +182,11 @@ def search_contacts(
         return []
     probe = _probe(text, workspace.default_phone_region)
     if probe.phones or probe.emails:
-        hits = _probe_hits(session, workspace, probe)
+        hits = _probe_hits(session, workspace, probe, include_archived=include_archived)
         if hits or not any(ch.isalpha() for ch in probe.rest):
             return hits[:limit]
         text = probe.rest
-    names = _names(session, workspace, text, include_archived=True)
+    names = _names(session, workspace, text, include_archived=include_archived)
     scored = _fuzzy(text, names, cutoff=SEARCH_CUTOFF, limit=limit)
     contacts = _load(session, workspace, [cid for cid, _ in scored])
     scores = dict(scored)
@@ -193,7 +200,7 @@ def resolve_person(session: Session, *, workspace: Workspace, name: str) -> list
         return []
     probe = _probe(text, workspace.default_phone_region)
     if probe.phones or probe.emails:
-        hits = _probe_hits(session, workspace, probe)
+        hits = _probe_hits(session, workspace, probe, include_archived=True)
         if hits:
             return [hit.contact for hit in hits]
         if not any(ch.isalpha() for ch in probe.rest):

@@ -168,6 +168,8 @@ def _find_element(blocks: list[dict[str, Any]], action_id: str) -> tuple[str | N
         elements = list(block.get("elements") or [])
         if block.get("accessory"):
             elements.append(block["accessory"])
+        if block.get("element"):  # an input block's
+            elements.append(block["element"])
         for element in elements:
             if element.get("action_id") == action_id:
                 return block.get("block_id"), element
@@ -362,6 +364,17 @@ class SlackHarness:
             response_url=self.api.response_url(key, channel=channel, ts=ts, user=user),
         )
         return self._post_payload(payload, wait=wait)
+
+    def options(
+        self, action_id: str, value: str, *, view: dict[str, Any], user: str = STAFF
+    ) -> Reply:
+        """Type `value` into the external select `action_id` of `view`: the reply's JSON
+        carries the options the app answered (Slack's block_suggestion request, signed)."""
+        block_id, _ = _find_element(view.get("blocks") or [], action_id)
+        payload = self.payloads.block_suggestion(
+            view, block_id=block_id or "crm-test-block", action_id=action_id, value=value, user=user
+        )
+        return self._post_payload(payload)
 
     def submit_view(
         self,

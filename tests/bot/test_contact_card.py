@@ -7,7 +7,9 @@ type), and checks both what the person reads and the rows.
 
 from __future__ import annotations
 
+import json
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,6 +30,7 @@ from tests.conftest import OWNER, STAFF, TEAM
 from tests.core.factories import make_contact, make_interaction, make_lead
 
 INPUT = ActionId.INPUT.value
+SEARCH = ActionId.MERGE_SURVIVOR.value
 
 
 def replies(slack: SlackHarness, user: str = STAFF) -> list[dict[str, Any]]:
@@ -51,7 +54,7 @@ def filled(view: dict[str, Any], **typed: Any) -> dict[str, dict[str, Any]]:
     """The form's state as shown (initial values), with what the person typed or chose.
 
     `typed` is keyed by block id in snake case (`crm_phone=`); a str is typed text, a
-    (value,) tuple a chosen option.
+    (value,) tuple a chosen option, a dict an option an external select's search answered.
     """
     state: dict[str, dict[str, Any]] = {}
     changes = {key.replace("_", "-"): value for key, value in typed.items()}
@@ -65,10 +68,13 @@ def filled(view: dict[str, Any], **typed: Any) -> dict[str, dict[str, Any]]:
             state[block_id] = {INPUT: {"type": kind, "value": value}}
         else:
             chosen = element.get("initial_option")
-            if block_id in changes:
+            if isinstance(changes.get(block_id), dict):
+                chosen = changes[block_id]
+            elif block_id in changes:
                 wanted = changes[block_id][0]
                 chosen = next(o for o in element["options"] if o["value"] == wanted)
-            state[block_id] = {INPUT: {"type": kind, "selected_option": chosen}}
+            action = element["action_id"]
+            state[block_id] = {action: {"type": kind, "selected_option": chosen}}
     return state
 
 
@@ -244,9 +250,10 @@ def test_merge_into_shows_what_moves_then_an_owner_undoes_it(
     slack.action(ActionId.MERGE_INTO, message=card_of(slack, "dee smith"))
     picker = opened(slack)
     assert "Merge *Dee Smith* into another contact." in shown(picker)
-    options = picker["blocks"][1]["element"]["options"]
+    assert picker["blocks"][1]["element"]["type"] == "external_select"
+    options = slack.options(SEARCH, "smith", view=picker).json()["options"]
     assert [o["text"]["text"] for o in options] == ["Dana Smith · (555) 201-3344"]
-    step = slack.submit_view(None, filled(picker, crm_survivor_id=(dana_id,)), view=picker).json()
+    step = slack.submit_view(None, filled(picker, crm_survivor_id=options[0]), view=picker).json()
     assert step["response_action"] == "update"
     confirm = step["view"]
     said = shown(confirm)
@@ -280,3 +287,49 @@ def test_merge_into_shows_what_moves_then_an_owner_undoes_it(
     with sessions() as session:
         assert session.get(Contact, dee_id).merged_into_contact_id is None  # type: ignore[union-attr]
         assert session.scalars(select(Lead.contact_id)).one() == dee_id
+
+
+def test_merge_into_searches_the_book_as_the_person_types(
+    slack: SlackHarness, sessions: sessionmaker[Session]
+) -> None:
+    dana_id = dana(slack)
+    with sessions.begin() as session:
+        other = make_contact(session, TEAM, "Dana", "Smith", emails=["dana@other.example"])
+        make_contact(session, TEAM, "Dana", "Smithers", phones=["+15552017777"], archived=True)
+        make_contact(session, TEAM, "Bob", "Jones", phones=["+15552018888"])
+        gone = make_contact(session, TEAM, "Dana", "Smyth", phones=["+15552016666"])
+        gone.merged_into_contact_id = dana_id
+        other_id = other.contact_id
+    slack.action(ActionId.MERGE_INTO, message=card_of(slack, "dana@other.example"))
+    picker = opened(slack)
+
+    for user in (STAFF, OWNER):
+        reply = slack.options(SEARCH, "dana sm", view=picker, user=user)
+        assert reply.status == 200
+        found = {o["value"]: o["text"]["text"] for o in reply.json()["options"]}
+        # Not the contact itself, not the archived or merged ones, not Bob.
+        assert found == {dana_id: "Dana Smith · (555) 201-3344"}
+    by_phone = slack.options(SEARCH, "555 201 3344", view=picker).json()["options"]
+    assert [o["value"] for o in by_phone] == [dana_id]
+    assert slack.options(SEARCH, "zzqx", view=picker).json()["options"] == []
+
+    step = slack.submit_view(None, filled(picker, crm_survivor_id=by_phone[0]), view=picker).json()
+    assert "Merge *Dana Smith* into *Dana Smith*?" in shown(step["view"])
+    slack.submit_view(None, {}, view=step["view"])
+    with sessions() as session:
+        assert session.get(Contact, other_id).merged_into_contact_id == dana_id  # type: ignore[union-attr]
+
+
+def test_an_option_search_with_a_forged_signature_is_refused(slack: SlackHarness) -> None:
+    dana_id = dana(slack)
+    slack.action(ActionId.MERGE_INTO, message=card_of(slack, "dana smith"))
+    picker = opened(slack)
+    payload = slack.payloads.block_suggestion(
+        picker, block_id="crm-survivor-id", action_id=SEARCH, value="dana", user=STAFF
+    )
+    body = urlencode({"payload": json.dumps(payload)})
+    headers = {"content-type": "application/x-www-form-urlencoded"}
+    headers |= slack.signed_headers(body + "tampered")
+    reply = slack.raw_post(body, headers)
+    assert reply.status == 401
+    assert dana_id not in reply.body

@@ -13,19 +13,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.blocks.cards import phone_text
-from bot.blocks.limits import View, context, escape, mrkdwn_section, option
+from bot.blocks.limits import Block, View, context, escape, mrkdwn_section, option, plain
 from bot.blocks.modals.capture import CHANNEL_WORDS
 from bot.blocks.modals.capture_parsing import split_values
 from bot.blocks.modals.inputs import (
     ModalMeta,
     form_modal,
     input_block,
-    select_element,
     select_from,
     state_value,
     text_element,
 )
-from bot.ids import BlockId, ViewId
+from bot.ids import ActionId, BlockId, ViewId
 from core.common.enums import CompanyStatus, CompanyType, LifecycleStage, in_words
 from core.contacts.edits import ContactEdit
 from core.contacts.merges import MergePreview
@@ -244,27 +243,24 @@ def parse_edit_company(view: Mapping[str, Any]) -> EditCompanyForm:
 # --- Merge into… ----------------------------------------------------------------------------------
 
 
-def merge_into_modal(
-    other: Contact, candidates: Sequence[Contact], *, region: str, meta: ModalMeta
-) -> View:
-    """Pick the contact that keeps everything; the next step shows what moves."""
+MERGE_SEARCH_MIN = 2
+"""Letters typed before Slack asks for options (one letter matches too many to be useful)."""
 
-    def label(contact: Contact) -> str:
-        reach = contact.phones[:1] or contact.emails[:1]
-        shown = phone_text(reach[0], region) if reach and "@" not in reach[0] else "".join(reach)
-        return " · ".join(part for part in (contact.full_name, shown) if part)
 
-    choices = [option(label(c), c.contact_id) for c in candidates]
+def merge_into_modal(other: Contact, *, meta: ModalMeta) -> View:
+    """Search for the contact that keeps everything; the next step shows what moves."""
+    search: Block = {
+        "type": "external_select",
+        "placeholder": plain("Type a name, phone or email…"),
+        "min_query_length": MERGE_SEARCH_MIN,
+    }
     blocks = [
         mrkdwn_section(
             f"Merge *{escape(other.full_name)}* into another contact. That contact keeps every "
             "phone, email, lead, interaction and job; this one is kept, marked merged."
         ),
+        input_block(BlockId.SURVIVOR_ID, "Merge into", search, action_id=ActionId.MERGE_SURVIVOR),
     ]
-    if choices:
-        blocks.append(input_block(BlockId.SURVIVOR_ID, "Merge into", select_element(choices)))
-    else:
-        blocks.append(context("There is no other contact to merge into."))
     return form_modal(
         ViewId.MERGE_INTO,
         title="Merge contact",
@@ -272,6 +268,22 @@ def merge_into_modal(
         blocks=blocks,
         meta=meta.about(other.contact_id),
     )
+
+
+def merge_options(candidates: Sequence[Contact], *, region: str) -> list[Block]:
+    """The search's options: name and a phone or email, so two Dana Smiths are told apart."""
+
+    def label(contact: Contact) -> str:
+        reach = contact.phones[:1] or contact.emails[:1]
+        shown = phone_text(reach[0], region) if reach and "@" not in reach[0] else "".join(reach)
+        return " · ".join(part for part in (contact.full_name, shown) if part)
+
+    return [option(label(c), c.contact_id) for c in candidates]
+
+
+def merge_into_of(view: Mapping[str, Any]) -> str:
+    """The contact a Merge into… form is about (whose search this is)."""
+    return _meta(view).record_id
 
 
 @dataclass(frozen=True)

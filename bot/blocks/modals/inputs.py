@@ -132,12 +132,13 @@ def input_block(
     *,
     optional: bool = False,
     hint: str | None = None,
+    action_id: ActionId = ActionId.INPUT,
 ) -> Block:
     block: Block = {
         "type": "input",
         "block_id": str(block_id),
         "label": plain(label),
-        "element": {**element, "action_id": ActionId.INPUT.value},
+        "element": {**element, "action_id": action_id.value},
         "optional": optional,
     }
     if hint:

@@ -25,7 +25,6 @@ from core.contacts.edits import company_choices
 from core.contacts.history import contact_card as load_contact_card
 from core.contacts.history import get_contact
 from core.contacts.merge_undo import undo_merge
-from core.contacts.merges import merge_candidates
 from core.models import Workspace
 
 
@@ -49,13 +48,10 @@ def edit_company(ctx: BotContext, click: Click, client: WebClient) -> None:
 
 
 def merge_into(ctx: BotContext, click: Click, client: WebClient) -> None:
-    """Open the Merge into… picker: the other contacts, by name."""
+    """Open the Merge into… form: a search for the contact to keep (`bot.handlers.options`)."""
     with ctx.transaction(click.team_id) as (session, workspace):
         other = get_contact(session, workspace=workspace, contact_id=click.value)
-        candidates = merge_candidates(session, workspace=workspace, contact_id=other.contact_id)
-        view = merge_into_modal(
-            other, candidates, region=workspace.default_phone_region, meta=click.meta()
-        )
+        view = merge_into_modal(other, meta=click.meta())
     client.views_open(trigger_id=click.trigger_id, view=view)
 
 
