@@ -137,7 +137,7 @@ def test_the_bot_and_the_worker_share_the_retry_policy(slack: SlackHarness) -> N
 def test_every_surface_registers() -> None:
     names = [surface.__name__ for surface in SURFACES]
     assert names == [
-        f"bot.handlers.{n}" for n in ("commands", "actions", "views", "events", "home")
+        f"bot.handlers.{n}" for n in ("commands", "actions", "options", "views", "events", "home")
     ]
     assert all(callable(surface.register) for surface in SURFACES)
 
