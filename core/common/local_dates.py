@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Float, Integer, literal
+from sqlalchemy import Float, Integer
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -22,7 +22,6 @@ from core.models import Workspace
 from core.workspaces.service import zone
 
 __all__ = [
-    "age_in_days",
     "day_number",
     "local_date",
     "local_day_number",
@@ -116,8 +115,3 @@ def prepare_local_dates(session: Session) -> None:
     if connection.dialect.name == "sqlite":
         raw: Any = connection.connection.dbapi_connection
         raw.create_function("crm_local_day_number", 2, _sqlite_local_day_number, deterministic=True)
-
-
-def age_in_days(workspace: Workspace, instant_column: Any, today: date) -> Any:
-    """Local calendar days from a timestamp column to `today`, as a SQL expression."""
-    return literal((today - EPOCH).days) - local_day_number(instant_column, workspace.timezone)

@@ -8,7 +8,7 @@ written until the person answers it (`edit_contact` with their decision).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import Enum
 from typing import Any
 
@@ -25,6 +25,7 @@ from core.contacts.input import (
     clean_tags,
     normalize_emails,
     normalize_phones,
+    proposed_values,
 )
 from core.contacts.matching import set_contact_points
 from core.contacts.merges import merge_contacts
@@ -264,19 +265,7 @@ class ContactEdit:
     @classmethod
     def from_proposed(cls, proposed: Mapping[str, Any]) -> ContactEdit:
         """The edit a duplicate button carried back (a field left out was blank)."""
-        return cls(
-            first_name=str(proposed.get("first_name") or ""),
-            last_name=proposed.get("last_name"),
-            phones=tuple(proposed.get("phones") or ()),
-            emails=tuple(proposed.get("emails") or ()),
-            address=proposed.get("address"),
-            preferred_channel=proposed.get("preferred_channel"),
-            tags=tuple(proposed.get("tags") or ()),
-            notes=proposed.get("notes"),
-            lifecycle_stage=proposed.get("lifecycle_stage"),
-            company_id=proposed.get("company_id"),
-            company_name=proposed.get("company_name"),
-        )
+        return cls(**proposed_values(fields(cls), proposed))
 
 
 @dataclass(frozen=True)

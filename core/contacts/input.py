@@ -8,8 +8,8 @@ gets the tag `heard_about:<source>` so it can be counted.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import Field, dataclass, fields
 from typing import Any
 
 import phonenumbers
@@ -57,18 +57,22 @@ class ContactInput:
     @classmethod
     def from_proposed(cls, proposed: Mapping[str, Any]) -> ContactInput:
         """Rebuild the input a `DuplicateContact.proposed` carried through a button or modal."""
-        return cls(
-            first_name=str(proposed.get("first_name") or ""),
-            last_name=proposed.get("last_name"),
-            phones=tuple(proposed.get("phones") or ()),
-            emails=tuple(proposed.get("emails") or ()),
-            address=proposed.get("address"),
-            preferred_channel=proposed.get("preferred_channel"),
-            tags=tuple(proposed.get("tags") or ()),
-            notes=proposed.get("notes"),
-            heard_about=proposed.get("heard_about"),
-            company_name=proposed.get("company_name"),
-        )
+        return cls(**proposed_values(fields(cls), proposed))
+
+
+_LIST_FIELDS = frozenset({"phones", "emails", "tags"})
+
+
+def proposed_values(
+    form_fields: Iterable[Field[Any]], proposed: Mapping[str, Any]
+) -> dict[str, Any]:
+    """A contact form's fields from the JSON a duplicate button carried (lists back to tuples,
+    a field left out blank), so every form rebuilds itself the same way."""
+    values = {field.name: proposed.get(field.name) for field in form_fields}
+    for name in _LIST_FIELDS & values.keys():
+        values[name] = tuple(values[name] or ())
+    values["first_name"] = str(values.get("first_name") or "")
+    return values
 
 
 @dataclass(frozen=True)

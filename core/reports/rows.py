@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, select
+from sqlalchemy import ColumnElement, Select, exists, func, select
 from sqlalchemy.orm import aliased
 
-from core.common.enums import OPEN_LEAD_STATUSES, InteractionType
+from core.common.enums import InteractionType
 from core.common.local_dates import local_date
-from core.models import Contact, Interaction, Lead, Workspace
+from core.models import Contact, Interaction, Workspace
 
 __all__ = [
     "SUMMARY_LIMIT",
@@ -28,7 +28,6 @@ __all__ = [
     "archived_ids",
     "display_name",
     "in_play",
-    "open_lead_at",
     "read_touchpoint",
     "shorten",
     "summarize",
@@ -82,17 +81,6 @@ def in_play(contact_id: Any) -> ColumnElement[bool]:
     digests."""
     ids = archived_ids().subquery("archived")
     return ~exists().where(ids.c.contact_id == contact_id)
-
-
-def open_lead_at(workspace: Workspace, now: datetime) -> ColumnElement[bool]:
-    """The workspace's open leads (docs/product.md, Definitions) that existed at `now`, but
-    an archived contact's."""
-    return and_(
-        Lead.workspace_id == workspace.workspace_id,
-        Lead.status.in_(OPEN_LEAD_STATUSES),
-        Lead.created_at <= now,
-        in_play(Lead.contact_id),
-    )
 
 
 class ShownContact:
