@@ -253,3 +253,32 @@ def generate(url: str, size: Size, log: Callable[[str], None] = print) -> float:
     engine.dispose()
     log(f"    last touch backfilled, vacuumed: {time.perf_counter() - started:.0f} s")
     return time.perf_counter() - started
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m bench.data NAME`: a database of the full size made once, for `python -m bench
+    --full-from NAME` to copy instead of generating it again."""
+    import argparse
+
+    import psycopg
+    from sqlalchemy import make_url
+
+    parser = argparse.ArgumentParser(prog="python -m bench.data", description=main.__doc__)
+    parser.add_argument("database")
+    parser.add_argument("--contacts", type=int, default=100_000)
+    parser.add_argument("--leads", type=int, default=300_000)
+    parser.add_argument("--opportunities", type=int, default=30_000)
+    parser.add_argument("--interactions", type=int, default=2_000_000)
+    parser.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    args = parser.parse_args(argv)
+    with psycopg.connect(args.admin_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')  # type: ignore[arg-type]
+        connection.execute(f'CREATE DATABASE "{args.database}"')  # type: ignore[arg-type]
+    url = make_url(args.admin_url).set(database=args.database)
+    size = Size(args.contacts, args.leads, args.opportunities, args.interactions)
+    seconds = generate(url.render_as_string(hide_password=False), size)
+    print(f"{args.database}: {size.label()} in {seconds:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

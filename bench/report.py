@@ -1,4 +1,6 @@
-"""docs/performance.md from one bench run: the tables, the budgets, the plans, and a PNG plot."""
+"""The measured half of docs/performance.md from one bench run: the run, the tables, the plans
+and a PNG plot. Everything above `MARKER` in that file (what makes it fast, the budgets, the
+findings) is written by hand and kept as it is."""
 
 from __future__ import annotations
 
@@ -13,135 +15,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 if TYPE_CHECKING:
     from bench.run import SizeRun
 
-INTRO = """\
-# Performance: replies, reports and jobs at a real book's size
-
-Everything below is measured by one command, `python -m bench` (bench/run.py), on the machine
-named under "Run". It makes a Postgres database of its own per size, fills it with COPY
-(deterministic data, bench/data.py), serves it with the production server (`crm serve`) and
-sends it signed Slack requests over loopback; then drops the databases. Timed assertions stay
-out of the test suite; the statement-count tests stay in it (`tests/jobs/test_scale.py`,
-`tests/core/contacts/test_search.py`, `tests/core/contacts/test_person_lookup.py`,
-`tests/core/reports/test_reports.py`, `tests/core/transfer/test_csv_import.py`).
-
-## What makes it fast
-
-- **Last touch is a column.** `leads.last_touch_at` (the newest of the lead's creation, its
-  interactions and its contact's) and `contacts.last_touch_at` are moved forward in the same
-  flush as every interaction write (an `after_insert` hook on `Interaction`, so no write path
-  can skip it; a back-dated interaction moves nothing newer), set inside a new lead's INSERT,
-  and recomputed by merges and imports (core/activity/last_touch.py). With the index
-  `(workspace_id, status, last_touch_at, snoozed_until)` "stale" is an index range scan (and
-  its count an index-only one) whatever the size of
-  the history; a lead touched after the report time (a report for a past day) is judged on its
-  history up to then. `tests/core/activity/test_last_touch.py` compares the columns with the
-  aggregate over seeded random histories (core writes, ORM rows, back-dating, merges, imports).
-- **Search probes indexes, in one statement built once.** A phone or email is one probe of
-  `contact_points` (the `(workspace_id, kind, value)` index on the normalised value) that brings
-  each contact with its phones and emails joined in (core/contacts/matching.py); a query that is
-  just a number is parsed once instead of scanned. A phone nobody has stops there. A name on
-  Postgres is a `pg_trgm` probe of the GIN index on the lower-cased full name (migration 0005):
-  names with a word like the typed one (`<%`) first, and only when those are fewer than ten the
-  whole-name `%` probe, which on common names rechecks thousands of rows; ranked and limited in
-  SQL to 50 that the same rapidfuzz scorer as SQLite orders (core/contacts/name_search.py); the
-  chosen contacts come in a second statement. Each of these statements is built once per
-  process with bound parameters: building them per call cost more than running them.
-- **The card's last touchpoint** is three index probes (contact, leads, deals) in a UNION,
-  not an OR over the workspace's interactions.
-- **The daily post loads what it shows**: the 10 oldest stale leads (a `LIMIT` with the total
-  counted in SQL), 10 follow-ups due today and the 10 most overdue, the 10 oldest due
-  reminders; `tests/jobs/test_scale.py` checks each job sends the same statements for 30 leads
-  as for 300 and loads 10 of 300 of each list.
-- **Slack's rate limits**: `integrations/slack.py` builds every Slack client with one retry
-  policy (connection errors, HTTP 429 waits `Retry-After`, transient 5xx and `ok: false`
-  errors with backoff); what still fails is recorded on the `job_runs` row for the worker to
-  retry (`tests/jobs/test_posting.py`).
-"""
-
-FINDINGS = """\
-## Findings: what the numbers say, and what is left
-
-- **The machine was not idle.** Two cores shared by seven engineers running test suites (the
-  load average is in "Run"): every wall time here is several times what an idle machine gives,
-  a round trip to Postgres costs anywhere from 0.1 to 4 ms depending on when the scheduler
-  runs the backend, and Python-heavy paths suffer more than the floor, which runs mostly
-  inside Postgres. The plans below and the statement counts are the steadier evidence.
-- **Lookups are one statement each.** A phone or email was three round trips (the contact,
-  then its points by a second `selectin` query, then the workspace in the bench's own
-  measurement) and built its statement per call: 27 x its floor. It is now one probe of
-  `ix_contact_points_lookup` with the contact and its points joined, built once; the floor
-  beside it returns the same answer (the contact whole, with its phones and emails). What is
-  left of the ratio (2.4 here, budget 2) is fixed Python per call, about a millisecond under
-  this load: parsing the typed number and turning one row into a `Contact` with its points.
-  It does not grow with the book; the replies by phone and email are well inside 100 ms.
-- **Name search**: the whole-name `%` probe rechecked thousands of rows for a common name
-  (3,000 for "Owen Harris-King" at 100,000 contacts). Every `<%` (word) match ranks above
-  every `%`-only one, so the `%` probe now runs only when the `<%` one finds fewer than ten
-  names (a search shows ten); the floor is the `<%` probe alone. The name search is two
-  statements (the candidates, then the chosen contacts with their points) to the floor's one.
-- **Pipeline summary**: its follow-up and estimate-sent figures were four sequential scans of
-  every lead, the oldest open lead walked every closed lead older than it, and the leads past
-  their expected close date were a sequential scan. Now one index-only pass over the open
-  leads at those two stages (`ix_leads_workspace_stage_status`, migration 0013), the first
-  lead of each open status, and a range of `ix_leads_workspace_status_expected_close`; the
-  week's first replies are looked up once per lead (they were twice). Three statements,
-  built once; `tests/core/reports/test_reports.py` checks the count for 3 and 300 leads.
-  The leads past their expected close date are still all loaded (the reply pages them).
-- **CSV import** creates contacts as plain rows inserted in one batch per table (contacts,
-  their points, the audit rows), with no ORM instance per row; matching stays one probe of
-  the lookup table for the whole file, and the rules and the report are unchanged
-  (`tests/core/transfer/test_csv_import.py` checks the statements are the same for 90 and
-  300 rows with merges, repeats, conflicts and companies). 1,190 rows/s here, from 190: still
-  short of 5,000. What is left per row is mostly checking it (`email-validator` and
-  `phonenumbers`, about a third of the CPU) and the driver sending each row of each batch; a
-  COPY or multi-row insert and a cheaper email check are the next steps.
-- **Stale leads** were 5 x their floor (1,230 to 2,560 ms) with 45,000 leads stale at once:
-  every one was sorted for the first ten, had its contact (and survivor) probed for the
-  do-not-contact flag, and the planner, charging each the "as of the report time" history
-  subqueries that only leads touched after the report time run, turned on Postgres's JIT
-  compiler, which alone took about two seconds. Now (core/reports/stale_leads.py, migration
-  0015_stale_page) the page is, per status, the first ten of the index
-  `(workspace_id, status, last_touch_at, snoozed_until)` in order, merged; the total is an
-  index-only count of that range, less the leads of the few contacts the reports leave out
-  (marked do not contact, merged into one, or archived by themselves: a partial index
-  `ix_contacts_left_out` holds just those), plus the few touched after the report time, each
-  a count of its own. The floor is now the same design without those filters. Measured
-  alone (bench/floors.py's `measure_floors` with only this case, on a database made by
-  `bench.data.generate` at 100,000 contacts, 300,000 leads, 30,000 opportunities and 800,000
-  interactions; 15 tries, load average about 3; the runner has no flag for one query): ours
-  17.1 ms against a floor of 8.9 ms, 1.94 x (budget 1.5), from 1,230 ms and 5.08 x on the
-  same data just before. The replies, jobs and other rows here are from the run under "Run",
-  before this change, and were not measured again. What is
-  left is planning the larger statement (about 3 ms: the leads touched after the report
-  time and the left-out contacts, which the floor does not carry) and building the page in
-  Python; the statement count is still two.
-- **The daily job** sends a fixed number of statements whatever the size; its wall time is
-  the stale query above, first use (statements compiled, connections opened) and waiting on a
-  shared Postgres.
-- **Export streams** (flat peak RSS between the sizes), rendering each record in Python.
-- **Replies**, profiled with py-spy through `crm serve` (`pip install -e '.[bench]'`): beside
-  the stale query, each request spends its time in the replay ledger's insert and commit, the
-  pool's pre-ping, reading the workspace row, and building Block Kit through slack_sdk's
-  models; none of these grows with the book.
-"""
-
+MARKER = "<!-- Everything below is written by `python -m bench`; edit above this line. -->"
 DEFAULT_FULL = "100,000 contacts, 300,000 leads, 30,000 opportunities, 2,000,000 interactions"
 SMALLER = """\
 **This run is smaller than the default** (`python -m bench` with no flags: 100,000 contacts,
-300,000 leads, 30,000 opportunities, 2,000,000 interactions, a CSV of 100,000 contacts). On
-two cores shared with seven other engineers' test suites the default would have taken about
-twenty minutes (making the data and exporting it are each several minutes at that size), more
-than there was, so the "full" column is the size the flags above give, not the issue's.
-"""
-
-BUDGETS = """\
-## Budgets (issue 10, full size, 2 cores)
-
-- every reply p99 <= 100 ms, and p50 at full size <= 1.3 x p50 at the small size;
-- phone and email lookup <= 2 x floor; each report and `stale_leads` <= 1.5 x floor, with a
-  fixed statement count;
-- daily job <= 0.3 s and < 200 MB; export RSS within 20% between the two sizes;
-  CSV import >= 5,000 rows/s.
+300,000 leads, 30,000 opportunities, 2,000,000 interactions, a CSV of 100,000 contacts): the
+"full" column is the size the flags above give, not the issue's.
 """
 
 
@@ -281,18 +160,26 @@ def write_report(out: Path, runs: list[Any], *, machine: str, command: str) -> N
     small, full = runs
     png = out.with_name("performance-replies.png")
     plot(png, runs)
+    text = out.read_text(encoding="utf-8") if out.exists() else ""
+    if MARKER not in text:
+        raise SystemExit(f"{out} has no line {MARKER!r} to write the measurements under")
+    by_hand = text[: text.index(MARKER) + len(MARKER)]
+    full_made = (
+        f"copied from {full.copied_from}, made by `python -m bench.data`"
+        if full.copied_from
+        else "generated"
+    )
     lines = [
-        INTRO,
+        by_hand,
+        "",
         "## Run",
         "",
         f"- Machine: {machine}",
         f"- Command: `{command}`",
         f"- Small size: {small.size.label()} (generated in {small.generate_s:.0f} s)",
-        f"- Full size: {full.size.label()} (generated in {full.generate_s:.0f} s)",
+        f"- Full size: {full.size.label()} ({full_made} in {full.generate_s:.0f} s)",
         "",
         *([] if full.size.label() == DEFAULT_FULL else [SMALLER]),
-        BUDGETS,
-        FINDINGS,
         f"![Reply time against data size]({png.name})",
         "",
         *_replies(small, full),

@@ -1,12 +1,14 @@
 """The benchmark, in one run: `python -m bench` (flags: `python -m bench --help`).
 
 At two sizes (1,000 contacts with the rest in proportion, then the full size from the flags)
-it makes a database of its own, generates deterministic data with COPY (bench/data.py), then
+it makes a database of its own, generates deterministic data with COPY (bench/data.py; or, for
+the full size, copies one made earlier by `python -m bench.data NAME`: `--full-from NAME`), then
 measures: reply times of signed requests into `crm serve` (bench/replies.py); each report and
 query next to its hand-written floor with both plans (bench/floors.py); the three jobs and the
 export in child processes (bench/children.py); at full size the CSV import of 100,000
-contacts. It drops each database afterwards (unless `--keep`) and writes docs/performance.md
-with a PNG plot of reply time against data size. Not part of the test suite.
+contacts. It drops each database afterwards (unless `--keep`) and writes the measured half of
+docs/performance.md (below its marker line) with a PNG plot of reply time against data size.
+Not part of the test suite.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from sqlalchemy import make_url, select
+from sqlalchemy import make_url, select, text
 
 from bench.data import WORKSPACE, Size, generate
 from bench.floors import FloorResult, measure_floors
@@ -32,6 +34,7 @@ from bench.replies import Timing, measure_replies
 from bench.report import write_report
 from core.models import Lead
 from core.platform.db import make_engine, make_sessions
+from core.platform.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,6 +50,7 @@ class SizeRun:
     floors: list[FloorResult] = field(default_factory=list)
     children: dict[str, dict[str, Any]] = field(default_factory=dict)
     interactions_exported: int = 0
+    copied_from: str = ""
 
 
 def log(line: str) -> None:
@@ -85,14 +89,52 @@ def _open_leads(url: str, n: int) -> list[str]:
     return ids
 
 
+def _copy_database(admin_url: str, source: str, database: str, url: str, size: Size) -> float:
+    """The full size as a copy of one `python -m bench.data` made, after checking it holds
+    exactly the rows `generate` makes for this size; migrated to head and analyzed."""
+    started = time.perf_counter()
+    _admin(admin_url, f'CREATE DATABASE "{database}" TEMPLATE "{source}"')
+    upgrade(url)
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        held = {
+            table: connection.scalar(text(f"SELECT count(*) FROM {table}"))  # noqa: S608
+            for table in ("contacts", "leads", "opportunities", "interactions")
+        }
+    expected = {
+        "contacts": size.contacts,
+        "leads": size.leads,
+        "opportunities": size.opportunities,
+        "interactions": size.interactions,
+    }
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE"))
+    engine.dispose()
+    if held != expected:
+        raise SystemExit(f"{source} holds {held}, not the size asked for ({expected})")
+    return time.perf_counter() - started
+
+
 def run_size(run: SizeRun, admin_url: str, database: str, args: argparse.Namespace) -> None:
     url = make_url(admin_url).set(database=database).render_as_string(hide_password=False)
+    copy = run.label == "full" and args.full_from
+    if copy and args.full_from == database:
+        raise SystemExit(
+            f"--full-from {database} is the database this run makes: "
+            "copy from one kept under another --database prefix"
+        )
     _admin(admin_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-    _admin(admin_url, f'CREATE DATABASE "{database}"')
+    if not copy:
+        _admin(admin_url, f'CREATE DATABASE "{database}"')
     try:
         log(f"== {run.label}: {run.size.label()}")
-        run.generate_s = generate(url, run.size, log)
-        log(f"  generated in {run.generate_s:.0f} s")
+        if copy:
+            run.generate_s = _copy_database(admin_url, args.full_from, database, url, run.size)
+            run.copied_from = args.full_from
+            log(f"  copied from {args.full_from} in {run.generate_s:.0f} s")
+        else:
+            run.generate_s = generate(url, run.size, log)
+            log(f"  generated in {run.generate_s:.0f} s")
         run.replies = measure_replies(
             url, run.size.contacts, _open_leads(url, args.tries + 1), args.tries
         )
@@ -158,6 +200,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--database", default="crm_bench_perf", help="name prefix")
     parser.add_argument("--out", default=str(ROOT / "docs" / "performance.md"))
     parser.add_argument("--keep", action="store_true", help="keep the databases")
+    parser.add_argument(
+        "--full-from",
+        metavar="DATABASE",
+        help="copy the full size from this database (made by `python -m bench.data DATABASE` "
+        "with the same sizes, never measured) instead of generating it",
+    )
     args = parser.parse_args(argv)
     full = Size(args.contacts, args.leads, args.opportunities, args.interactions)
     factor = args.small_contacts / args.contacts
