@@ -6,7 +6,8 @@ the full size, copies one made earlier by `python -m bench.data NAME`: `--full-f
 measures: reply times of signed requests into `crm serve` (bench/replies.py); each report and
 query next to its hand-written floor with both plans (bench/floors.py); the three jobs and the
 export in child processes (bench/children.py); at full size the CSV import of 100,000
-contacts. It drops each database afterwards (unless `--keep`) and writes the measured half of
+contacts. The export runs once more at a tenth of the full size, to compare its memory. It
+drops each database afterwards (unless `--keep`) and writes the measured half of
 docs/performance.md (below its marker line) with a PNG plot of reply time against data size.
 Not part of the test suite.
 """
@@ -135,6 +136,10 @@ def run_size(run: SizeRun, admin_url: str, database: str, args: argparse.Namespa
         else:
             run.generate_s = generate(url, run.size, log)
             log(f"  generated in {run.generate_s:.0f} s")
+        if run.label == "export":
+            run.children["export"] = _child("export", url)
+            log(f"  export: {run.children['export']}")
+            return
         run.replies = measure_replies(
             url, run.size.contacts, _open_leads(url, args.tries + 1), args.tries
         )
@@ -183,6 +188,16 @@ def _machine(admin_url: str) -> str:
     )
 
 
+def _scaled(full: Size, factor: float) -> Size:
+    return Size(
+        max(1, round(full.contacts * factor)),
+        max(1, round(full.leads * factor)),
+        round(full.opportunities * factor),
+        round(full.interactions * factor),
+        max(10, round(full.reminders * factor)),
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--contacts", type=int, default=100_000)
@@ -208,17 +223,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     full = Size(args.contacts, args.leads, args.opportunities, args.interactions)
-    factor = args.small_contacts / args.contacts
-    small = Size(
-        args.small_contacts,
-        max(1, round(args.leads * factor)),
-        round(args.opportunities * factor),
-        round(args.interactions * factor),
-        max(10, round(full.reminders * factor)),
-    )
+    small = _scaled(full, args.small_contacts / args.contacts)
     started = time.perf_counter()
     load_before = os.getloadavg()
-    runs = [SizeRun("small", small), SizeRun("full", full)]
+    # The export's memory is compared at a tenth of the full size (200,000 interactions by
+    # default) and at full size: flat when it streams.
+    runs = [SizeRun("small", small), SizeRun("export", _scaled(full, 0.1)), SizeRun("full", full)]
     for run in runs:
         run_size(run, args.admin_url, f"{args.database}_{run.label}", args)
     load = f"load average {load_before[1]:.1f} at the start, {os.getloadavg()[1]:.1f} at the end"
