@@ -24,6 +24,7 @@ from core.models import Workspace
 from core.reports.followups import followups
 from core.reports.stale_leads import stale_leads
 from core.reports.summaries import pipeline_summary
+from core.reports.win_loss import previous_month, win_loss
 
 _STALE_WHERE = """l.workspace_id = %(ws)s AND l.last_touch_at < %(before)s
   AND (l.snoozed_until IS NULL OR l.snoozed_until < %(today)s)"""
@@ -100,6 +101,19 @@ _PIPELINE = (
        AND status IN ('new', 'working', 'qualified') AND expected_close_date < %(today)s
        ORDER BY expected_close_date""",
 )
+# The same answer as ours: last month's leads by outcome and by source in one pass, and its
+# closed deals by outcome, loss reason and lead source, with the days from lead to win.
+_WIN_LOSS = (
+    """SELECT status, disqualification_reason, source, count(*) FROM leads
+       WHERE workspace_id = %(ws)s AND created_at >= %(month_from)s AND created_at < %(month_to)s
+       GROUP BY GROUPING SETS ((status, disqualification_reason), (source))""",
+    """SELECT o.stage, o.loss_reason, l.source, count(*), sum(o.amount), count(l.lead_id),
+              sum(o.close_date - CAST(timezone(%(zone)s, l.created_at) AS date))
+       FROM opportunities o LEFT JOIN leads l ON l.lead_id = o.lead_id
+       WHERE o.workspace_id = %(ws)s AND o.stage IN ('won', 'lost')
+         AND o.close_date >= %(month_start)s AND o.close_date <= %(month_end)s
+       GROUP BY o.stage, o.loss_reason, l.source""",
+)
 # The same answer as ours: the contact whole, with its phones and emails (a card or a choice
 # shows them).
 _POINT = """
@@ -139,7 +153,12 @@ class FloorResult:
 
 def _params(workspace: Workspace, page: Any) -> dict[str, Any]:
     today = local_today(workspace, NOW)
+    month_start, month_end = previous_month(today)
     return {
+        "month_start": month_start,
+        "month_end": month_end,
+        "month_from": local_midnight(workspace, month_start),
+        "month_to": local_midnight(workspace, month_end + timedelta(days=1)),
         "ws": WORKSPACE,
         "now": NOW,
         "today": today,
@@ -166,6 +185,7 @@ def _cases(contacts: int) -> dict[str, tuple[Callable[[Session, Workspace], Any]
             [_FOLLOWUPS, _FOLLOWUP_COUNTS],
         ),
         "pipeline_summary": (lambda s, w: pipeline_summary(s, workspace=w, now=NOW), [*_PIPELINE]),
+        "win_loss (last month)": (lambda s, w: win_loss(s, workspace=w, now=NOW), [*_WIN_LOSS]),
         "search by phone": (
             lambda s, w: search_contacts(s, workspace=w, query=phone[2:]),
             [_POINT.replace("%(kind)s", "'phone'").replace("%(value)s", f"'{phone}'")],

@@ -447,7 +447,7 @@ def test_win_loss_with_nothing_to_report(session: Session, ws: Workspace) -> Non
 
 
 @pytest.mark.parametrize("rows", [3, 300])
-def test_win_loss_is_four_statements(session: Session, ws: Workspace, rows: int) -> None:
+def test_win_loss_is_two_statements(session: Session, ws: Workspace, rows: int) -> None:
     for n in range(rows):
         row = make_lead(
             session,
@@ -471,7 +471,7 @@ def test_win_loss_is_four_statements(session: Session, ws: Workspace, rows: int)
 
     assert (summary.converted, summary.won_count) == (rows, rows)
     assert summary.avg_days_to_win == Decimal("10.0")
-    assert statements.n == 4
+    assert statements.n == 2
 
 
 def test_the_follow_up_line_gains_the_response_time_only_when_there_is_data(
