@@ -28,6 +28,7 @@ from core.errors import CRMError
 from core.models import Workspace, utcnow
 from core.platform.event_ledger import forget_events
 from core.platform.logs import log_context
+from core.platform.oauth_states import forget_oauth_states
 from core.platform.outbox import forget_delivered
 from jobs import ledger
 from jobs.daily import run_daily
@@ -44,6 +45,8 @@ TICK_SECONDS = 60
 EVENT_MEMORY = timedelta(days=1)
 # Delivered outbox items are kept a week for anyone asking "did the owner get told?".
 OUTBOX_MEMORY = timedelta(days=7)
+# A consent link lives ten minutes; a day past that, its state can only answer "was it used?".
+CONSENT_STATE_MEMORY = timedelta(days=1)
 ClientFor = Callable[[str], WebClient]
 
 
@@ -130,6 +133,12 @@ def forget_delivered_work(*, sessions: sessionmaker[Session], clock: Clock = utc
         return forget_delivered(session, before=clock() - OUTBOX_MEMORY)
 
 
+def forget_old_consent_states(*, sessions: sessionmaker[Session], clock: Clock = utcnow) -> int:
+    """Keep a day of expired consent-link states (for a support question), no more."""
+    with sessions.begin() as session:
+        return forget_oauth_states(session, expired_before=clock() - CONSENT_STATE_MEMORY)
+
+
 def build_scheduler(
     *,
     sessions: sessionmaker[Session],
@@ -184,6 +193,14 @@ def build_scheduler(
         kwargs={"sessions": sessions, "clock": clock},
         id="crm-forget-events",
         name="forget old Slack event ids",
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        forget_old_consent_states,
+        IntervalTrigger(hours=1, timezone=UTC),
+        kwargs={"sessions": sessions, "clock": clock},
+        id="crm-forget-consent-states",
+        name="forget expired consent-link states",
         replace_existing=True,
     )
     return scheduler

@@ -3,7 +3,8 @@
 An owner asks for a consent link in Slack; the provider sends their browser back with the
 state and a code. `issue_oauth_state` stores a hash of a fresh random state (ten minutes) and
 `redeem_oauth_state` spends it with one conditional UPDATE, so an expired, forged, reused or
-other provider's state matches no row and connects nothing (docs/security.md).
+other provider's state matches no row and connects nothing (docs/security.md). A state is no
+record of history: `forget_oauth_states` drops those long expired, so the table stays small.
 """
 
 from __future__ import annotations
@@ -14,13 +15,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.orm import Session
 
 from core.errors import InvalidInput
 from core.models import OAuthState, Workspace
 
-__all__ = ["STATE_LIFETIME", "ConsentFor", "issue_oauth_state", "redeem_oauth_state"]
+__all__ = [
+    "STATE_LIFETIME",
+    "ConsentFor",
+    "forget_oauth_states",
+    "issue_oauth_state",
+    "redeem_oauth_state",
+]
 
 STATE_LIFETIME = timedelta(minutes=10)
 
@@ -90,3 +97,9 @@ def redeem_oauth_state(
         )
     ).one()
     return ConsentFor(workspace_id=row[0], owner=row[1], code_verifier=row[2])
+
+
+def forget_oauth_states(session: Session, *, expired_before: datetime) -> int:
+    """Drop states that expired before then, spent or not: none of them can connect anything."""
+    statement = delete(OAuthState).where(OAuthState.expires_at < expired_before)
+    return cast(CursorResult[Any], session.execute(statement)).rowcount

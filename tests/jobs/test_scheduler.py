@@ -20,13 +20,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from console.local_slack import LocalSlackAPI
 from core.common.enums import InteractionType, JobRunStatus, OpportunityStage
-from core.models import JobRun
+from core.models import JobRun, OAuthState
 from core.platform.event_ledger import claim_event, event_was_claimed
+from core.platform.oauth_states import issue_oauth_state, redeem_oauth_state
 from core.workspaces.service import WorkspaceDefaults, ensure_workspace
 from integrations.slack import make_client
 from jobs.periods import JobKind
 from jobs.runner import JobOutcome, OutcomeStatus
-from jobs.scheduler import build_scheduler, forget_old_events, tick
+from jobs.scheduler import build_scheduler, forget_old_consent_states, forget_old_events, tick
 from tests.conftest import OWNER
 from tests.core.factories import (
     NEW_YORK,
@@ -460,12 +461,14 @@ def test_the_scheduler_registers_one_ticking_job_per_kind(clock: FixedClock) -> 
         "crm-digest-daily",
         "crm-digest-monthly",
         "crm-digest-weekly",
+        "crm-forget-consent-states",
         "crm-forget-events",
         "crm-forget-outbox",
         "crm-outbox",
     ]
     assert jobs["crm-forget-events"].trigger.interval == timedelta(hours=1)
     assert jobs["crm-forget-outbox"].trigger.interval == timedelta(hours=1)
+    assert jobs["crm-forget-consent-states"].trigger.interval == timedelta(hours=1)
     assert jobs["crm-outbox"].trigger.interval == timedelta(seconds=3)
     daily = jobs["crm-digest-daily"]
     assert daily.args == (JobKind.daily,)
@@ -499,6 +502,41 @@ def test_old_event_ids_are_forgotten_after_a_day_recent_ones_kept(
     with sessions.begin() as session:
         assert not event_was_claimed(session, workspace_id=workspace_id, event_id="Ev-old")
         assert event_was_claimed(session, workspace_id=workspace_id, event_id="Ev-new")
+
+
+def test_consent_link_states_are_forgotten_a_day_after_they_expire(
+    sessions: sessionmaker[Session], workspace_id: str
+) -> None:
+    now = ny(2026, 11, 30, 8)
+    with sessions.begin() as session:
+        workspace = ensure_workspace(session, workspace_id, WorkspaceDefaults(owner_ids=[OWNER]))
+        made = {
+            age: issue_oauth_state(
+                session, workspace=workspace, owner=OWNER, provider="google", now=now - age
+            )
+            for age in (timedelta(days=2), timedelta(hours=23), timedelta(minutes=5))
+        }
+        redeem_oauth_state(
+            session,
+            state=made[timedelta(days=2)],
+            provider="google",
+            now=now - timedelta(days=2),
+            expired_text="expired",
+        )
+
+    assert forget_old_consent_states(sessions=sessions, clock=FixedClock(now)) == 1
+    assert forget_old_consent_states(sessions=sessions, clock=FixedClock(now)) == 0
+    with sessions.begin() as session:
+        assert len(session.scalars(select(OAuthState)).all()) == 2
+        # The live link still connects.
+        consent = redeem_oauth_state(
+            session,
+            state=made[timedelta(minutes=5)],
+            provider="google",
+            now=now,
+            expired_text="expired",
+        )
+    assert consent.owner == OWNER
 
 
 def test_a_workspace_with_a_bad_setting_does_not_stop_the_others(
