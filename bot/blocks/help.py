@@ -14,8 +14,11 @@ COMMANDS = (
     "`/log call Dana Smith: wants a quote, call back Friday`\n"
     "`/pipeline` — the pipeline summary now\n"
     "`/followups` — today's follow-ups, overdue ones and stale leads; "
-    "`/followups due|overdue|stale|reminders` — one list in full, page by page\n"
-    "`/crm settings` — workspace settings (owners)"
+    "`/followups due|overdue|stale|reminders` — one list in full, page by page; "
+    "`/followups upcoming` — what is promised for the next 7 days\n"
+    "`/crm settings` — workspace settings (owners)\n"
+    "`/crm connect gmail`, `/crm connect quickbooks` — connect the shared inbox or "
+    "QuickBooks Online (owners)"
 )
 REQUESTS = (
     "Or ask in plain words — here with `/crm`, in a direct message, or by mentioning me:\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -295,7 +296,17 @@ def test_followups_lists_due_overdue_and_stale(slack: SlackHarness) -> None:
 
 def test_crm_alone_is_help(slack: SlackHarness) -> None:
     slack.command("crm")
-    assert only_reply(slack)["text"] == "Here's what I can do."
+    reply = only_reply(slack)
+    assert reply["text"] == "Here's what I can do."
+    shown = json.dumps(reply["blocks"])
+    for command in (
+        "/lead find",
+        "/followups upcoming",
+        "/crm settings",
+        "/crm connect gmail",
+        "/crm connect quickbooks",
+    ):
+        assert command in shown, command
 
 
 def test_crm_settings_is_for_owners_only(slack: SlackHarness) -> None:
