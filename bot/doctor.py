@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 import phonenumbers
-from alembic.runtime.migration import MigrationContext
 from cryptography.fernet import Fernet
 from googleapiclient.errors import HttpError
 from slack_sdk import WebClient
@@ -28,7 +27,7 @@ from core.errors import CRMError
 from core.mailbox.connection import get_mailbox
 from core.models import Workspace
 from core.platform.config import Settings
-from core.platform.migrate import current_head
+from core.platform.migrate import current_head, database_revision
 from core.platform.token_cipher import cipher_from_keys
 from core.ports import MailboxRefused
 from core.quickbooks.connection import quickbooks_connection
@@ -78,7 +77,7 @@ def check_database(sessions: sessionmaker[Session]) -> Check:
     """The database answers and `crm db upgrade` brought it to this version's head."""
     try:
         with sessions() as session:
-            revision = MigrationContext.configure(session.connection()).get_current_revision()
+            revision = database_revision(session.connection())
     except SQLAlchemyError as error:
         return Check(
             "database", False, f"cannot connect ({_first_line(error)}); check DATABASE_URL"

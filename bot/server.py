@@ -13,7 +13,6 @@ from collections.abc import Callable
 from datetime import datetime
 
 import waitress
-from alembic.runtime.migration import MigrationContext
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.error import BoltError
@@ -26,7 +25,7 @@ from bot.app import SlackConfigError, SlackMode, create_app, slack_mode
 from bot.web import create_web_app
 from bot.web.health import first_line
 from core.platform.config import Settings
-from core.platform.migrate import current_head
+from core.platform.migrate import current_head, database_revision
 from integrations.registry import Integrations
 
 logger = logging.getLogger(__name__)
@@ -47,7 +46,7 @@ def check_schema(engine: Engine) -> None:
     """Refuse to start on a database `crm db upgrade` has not brought to this version."""
     try:
         with engine.connect() as connection:
-            revision = MigrationContext.configure(connection).get_current_revision()
+            revision = database_revision(connection)
     except SQLAlchemyError as error:
         raise CannotServe(f"Cannot reach the database: {first_line(error)}") from None
     head = current_head()

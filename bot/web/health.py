@@ -6,13 +6,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from alembic.runtime.migration import MigrationContext
 from flask import Blueprint, Response, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.platform.migrate import current_head
+from core.platform.migrate import current_head, database_revision
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +38,7 @@ def check_ready(sessions: sessionmaker[Session], head: str | None) -> tuple[int,
     """200 when the database answers and its schema is at `head`; 503 saying what is off."""
     try:
         with sessions() as session:
-            context = MigrationContext.configure(session.connection())
-            revision = context.get_current_revision()
+            revision = database_revision(session.connection())
     except SQLAlchemyError as error:
         logger.warning("Readiness check failed: %s", first_line(error))
         return 503, {"ok": False, "error": f"database unavailable: {first_line(error)}"}

@@ -7,7 +7,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, create_engine
 
 from core.platform.config import normalize_database_url
 
@@ -25,12 +25,18 @@ def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
+def database_revision(connection: Connection) -> str | None:
+    """The revision the database is at; None for a database with no tables made yet. The one
+    place health, `crm doctor`, start-up and `crm db upgrade` read it."""
+    return MigrationContext.configure(connection).get_current_revision()
+
+
 def revision_of(url: str) -> str | None:
-    """The revision the database is at; None for a database with no tables made yet."""
+    """`database_revision` of the database at `url`, on a connection of its own."""
     engine = create_engine(normalize_database_url(url))
     try:
         with engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
+            return database_revision(connection)
     finally:
         engine.dispose()
 
