@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from bench.data import NOW, WORKSPACE, email_of, name_of, phone_of
 from core.common.local_dates import local_midnight, local_today
-from core.contacts.search import search_contacts
+from core.contacts.search import resolve_person, search_contacts
 from core.models import Workspace
 from core.reports.followups import followups
 from core.reports.stale_leads import stale_leads
@@ -122,6 +122,14 @@ JOIN contacts c ON c.contact_id = p.contact_id
 LEFT JOIN contact_points q ON q.contact_id = c.contact_id
 WHERE p.workspace_id = %(ws)s AND p.kind = %(kind)s AND p.value = %(value)s
 """
+# The one contact of that exact name (lower-cased, the btree expression index of migration
+# 0016), whole, with its phones and emails: what `/customer First Last` resolves to.
+_EXACT_NAME = """
+SELECT c.*, q.kind, q.value, q.position FROM contacts c
+LEFT JOIN contact_points q ON q.contact_id = c.contact_id
+WHERE c.workspace_id = %(ws)s AND c.merged_into_contact_id IS NULL AND NOT c.archived
+  AND lower(c.first_name || coalesce(' ' || c.last_name, '')) = %(q)s
+"""
 # The ten names with the closest word in them (on the bench's common names there are more than
 # ten, so the whole-name `%` probe is not needed), whole, with their phones and emails.
 _NAME = """
@@ -197,6 +205,10 @@ def _cases(contacts: int) -> dict[str, tuple[Callable[[Session, Workspace], Any]
         "search by name": (
             lambda s, w: search_contacts(s, workspace=w, query=f"{first} {last}"),
             [_NAME.replace("%(q)s", f"'{first} {last}'".lower())],
+        ),
+        "resolve an exact name": (
+            lambda s, w: resolve_person(s, workspace=w, name=f"{first} {last}"),
+            [_EXACT_NAME.replace("%(q)s", f"'{first} {last}'".lower())],
         ),
     }
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, literal_column, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Select, String, bindparam, func, literal_column, select
+from sqlalchemy.orm import Session, aliased, lazyload
 
 from core.common.enums import OPEN_LEAD_STATUSES
 from core.common.local_dates import local_today
@@ -30,13 +31,12 @@ if TYPE_CHECKING:  # imported at run time inside `contact_card` (an import cycle
 
 
 def load_contact(session: Session, workspace: Workspace, contact_id: str) -> Contact:
-    """The contact row itself (merged or not), or NotFound outside this workspace."""
-    contact = session.scalars(
-        select(Contact).where(
-            Contact.workspace_id == workspace.workspace_id, Contact.contact_id == contact_id
-        )
-    ).first()
-    if contact is None:
+    """The contact row itself (merged or not), or NotFound outside this workspace.
+
+    From the session when this transaction has it already (a lookup just found it; contacts
+    are never deleted), else by its key: the same object either way."""
+    contact = session.get(Contact, contact_id)
+    if contact is None or contact.workspace_id != workspace.workspace_id:
         raise NotFound(f"There is no contact {contact_id} in this workspace.", field="contact_id")
     return contact
 
@@ -69,45 +69,16 @@ class ContactCard:
 def contact_card(
     session: Session, *, workspace: Workspace, contact_id: str, now: datetime
 ) -> ContactCard:
-    """What `/customer` shows: details, company, open leads and the last touchpoint."""
+    """What `/customer` shows: details, company, open leads and the last touchpoint.
+
+    Each statement is built once per process (building them per call cost more than running
+    them); the contact itself usually comes from the session, where the lookup left it.
+    """
     contact = get_contact(session, workspace=workspace, contact_id=contact_id)
-    scope = workspace.workspace_id
-    open_leads = list(
-        session.scalars(
-            select(Lead)
-            .where(
-                Lead.workspace_id == scope,
-                Lead.contact_id == contact.contact_id,
-                Lead.status.in_(OPEN_LEAD_STATUSES),
-            )
-            .order_by(Lead.created_at.desc(), Lead.lead_id)
-        ).unique()
-    )
-    # The company's name and the newest merge not undone, in one statement.
-    company = select(Company.name).where(
-        Company.workspace_id == scope, Company.company_id == contact.company_id
-    )
-    newest_merge = (
-        select(ContactMerge)
-        .where(
-            ContactMerge.workspace_id == scope,
-            ContactMerge.survivor_id == contact.contact_id,
-            ContactMerge.undone_at.is_(None),
-        )
-        .order_by(ContactMerge.created_at.desc(), ContactMerge.merge_id.desc())
-        .limit(1)
-        .subquery()
-    )
-    other = aliased(Contact)
-    merged_name = (
-        select(other.first_name + func.coalesce(literal_column("' '") + other.last_name, ""))
-        .where(other.contact_id == newest_merge.c.other_id)
-        .scalar_subquery()
-    )
+    params = {"ws": workspace.workspace_id, "contact_id": contact.contact_id}
+    open_leads = list(session.scalars(_open_leads_statement(), params).unique())
     company_name, merge_id, merged = session.execute(
-        select(company.scalar_subquery(), newest_merge.c.merge_id, merged_name)
-        .select_from(select(literal_column("1")).subquery())
-        .outerjoin(newest_merge, literal_column("1") == literal_column("1"))
+        _company_and_merge_statement(), params | {"company_id": contact.company_id}
     ).one()
     last_merge = (merge_id, merged) if merge_id else None
     newest = newest_interaction_with(
@@ -130,3 +101,51 @@ def contact_card(
     touch = read_touchpoint(workspace, newest)
     days = (local_today(workspace, now) - touch.local_date).days
     return ContactCard(contact, company_name, open_leads, touch, days, last_merge, promised)
+
+
+@cache
+def _open_leads_statement() -> Select[tuple[Lead]]:
+    """The contact's open leads, newest first: parameters `ws`, `contact_id`. Their contact is
+    the card's, already in the session (not joined in again, nor its points read again)."""
+    return (
+        select(Lead)
+        .where(
+            Lead.workspace_id == bindparam("ws"),
+            Lead.contact_id == bindparam("contact_id"),
+            Lead.status.in_(OPEN_LEAD_STATUSES),
+        )
+        .options(lazyload(Lead.contact))
+        .order_by(Lead.created_at.desc(), Lead.lead_id)
+    )
+
+
+@cache
+def _company_and_merge_statement() -> Select[tuple[str | None, str | None, str | None]]:
+    """The company's name and the newest merge not undone (its id and the merged contact's
+    name), in one row: parameters `ws`, `contact_id`, `company_id`."""
+    company = select(Company.name).where(
+        Company.workspace_id == bindparam("ws"),
+        Company.company_id == bindparam("company_id", type_=String()),
+    )
+    newest_merge = (
+        select(ContactMerge)
+        .where(
+            ContactMerge.workspace_id == bindparam("ws"),
+            ContactMerge.survivor_id == bindparam("contact_id"),
+            ContactMerge.undone_at.is_(None),
+        )
+        .order_by(ContactMerge.created_at.desc(), ContactMerge.merge_id.desc())
+        .limit(1)
+        .subquery()
+    )
+    other = aliased(Contact)
+    merged_name = (
+        select(other.first_name + func.coalesce(literal_column("' '") + other.last_name, ""))
+        .where(other.contact_id == newest_merge.c.other_id)
+        .scalar_subquery()
+    )
+    return (
+        select(company.scalar_subquery(), newest_merge.c.merge_id, merged_name)
+        .select_from(select(literal_column("1")).subquery())
+        .outerjoin(newest_merge, literal_column("1") == literal_column("1"))
+    )

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, or_, select, union_all
+from sqlalchemy import Row, Select, String, bindparam, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from core.common.enums import ContactPointKind, LifecycleStage
@@ -67,8 +68,16 @@ def newest_interaction_with(
     session: Session, *, workspace: Workspace, contact_id: str, now: datetime
 ) -> Row[Any] | None:
     """The newest interaction (`TOUCH_COLUMNS`, up to `now`) with a person: on the contact,
-    on contacts merged into it, or on their leads and deals; one statement."""
-    ws = workspace.workspace_id
+    on contacts merged into it, or on their leads and deals; one statement, built once."""
+    params = {"ws": workspace.workspace_id, "contact_id": contact_id, "now": now}
+    return session.execute(_newest_statement(), params).first()
+
+
+@cache
+def _newest_statement() -> Select[Any]:
+    """Parameters `ws`, `contact_id` and `now`."""
+    ws, contact_id = bindparam("ws", type_=String()), bindparam("contact_id", type_=String())
+    now = bindparam("now", type_=Interaction.timestamp.type)
     people = select(Contact.contact_id).where(
         Contact.workspace_id == ws,
         or_(Contact.contact_id == contact_id, Contact.merged_into_contact_id == contact_id),
@@ -78,7 +87,8 @@ def newest_interaction_with(
         Opportunity.workspace_id == ws, Opportunity.contact_id.in_(people)
     )
     # One branch per link, each a probe of its (link, timestamp) index; an OR of the three
-    # would read every interaction of the workspace.
+    # would read every interaction of the workspace. A contact's deals are found by
+    # `ix_opportunities_contact` (migration 0016), not by reading every deal.
     linked = union_all(
         *(
             select(Interaction.interaction_id).where(link.in_(ids), Interaction.timestamp <= now)
@@ -89,7 +99,7 @@ def newest_interaction_with(
             )
         )
     ).subquery("linked")
-    return session.execute(
+    return (
         select(*TOUCH_COLUMNS)
         .where(
             Interaction.workspace_id == ws,
@@ -97,7 +107,7 @@ def newest_interaction_with(
         )
         .order_by(Interaction.timestamp.desc(), Interaction.interaction_id.desc())
         .limit(1)
-    ).first()
+    )
 
 
 @dataclass(frozen=True)

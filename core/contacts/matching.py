@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, or_, select
+from sqlalchemy import Select, String, and_, bindparam, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from core.common.enums import ContactPointKind
@@ -36,10 +37,11 @@ def find_matching_contacts(
     """
     if not phones and not emails:
         return []
-    statement = _match_statement(bool(phones), bool(emails), include_archived)
-    rows = session.execute(
-        statement, {"ws": workspace_id, "phones": list(phones), "emails": list(emails)}
-    ).unique()
+    statement = _match_statement(_shape(phones), _shape(emails), include_archived)
+    params = {"ws": workspace_id, "phones": list(phones), "emails": list(emails)}
+    params |= {f"phone_{i}": value for i, value in enumerate(phones)}
+    params |= {f"email_{i}": value for i, value in enumerate(emails)}
+    rows = session.execute(statement, params).unique()
     matches: dict[str, ContactMatch] = {}
     for contact, value in rows:
         match = matches.setdefault(contact.contact_id, ContactMatch(contact))
@@ -47,28 +49,38 @@ def find_matching_contacts(
     return sorted(matches.values(), key=lambda m: -len(m.matched_on))
 
 
+_FIXED_UP_TO = 4
+"""Up to this many phones (or emails) are one parameter each, in a statement of their own; more
+are one expanding parameter, whose SQL is rewritten on every call."""
+
+
+def _shape(values: Sequence[str]) -> int:
+    """How many values the statement takes as parameters of their own (-1: expanding)."""
+    return len(values) if len(values) <= _FIXED_UP_TO else -1
+
+
+def _values(name: str, shape: int) -> Any:
+    if shape < 0:
+        return bindparam(f"{name}s", expanding=True)
+    return [bindparam(f"{name}_{i}", type_=String()) for i in range(shape)]
+
+
 @cache
 def _match_statement(
-    phones: bool, emails: bool, include_archived: bool
+    phones: int, emails: int, include_archived: bool
 ) -> Select[tuple[Contact, str]]:
     """The probe of the (workspace, kind, value) index, with the contacts and their points
-    joined in: parameters `ws`, `phones`, `emails`. Building it per call cost more than
-    running it (docs/performance.md)."""
+    joined in: parameters `ws` and `phone_0`... and `email_0`... (`phones` and `emails` past
+    `_FIXED_UP_TO`). Building it per call cost more than running it (docs/performance.md)."""
     hit = aliased(ContactPoint, name="hit")
     conditions = []
     if phones:
         conditions.append(
-            and_(
-                hit.kind == ContactPointKind.phone,
-                hit.value.in_(bindparam("phones", expanding=True)),
-            )
+            and_(hit.kind == ContactPointKind.phone, hit.value.in_(_values("phone", phones)))
         )
     if emails:
         conditions.append(
-            and_(
-                hit.kind == ContactPointKind.email,
-                hit.value.in_(bindparam("emails", expanding=True)),
-            )
+            and_(hit.kind == ContactPointKind.email, hit.value.in_(_values("email", emails)))
         )
     statement = (
         select(Contact, hit.value)

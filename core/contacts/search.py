@@ -1,6 +1,7 @@
 """Finding people and leads from what someone typed: a phone, an email, or a name.
 
-A phone or email is an exact probe of the indexed lookup table. A name is matched fuzzily
+A phone or email is an exact probe of the indexed lookup table. A name that names one person
+exactly is a btree probe (`exact_name_match`); otherwise a name is matched fuzzily
 (rapidfuzz WRatio) against the names it could be: on Postgres the best of a pg_trgm index
 probe, on SQLite every name (`core/contacts/name_search.py`); either way one narrow query, so
 a search is a fixed number of statements however many contacts there are. When a name could
@@ -21,9 +22,15 @@ from sqlalchemy.orm import Session, joinedload
 
 from core.common.enums import OPEN_LEAD_STATUSES, OpportunityStage
 from core.contacts.matching import find_matching_contacts
-from core.contacts.name_search import name_candidates
-from core.contacts.points import Found, normalize_phone, scan_emails, scan_phones
-from core.errors import InvalidPhone
+from core.contacts.name_search import exact_name_match, name_candidates
+from core.contacts.points import (
+    Found,
+    normalize_email,
+    normalize_phone,
+    scan_emails,
+    scan_phones,
+)
+from core.errors import InvalidEmail, InvalidPhone
 from core.models import Contact, Lead, Opportunity, Workspace
 from core.reports.rows import in_play
 
@@ -79,14 +86,23 @@ def _blank_out(text: str, spans: Sequence[Found]) -> str:
 
 
 _JUST_A_PHONE = re.compile(r"[0-9+][0-9 +.\-]*")
+# One word that the email scan would take whole (core/contacts/points.py: `_EMAIL_CANDIDATE`,
+# with nothing it trims off the end).
+_JUST_AN_EMAIL = re.compile(r"[^\s,;:<>()\[\]\"@]+@[^\s,;:<>()\[\]\"@]*[^\s,;:<>()\[\]\"@.!?'’”-]")
 
 
 def _probe(query: str, region: str) -> _Probe:
+    # The usual lookups, by number or by address: one parse instead of a scan of the text
+    # (which finds the same, and nothing else); what does not parse is scanned as before.
     if _JUST_A_PHONE.fullmatch(query):
-        # The usual lookup by number: one parse instead of a scan (which finds the same).
         try:
             return _Probe(phones=[normalize_phone(query, region)], emails=[], rest="")
         except InvalidPhone:
+            pass
+    elif _JUST_AN_EMAIL.fullmatch(query):
+        try:
+            return _Probe(phones=[], emails=[normalize_email(query)], rest="")
+        except InvalidEmail:
             pass
     emails = [f for f in scan_emails(query) if f.value]
     masked = _blank_out(query, emails)
@@ -205,6 +221,10 @@ def resolve_person(session: Session, *, workspace: Workspace, name: str) -> list
             return [hit.contact for hit in hits]
         if not any(ch.isalpha() for ch in probe.rest):
             return []  # a phone or email nobody has: no name to look for
+    # The usual case, one person named exactly, without ranking anyone else (the rule below).
+    one = exact_name_match(session, workspace=workspace, text=text, include_archived=False)
+    if one is not None:
+        return _load(session, workspace, [one])
     names = _names(session, workspace, text, include_archived=False)
     key = text.casefold()
     exact = [cid for cid, _first, full in names if full.casefold() == key]

@@ -259,6 +259,7 @@ class Opportunity(Timestamped, Base):
     __table_args__ = (
         Index("ix_opportunities_workspace_stage_close", "workspace_id", "stage", "close_date"),
         Index("ix_opportunities_lead", "lead_id"),
+        Index("ix_opportunities_contact", "contact_id"),
     )
 
     opportunity_id: Mapped[str] = mapped_column(ID, primary_key=True)

@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, String, bindparam, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from core.common.enums import FollowUpStatus
@@ -123,6 +124,21 @@ def next_followups(
     if not (leads or contacts):
         return NextFollowUps()
     today = local_today(workspace, now)
+    params = {"ws": workspace.workspace_id, "lead_ids": leads, "contact_ids": contacts}
+    found = NextFollowUps()
+    for row in session.execute(_next_statement(), params):
+        item = followup_item(row, today)
+        if row.lead_rank == 1 and row.for_lead in leads:
+            found.by_lead[row.for_lead] = item
+        if row.contact_rank == 1 and row.for_contact in contacts:
+            found.by_contact[row.for_contact] = item
+    return found
+
+
+@cache
+def _next_statement() -> Select[Any]:
+    """Built once (building it per call cost more than running it, on every contact card):
+    parameters `ws`, `lead_ids` and `contact_ids`."""
     ranked = (
         select(
             Interaction.interaction_id.label("ranked_id"),
@@ -133,24 +149,19 @@ def next_followups(
             func.count().over().label("total"),
         )
         .where(
-            Interaction.workspace_id == workspace.workspace_id,
+            Interaction.workspace_id == bindparam("ws", type_=String()),
             Interaction.follow_up_status == FollowUpStatus.pending,
-            or_(Interaction.lead_id.in_(leads), Interaction.contact_id.in_(contacts)),
+            or_(
+                Interaction.lead_id.in_(bindparam("lead_ids", expanding=True)),
+                Interaction.contact_id.in_(bindparam("contact_ids", expanding=True)),
+            ),
         )
         .subquery("ranked")
     )
     query = item_rows(ranked).add_columns(
         ranked.c.for_lead, ranked.c.for_contact, ranked.c.lead_rank, ranked.c.contact_rank
     )
-    query = query.where(or_(ranked.c.lead_rank == 1, ranked.c.contact_rank == 1))
-    found = NextFollowUps()
-    for row in session.execute(query):
-        item = followup_item(row, today)
-        if row.lead_rank == 1 and row.for_lead in leads:
-            found.by_lead[row.for_lead] = item
-        if row.contact_rank == 1 and row.for_contact in contacts:
-            found.by_contact[row.for_contact] = item
-    return found
+    return query.where(or_(ranked.c.lead_rank == 1, ranked.c.contact_rank == 1))
 
 
 def _first(key: InstrumentedAttribute[Any]) -> Any:

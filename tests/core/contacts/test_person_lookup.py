@@ -148,6 +148,11 @@ def test_customer_lookups_take_the_same_statements_for_3_or_300_contacts(
     assert few["555-777-1234"][0] == 2
     assert max(n for n, _ in few.values()) <= 10  # the card reads its company, last merge
     # and next follow-ups
+    # The card: its open leads, its company and last merge, its last touch, its next
+    # follow-ups (the contact itself is the one the lookup just loaded). Before it, a phone or
+    # email is one probe with the points; an exact name is a btree probe, then the contact.
+    assert few["555-201-3344"][0] == few["DANA@example.com"][0] == 1 + 4
+    assert few["Dana Smith"][0] == 2 + 4
     assert few["Dana Smith"][1] == few["555-201-3344"][1] == few["DANA@example.com"][1]
     assert few["Dana Smith"][1] == "Dana Smith"
     assert few["555-777-1234"][1] == "0 others"

@@ -10,7 +10,12 @@ from sqlalchemy.orm import Session
 from core.common.enums import LeadStatus
 from core.contacts.matching import set_contact_points
 from core.contacts.merges import merge_contacts
+from core.contacts.name_search import exact_name_match, name_candidates
+from core.contacts.points import scan_emails, scan_phones
 from core.contacts.search import (
+    _blank_out,
+    _Probe,
+    _probe,
     open_leads_for_person,
     resolve_person,
     search_contacts,
@@ -330,3 +335,83 @@ def test_a_nul_in_a_typed_name_is_no_error(
     assert resolve_person(session, workspace=ws, name="\x00") == []
     hits = search_contacts(session, workspace=ws, query="Dana\x00Smith")
     assert hits[0].contact == people["smith"]
+
+
+# --------------------------------------------------------------------------- fast paths
+
+
+def _scanned(query: str) -> object:
+    """What `_probe` answers by scanning the text, without its fast paths."""
+    emails = [f for f in scan_emails(query) if f.value]
+    masked = _blank_out(query, emails)
+    phones = [f for f in scan_phones(masked, "US") if f.value]
+    masked = _blank_out(masked, phones)
+    return _Probe(
+        phones=list(dict.fromkeys(f.value for f in phones if f.value)),
+        emails=list(dict.fromkeys(f.value for f in emails if f.value)),
+        rest=" ".join(masked.split()),
+    )
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "5552013344",
+        "+1 555 201 3344",
+        "555-201",
+        "DANA@example.com",
+        "dana@example.com.",
+        "x@y.co!",
+        "ab@ex.com'",
+        "dana@gmail",
+        "a@b@c.com",
+        "5552013344@example.com",
+        "O'Brien@Example.COM",
+        "Ωmega@example.com",
+        "@bob",
+        "bob@",
+    ],
+)
+def test_a_lone_phone_or_email_is_parsed_once_to_what_the_scan_finds(query: str) -> None:
+    assert _probe(query, "US") == _scanned(query)
+
+
+def test_an_exact_name_is_found_without_the_candidates_and_ranks_the_same(
+    session: Session, ws: Workspace, people: dict[str, Contact]
+) -> None:
+    make_contact(session, TEAM, "Sam", "")  # an empty last name is still "Sam"
+    make_contact(session, TEAM, "Dee", "Smith")
+    make_contact(session, TEAM, "Dee", "Smith")
+    session.expunge_all()
+    ws = get_workspace(session, TEAM)
+    for name, one in (
+        ("dana   SMITH", True),  # the whole name, exactly
+        ("priya", True),  # the one first name
+        ("sam", True),
+        ("Dana", False),  # two Danas: a choice
+        ("Dee Smith", False),  # two people of that name
+        ("Dana Smit", False),  # a misspelling: ranked
+        ("Seán O'Brien", False),  # not ASCII: ranked
+    ):
+        found = exact_name_match(session, workspace=ws, text=name, include_archived=False)
+        assert (found is not None) is one, name
+        if found is not None:
+            # What ranking every candidate picks (resolve_person's rule) is the same person.
+            names = name_candidates(session, workspace=ws, text=name, include_archived=False)
+            key = " ".join(name.split()).casefold()
+            exact = [cid for cid, _f, full in names if full.casefold() == key]
+            exact = exact or [cid for cid, first, _full in names if first.casefold() == key]
+            assert exact == [found], name
+
+
+def test_an_exact_name_resolves_in_two_statements_and_a_doubt_still_ranks(
+    session: Session, ws: Workspace, people: dict[str, Contact]
+) -> None:
+    for name, statements in (("Dana Smith", 2), ("Priya", 2), ("Dana", 3), ("Dana Smit", 3)):
+        session.expunge_all()
+        ws = get_workspace(session, TEAM)
+        with count_statements(session) as seen:
+            assert resolve_person(session, workspace=ws, name=name)
+        # The exact probe (and the chosen contact with its points); with a doubt, the ranked
+        # candidates as well.
+        assert seen.n == statements, name
