@@ -19,10 +19,11 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, jsonify, request
 from slack_bolt import App
 from slack_bolt.adapter.flask import SlackRequestHandler
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.oauth import INSTALL_PATH, REDIRECT_PATH
-from bot.web.replays import accept_once, forget_old_requests, skip_commit_flush
+from bot.web.replays import accept_once, forget_old_requests
 from bot.web.verification import REPLAYED, Malformed, Refusal, ledger_key, read_verified, verify
 
 EVENTS_PATH = "/slack/events"
@@ -62,13 +63,25 @@ def blueprint(
     handler = SlackRequestHandler(bolt)
     pruner = _Pruner()
 
-    def first_time(signature: str) -> bool:
+    def record(signature: str) -> bool:
         now = datetime.now(UTC)  # real time, as the signature's timestamp is
         with sessions.begin() as session:
-            skip_commit_flush(session)
             if pruner.due():
                 forget_old_requests(session, now=now)
-            return accept_once(session, signature=signature, now=now)
+            return accept_once(session, signature=signature, now=now, ledger_only=True)
+
+    def first_time(signature: str) -> bool:
+        """The ledger's verdict; its statement, every request's first, is sent once more when
+        the database had dropped the connection (the pool connects afresh after one drop:
+        `core.platform.db`). Had that first try committed, the second refuses a replay: a
+        request is never acted on twice."""
+        try:
+            return record(signature)
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            logger.warning("The database dropped a connection; recording the request again")
+            return record(signature)
 
     @routes.post(EVENTS_PATH)
     def events() -> Response | tuple[Response, int]:

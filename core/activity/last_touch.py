@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator
 from datetime import datetime
+from functools import cache
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import (
@@ -29,6 +31,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.ext.compiler import compiles
@@ -77,11 +80,22 @@ def _at(value: datetime) -> ColumnElement[datetime]:
     return literal(value, UTCDateTime())
 
 
+@cache
+def _aliases() -> Any:
+    """The aliases the touch statements use, made once: a fresh `aliased()` builds its
+    adapted columns on first use, milliseconds on every interaction written."""
+    m = _models()
+    return SimpleNamespace(
+        contact=aliased(m.Contact),
+        survivor=aliased(m.Contact),
+        lead=aliased(m.Lead),
+        merged_lead=aliased(m.Lead),
+    )
+
+
 def _contact_touch(contact_id: Any, floor: Any) -> ColumnElement[datetime]:
     """The last touch a lead gets from its contact and that contact's survivor (or `floor`)."""
-    m = _models()
-    contact = aliased(m.Contact)
-    survivor = aliased(m.Contact)
+    contact, survivor = _aliases().contact, _aliases().survivor
     own = select(contact.last_touch_at).where(contact.contact_id == contact_id)
     moved = (
         select(survivor.last_touch_at)
@@ -111,7 +125,7 @@ def note_touch(
     lead_id: str | None,
 ) -> None:
     """Move the last touch of the interaction's contact and of every lead it counts for to `at`
-    where that is newer: at most two UPDATEs, each an index probe."""
+    where that is newer: at most two UPDATEs, each index probes whatever the book's size."""
     m = _models()
     Contact, Lead = m.Contact, m.Lead
     if contact_id is not None:
@@ -127,26 +141,45 @@ def note_touch(
                 Contact,
             )
         )
-    links = []
-    if lead_id is not None:
-        links.append(Lead.lead_id == lead_id)
-    if contact_id is not None:
-        merged_here = select(Contact.contact_id).where(Contact.merged_into_contact_id == contact_id)
-        links += [Lead.contact_id == contact_id, Lead.contact_id.in_(merged_here)]
-    if not links:
+    touched = _leads_touched(lead_id, contact_id)
+    if touched is None:
         return
     connection.execute(
         _keep_updated_at(
             update(Lead)
             .where(
                 Lead.workspace_id == workspace_id,
-                or_(*links),
+                Lead.lead_id.in_(touched),
                 or_(Lead.last_touch_at.is_(None), Lead.last_touch_at < _at(at)),
             )
             .values(last_touch_at=_at(at)),
             Lead,
         )
     )
+
+
+def _leads_touched(lead_id: str | None, contact_id: str | None) -> Any:
+    """The ids of the leads an interaction counts for, as a UNION ALL of index probes.
+
+    Not `lead_id = :l OR contact_id = :c OR contact_id IN (merged…)` on the leads themselves:
+    an OR with a subquery arm cannot be a bitmap OR of indexes, so Postgres scanned every lead
+    of the book on every interaction written (300 ms at 300,000 leads, on each `/lead`).
+    """
+    Contact = _models().Contact
+    lead, merged_lead = _aliases().lead, _aliases().merged_lead
+    arms: list[Any] = []
+    if lead_id is not None:
+        arms.append(select(lead.lead_id).where(lead.lead_id == lead_id))
+    if contact_id is not None:
+        arms.append(select(lead.lead_id).where(lead.contact_id == contact_id))
+        arms.append(
+            select(merged_lead.lead_id)
+            .join(Contact, Contact.contact_id == merged_lead.contact_id)
+            .where(Contact.merged_into_contact_id == contact_id)
+        )
+    if not arms:
+        return None
+    return arms[0] if len(arms) == 1 else union_all(*arms)
 
 
 def refresh_last_touch(

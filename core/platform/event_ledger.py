@@ -11,8 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, exists, select
-from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy import CursorResult, bindparam, delete, exists, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -34,13 +33,14 @@ def claim_event(
         "received_at": received_at or utcnow(),
     }
     dialect = session.get_bind().dialect.name
-    if dialect in ("postgresql", "sqlite"):
-        insert = postgres_insert if dialect == "postgresql" else sqlite_insert
+    if dialect == "postgresql":  # a row back means this call inserted it
+        return session.execute(_CLAIM_POSTGRES, values).first() is not None
+    if dialect == "sqlite":
         statement = (
-            insert(ProcessedEvent)
+            sqlite_insert(ProcessedEvent)
             .values(**values)
             .on_conflict_do_nothing()
-            .returning(ProcessedEvent.event_id)  # a row back means this call inserted it
+            .returning(ProcessedEvent.event_id)
         )
         return session.execute(statement).first() is not None
     try:  # any other database: a SAVEPOINT keeps the caller's transaction usable
@@ -49,6 +49,19 @@ def claim_event(
     except IntegrityError:
         return False
     return True
+
+
+# Written once: SQLAlchemy's Postgres `insert` with `ON CONFLICT` is not cacheable, so it was
+# compiled again on every event.
+_CLAIM_POSTGRES = text(
+    "INSERT INTO processed_events (workspace_id, event_id, received_at) "
+    "VALUES (:workspace_id, :event_id, :received_at) "
+    "ON CONFLICT DO NOTHING RETURNING event_id"
+).bindparams(
+    bindparam("workspace_id", type_=ProcessedEvent.workspace_id.type),
+    bindparam("event_id", type_=ProcessedEvent.event_id.type),
+    bindparam("received_at", type_=ProcessedEvent.received_at.type),
+)
 
 
 def event_was_claimed(session: Session, *, workspace_id: str, event_id: str) -> bool:

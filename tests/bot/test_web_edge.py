@@ -235,6 +235,56 @@ def test_one_signature_sent_by_many_threads_is_accepted_once(engine: Engine) -> 
             assert session.scalar(select(func.count()).select_from(SeenRequest)) is not None
 
 
+def _drop_connections(engine: Engine, admin: Engine) -> None:
+    """What a Postgres restart does to the connections `engine` pooled: end their backends."""
+    with engine.connect() as connection:
+        pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid or 0)})")
+
+
+def test_a_request_on_a_dropped_connection_is_recorded_once_and_answered(
+    slack: SlackHarness, database_url: str, engine: Engine
+) -> None:
+    """The pool pings only idle connections; one dropped while in use fails the ledger's
+    statement, which the route sends again on a new connection: the request is answered."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("a dropped connection is Postgres's")
+    served, web_engine = _served(slack, database_url)
+    bodies = [lead_command(slack, f"Bo Chan{n}, 555-343-454{n}, paint") for n in (1, 2)]
+    try:
+        first = served.request(
+            "POST", "/slack/events", bodies[0], sign(bodies[0], str(int(time.time())))
+        )
+        _drop_connections(web_engine, engine)
+        headers = sign(bodies[1], str(int(time.time())))
+        second = served.request("POST", "/slack/events", bodies[1], headers)
+        replayed = served.request("POST", "/slack/events", bodies[1], headers)
+        assert (first.status, second.status, replayed.status) == (200, 200, 401)
+        assert second.json()["text"].startswith("Lead saved")
+    finally:
+        slack.wait()
+        served.stop()
+        with web_engine.begin() as connection:
+            connection.execute(delete(SeenRequest))
+        web_engine.dispose()
+
+
+def test_an_idle_connection_the_database_dropped_is_replaced_before_use(
+    engine: Engine, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("a dropped connection is Postgres's")
+    monkeypatch.setattr("core.platform.db.IDLE_BEFORE_PING_SECONDS", -1.0)  # always "idle"
+    pinged = make_engine(database_url)
+    try:
+        _drop_connections(pinged, engine)
+        with pinged.connect() as connection:
+            assert connection.exec_driver_sql("SELECT 1").scalar() == 1
+    finally:
+        pinged.dispose()
+
+
 # -- readiness ------------------------------------------------------------------------------------
 
 
