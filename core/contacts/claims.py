@@ -68,7 +68,9 @@ def _points(phones: Iterable[str], emails: Iterable[str]) -> list[tuple[str, str
     )
 
 
-def _lock_postgres(session: Session, workspace_id: str, points: list[tuple[str, str]]) -> None:
+def _lock_postgres(
+    session: Session, workspace_id: str, phones: Sequence[str], emails: Sequence[str]
+) -> None:
     """Transaction-scoped advisory locks, always workspace first then points in sorted order.
 
     A capture holds the workspace lock shared and its points exclusively; an import (more
@@ -76,9 +78,10 @@ def _lock_postgres(session: Session, workspace_id: str, points: list[tuple[str, 
     caller means no two transactions can wait on each other in a cycle.
     """
     workspace_key = _lock_key(workspace_id, "*", "*")
-    if len(points) > BULK_CLAIM:
+    if len(set(phones)) + len(set(emails)) > BULK_CLAIM:  # no need to sort an import's points
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": workspace_key})
         return
+    points = _points(phones, emails)
     session.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": workspace_key})
     keys = sorted({_lock_key(workspace_id, kind, value) for kind, value in points})
     statement = text(
@@ -132,20 +135,23 @@ def claim_contact_points(
 
     The matches are live contacts (archived included, merged ones not), best match first.
     """
-    points = _points(phones, emails)
-    if not points:
+    if not phones and not emails:
         return []
-    if session.get_bind().dialect.name == "postgresql":
-        _lock_postgres(session, workspace.workspace_id, points)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        _lock_postgres(session, workspace.workspace_id, phones, emails)
     else:
         _lock_sqlite(session, workspace.workspace_id)
     found: dict[str, ContactMatch] = {}
-    for start in range(0, max(len(phones), len(emails)), _MATCH_CHUNK):  # one query, usually
+    # SQLite takes a placeholder per value, so a long list goes in chunks; Postgres takes each
+    # long list as one array (core.contacts.matching): one statement however long the file.
+    chunk = max(len(phones), len(emails)) if postgres else _MATCH_CHUNK
+    for start in range(0, max(len(phones), len(emails)), chunk):  # one query, usually
         for match in find_matching_contacts(
             session,
             workspace_id=workspace.workspace_id,
-            phones=phones[start : start + _MATCH_CHUNK],
-            emails=emails[start : start + _MATCH_CHUNK],
+            phones=phones[start : start + chunk],
+            emails=emails[start : start + chunk],
             include_archived=True,
         ):
             contact = match.contact

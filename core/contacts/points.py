@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -36,6 +37,25 @@ _SHOWN_LIMIT = 60
 _EMAIL_CANDIDATE = re.compile(r"(?<![^\s,;:<>()\[\]\"@])[^\s,;:<>()\[\]\"@]+@[^\s,;:<>()\[\]\"]*")
 _TRAILING = ".!?'’”-"
 
+# Fast paths that give exactly the libraries' answer for the common shapes (a spreadsheet of
+# thousands of contacts spent most of its checking time in them); anything else goes to the
+# libraries. tests/core/contacts/test_contact_points.py compares both on every shape.
+#
+# A North American number: `+1` then ten digits whose first is 2-9 is itself in E.164 in any
+# region (the country code comes from the `+`, US metadata has no national prefix to strip
+# from a number starting 2-9, and ten digits is a possible length). In the US region the same
+# ten digits typed as 2015550123, 201-555-0123, 201.555.0123, 201 555 0123 or (201) 555-0123
+# get country code 1 from the region and nothing else changes.
+_E164_NANP = re.compile(r"\+1[2-9][0-9]{9}")  # [0-9], not \d: other scripts' digits are mapped
+_US_TEN_DIGITS = re.compile(
+    r"([2-9][0-9]{2})([-. ]?)([0-9]{3})\2([0-9]{4})|\(([2-9][0-9]{2})\) ([0-9]{3})-([0-9]{4})"
+)
+# An ASCII dot-atom before the one @ (email-validator's DOT_ATOM_TEXT: it is kept as typed) and
+# hostname characters after it, whose verdict depends on the domain alone and is cached.
+_ATEXT = r"[a-zA-Z0-9_!#$%&'*+\-/=?^`{|}~]+"
+_SIMPLE_EMAIL = re.compile(rf"({_ATEXT}(?:\.{_ATEXT})*)@([a-zA-Z0-9.\-]+)")
+_EMAIL_MAX_LENGTH = 254
+
 
 @dataclass(frozen=True)
 class Found:
@@ -58,6 +78,10 @@ def shorten(raw: str, limit: int = _SHOWN_LIMIT) -> str:
 def normalize_phone(raw: str, region: str) -> str:
     """One stored form (E.164) per phone, so the same number typed differently matches."""
     text = raw.strip()
+    if _E164_NANP.fullmatch(text):
+        return text
+    if region.strip().upper() == "US" and (ten := _US_TEN_DIGITS.fullmatch(text)):
+        return "+1" + "".join(g for i, g in enumerate(ten.groups()) if i != 1 and g)
     if not text:
         raise InvalidPhone(
             "An empty value is not a phone number. Try one like 555-201-3344.", field="phone"
@@ -78,6 +102,12 @@ def normalize_phone(raw: str, region: str) -> str:
 def normalize_email(raw: str) -> str:
     """One stored form per email (validated, lower-cased) for exact matching."""
     text = raw.strip()
+    if (simple := _SIMPLE_EMAIL.fullmatch(text)) and (
+        domain := _plain_domain(simple.group(2))
+    ) is not None:
+        local = simple.group(1)
+        if len(local) + 1 + max(len(domain), len(simple.group(2))) <= _EMAIL_MAX_LENGTH:
+            return f"{local}@{domain}".lower()
     if not text:
         raise InvalidEmail(
             "An empty value is not an email address. Try one like dana@example.com.",
@@ -90,6 +120,17 @@ def normalize_email(raw: str) -> str:
             f'"{shorten(text)}" is not an email address I can use: {exc}', field="email"
         ) from exc
     return str(result.normalized).lower()
+
+
+@lru_cache(maxsize=4096)
+def _plain_domain(domain: str) -> str | None:
+    """The domain as email-validator normalizes it when it stays ASCII, else None (the whole
+    address then goes through the validator, for its own message or its Unicode form)."""
+    try:
+        result = validate_email(f"a@{domain}", check_deliverability=False)
+    except EmailNotValidError:
+        return None
+    return str(result.domain) if result.domain == result.ascii_domain else None
 
 
 def scan_phones(text: str, region: str, *, limit: int | None = None) -> list[Found]:

@@ -13,11 +13,13 @@ match, so a capture of one of them waits for the import and sees what it made.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import chain
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
@@ -27,11 +29,13 @@ from core.contacts.input import NOTES_LIMIT
 from core.errors import ImportRejected
 from core.models import AuditEntry, Company, Contact, ContactPoint, Workspace, new_id, utcnow
 from core.platform.audit import jsonable, snapshot
+from core.transfer.bulk_rows import insert_rows
 from core.transfer.sheet import SheetRow, read_contact_sheet
 
 __all__ = ["CsvImportReport", "import_contacts_csv"]
 
 Point = tuple[ContactPointKind, str]
+_KINDS = {kind.value: kind for kind in ContactPointKind}
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,28 @@ class _NewContact:
             "updated_at": self.created_at,
         }
 
+    def audited(self, points: dict[str, list[str]]) -> dict[str, Any]:
+        """`jsonable(self.values())` with its phones and emails, made without looking at every
+        column's type: only the enums and timestamps this import sets need changing."""
+        stamp = self.created_at.isoformat()
+        channel = self.preferred_channel
+        return {
+            **_CONTACT_DEFAULTS_JSON,
+            "contact_id": self.contact_id,
+            "workspace_id": self.workspace_id,
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "company_id": self.company_id,
+            "address": self.address,
+            "preferred_channel": channel.value if channel is not None else None,
+            "lifecycle_stage": self.lifecycle_stage.value,
+            "tags": self.tags,
+            "notes": self.notes,
+            "created_at": stamp,
+            "updated_at": stamp,
+            **points,
+        }
+
 
 #: Each contact column's value when an import gives none: its scalar default, else NULL.
 _CONTACT_DEFAULTS: dict[str, Any] = {
@@ -117,9 +143,14 @@ _CONTACT_DEFAULTS: dict[str, Any] = {
     else None
     for column in Contact.__table__.columns
 }
+_CONTACT_DEFAULTS_JSON = jsonable(_CONTACT_DEFAULTS)
 
 
 Record = Contact | _NewContact
+
+_CONTACTS: Table = Contact.__table__  # type: ignore[assignment]
+_POINTS: Table = ContactPoint.__table__  # type: ignore[assignment]
+_AUDIT: Table = AuditEntry.__table__  # type: ignore[assignment]
 
 
 class _Gains:
@@ -139,10 +170,10 @@ class _Gains:
                 self.points[contact.contact_id] = (had, [], start)
         return self.points[contact.contact_id]
 
-    def add(self, contact: Record, row: SheetRow) -> None:
+    def add(self, contact: Record, points: list[tuple[str, str]]) -> None:
         had, gained, _ = self._entry(contact)
-        for label, value in row.points():
-            if (point := (ContactPointKind(label), value)) not in had and point not in gained:
+        for label, value in points:
+            if (point := (_KINDS[label], value)) not in had and point not in gained:
                 gained.append(point)
 
     def of(self, contact: Record) -> dict[str, list[str]]:
@@ -153,8 +184,8 @@ class _Gains:
             "emails": [v for k, v in had + gained if k == ContactPointKind.email],
         }
 
-    def rows(self, workspace_id: str) -> list[dict[str, Any]]:
-        return [
+    def rows(self, workspace_id: str) -> Iterator[dict[str, Any]]:
+        return (
             {
                 "workspace_id": workspace_id,
                 "contact_id": contact_id,
@@ -164,12 +195,12 @@ class _Gains:
             }
             for contact_id, (_, gained, start) in self.points.items()
             for offset, (kind, value) in enumerate(gained)
-        ]
+        )
 
 
 def _fill(contact: Record, row: SheetRow, company: Company | None, gains: _Gains) -> None:
     """Add what the contact lacks from the row; never overwrite what it already has."""
-    gains.add(contact, row)
+    gains.add(contact, row.points())
     contact.last_name = contact.last_name or row.last_name
     contact.address = contact.address or row.address
     contact.preferred_channel = contact.preferred_channel or row.preferred_channel
@@ -253,7 +284,8 @@ def import_contacts_csv(
     gains = _Gains()
     for row in rows:
         company = by_name.get(row.company.lower()) if row.company else None
-        hit = next(((kind, v) for kind, v in row.points() if v in owners), None)
+        points = row.points()
+        hit = next(((kind, v) for kind, v in points if v in owners), None)
         if hit is not None:
             kind, value = hit
             contact, source = owners[value]
@@ -265,15 +297,15 @@ def import_contacts_csv(
                 touched[contact.contact_id] = (contact, {**snapshot(contact), **gains.of(contact)})
             _fill(contact, row, company, gains)
             merged.append((row.number, contact.full_name, f"same {kind} {value}{seen}"))
-        elif row.first_name or row.last_name or row.points():
+        elif row.first_name or row.last_name or points:
             new = _new_contact(workspace_id, row, company)
-            gains.add(new, row)
+            gains.add(new, points)
             created.append((row.number, new))
             contact = new
         else:
             skipped.append((row.number, "no name, phone or email"))
             continue
-        for _, value in row.points():
+        for _, value in points:
             owners.setdefault(value, (contact, row.number))  # later rows name the row it came from
     left_out = {number for number, _, _ in conflicts}
     kept = {r.company.lower() for r in rows if r.company and r.number not in left_out}
@@ -319,9 +351,8 @@ def _write(
     # Companies and contacts point at each other: companies first, their primary contact after.
     session.add_all(companies)
     session.flush()
-    rows = [contact.values() for contact in created]
-    if rows:
-        session.execute(insert(Contact), rows)
+    # The rows are made as COPY sends them, so Python makes the next while Postgres writes.
+    insert_rows(session, _CONTACTS, (contact.values() for contact in created))
     first_of: dict[str, str] = {}
     for contact in created:
         if contact.company_id is not None:
@@ -329,10 +360,6 @@ def _write(
     for company in companies:
         company.primary_contact_id = first_of.get(company.company_id)
     audit: list[tuple[str, str, str, dict[str, Any] | None, dict[str, Any]]] = [
-        ("import", "contacts", c.contact_id, None, {**jsonable(row), **gains.of(c)})
-        for c, row in zip(created, rows, strict=True)
-    ]
-    audit += [
         ("merge_import", "contacts", c.contact_id, was, {**snapshot(c), **gains.of(c)})
         for c, was in touched.values()
     ]
@@ -340,26 +367,26 @@ def _write(
         ("create_company", "companies", company.company_id, None, snapshot(company))
         for company in companies
     ]
-    if points := gains.rows(workspace_id):
-        session.execute(insert(ContactPoint), points)
+    made = (("import", "contacts", c.contact_id, None, c.audited(gains.of(c))) for c in created)
+    insert_rows(session, _POINTS, gains.rows(workspace_id))
     for record, _ in touched.values():
         session.expire(record, ["points"])
     now = utcnow()
-    if audit:
-        session.execute(
-            insert(AuditEntry),
-            [
-                {
-                    "workspace_id": workspace_id,
-                    "actor": actor,
-                    "action": action,
-                    "entity_type": entity_type,
-                    "entity_id": entity_id,
-                    "before": before,
-                    "after": after,
-                    "at": now,
-                }
-                for action, entity_type, entity_id, before, after in audit
-            ],
-        )
+    insert_rows(
+        session,
+        _AUDIT,
+        (
+            {
+                "workspace_id": workspace_id,
+                "actor": actor,
+                "action": action,
+                "entity_type": entity_type,
+                "entity_id": entity_id,
+                "before": before,
+                "after": after,
+                "at": now,
+            }
+            for action, entity_type, entity_id, before, after in chain(made, audit)
+        ),
+    )
     session.flush()

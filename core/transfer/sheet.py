@@ -226,6 +226,8 @@ def _check_cells(number: int, cells: list[str], header: list[str] | None) -> lis
             f"{len(cells):,} columns is more than the {MAX_COLUMNS} a contact sheet can have.",
             row=number,
         )
+    if max(map(len, cells), default=0) <= MAX_CELL and not any("\x00" in c for c in cells):
+        return cells  # the usual row: nothing to name
     for index, cell in enumerate(cells):
         column = header[index] if header and index < len(header) else None
         if len(cell) > MAX_CELL:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import random
+import string
+
+import phonenumbers
 import pytest
+from email_validator import EmailNotValidError, validate_email
 
 from core.contacts.points import (
     find_emails,
@@ -200,3 +205,147 @@ def test_scan_emails_sees_malformed_ones() -> None:
         ("dana@", None),
         ("x@y", None),
     ]
+
+
+# ------------------------------------------------ fast paths give the libraries' answer
+
+
+def _library_phone(raw: str, region: str) -> str:
+    """What `normalize_phone` answered before its fast paths: phonenumbers alone."""
+    text = raw.strip()
+    if not text:
+        raise InvalidPhone("empty")
+    try:
+        number = phonenumbers.parse(text, region.strip().upper() or None)
+    except phonenumbers.NumberParseException:
+        raise InvalidPhone("not a phone") from None
+    if not phonenumbers.is_possible_number(number):
+        raise InvalidPhone("not possible")
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def _library_email(raw: str) -> str:
+    """What `normalize_email` answered before its fast path: email-validator alone."""
+    return str(validate_email(raw.strip(), check_deliverability=False).normalized).lower()
+
+
+def _same_phone(raw: str, region: str) -> None:
+    try:
+        expected: str | None = _library_phone(raw, region)
+    except InvalidPhone:
+        expected = None
+    try:
+        got: str | None = normalize_phone(raw, region)
+    except InvalidPhone:
+        got = None
+    assert got == expected, (raw, region)
+
+
+def test_phone_fast_paths_agree_with_phonenumbers_for_every_area_code() -> None:
+    rng = random.Random(10)
+    shapes = [
+        "+1{a}{b}{c}",
+        "{a}{b}{c}",
+        "{a}-{b}-{c}",
+        "{a}.{b}.{c}",
+        "{a} {b} {c}",
+        "({a}) {b}-{c}",
+        "({a}){b}-{c}",  # not a fast shape: the library decides
+        "{a}-{b}.{c}",
+        "1{a}{b}{c}",
+        "+1 {a} {b} {c}",
+    ]
+    for area in range(0, 1000):
+        a = f"{area:03d}"
+        b, c = f"{rng.randrange(1000):03d}", f"{rng.randrange(10000):04d}"
+        shape = shapes[area % len(shapes)]
+        for region in ("US", "us", "CA", "GB", ""):
+            _same_phone(shape.format(a=a, b=b, c=c), region)
+            _same_phone(f"+1{a}{b}{c}", region)
+    for odd in [
+        "+1٢٠١٥٥٥٠١٢٣",
+        "٢٠١٥٥٥٠١٢٣",
+        "+12015550123 x12",
+        "+120155501234",
+        "+1201555012",
+        "201-555-0123 ",
+        "\t(201) 555-0123",
+        "201--555-0123",
+        "(201 555-0123",
+    ]:
+        for region in ("US", "GB", ""):
+            _same_phone(odd, region)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "dana@example.com",
+        "Dana.Smith+crm@Example.COM",
+        "POSTMASTER@example.com",
+        "a!#$%&'*+-/=?^_`{|}~z@mail.example.co.uk",
+        "dana@sub-domain.example.org",
+        "d" * 64 + "@example.com",
+        "d" * 65 + "@example.com",  # over 64 is accepted unless strict
+        "d" * 240 + "@example.com",  # 252: inside 254
+        "d" * 243 + "@example.com",  # 255: too long
+        "dana@" + "x" * 63 + ".com",
+        "dana@" + "x" * 64 + ".com",  # a label over 63
+        "dana@example",  # no period
+        "dana@example.123",  # not a top-level domain
+        "dana@example.test",
+        "dana@printer.local",
+        "dana@localhost",
+        "dana@ab--cd.com",  # an R-LDH label
+        "dana@xn--bcher-kva.example",  # punycode: the validator gives the Unicode form
+        "dana@-example.com",
+        "dana@example-.com",
+        "dana@example..com",
+        "dana@.example.com",
+        "dana@example.com.",
+        ".dana@example.com",
+        "dana.@example.com",
+        "da..na@example.com",
+        "dana@@example.com",
+        "dana@example@com",
+        '"dana smith"@example.com',
+        "Dana <dana@example.com>",
+        "dana@[192.168.0.1]",
+        "dänä@example.com",
+        "dana@bücher.example",
+        "dana @example.com",
+        "dana@exa mple.com",
+        "@example.com",
+        "dana@",
+    ],
+)
+def test_email_fast_path_agrees_with_email_validator(raw: str) -> None:
+    try:
+        expected: str | None = _library_email(raw)
+    except EmailNotValidError as error:
+        expected = None
+        with pytest.raises(InvalidEmail) as caught:
+            normalize_email(raw)
+        assert str(error) in caught.value.message  # the validator's own reason
+    if expected is not None:
+        assert normalize_email(raw) == expected
+
+
+def test_email_fast_path_agrees_on_random_addresses() -> None:
+    rng = random.Random(10)
+    local_chars = string.ascii_letters + string.digits + "._+-!#'" + '@ "'
+    domain_chars = string.ascii_letters + string.digits + ".-" + "_@"
+    for _ in range(3000):
+        local = "".join(rng.choice(local_chars) for _ in range(rng.randrange(0, 12)))
+        domain = "".join(rng.choice(domain_chars) for _ in range(rng.randrange(0, 14)))
+        domain += rng.choice(["", ".com", ".ORG", ".co.uk", ".test", ".c0m", "."])
+        raw = f"{local}@{domain}"
+        try:
+            expected: str | None = _library_email(raw)
+        except EmailNotValidError:
+            expected = None
+        try:
+            got: str | None = normalize_email(raw)
+        except InvalidEmail:
+            got = None
+        assert got == expected, raw

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.common.enums import ContactPointKind, LifecycleStage, PreferredChannel
+from core.contacts.matching import ContactMatch, find_matching_contacts
 from core.errors import ImportRejected
 from core.models import AuditEntry, Company, Contact, ContactPoint, Workspace
 from core.platform.audit import snapshot
@@ -360,3 +361,37 @@ def test_a_created_contacts_audit_row_is_the_contact_as_written(
     dana = by_name(session, "Dana")
     assert entry.after == {**snapshot(dana), "phones": dana.phones, "emails": dana.emails}
     assert entry.after["emails"] == ["d@example.com"] and entry.after["tags"] == ["vip"]
+
+
+def test_a_long_list_matches_what_each_value_matches(session: Session, workspace_id: str) -> None:
+    """An import's phones and emails go to Postgres as arrays (one statement, however many):
+    the same contacts, matched on the same values, as asking for each value alone."""
+    add_contact(session, "ct_keep", "Robin", "Hale", "+15552010000", "r@example.com")
+    add_contact(session, "ct_gone", "Rob", None, "+15552010001", merged_into_contact_id="ct_keep")
+    for n in range(2, 40):
+        add_contact(session, f"ct_{n}", f"P{n}", None, f"+1555201{n:04d}", f"p{n}@example.com")
+    phones = [f"+1555201{n:04d}" for n in range(0, 80)]
+    emails = ["r@example.com", *(f"p{n}@example.com" for n in range(0, 80))]
+
+    def matched(found: list[ContactMatch]) -> set[tuple[str, str]]:
+        return {(m.contact.contact_id, value) for m in found for value in m.matched_on}
+
+    for archived in (True, False):
+        together = find_matching_contacts(
+            session, workspace_id=TEAM, phones=phones, emails=emails, include_archived=archived
+        )
+        alone: set[tuple[str, str]] = set()
+        for phone in phones:
+            alone |= matched(
+                find_matching_contacts(
+                    session, workspace_id=TEAM, phones=[phone], include_archived=archived
+                )
+            )
+        for email in emails:
+            alone |= matched(
+                find_matching_contacts(
+                    session, workspace_id=TEAM, emails=[email], include_archived=archived
+                )
+            )
+        assert matched(together) == alone
+        assert len(together) == (40 if archived else 39)
