@@ -20,9 +20,11 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    exists,
     func,
     or_,
     select,
+    true,
     union,
     union_all,
 )
@@ -88,7 +90,9 @@ def stale_leads(
     A lead is stale when its last touch (the newest of its creation and every interaction
     linked to it or its contact: `Lead.last_touch_at`) falls on or before the business-day
     cutoff date, i.e. before local midnight starting the day after. Two statements: the page
-    with the total, then the newest touchpoint of each lead listed.
+    with the total, then the newest touchpoint of each lead listed; three when some lead was
+    touched after `now` (a report for a past time), whose page is read again judging those
+    leads on their history up to `now`.
     """
     if limit is not None and limit < 1:
         raise ValueError("limit must be at least 1 (or None for every stale lead)")
@@ -101,7 +105,11 @@ def stale_leads(
     params = {"ws": ws, "now": now, "stale_before": stale_before, "today": today}
     if limit is not None:
         params["limit"] = limit
-    page = session.execute(_page_statement(limited=limit is not None), params).all()
+    limited = limit is not None
+    rows = session.execute(_page_statement(limited=limited, as_of_history=False), params).all()
+    if rows[0].touched_after:  # a report for a past time: some leads are judged on history
+        rows = session.execute(_page_statement(limited=limited, as_of_history=True), params).all()
+    page = [row for row in rows if row.lead_id is not None]
     total = page[0].total if page else 0
 
     touches = _newest_touches(session, workspace, now, [row.lead_id for row in page])
@@ -124,7 +132,7 @@ def stale_leads(
 
 
 @cache
-def _page_statement(*, limited: bool) -> Select[Any]:
+def _page_statement(*, limited: bool, as_of_history: bool) -> Select[Any]:
     """The page of stale leads with the total, built once (building it per call cost more than
     running it): parameters `ws`, `now`, `stale_before`, `today` and `limit`.
 
@@ -132,7 +140,10 @@ def _page_statement(*, limited: bool) -> Select[Any]:
     page is, per status, the first `limit` rows of the (workspace_id, status, last_touch_at)
     index in order, and the total a count of a range of it: no stale lead beyond the page is
     sorted (docs/performance.md). Leads touched after `now` (a report for a past time) are
-    judged on their history up to `now`, computed for those few rows alone.
+    judged on their history up to `now`, computed for those few rows alone: only
+    `as_of_history` carries that part, since planning it cost more than the rest of the
+    statement took to run, and a report for the present has no such lead. Every row says in
+    `touched_after` whether there is one (a row of NULLs carries it when no lead is stale).
     """
     now = bindparam("now", type_=UTCDateTime())
     stale_before = bindparam("stale_before", type_=UTCDateTime())
@@ -170,11 +181,12 @@ def _page_statement(*, limited: bool) -> Select[Any]:
             .order_by(Lead.last_touch_at, Lead.created_at, Lead.lead_id)
         )
         parts.append(part.limit(bindparam("limit", type_=Integer())) if limited else part)
-    parts.append(
-        select(*columns, last_touch.label("last_touch")).where(
-            *candidates(Lead.status.in_(STALE_CANDIDATE_STATUSES), by_history)
+    if as_of_history:
+        parts.append(
+            select(*columns, last_touch.label("last_touch")).where(
+                *candidates(Lead.status.in_(STALE_CANDIDATE_STATUSES), by_history)
+            )
         )
-    )
     merged = union_all(*(part.subquery().select() for part in parts)).subquery("merged")
     # The total counts the range of the index, less the few leads of contacts the reports
     # leave out (found from those contacts, not by probing each stale lead's), plus those
@@ -189,11 +201,9 @@ def _page_statement(*, limited: bool) -> Select[Any]:
         return select(func.count()).select_from(Lead).where(*where).scalar_subquery()
 
     in_range = (Lead.workspace_id == bindparam("ws"), in_status, by_column, not_snoozed)
-    total = (
-        count(*in_range)
-        - count(*in_range, Lead.contact_id.in_(left_out))
-        + count(*candidates(in_status, by_history))
-    )
+    total = count(*in_range) - count(*in_range, Lead.contact_id.in_(left_out))
+    if as_of_history:
+        total = total + count(*candidates(in_status, by_history))
     stale = select(merged, total.label("total")).order_by(
         merged.c.last_touch, merged.c.created_at, merged.c.lead_id
     )
@@ -202,9 +212,19 @@ def _page_statement(*, limited: bool) -> Select[Any]:
     # Names are joined to the page only, not to every stale lead the total counts.
     listed = stale.subquery("listed")
     shown = ShownContact()
-    return shown.join(
+    named = shown.join(
         select(listed, *shown.columns).select_from(listed), listed.c.lead_contact_id
-    ).order_by(listed.c.last_touch, listed.c.created_at, listed.c.lead_id)
+    ).subquery("named")
+    # Whether any candidate was touched after `now`: a probe of the same index.
+    touched = exists().where(
+        Lead.workspace_id == bindparam("ws"), in_status, Lead.last_touch_at > now
+    )
+    flag = select(touched.label("touched_after")).subquery("flag")
+    return (
+        select(flag.c.touched_after, *named.c)
+        .select_from(flag.outerjoin(named, true()))
+        .order_by(named.c.last_touch, named.c.created_at, named.c.lead_id)
+    )
 
 
 def _newest_touches(
