@@ -104,7 +104,8 @@ def _children(small: SizeRun, tenth: SizeRun, full: SizeRun) -> list[str]:
         met = daily["wall_s"] <= 0.3 and daily["peak_rss_mb"] < 200
         lines.append(
             f"Daily job at full size: {daily['wall_s']:.2f} s, {daily['peak_rss_mb']:.0f} MB "
-            f"(budget 0.3 s and 200 MB: {_ok(met)})."
+            f"(budget 0.3 s and 200 MB: {_ok(met)}), in a worker past its start-up warm-up "
+            f"(jobs/warm.py; {daily.get('warm_up_s', 0):.2f} s in this child)."
         )
     imported = full.children.get("csv-import")
     if imported:

@@ -36,6 +36,7 @@ from jobs.monthly import run_monthly
 from jobs.outbox import OUTBOX_TICK_SECONDS, run_outbox
 from jobs.periods import JobKind, Period, due_period
 from jobs.runner import Clock, JobOutcome, RunOptions
+from jobs.warm import warm_up
 from jobs.weekly import run_weekly
 
 log = logging.getLogger(__name__)
@@ -149,7 +150,8 @@ def build_scheduler(
 ) -> BlockingScheduler:
     """The worker's scheduler: one ticking job per digest kind, the outbox every few seconds.
 
-    Every job's first run is right at start-up, so work left by a stopped worker is picked up.
+    Every job's first run is right at start-up, so work left by a stopped worker is picked up;
+    the daily digest is rendered once then, unposted, so the morning's run finds it built.
     """
     scheduler = BlockingScheduler(
         timezone=UTC,
@@ -168,6 +170,14 @@ def build_scheduler(
             next_run_time=datetime.now(UTC),
             replace_existing=True,
         )
+    scheduler.add_job(
+        warm_up,
+        kwargs={"sessions": sessions},
+        id="crm-warm-up",
+        name="warm up the daily digest",
+        next_run_time=datetime.now(UTC),  # once, at start-up
+        replace_existing=True,
+    )
     scheduler.add_job(
         run_outbox,
         IntervalTrigger(seconds=outbox_seconds, timezone=UTC),

@@ -104,6 +104,7 @@ class Company(Timestamped, Base):
 
 
 _LEFT_OUT = "do_not_contact OR (archived AND merged_into_contact_id IS NULL)"
+_REPLIES = "type IN ('email_outbound', 'sms')"  # the pipeline summary's REPLY_TYPES
 
 
 class Contact(Timestamped, Base):
@@ -291,6 +292,14 @@ class Interaction(Timestamped, Base):
         ),
         Index("ix_interactions_contact_ts", "contact_id", "timestamp"),
         Index("ix_interactions_lead_ts", "lead_id", "timestamp"),
+        # A lead's first reply (the pipeline summary's response time) from the index alone.
+        Index(
+            "ix_interactions_lead_replies",
+            "lead_id",
+            "timestamp",
+            postgresql_where=text(_REPLIES),
+            sqlite_where=text(_REPLIES),
+        ),
         Index("ix_interactions_opportunity_ts", "opportunity_id", "timestamp"),
         Index(
             "ix_interactions_followups",

@@ -24,6 +24,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    type_coerce,
     union_all,
 )
 from sqlalchemy.orm import Session
@@ -44,7 +45,7 @@ from core.common.local_dates import (
 )
 from core.models import Interaction, Lead, Opportunity, Workspace
 from core.platform.column_types import UTCDateTime
-from core.reports.rows import ShownContact, display_name, in_play
+from core.reports.rows import ShownContact, archived_ids, display_name, in_play
 
 __all__ = [
     "OldestOpenLead",
@@ -185,7 +186,10 @@ def _figures_statement() -> Select[Any]:
         select(func.min(Interaction.timestamp))
         .where(
             Interaction.lead_id == Lead.lead_id,
-            Interaction.type.in_(REPLY_TYPES),
+            # Inline, so the partial index ix_interactions_lead_replies serves any plan.
+            Interaction.type.in_(
+                bindparam("reply_types", list(REPLY_TYPES), expanding=True, literal_execute=True)
+            ),
             Interaction.timestamp >= Lead.created_at,
         )
         .correlate(Lead)
@@ -215,20 +219,41 @@ def _figures_statement() -> Select[Any]:
     age = bindparam("today_number", type_=Integer()) - local_day_number(
         Lead.created_at, bindparam("zone", type_=String())
     )
+
+    def open_figures(name: str, *where: ColumnElement[bool]) -> Any:
+        return (
+            select(
+                func.count().filter(follow_up).label("follow_up_count"),
+                func.coalesce(func.sum(age).filter(follow_up), 0).label("follow_up_age_total"),
+                func.count().filter(estimate_sent).label("estimates_count"),
+                func.coalesce(func.sum(Lead.estimated_value).filter(estimate_sent), 0).label(
+                    "estimates_value"
+                ),
+            )
+            .where(
+                Lead.workspace_id == ws,
+                Lead.pipeline_stage.in_((PipelineStage.follow_up, PipelineStage.estimate_sent)),
+                Lead.status.in_(OPEN_LEAD_STATUSES),
+                Lead.created_at <= now,
+                *where,
+            )
+            .subquery(name)
+        )
+
+    # Every open lead at those stages in an index-only pass (ix_leads_workspace_stage_status
+    # holds each column read), less the few of archived contacts, found from those contacts:
+    # leaving them out in the pass itself read every lead's row for its contact.
+    every = open_figures("every_open")
+    archived = open_figures("archived_open", Lead.contact_id.in_(archived_ids()))
     open_leads = (
         select(
-            func.count().filter(follow_up).label("follow_up_count"),
-            func.coalesce(func.sum(age).filter(follow_up), 0).label("follow_up_age_total"),
-            func.count().filter(estimate_sent).label("estimates_count"),
-            func.coalesce(func.sum(Lead.estimated_value).filter(estimate_sent), 0).label(
-                "estimates_value"
-            ),
-        )
-        .where(
-            _open_at_now(
-                Lead.pipeline_stage.in_((PipelineStage.follow_up, PipelineStage.estimate_sent))
+            *(
+                # Typed as the figure (a money column reads back as money, not its storage).
+                type_coerce(every.c[name] - archived.c[name], every.c[name].type).label(name)
+                for name in every.c.keys()
             )
         )
+        .select_from(every.join(archived, true()))
         .subquery("open_leads")
     )
 

@@ -363,3 +363,16 @@ def test_with_no_owner_set_the_unconfirmed_sends_go_to_the_pipeline_channel(
     run_daily(sessions=sessions, slack=slack, now=MON_NOV_30, workspace_id=ws)
     assert {m["channel"] for m in slack_api.messages} == {PIPELINE}
     assert slack_api.messages[-1]["text"] == "Messages that may not have gone out: 1"
+
+
+def test_the_worker_warm_up_renders_without_posting_or_writing(
+    sessions: sessionmaker[Session], ws: str, slack_api: LocalSlackAPI
+) -> None:
+    from jobs.warm import warm_up
+
+    with sessions.begin() as session:
+        seed_morning(session, ws)
+    warm_up(sessions=sessions)
+    assert slack_api.messages == []
+    with sessions() as session:
+        assert session.scalars(select(JobRun)).all() == []

@@ -465,6 +465,7 @@ def test_the_scheduler_registers_one_ticking_job_per_kind(clock: FixedClock) -> 
         "crm-forget-events",
         "crm-forget-outbox",
         "crm-outbox",
+        "crm-warm-up",
     ]
     assert jobs["crm-forget-events"].trigger.interval == timedelta(hours=1)
     assert jobs["crm-forget-outbox"].trigger.interval == timedelta(hours=1)
