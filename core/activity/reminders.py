@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, Integer, Select, bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from core.activity.service import resolve_links
@@ -96,38 +98,46 @@ def due_reminders(
     """Pending reminders due today or earlier, oldest first, each with its contact loaded.
 
     One statement: with `limit` only the first `limit` are loaded, and the total is a
-    COUNT window computed before the cut.
+    COUNT window computed before the cut (a LIMIT).
     """
     if limit is not None and limit < 1:
         raise ValueError("limit must be at least 1 (or None for every due reminder)")
-    in_order = (Reminder.due_date, Reminder.created_at, Reminder.reminder_id)
-    ranked = (
-        select(
-            Reminder.reminder_id.label("ranked_id"),
-            func.row_number().over(order_by=in_order).label("rank"),
-            func.count().over().label("total"),
-        )
-        .where(
-            Reminder.workspace_id == workspace.workspace_id,
-            Reminder.status == ReminderStatus.pending,
-            Reminder.due_date <= today,
-            may_contact(Reminder.contact_id),  # none for someone marked do not contact
-        )
-        .subquery("ranked")
-    )
-    statement = (
-        select(Reminder, ranked.c.total)
-        .join(ranked, ranked.c.ranked_id == Reminder.reminder_id)
-        .options(joinedload(Reminder.contact).joinedload(Contact.points))
-        .order_by(*in_order)
-    )
+    params: dict[str, Any] = {"ws": workspace.workspace_id, "today": today}
     if limit is not None:
-        statement = statement.where(ranked.c.rank <= limit)
-    rows = session.execute(statement).unique().all()
+        params["limit"] = limit
+    statement = _due_statement(limited=limit is not None)
+    rows = session.execute(statement, params).unique().all()
     return DueReminders(
         today=today,
         items=tuple(row[0] for row in rows),
         total=rows[0].total if rows else 0,
+    )
+
+
+@cache
+def _due_statement(*, limited: bool) -> Select[Any]:
+    """Built once (building it per call cost more than running it); parameters `ws`, `today`
+    and `limit`. The page is a LIMIT over the due reminders in order (the total counted by a
+    window before the cut), so the planner joins the contacts of those few alone."""
+    in_order = (Reminder.due_date, Reminder.created_at, Reminder.reminder_id)
+    ranked = (
+        select(Reminder.reminder_id.label("ranked_id"), func.count().over().label("total"))
+        .where(
+            Reminder.workspace_id == bindparam("ws"),
+            Reminder.status == ReminderStatus.pending,
+            Reminder.due_date <= bindparam("today", type_=Date()),
+            may_contact(Reminder.contact_id),  # none for someone marked do not contact
+        )
+        .order_by(*in_order)
+    )
+    if limited:
+        ranked = ranked.limit(bindparam("limit", type_=Integer()))
+    page = ranked.subquery("ranked")
+    return (
+        select(Reminder, page.c.total)
+        .join(page, page.c.ranked_id == Reminder.reminder_id)
+        .options(joinedload(Reminder.contact).joinedload(Contact.points))
+        .order_by(*in_order)
     )
 
 
