@@ -3,8 +3,8 @@
 Definitions are docs/product.md's: interactions with `follow_up_status = pending` and
 `follow_up_date` today, the overdue ones (earlier date, still pending) under their own heading.
 One statement however many rows, returning frozen dataclasses a renderer shows without I/O.
-With a `limit`, each list keeps its first `limit` items and the totals are counted in SQL (a
-window over the due rows), so a daily post that shows ten loads ten however big the backlog.
+With a `limit`, each list keeps its first `limit` items and the totals are counted in SQL (from
+the index), so a daily post that shows ten loads ten however big the backlog.
 """
 
 from __future__ import annotations
@@ -15,7 +15,18 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Date, Integer, Select, Subquery, bindparam, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    Select,
+    Subquery,
+    bindparam,
+    func,
+    select,
+    union,
+    union_all,
+)
 from sqlalchemy.orm import Session, aliased
 
 from core.common.enums import (
@@ -27,9 +38,16 @@ from core.common.enums import (
     PipelineStage,
 )
 from core.common.local_dates import local_today
-from core.contacts.do_not_contact import may_contact
+from core.contacts.do_not_contact import do_not_contact_ids, may_contact
 from core.models import Interaction, Lead, Opportunity, Workspace
-from core.reports.rows import TOUCH_COLUMNS, ShownContact, display_name, in_play, shorten
+from core.reports.rows import (
+    TOUCH_COLUMNS,
+    ShownContact,
+    archived_ids,
+    display_name,
+    in_play,
+    shorten,
+)
 
 __all__ = [
     "FollowUpItem",
@@ -120,9 +138,9 @@ def followups(
 ) -> FollowUpList:
     """Pending follow-ups due today, and the overdue ones (most late first), in one statement.
 
-    With `limit`, at most that many of each list come back, with each list's total: the due
-    rows are ranked and counted per list in a window over the interactions alone, and only
-    the rows kept are joined to their lead, job and contact.
+    With `limit`, at most that many of each list come back, with each list's total: each
+    list is cut in SQL and counted from the index, and only the rows kept are joined to their
+    lead, job and contact.
     """
     if limit is not None and limit < 1:
         raise ValueError("limit must be at least 1 (or None for every follow-up)")
@@ -146,29 +164,45 @@ def followups(
 @cache
 def _followups_statement(*, limited: bool) -> Select[Any]:
     """Built once (building it per call cost more than running it); parameters `ws`, `today`
-    and `limit`."""
+    and `limit`.
+
+    Each list is the first `limit` of a range of `ix_interactions_followups` in date order
+    (sorted within a date by time), and its total a count of that range read from the index
+    alone, less the few follow-ups of the contacts the lists leave out (found from those
+    contacts): ranking every due row read each one's row, thousands in a big backlog.
+    """
     today = bindparam("today", type_=Date())
-    late = Interaction.follow_up_date < today
     in_order = (Interaction.follow_up_date, Interaction.timestamp, Interaction.interaction_id)
-    ranked = (
-        select(
-            Interaction.interaction_id.label("ranked_id"),
-            func.row_number().over(partition_by=late, order_by=in_order).label("rank"),
-            func.count().over(partition_by=late).label("total"),
-        )
-        .where(
-            Interaction.workspace_id == bindparam("ws"),
-            Interaction.follow_up_status == FollowUpStatus.pending,
-            Interaction.follow_up_date <= today,
-            may_contact(Interaction.contact_id),  # none for someone marked do not contact
-            in_play(Interaction.contact_id),
-        )
-        .subquery("ranked")
+    pending = (
+        Interaction.workspace_id == bindparam("ws"),
+        Interaction.follow_up_status == FollowUpStatus.pending,
     )
-    query = item_rows(ranked)
-    if limited:
-        query = query.where(ranked.c.rank <= bindparam("limit", type_=Integer()))
-    return query.order_by(*in_order)
+    do_not_contact = do_not_contact_ids().subquery("do_not_contact")
+    left_out = union(select(do_not_contact.c.contact_id), archived_ids())
+
+    def count(*where: ColumnElement[bool]) -> ColumnElement[int]:
+        return select(func.count()).select_from(Interaction).where(*where).scalar_subquery()
+
+    parts = []
+    for dated in (Interaction.follow_up_date == today, Interaction.follow_up_date < today):
+        total = count(*pending, dated) - count(
+            *pending, dated, Interaction.contact_id.in_(left_out)
+        )
+        part = (
+            select(Interaction.interaction_id.label("ranked_id"), total.label("total"))
+            .where(
+                *pending,
+                dated,
+                may_contact(Interaction.contact_id),  # none for someone marked do not contact
+                in_play(Interaction.contact_id),
+            )
+            .order_by(*in_order)
+        )
+        if limited:
+            part = part.limit(bindparam("limit", type_=Integer()))
+        parts.append(part.subquery().select())
+    ranked = union_all(*parts).subquery("ranked")
+    return item_rows(ranked).order_by(*in_order)
 
 
 def item_rows(ranked: Subquery) -> Select[Any]:

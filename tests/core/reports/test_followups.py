@@ -375,6 +375,11 @@ def test_stale_leads_is_two_statements_however_many_leads(
     assert report.total == rows
     assert all(i.last_touch is not None for i in report.items)
     assert statements.n == 2
+    # A report for a past time, when every lead was touched since: judged on history, read again.
+    with count_statements(session) as statements:
+        past = stale_leads(session, workspace=ws, now=ny(2026, 11, 11), limit=10)
+    assert (past.total, len(past.items)) == (0, 0)  # each touched on Nov 10, the day before
+    assert statements.n == 3
 
 
 # --- today's follow-ups -----------------------------------------------------------------------
@@ -854,3 +859,33 @@ def test_bad_arguments_are_refused(session: Session, ws: Workspace) -> None:
     with pytest.raises(InvalidInput) as refused:
         stale_leads(session, workspace=ws, now=MON_NOV_30)
     assert refused.value.field == "holiday_country"
+
+
+def test_each_total_leaves_out_whom_the_lists_leave_out(session: Session, ws: Workspace) -> None:
+    """The totals count the index less the left-out contacts' follow-ups: the same as listed."""
+    wid = ws.workspace_id
+    bo = make_contact(session, wid, "Bo", "Chen")
+    quiet = make_contact(session, wid, "Quiet", "One")  # asked not to be contacted
+    folded = make_contact(session, wid, "Folded", "In")  # merged into the quiet one
+    gone = make_contact(session, wid, "Gone", "Away")  # archived by itself
+    quiet.do_not_contact = True
+    folded.merged_into_contact_id, folded.archived = quiet.contact_id, True
+    gone.archived = True
+    for person in (bo, quiet, folded, gone):
+        for day in (30, 20, 21):
+            make_interaction(
+                session,
+                wid,
+                timestamp=WAY_BACK,
+                contact=person,
+                subject=f"{person.first_name} Nov {day}",
+                follow_up_date=date(2026, 11, day),
+                type=InteractionType.phone_call,
+                body=None,
+            )
+    session.flush()
+
+    page = followups(session, workspace=ws, now=MON_NOV_30, limit=1)
+
+    assert [item.topic for item in page.due_today + page.overdue] == ["Bo Nov 30", "Bo Nov 20"]
+    assert (page.due_today_total, page.overdue_total) == (1, 2)
