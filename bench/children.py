@@ -26,9 +26,7 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _job(name: str, sessions: Any) -> str:
-    from console.local_slack import LocalSlackAPI
-    from integrations.slack import make_client
+def _job(name: str, sessions: Any, api: Any, slack: Any) -> str:
     from jobs.daily import run_daily
     from jobs.monthly import run_monthly
     from jobs.weekly import run_weekly
@@ -36,10 +34,8 @@ def _job(name: str, sessions: Any) -> str:
     run, at = {"daily": (run_daily, NOW), "weekly": (run_weekly, NOW)}.get(
         name, (run_monthly, FIRST_OF_MONTH)
     )
-    with LocalSlackAPI(team_id=WORKSPACE) as api:
-        slack = make_client("xoxb-bench", base_url=api.url)
-        outcome = run(sessions=sessions, slack=slack, now=at, workspace_id=WORKSPACE, force=True)
-        posted = [m["text"].split("\n")[0] for m in api.messages]
+    outcome = run(sessions=sessions, slack=slack, now=at, workspace_id=WORKSPACE, force=True)
+    posted = [m["text"].split("\n")[0] for m in api.messages]
     return f"{outcome.describe()}; posted: {posted}"
 
 
@@ -100,7 +96,15 @@ def main() -> None:
         statements += 1
 
     warm_up_s = 0.0
-    if args.what in ("daily", "weekly", "monthly"):
+    job = args.what in ("daily", "weekly", "monthly")
+    if job:
+        # The Slack stand-in and the worker's client are up before the clock starts, as the
+        # worker's are before a morning's run.
+        from console.local_slack import LocalSlackAPI
+        from integrations.slack import make_client
+
+        api = LocalSlackAPI(team_id=WORKSPACE).start()
+        slack = make_client("xoxb-bench", base_url=api.url)
         # What the worker does at start (jobs/warm.py), so the run measured is a morning's run
         # in a worker that has been up, not the process's first use of everything.
         from jobs.warm import warm_up
@@ -116,8 +120,10 @@ def main() -> None:
     elif args.what == "csv-import":
         done = _csv_import(sessions, args.rows)
     else:
-        done = _job(args.what, sessions)
+        done = _job(args.what, sessions, api, slack)
     wall = time.perf_counter() - started
+    if job:
+        api.stop()
     print(
         json.dumps(
             {
