@@ -5,8 +5,8 @@ email or text sent after it came in. Over the index of every interaction by lead
 each of the lead's interactions' rows to check its type; a partial index of the replies alone
 answers it from the index (docs/performance.md).
 
-Revision ID: 0016_pipeline_replies
-Revises: 0015_stale_page
+Revision ID: 0017_pipeline_replies
+Revises: 0016_contact_lookup
 Create Date: 2026-12-07 03:00:00
 """
 
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0016_pipeline_replies"
-down_revision: str | None = "0015_stale_page"
+revision: str = "0017_pipeline_replies"
+down_revision: str | None = "0016_contact_lookup"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
