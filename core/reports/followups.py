@@ -22,6 +22,7 @@ from sqlalchemy import (
     Select,
     Subquery,
     bindparam,
+    exists,
     func,
     select,
     union,
@@ -38,14 +39,13 @@ from core.common.enums import (
     PipelineStage,
 )
 from core.common.local_dates import local_today
-from core.contacts.do_not_contact import do_not_contact_ids, may_contact
+from core.contacts.do_not_contact import do_not_contact_ids
 from core.models import Interaction, Lead, Opportunity, Workspace
 from core.reports.rows import (
     TOUCH_COLUMNS,
     ShownContact,
     archived_ids,
     display_name,
-    in_play,
     shorten,
 )
 
@@ -177,8 +177,15 @@ def _followups_statement(*, limited: bool) -> Select[Any]:
         Interaction.workspace_id == bindparam("ws"),
         Interaction.follow_up_status == FollowUpStatus.pending,
     )
+    # The contacts the lists leave out, once for every filter and count below: as a filter
+    # repeated per list and per count, planning the statement took several times running it.
     do_not_contact = do_not_contact_ids().subquery("do_not_contact")
-    left_out = union(select(do_not_contact.c.contact_id), archived_ids())
+    left_out_cte = (
+        union(select(do_not_contact.c.contact_id), archived_ids())
+        .cte("left_out")
+        .prefix_with("MATERIALIZED")
+    )
+    left_out = select(left_out_cte.c.contact_id)
 
     def count(*where: ColumnElement[bool]) -> ColumnElement[int]:
         return select(func.count()).select_from(Interaction).where(*where).scalar_subquery()
@@ -193,8 +200,8 @@ def _followups_statement(*, limited: bool) -> Select[Any]:
             .where(
                 *pending,
                 dated,
-                may_contact(Interaction.contact_id),  # none for someone marked do not contact
-                in_play(Interaction.contact_id),
+                # None of a contact marked do not contact, merged into one, or archived.
+                ~exists().where(left_out_cte.c.contact_id == Interaction.contact_id),
             )
             .order_by(*in_order)
         )
