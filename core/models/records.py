@@ -185,7 +185,8 @@ class ContactPoint(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.workspace_id"))
-    contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.contact_id"), index=True)
+    # A contact's points are found by the unique index's leading column.
+    contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.contact_id"))
     kind: Mapped[enums.ContactPointKind] = mapped_column(enum_column_type(enums.ContactPointKind))
     value: Mapped[str] = mapped_column(String(320))
     position: Mapped[int] = mapped_column(Integer, default=0)
