@@ -26,7 +26,6 @@ from sqlalchemy import (
     func,
     select,
     true,
-    union,
     union_all,
 )
 from sqlalchemy.orm import Session, aliased
@@ -40,12 +39,11 @@ from core.common.enums import (
     PipelineStage,
 )
 from core.common.local_dates import local_today
-from core.contacts.do_not_contact import do_not_contact_ids
 from core.models import Interaction, Lead, Opportunity, Workspace
+from core.reports.left_out import left_out_contacts
 from core.reports.rows import (
     TOUCH_COLUMNS,
     ShownContact,
-    archived_ids,
     display_name,
     shorten,
 )
@@ -181,14 +179,7 @@ def _followups_statement(*, limited: bool) -> Select[Any]:
         Interaction.workspace_id == bindparam("ws"),
         Interaction.follow_up_status == FollowUpStatus.pending,
     )
-    # The contacts the lists leave out, once for every filter and count below: as a filter
-    # repeated per list and per count, planning the statement took several times running it.
-    do_not_contact = do_not_contact_ids().subquery("do_not_contact")
-    left_out_cte = (
-        union(select(do_not_contact.c.contact_id), archived_ids())
-        .cte("left_out")
-        .prefix_with("MATERIALIZED")
-    )
+    left_out_cte = left_out_contacts()  # read once by every filter and count below
 
     # Both lists' totals in one pass over the range of the index (dates up to today, read from
     # the index alone), less the follow-ups of the left-out contacts, found from those contacts

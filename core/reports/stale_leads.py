@@ -25,7 +25,6 @@ from sqlalchemy import (
     or_,
     select,
     true,
-    union,
     union_all,
 )
 from sqlalchemy.orm import Session, aliased
@@ -34,14 +33,13 @@ from core.activity.last_touch import lead_touch_as_of
 from core.common.business_days import business_day_cutoff
 from core.common.enums import STALE_CANDIDATE_STATUSES
 from core.common.local_dates import local_date, local_midnight, local_today
-from core.contacts.do_not_contact import do_not_contact_ids
 from core.models import Contact, Interaction, Lead, Workspace
 from core.platform.column_types import UTCDateTime
+from core.reports.left_out import left_out_contacts
 from core.reports.rows import (
     TOUCH_COLUMNS,
     ShownContact,
     Touchpoint,
-    archived_ids,
     display_name,
     read_touchpoint,
 )
@@ -159,15 +157,7 @@ def _page_statement(*, limited: bool, as_of_history: bool) -> Select[Any]:
         Lead.snoozed_until.is_(None), Lead.snoozed_until < bindparam("today", type_=Date())
     )
 
-    # The contacts the reports leave out (marked do not contact, merged into one, or archived
-    # by themselves), once for every filter and count below: as a filter repeated per part and
-    # per count, planning the statement took longer than running it.
-    do_not_contact = do_not_contact_ids().subquery("do_not_contact")
-    left_out_cte = (
-        union(select(do_not_contact.c.contact_id), archived_ids())
-        .cte("left_out")
-        .prefix_with("MATERIALIZED")
-    )
+    left_out_cte = left_out_contacts()  # read once by every filter and count below
     left_out = select(left_out_cte.c.contact_id)
 
     def candidates(*where: ColumnElement[bool]) -> list[ColumnElement[bool]]:
