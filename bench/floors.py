@@ -51,26 +51,48 @@ SELECT l.lead_id, t.* FROM leads l CROSS JOIN LATERAL (
   ORDER BY i.timestamp DESC LIMIT 1) t
 WHERE l.lead_id = ANY(%(ids)s)
 """
-_FOLLOWUPS = """
-(SELECT i.interaction_id, i.follow_up_date, i.subject, l.title, c.first_name, c.last_name
- FROM interactions i LEFT JOIN leads l ON l.lead_id = i.lead_id
- LEFT JOIN contacts c ON c.contact_id = i.contact_id
- WHERE i.workspace_id = %(ws)s AND i.follow_up_status = 'pending'
-   AND i.follow_up_date = %(today)s
- ORDER BY i.follow_up_date, i.timestamp, i.interaction_id LIMIT 10)
-UNION ALL
-(SELECT i.interaction_id, i.follow_up_date, i.subject, l.title, c.first_name, c.last_name
- FROM interactions i LEFT JOIN leads l ON l.lead_id = i.lead_id
- LEFT JOIN contacts c ON c.contact_id = i.contact_id
- WHERE i.workspace_id = %(ws)s AND i.follow_up_status = 'pending'
-   AND i.follow_up_date < %(today)s
- ORDER BY i.follow_up_date, i.timestamp, i.interaction_id LIMIT 10)
+# The same answer as ours: today's and the most overdue follow-ups, ten each, with the lead
+# or job and the contact each names (a merged contact's survivor), leaving out the contacts
+# the lists leave out (do not contact, merged into one, archived); and the two totals, each
+# every pending follow-up in the range less those of the contacts left out.
+_LEFT_OUT = """left_out AS MATERIALIZED (
+  SELECT contact_id FROM contacts
+  WHERE do_not_contact OR (archived AND merged_into_contact_id IS NULL)
+  UNION
+  SELECT c.contact_id FROM contacts c JOIN contacts s ON s.contact_id = c.merged_into_contact_id
+  WHERE s.do_not_contact)"""
+_FOLLOWUP_PAGE = """
+  (SELECT i.interaction_id FROM interactions i
+   WHERE i.workspace_id = %(ws)s AND i.follow_up_status = 'pending'
+     AND i.follow_up_date {range}
+     AND NOT EXISTS (SELECT 1 FROM left_out o WHERE o.contact_id = i.contact_id)
+   ORDER BY i.follow_up_date, i.timestamp, i.interaction_id LIMIT 10)"""
+_FOLLOWUPS = f"""
+WITH {_LEFT_OUT}
+SELECT i.interaction_id, i.type, i.timestamp, i.ai_summary, i.subject, i.outcome,
+       i.follow_up_date, i.opportunity_id, l.lead_id, l.title, l.status, l.pipeline_stage,
+       l.owner, o.stage, coalesce(s.contact_id, c.contact_id), coalesce(s.first_name, c.first_name),
+       coalesce(s.last_name, c.last_name)
+FROM ({_FOLLOWUP_PAGE.format(range="= %(today)s")}
+      UNION ALL{_FOLLOWUP_PAGE.format(range="< %(today)s")}) page
+JOIN interactions i ON i.interaction_id = page.interaction_id
+LEFT JOIN opportunities o ON o.opportunity_id = i.opportunity_id
+LEFT JOIN leads l ON l.lead_id = coalesce(i.lead_id, o.lead_id)
+LEFT JOIN contacts c ON c.contact_id = coalesce(i.contact_id, l.contact_id, o.contact_id)
+LEFT JOIN contacts s ON s.contact_id = c.merged_into_contact_id
 """
-_FOLLOWUP_COUNTS = """
-SELECT count(*) FILTER (WHERE follow_up_date = %(today)s),
-       count(*) FILTER (WHERE follow_up_date < %(today)s)
-FROM interactions WHERE workspace_id = %(ws)s AND follow_up_status = 'pending'
-  AND follow_up_date <= %(today)s
+_FOLLOWUP_COUNTS = f"""
+WITH {_LEFT_OUT}
+SELECT every.due_today - gone.due_today, every.overdue - gone.overdue
+FROM (SELECT count(*) FILTER (WHERE follow_up_date = %(today)s) AS due_today,
+             count(*) FILTER (WHERE follow_up_date < %(today)s) AS overdue
+      FROM interactions WHERE workspace_id = %(ws)s AND follow_up_status = 'pending'
+        AND follow_up_date <= %(today)s) every,
+     (SELECT count(*) FILTER (WHERE i.follow_up_date = %(today)s) AS due_today,
+             count(*) FILTER (WHERE i.follow_up_date < %(today)s) AS overdue
+      FROM left_out o JOIN interactions i ON i.contact_id = o.contact_id
+      WHERE i.workspace_id = %(ws)s AND i.follow_up_status = 'pending'
+        AND i.follow_up_date <= %(today)s) gone
 """
 # The same answer as ours: the week's new leads with their first replies, the open leads at
 # follow-up and estimate sent (count, value, local-day ages), the deals, the oldest open lead
