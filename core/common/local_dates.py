@@ -3,34 +3,33 @@
 "Today" is the report time's date in the workspace timezone, and day counts are differences of
 local dates. Timestamps are stored in UTC, so a date window becomes a compare with the UTC
 instant of a local midnight, and a local date inside a query is computed by the database:
-`timezone()` on Postgres, a registered Python function on SQLite (which has no time zones).
+`timezone()` on Postgres, on SQLite (which has no time zones) a Python function every
+connection is given (core/platform/db.py, `local_day_number`).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import Float, Integer
+from sqlalchemy import Float, Integer, func
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from core.models import Workspace
+from core.platform.db import EPOCH
 from core.workspaces.service import zone
 
 __all__ = [
+    "EPOCH",
     "day_number",
     "local_date",
     "local_day_number",
     "local_midnight",
     "local_today",
-    "prepare_local_dates",
+    "summed_seconds",
 ]
-
-EPOCH = date(1970, 1, 1)
 
 
 def local_today(workspace: Workspace, now: datetime) -> date:
@@ -102,16 +101,22 @@ def _epoch_seconds_sqlite(element: epoch_seconds, compiler: SQLCompiler, **kw: A
     return f"((julianday({compiler.process(element.clauses, **kw)}) - 2440587.5) * 86400.0)"
 
 
-def _sqlite_local_day_number(stored: str | None, zone_name: str) -> int | None:
-    if stored is None:
-        return None
-    instant = datetime.fromisoformat(stored).replace(tzinfo=UTC)
-    return (instant.astimezone(ZoneInfo(zone_name)).date() - EPOCH).days
+class summed_seconds(FunctionElement[float]):
+    """The sum over the rows of `later - earlier` in seconds (NULL when none has both): on
+    Postgres one EXTRACT of the summed intervals, the same exact figure as a sum of
+    `epoch_seconds` differences at a third less work per row."""
+
+    type = Float()
+    inherit_cache = True
 
 
-def prepare_local_dates(session: Session) -> None:
-    """Give SQLite the local-date function (no statement is run; Postgres needs nothing)."""
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        raw: Any = connection.connection.dbapi_connection
-        raw.create_function("crm_local_day_number", 2, _sqlite_local_day_number, deterministic=True)
+@compiles(summed_seconds)
+def _summed_seconds_default(element: summed_seconds, compiler: SQLCompiler, **kw: Any) -> str:
+    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
+    return f"EXTRACT(EPOCH FROM sum({later} - {earlier}))"
+
+
+@compiles(summed_seconds, "sqlite")
+def _summed_seconds_sqlite(element: summed_seconds, compiler: SQLCompiler, **kw: Any) -> str:
+    later, earlier = element.clauses
+    return compiler.process(func.sum(epoch_seconds(later) - epoch_seconds(earlier)), **kw)

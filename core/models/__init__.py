@@ -3,7 +3,8 @@
 `records` holds the CRM's own records; `connections` the mailbox, the webhooks and the
 consent links in progress; `ledgers` what was done (audit trail, job runs, and the Slack
 events, emails, requests and form posts already handled); `quickbooks` the QuickBooks Online
-connection and the pushes to it. Import tables from here.
+connection and the pushes to it; `tallies` the counts the reports read, kept by triggers.
+Import tables from here.
 """
 
 from core.models.connections import MailboxConnection, OAuthState, WebhookSubscription
@@ -36,6 +37,7 @@ from core.models.records import (
     new_id,
     utcnow,
 )
+from core.models.tallies import DealTally, LeadTally
 
 __all__ = [
     "AuditEntry",
@@ -44,6 +46,7 @@ __all__ = [
     "Contact",
     "ContactMerge",
     "ContactPoint",
+    "DealTally",
     "Draft",
     "FormAttempt",
     "FormSubmission",
@@ -51,6 +54,7 @@ __all__ = [
     "JobRun",
     "OutboxItem",
     "Lead",
+    "LeadTally",
     "MailboxConnection",
     "OAuthState",
     "Opportunity",

@@ -198,7 +198,8 @@ class Lead(Timestamped, Base):
     __tablename__ = "leads"
     __table_args__ = (
         Index("ix_leads_workspace_status_created", "workspace_id", "status", "created_at"),
-        Index("ix_leads_workspace_created", "workspace_id", "created_at"),
+        # The week's new leads and their first replies, from the index alone.
+        Index("ix_leads_workspace_created", "workspace_id", "created_at", "first_reply_at"),
         Index("ix_leads_contact", "contact_id"),
         # "Stale" is a range of this index whatever the history's size, counted from the index
         # alone (core/reports/stale_leads.py).
@@ -252,6 +253,9 @@ class Lead(Timestamped, Base):
     # The lead's last touchpoint (its creation, else its newest interaction or its contact's),
     # kept by core/activity/last_touch.py.
     last_touch_at: Mapped[datetime | None]
+    # The lead's first reply: its first email or text sent at or after its creation; kept by
+    # triggers (migration 0019) on every interaction write and creation-time change.
+    first_reply_at: Mapped[datetime | None]
 
     contact: Mapped[Contact | None] = relationship(lazy="joined")
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DisconnectionError
@@ -13,9 +15,22 @@ from core.errors import DeletionRefused
 from core.models import PERMANENT_TABLES
 from core.platform.config import normalize_database_url
 
+EPOCH = date(1970, 1, 1)
+
+
+def local_day_number(stored: str | None, zone_name: str) -> int | None:
+    """Days from 1970-01-01 to the local date, in a named zone, of a UTC timestamp as SQLite
+    stores it: what Postgres computes with `timezone()` (core/common/local_dates.py), given to
+    SQLite as `crm_local_day_number` for the reports and the lead tallies' triggers."""
+    if stored is None:
+        return None
+    instant = datetime.fromisoformat(stored).replace(tzinfo=UTC)
+    return (instant.astimezone(ZoneInfo(zone_name)).date() - EPOCH).days
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; on SQLite, turn on foreign keys, WAL and real SAVEPOINT support."""
+    """Create an engine; on SQLite, turn on foreign keys, WAL and real SAVEPOINT support, and
+    give every connection the local-date function (SQLite has no time zones)."""
     url = normalize_database_url(url)
     if url.startswith("sqlite"):
         connect_args = kwargs.pop("connect_args", {})
@@ -33,6 +48,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             if ":memory:" not in url:
                 cursor.execute("PRAGMA journal_mode=WAL")
             cursor.close()
+            dbapi_connection.create_function(
+                "crm_local_day_number", 2, local_day_number, deterministic=True
+            )
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection: Any) -> None:

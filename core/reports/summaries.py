@@ -21,7 +21,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     func,
-    or_,
     select,
     true,
     type_coerce,
@@ -37,13 +36,12 @@ from core.common.enums import (
 )
 from core.common.local_dates import (
     EPOCH,
-    epoch_seconds,
     local_date,
     local_day_number,
     local_today,
-    prepare_local_dates,
+    summed_seconds,
 )
-from core.models import Interaction, Lead, Opportunity, Workspace
+from core.models import DealTally, Lead, LeadTally, Opportunity, Workspace
 from core.platform.column_types import UTCDateTime
 from core.reports.rows import ShownContact, archived_ids, display_name, in_play
 
@@ -57,7 +55,8 @@ __all__ = [
 ]
 
 WEEK = timedelta(days=7)
-# What counts as the business answering an inquiry: a message sent to the customer.
+# What counts as the business answering an inquiry: a message sent to the customer (the
+# triggers that keep `leads.first_reply_at`, migration 0019, name the same two).
 REPLY_TYPES = (InteractionType.email_outbound, InteractionType.sms)
 _TENTH = Decimal("0.1")
 
@@ -124,7 +123,6 @@ def pipeline_summary(session: Session, *, workspace: Workspace, now: datetime) -
     window in dates is every D with local_date(now - 7 days) < D <= today. Snapshot figures
     (follow-up, proposals out, oldest, past expected close) count open leads created by `now`.
     """
-    prepare_local_dates(session)
     today = local_today(workspace, now)
     window_start = now - WEEK
     first_close_date = local_date(workspace, window_start) + timedelta(days=1)
@@ -144,11 +142,11 @@ def pipeline_summary(session: Session, *, workspace: Workspace, now: datetime) -
         window_end=now,
         first_close_date=first_close_date,
         new_leads=figures.new_leads,
-        follow_up_count=figures.follow_up_count,
+        follow_up_count=int(figures.follow_up_count),
         follow_up_avg_age_days=one_decimal(
-            int(figures.follow_up_age_total), figures.follow_up_count
+            int(figures.follow_up_age_total), int(figures.follow_up_count)
         ),
-        proposals_out_count=figures.estimates_count + figures.proposals_count,
+        proposals_out_count=int(figures.estimates_count + figures.proposals_count),
         proposals_out_value=Decimal(figures.estimates_value) + Decimal(figures.proposals_value),
         won_count=figures.won_count,
         won_value=Decimal(figures.won_value),
@@ -176,51 +174,68 @@ def _open_at_now(*where: Any) -> ColumnElement[bool]:
 
 @cache
 def _figures_statement() -> Select[Any]:
-    """Every figure in one row: one pass over the week's new leads, one over the open leads at
-    follow-up or estimate sent, one over the open and recently closed deals. Built once
-    (building it per call cost more than running it); parameters: see `pipeline_summary`."""
+    """Every figure in one row, each read from an index or a tally whatever the book's size:
+    the week's new leads with their first replies (an index-only range of the week), the open
+    leads at follow-up or estimate sent (their tallies less the few the tally cannot tell
+    apart), the deals out (their tally) and those closed in the window (an index range).
+    Built once (building it per call cost more than running it); parameters: see
+    `pipeline_summary`."""
     ws = bindparam("ws", type_=String())
     now = bindparam("now", type_=UTCDateTime())
     today = bindparam("today", type_=Date())
-    first_reply = (
-        select(func.min(Interaction.timestamp))
-        .where(
-            Interaction.lead_id == Lead.lead_id,
-            # Inline, so the partial index ix_interactions_lead_replies serves any plan.
-            Interaction.type.in_(
-                bindparam("reply_types", list(REPLY_TYPES), expanding=True, literal_execute=True)
+    today_number = bindparam("today_number", type_=Integer())
+    new_leads = (
+        select(
+            func.count().label("new_leads"),
+            func.count(Lead.first_reply_at).label("replied_leads"),
+            func.coalesce(summed_seconds(Lead.first_reply_at, Lead.created_at), 0).label(
+                "response_seconds"
             ),
-            Interaction.timestamp >= Lead.created_at,
         )
-        .correlate(Lead)
-        .scalar_subquery()
-    )
-    week = (
-        select(Lead.created_at.label("asked"), first_reply.label("answered"))
         .where(
             Lead.workspace_id == ws,
             Lead.created_at > bindparam("window_start", type_=UTCDateTime()),
             Lead.created_at <= now,
         )
-        .cte("week")
-        # Materialized so the first reply is looked up once per lead, not once per use.
-        .prefix_with("MATERIALIZED")
+        .subquery("new_leads")
     )
-    new_leads = select(
-        func.count().label("new_leads"),
-        func.count(week.c.answered).label("replied_leads"),
-        func.coalesce(
-            func.sum(epoch_seconds(week.c.answered) - epoch_seconds(week.c.asked)), 0
-        ).label("response_seconds"),
-    ).subquery("new_leads")
+
+    stages = (PipelineStage.follow_up, PipelineStage.estimate_sent)
+    tally_follow_up = LeadTally.pipeline_stage == PipelineStage.follow_up
+    tally_estimate = LeadTally.pipeline_stage == PipelineStage.estimate_sent
+    tallied = (
+        select(
+            func.coalesce(func.sum(LeadTally.leads).filter(tally_follow_up), 0).label(
+                "follow_up_count"
+            ),
+            func.coalesce(
+                func.sum(LeadTally.leads * today_number - LeadTally.created_days).filter(
+                    tally_follow_up
+                ),
+                0,
+            ).label("follow_up_age_total"),
+            func.coalesce(func.sum(LeadTally.leads).filter(tally_estimate), 0).label(
+                "estimates_count"
+            ),
+            func.coalesce(func.sum(LeadTally.estimated_value).filter(tally_estimate), 0).label(
+                "estimates_value"
+            ),
+        )
+        .where(
+            LeadTally.workspace_id == ws,
+            LeadTally.pipeline_stage.in_(stages),
+            LeadTally.status.in_(OPEN_LEAD_STATUSES),
+        )
+        .subquery("tallied")
+    )
 
     follow_up = Lead.pipeline_stage == PipelineStage.follow_up
     estimate_sent = Lead.pipeline_stage == PipelineStage.estimate_sent
-    age = bindparam("today_number", type_=Integer()) - local_day_number(
-        Lead.created_at, bindparam("zone", type_=String())
-    )
+    age = today_number - local_day_number(Lead.created_at, bindparam("zone", type_=String()))
 
     def open_figures(name: str, *where: ColumnElement[bool]) -> Any:
+        """The same four figures counted from the leads themselves, for the few `where` picks
+        (each a range of ix_leads_workspace_stage_status, which holds every column read)."""
         return (
             select(
                 func.count().filter(follow_up).label("follow_up_count"),
@@ -232,56 +247,69 @@ def _figures_statement() -> Select[Any]:
             )
             .where(
                 Lead.workspace_id == ws,
-                Lead.pipeline_stage.in_((PipelineStage.follow_up, PipelineStage.estimate_sent)),
+                Lead.pipeline_stage.in_(stages),
                 Lead.status.in_(OPEN_LEAD_STATUSES),
-                Lead.created_at <= now,
                 *where,
             )
             .subquery(name)
         )
 
-    # Every open lead at those stages in an index-only pass (ix_leads_workspace_stage_status
-    # holds each column read), less the few of archived contacts, found from those contacts:
-    # leaving them out in the pass itself read every lead's row for its contact.
-    every = open_figures("every_open")
-    archived = open_figures("archived_open", Lead.contact_id.in_(archived_ids()))
+    # The tally counts every open lead; less those created after `now` (none for the present:
+    # one probe of the index) and those of archived contacts, found from those contacts. The
+    # newest lead (one index step) bounds the first range above, so a generic plan guesses it
+    # narrow, not a third of the leads, and Postgres keeps one plan for the statement.
+    newest = select(func.max(Lead.created_at)).where(Lead.workspace_id == ws).scalar_subquery()
+    later = open_figures("later_open", Lead.created_at > now, Lead.created_at <= newest)
+    archived = open_figures(
+        "archived_open", Lead.created_at <= now, Lead.contact_id.in_(archived_ids())
+    )
     open_leads = (
         select(
             *(
                 # Typed as the figure (a money column reads back as money, not its storage).
-                type_coerce(every.c[name] - archived.c[name], every.c[name].type).label(name)
-                for name in every.c.keys()
+                type_coerce(
+                    tallied.c[name] - later.c[name] - archived.c[name], archived.c[name].type
+                ).label(name)
+                for name in archived.c.keys()
             )
         )
-        .select_from(every.join(archived, true()))
+        .select_from(tallied.join(later, true()).join(archived, true()))
         .subquery("open_leads")
     )
 
-    proposal_sent = Opportunity.stage == OpportunityStage.proposal_sent
+    proposals = (
+        select(
+            func.coalesce(func.sum(DealTally.deals), 0).label("proposals_count"),
+            func.coalesce(func.sum(DealTally.amount), 0).label("proposals_value"),
+        )
+        .where(DealTally.workspace_id == ws, DealTally.stage == OpportunityStage.proposal_sent)
+        .subquery("proposals")
+    )
     closed_in_window = and_(
         Opportunity.close_date >= bindparam("first_close_date", type_=Date()),
         Opportunity.close_date <= today,
     )
-    won = and_(Opportunity.stage == OpportunityStage.won, closed_in_window)
-    lost = and_(Opportunity.stage == OpportunityStage.lost, closed_in_window)
-    deals = (
+    won = Opportunity.stage == OpportunityStage.won
+    lost = Opportunity.stage == OpportunityStage.lost
+    closed = (
         select(
-            func.count().filter(proposal_sent).label("proposals_count"),
-            func.coalesce(func.sum(Opportunity.amount).filter(proposal_sent), 0).label(
-                "proposals_value"
-            ),
             func.count().filter(won).label("won_count"),
             func.coalesce(func.sum(Opportunity.amount).filter(won), 0).label("won_value"),
             func.count().filter(lost).label("lost_count"),
         )
-        .where(Opportunity.workspace_id == ws, or_(proposal_sent, won, lost))
-        .subquery("deals")
+        .where(
+            Opportunity.workspace_id == ws,
+            Opportunity.stage.in_((OpportunityStage.won, OpportunityStage.lost)),
+            closed_in_window,
+        )
+        .subquery("closed")
     )
     return (
-        select(*new_leads.c, *open_leads.c, *deals.c)
+        select(*new_leads.c, *open_leads.c, *proposals.c, *closed.c)
         .select_from(new_leads)
         .join(open_leads, true())
-        .join(deals, true())
+        .join(proposals, true())
+        .join(closed, true())
     )
 
 

@@ -26,7 +26,6 @@ from core.common.local_dates import (
     local_day_number,
     local_midnight,
     local_today,
-    prepare_local_dates,
 )
 from core.models import Lead, Opportunity, Workspace
 from core.reports.summaries import one_decimal
@@ -100,7 +99,6 @@ def win_loss(session: Session, *, workspace: Workspace, now: datetime) -> WinLos
     leads grouped by every key the summary splits them by (a few dozen rows at most), and its
     closed deals likewise, folded here; a round trip costs more than the folding.
     """
-    prepare_local_dates(session)
     ws = workspace.workspace_id
     month_start, month_end = previous_month(local_today(workspace, now))
 
