@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -20,14 +21,20 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from console.local_slack import LocalSlackAPI
 from core.common.enums import InteractionType, JobRunStatus, OpportunityStage
-from core.models import JobRun, OAuthState
+from core.models import DealTally, JobRun, OAuthState
 from core.platform.event_ledger import claim_event, event_was_claimed
 from core.platform.oauth_states import issue_oauth_state, redeem_oauth_state
 from core.workspaces.service import WorkspaceDefaults, ensure_workspace
 from integrations.slack import make_client
 from jobs.periods import JobKind
 from jobs.runner import JobOutcome, OutcomeStatus
-from jobs.scheduler import build_scheduler, forget_old_consent_states, forget_old_events, tick
+from jobs.scheduler import (
+    build_scheduler,
+    fold_tally_rows,
+    forget_old_consent_states,
+    forget_old_events,
+    tick,
+)
 from tests.conftest import OWNER
 from tests.core.factories import (
     NEW_YORK,
@@ -461,6 +468,7 @@ def test_the_scheduler_registers_one_ticking_job_per_kind(clock: FixedClock) -> 
         "crm-digest-daily",
         "crm-digest-monthly",
         "crm-digest-weekly",
+        "crm-fold-tallies",
         "crm-forget-consent-states",
         "crm-forget-events",
         "crm-forget-outbox",
@@ -470,6 +478,7 @@ def test_the_scheduler_registers_one_ticking_job_per_kind(clock: FixedClock) -> 
     assert jobs["crm-forget-events"].trigger.interval == timedelta(hours=1)
     assert jobs["crm-forget-outbox"].trigger.interval == timedelta(hours=1)
     assert jobs["crm-forget-consent-states"].trigger.interval == timedelta(hours=1)
+    assert jobs["crm-fold-tallies"].trigger.interval == timedelta(minutes=1)
     assert jobs["crm-outbox"].trigger.interval == timedelta(seconds=3)
     daily = jobs["crm-digest-daily"]
     assert daily.args == (JobKind.daily,)
@@ -538,6 +547,22 @@ def test_consent_link_states_are_forgotten_a_day_after_they_expire(
             expired_text="expired",
         )
     assert consent.owner == OWNER
+
+
+def test_the_tallies_are_folded_to_one_row_per_key(
+    sessions: sessionmaker[Session], workspace_id: str
+) -> None:
+    with sessions.begin() as session:
+        for name in ("a", "b", "c"):  # three deals at estimating: three delta rows, one key
+            make_opportunity(session, workspace_id, name=name, amount="10")
+
+    assert fold_tally_rows(sessions=sessions) == 3
+    assert fold_tally_rows(sessions=sessions) == 0
+    with sessions.begin() as session:
+        rows = session.execute(select(DealTally.stage, DealTally.deals, DealTally.amount)).all()
+    assert [(str(stage), deals, amount) for stage, deals, amount in rows] == [
+        ("estimating", 3, Decimal("30.00"))
+    ]
 
 
 def test_a_workspace_with_a_bad_setting_does_not_stop_the_others(

@@ -150,9 +150,15 @@ END $$""",
         "CREATE TRIGGER crm_zone_tallies AFTER UPDATE OF timezone ON workspaces "
         "FOR EACH ROW WHEN (OLD.timezone IS DISTINCT FROM NEW.timezone) "
         "EXECUTE FUNCTION crm_zone_tallies()",
-        # A new reply moves the first reply back only when it is earlier: no lookup.
+        # A new reply moves the first reply back only when it is earlier: no lookup. The lead is
+        # locked first, so the comparison reads its first reply as any concurrent recompute
+        # (crm_first_reply_changed) left it; and the interaction's contact before it, the
+        # order the write's last touch (core/activity/last_touch.py) takes them in, so two
+        # replies to two leads of one contact wait for each other instead of deadlocking.
         """CREATE FUNCTION crm_first_reply_added() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM 1 FROM contacts WHERE contact_id = NEW.contact_id FOR NO KEY UPDATE;
+    PERFORM 1 FROM leads WHERE lead_id = NEW.lead_id FOR NO KEY UPDATE;
     UPDATE leads SET first_reply_at = NEW.timestamp
     WHERE lead_id = NEW.lead_id AND created_at <= NEW.timestamp
       AND (first_reply_at IS NULL OR first_reply_at > NEW.timestamp);
@@ -163,13 +169,14 @@ END $$""",
         "EXECUTE FUNCTION crm_first_reply_added()",
         # A reply moved, retyped, re-dated or deleted: the leads it was and is on are looked up
         # again. Locked first, so the lookup (a statement of its own, a fresh snapshot) sees
-        # any reply committed on them meanwhile.
+        # any reply committed on them meanwhile, and a reply added meanwhile compares with
+        # the result.
         f"""CREATE FUNCTION crm_first_reply_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     was text := CASE WHEN TG_OP <> 'INSERT' THEN OLD.lead_id END;
     now_on text := CASE WHEN TG_OP <> 'DELETE' THEN NEW.lead_id END;
 BEGIN
-    PERFORM 1 FROM leads WHERE lead_id IN (was, now_on) ORDER BY lead_id FOR UPDATE;
+    PERFORM 1 FROM leads WHERE lead_id IN (was, now_on) ORDER BY lead_id FOR NO KEY UPDATE;
     UPDATE leads l SET first_reply_at = {_first_reply("l")}
     WHERE l.lead_id IN (was, now_on)
       AND l.first_reply_at IS DISTINCT FROM {_first_reply("l")};
