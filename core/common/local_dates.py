@@ -104,7 +104,7 @@ def _epoch_seconds_sqlite(element: epoch_seconds, compiler: SQLCompiler, **kw: A
 class summed_seconds(FunctionElement[float]):
     """The sum over the rows of `later - earlier` in seconds (NULL when none has both): on
     Postgres one EXTRACT of the summed intervals, the same exact figure as a sum of
-    `epoch_seconds` differences at a third less work per row."""
+    `epoch_seconds` differences for less work per row."""
 
     type = Float()
     inherit_cache = True

@@ -234,8 +234,7 @@ def _figures_statement() -> Select[Any]:
     age = today_number - local_day_number(Lead.created_at, bindparam("zone", type_=String()))
 
     def open_figures(name: str, *where: ColumnElement[bool]) -> Any:
-        """The same four figures counted from the leads themselves, for the few `where` picks
-        (each a range of ix_leads_workspace_stage_status, which holds every column read)."""
+        """The same four figures counted from the leads themselves, for the few `where` picks."""
         return (
             select(
                 func.count().filter(follow_up).label("follow_up_count"),
