@@ -328,6 +328,11 @@ def _oldest_open_lead(
     )
 
 
+# A literal limit: bound, Postgres's generic plan for the prepared statement guessed a tenth of
+# the leads for each `LIMIT $n`, so it planned the statement on every call (0.8 ms at full size).
+_ONE = bindparam("one", 1, type_=Integer(), literal_execute=True)
+
+
 @cache
 def _oldest_statement() -> Select[Any]:
     """The first open lead created: the first of each open status (each a probe of the
@@ -337,7 +342,7 @@ def _oldest_statement() -> Select[Any]:
         select(Lead.lead_id, Lead.created_at)
         .where(_open_at_now(Lead.status == status))
         .order_by(Lead.created_at, Lead.lead_id)
-        .limit(1)
+        .limit(_ONE)
         .subquery()
         for status in OPEN_LEAD_STATUSES
     ]
@@ -347,7 +352,7 @@ def _oldest_statement() -> Select[Any]:
     return (
         shown.join(query.join(first, first.c.lead_id == Lead.lead_id), Lead.contact_id)
         .order_by(Lead.created_at, Lead.lead_id)
-        .limit(1)
+        .limit(_ONE)
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -308,6 +309,9 @@ def test_pipeline_summary_is_three_statements(session: Session, ws: Workspace, r
     assert summary.follow_up_avg_age_days == Decimal("5.0")
     assert len(summary.past_expected_close) == rows
     assert statements.n == 3
+    # Limits are written into the SQL, not bound: with `LIMIT $n` Postgres's generic plan
+    # guessed a tenth of the rows and it planned the statement again on every call.
+    assert not [s for s in statements.statements if re.search(r"LIMIT\s+(%\(|\?|\$)", s)]
 
 
 # --- win / loss -------------------------------------------------------------------------------
