@@ -30,7 +30,7 @@ from core.leads.opportunities import (
 from core.leads.service import (
     assign_lead_owner,
     check_close_date,
-    get_lead,
+    lock_lead,
     set_expected_close_date,
     set_lead_stage,
 )
@@ -113,7 +113,7 @@ def _note(
 
 
 def _open_lead(session: Session, workspace: Workspace, lead_id: str) -> Lead:
-    lead = get_lead(session, workspace=workspace, lead_id=lead_id)
+    lead = lock_lead(session, workspace=workspace, lead_id=lead_id)
     if lead.status not in OPEN_LEAD_STATUSES:
         raise InvalidTransition(
             f"The {lead.title} lead is already {lead.status.value}, so I can't change it."

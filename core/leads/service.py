@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.activity.service import BODY_LIMIT, log_system_note
@@ -45,6 +46,7 @@ __all__ = [
     "deal_stage_for",
     "disqualify_lead",
     "get_lead",
+    "lock_lead",
     "qualify_lead",
     "set_expected_close_date",
     "set_lead_stage",
@@ -73,9 +75,40 @@ def get_lead(session: Session, *, workspace: Workspace, lead_id: str) -> Lead:
     return get_in_workspace(session, Lead, lead_id, workspace=workspace, field="lead")
 
 
+def lock_lead(session: Session, *, workspace: Workspace, lead_id: str) -> Lead:
+    """The lead, re-read and row-locked (Postgres) after its contact, for an edit.
+
+    Contact before lead is the one order every write takes them in: an interaction's last
+    touch updates the contact, then its leads (core/activity/last_touch.py), and so does the
+    first-reply trigger. An edit notes itself in the history, so it would take the contact
+    after the lead it changed; two requests at once on leads of one contact (a stage change
+    and a call logged) would then wait for each other, and Postgres would abort one
+    (docs/reliability.md, "One lock order"). FOR NO KEY UPDATE is what the edit's UPDATE takes
+    anyway, and lets other transactions insert interactions that reference both rows.
+    """
+    contact_id = get_lead(session, workspace=workspace, lead_id=lead_id).contact_id
+    if contact_id is not None:
+        session.execute(
+            select(Contact.contact_id)
+            .where(Contact.contact_id == contact_id)
+            .with_for_update(key_share=True)
+        )
+    lead = session.scalars(
+        select(Lead)
+        .where(Lead.lead_id == lead_id)
+        .with_for_update(key_share=True, of=Lead)
+        .execution_options(populate_existing=True)
+    ).one()
+    if lead.contact_id != contact_id:  # a merge moved it between the two reads: not locked
+        raise InvalidTransition(
+            f"The {lead.title} lead was just moved to another contact; try again."
+        )
+    return lead
+
+
 def _open_lead(session: Session, workspace: Workspace, lead_id: str, doing: str) -> Lead:
     """The lead, refused with a friendly reason when it is already disqualified or converted."""
-    lead = get_lead(session, workspace=workspace, lead_id=lead_id)
+    lead = lock_lead(session, workspace=workspace, lead_id=lead_id)
     if lead.status not in OPEN_LEAD_STATUSES:
         refusal = AlreadyDone if _OUTCOME.get(doing) == lead.status else InvalidTransition
         raise refusal(
@@ -377,7 +410,7 @@ def assign_lead_owner(
 ) -> Lead:
     """Name the team member (Slack user id) who owns follow-up on the lead."""
     who = clean_text(owner, field="owner", label="lead owner", limit=64, required=True)
-    lead = get_lead(session, workspace=workspace, lead_id=lead_id)
+    lead = lock_lead(session, workspace=workspace, lead_id=lead_id)
     before = snapshot(lead)
     lead.owner = who
     audit(session, workspace, actor=actor, action="assign_lead_owner", entity=lead, before=before)
