@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from alembic import command
 from sqlalchemy import select
 
-from core.models import Contact, Lead
+from core.models import Contact, FollowUpTally, Lead, TouchTally
 from core.platform.db import make_engine
 from core.platform.migrate import alembic_config
 from tests.conftest import drop_postgres_database, migrated_database_url
@@ -96,3 +96,57 @@ def test_the_last_touch_migration_backfills_from_the_history(backend: str, tmp_p
         "ld_moved": datetime(2026, 4, 1, tzinfo=UTC),  # the survivor's, where history moved
         "ld_quiet": datetime(2026, 2, 1, tzinfo=UTC),  # its creation
     }
+
+
+_BEFORE_FOLLOWUP_TALLIES = "0019_pipeline_tallies"
+_TALLIED_ROWS = """
+INSERT INTO leads (lead_id, workspace_id, title, source, status, pipeline_stage, last_touch_at,
+    created_at, updated_at)
+VALUES ('ld_a', 'T0MIG', 'A', 'email', 'new', 'inquiry', '2026-03-01 23:30:00+00',
+        '2026-02-01 00:00:00+00', '2026-02-01 00:00:00+00'),
+       ('ld_b', 'T0MIG', 'B', 'email', 'new', 'inquiry', '2026-03-01 00:10:00+00',
+        '2026-02-01 00:00:00+00', '2026-02-01 00:00:00+00'),
+       ('ld_c', 'T0MIG', 'C', 'email', 'working', 'inquiry', '2026-03-02 01:00:00+00',
+        '2026-02-01 00:00:00+00', '2026-02-01 00:00:00+00'),
+       ('ld_d', 'T0MIG', 'D', 'email', 'qualified', 'inquiry', '2026-03-01 12:00:00+00',
+        '2026-02-01 00:00:00+00', '2026-02-01 00:00:00+00');
+INSERT INTO interactions (interaction_id, workspace_id, type, timestamp, lead_id, outcome,
+    follow_up_date, follow_up_status, created_at, updated_at)
+VALUES ('ix_p1', 'T0MIG', 'note', '2026-03-01 00:00:00+00', 'ld_a', 'none', '2026-03-05',
+        'pending', '2026-03-01 00:00:00+00', '2026-03-01 00:00:00+00'),
+       ('ix_p2', 'T0MIG', 'note', '2026-03-01 00:00:00+00', 'ld_b', 'none', '2026-03-05',
+        'pending', '2026-03-01 00:00:00+00', '2026-03-01 00:00:00+00'),
+       ('ix_done', 'T0MIG', 'note', '2026-03-01 00:00:00+00', 'ld_c', 'none', '2026-03-05',
+        'completed', '2026-03-01 00:00:00+00', '2026-03-01 00:00:00+00');
+"""
+
+
+def test_the_followup_tallies_migration_backfills_from_the_rows(
+    backend: str, tmp_path: Path
+) -> None:
+    """0020 counts the leads and follow-ups already there, one row per key, UTC days."""
+    url = migrated_database_url(backend, tmp_path, f"tallies_{os.getpid()}")
+    try:
+        command.downgrade(alembic_config(url), _BEFORE_FOLLOWUP_TALLIES)
+        engine = make_engine(url)
+        with engine.begin() as connection:
+            for statement in (_ROWS.split(";")[0], *_TALLIED_ROWS.split(";")):
+                if statement.strip():
+                    connection.exec_driver_sql(statement)
+        command.upgrade(alembic_config(url), "head")
+        with engine.connect() as connection:
+            touches = connection.execute(
+                select(TouchTally.status, TouchTally.touch_day, TouchTally.leads)
+            ).all()
+            followups = connection.execute(
+                select(FollowUpTally.follow_up_date, FollowUpTally.follow_ups)
+            ).all()
+        engine.dispose()
+    finally:
+        if backend == "postgres":
+            drop_postgres_database(url)
+    assert sorted(touches) == [
+        ("new", date(2026, 3, 1), 2),  # 23:30 and 00:10 UTC, one day; qualified is not kept
+        ("working", date(2026, 3, 2), 1),
+    ]
+    assert followups == [(date(2026, 3, 5), 2)]  # the completed one is not pending

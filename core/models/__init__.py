@@ -37,7 +37,7 @@ from core.models.records import (
     new_id,
     utcnow,
 )
-from core.models.tallies import DealTally, LeadTally
+from core.models.tallies import DealTally, FollowUpTally, LeadTally, TouchTally
 
 __all__ = [
     "AuditEntry",
@@ -48,6 +48,7 @@ __all__ = [
     "ContactPoint",
     "DealTally",
     "Draft",
+    "FollowUpTally",
     "FormAttempt",
     "FormSubmission",
     "Interaction",
@@ -66,6 +67,7 @@ __all__ = [
     "Reminder",
     "SeenRequest",
     "Timestamped",
+    "TouchTally",
     "WebhookSubscription",
     "WonConfirmation",
     "Workspace",

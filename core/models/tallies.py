@@ -1,18 +1,19 @@
 """Tallies: the counts and sums the reports read instead of counting rows (docs/performance.md).
 
-Derived data, kept by database triggers (migration 0019) in the same transaction as every
-write to the rows they count. A write only ever inserts signed delta rows (+1 for the new key,
--1 for the old, value deltas likewise), so concurrent writers never wait on a counter row; a
-reader sums the rows of the keys it needs, and the worker folds them into one row per key
-(`core.platform.tallies.fold_tallies`). No foreign key on `workspace_id`: a check per delta row
-would cost every write and guard rows nobody edits.
+Derived data, kept by database triggers (migrations 0019 and 0020) in the same transaction as
+every write to the rows they count. A write only ever inserts signed delta rows (+1 for the new
+key, -1 for the old, value deltas likewise), so concurrent writers never wait on a counter row;
+a reader sums the rows of the keys it needs, and the worker folds them into one row per key
+(`core.platform.tallies.fold_tallies`). No foreign key on `workspace_id`: a check per delta
+row would cost every write and guard rows nobody edits.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Index, Integer, String
+from sqlalchemy import BigInteger, Date, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.common import enums
@@ -52,3 +53,33 @@ class DealTally(Base):
     stage: Mapped[enums.OpportunityStage] = mapped_column(enum_column_type(enums.OpportunityStage))
     deals: Mapped[int] = mapped_column(BigInteger)
     amount: Mapped[Decimal]
+
+
+class TouchTally(Base):
+    """How many stale-candidate leads (new or working) were last touched on each UTC day.
+
+    Only `STALE_CANDIDATE_STATUSES` are kept: the stale report reads no other status, and the
+    other leads' touches then write nothing.
+    """
+
+    __tablename__ = "touch_tallies"
+    __table_args__ = (Index("ix_touch_tallies_key", "workspace_id", "status", "touch_day"),)
+
+    tally_id: Mapped[int] = mapped_column(TALLY_ID, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    status: Mapped[enums.LeadStatus] = mapped_column(enum_column_type(enums.LeadStatus))
+    touch_day: Mapped[date] = mapped_column(Date)  # the UTC date of `leads.last_touch_at`
+    # Integer: Postgres sums it as a bigint, an int in Python (a bigint sums as numeric).
+    leads: Mapped[int] = mapped_column(Integer)
+
+
+class FollowUpTally(Base):
+    """How many pending follow-ups are promised for each date."""
+
+    __tablename__ = "followup_tallies"
+    __table_args__ = (Index("ix_followup_tallies_key", "workspace_id", "follow_up_date"),)
+
+    tally_id: Mapped[int] = mapped_column(TALLY_ID, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    follow_up_date: Mapped[date] = mapped_column(Date)
+    follow_ups: Mapped[int] = mapped_column(Integer)

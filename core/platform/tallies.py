@@ -1,9 +1,9 @@
 """The tally tables, and their folding into one row per key (docs/performance.md, "Tallies").
 
-A write adds signed delta rows to a tally (database triggers, migration 0019), so a key's rows
-pile up; a reader sums them, whatever their number. Folding replaces each key's rows with one
-row of their sums (none when every sum is zero), so a read sums about one row per key. Correct
-answers never depend on it: only read speed does.
+A write adds signed delta rows to a tally (database triggers, migrations 0019 and 0020), so a
+key's rows pile up; a reader sums them, whatever their number. Folding replaces each key's rows
+with one row of their sums (none when every sum is zero), so a read sums about one row per key.
+Correct answers never depend on it: only read speed does.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from core.models import Base, DealTally, LeadTally
+from core.models import Base, DealTally, FollowUpTally, LeadTally, TouchTally
 
 __all__ = ["TALLIES", "TallyTable", "fold_tallies"]
 
@@ -51,6 +51,8 @@ TALLIES: tuple[TallyTable, ...] = (
         LeadTally, ("status", "pipeline_stage"), ("leads", "estimated_value", "created_days")
     ),
     TallyTable(DealTally, ("stage",), ("deals", "amount")),
+    TallyTable(TouchTally, ("status", "touch_day"), ("leads",)),
+    TallyTable(FollowUpTally, ("follow_up_date",), ("follow_ups",)),
 )
 
 

@@ -3,8 +3,8 @@
 Definitions are docs/product.md's: interactions with `follow_up_status = pending` and
 `follow_up_date` today, the overdue ones (earlier date, still pending) under their own heading.
 One statement however many rows, returning frozen dataclasses a renderer shows without I/O.
-With a `limit`, each list keeps its first `limit` items and the totals are counted in SQL (from
-the index), so a daily post that shows ten loads ten however big the backlog.
+With a `limit`, each list keeps its first `limit` items and the totals are summed in SQL (from
+the tallies), so a daily post that shows ten loads ten however big the backlog.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from core.common.enums import (
     PipelineStage,
 )
 from core.common.local_dates import local_today
-from core.models import Interaction, Lead, Opportunity, Workspace
+from core.models import FollowUpTally, Interaction, Lead, Opportunity, Workspace
 from core.reports.left_out import left_out_contacts
 from core.reports.rows import (
     TOUCH_COLUMNS,
@@ -169,8 +169,8 @@ def _followups_statement(*, limited: bool) -> Select[Any]:
     and `limit`.
 
     Each list is the first `limit` of a range of `ix_interactions_followups` in date order
-    (sorted within a date by time), and its total a count of that range read from the index
-    alone, less the few follow-ups of the contacts the lists leave out (found from those
+    (sorted within a date by time), and its total the sum of `followup_tallies` over those
+    dates, less the few follow-ups of the contacts the lists leave out (found from those
     contacts): ranking every due row read each one's row, thousands in a big backlog.
     """
     today = bindparam("today", type_=Date())
@@ -181,23 +181,35 @@ def _followups_statement(*, limited: bool) -> Select[Any]:
     )
     left_out_cte = left_out_contacts()  # read once by every filter and count below
 
-    # Both lists' totals in one pass over the range of the index (dates up to today, read from
-    # the index alone), less the follow-ups of the left-out contacts, found from those contacts
-    # (probing each follow-up's contact read every one of their rows: 2,000 at full size).
+    # Both lists' totals: the tallies of the dates up to today (docs/performance.md),
+    # less the follow-ups of the left-out contacts, found from those contacts (probing each
+    # follow-up's contact read every one of their rows: 2,000 at full size).
     due_today, overdue = Interaction.follow_up_date == today, Interaction.follow_up_date < today
-
-    def counts(query: Select[Any]) -> Subquery:
-        return query.with_only_columns(
+    tallied = FollowUpTally.follow_ups
+    every = (
+        select(
+            func.coalesce(
+                func.sum(case((FollowUpTally.follow_up_date == today, tallied))), 0
+            ).label("due_today"),
+            func.coalesce(func.sum(case((FollowUpTally.follow_up_date < today, tallied))), 0).label(
+                "overdue"
+            ),
+        )
+        .where(
+            FollowUpTally.workspace_id == bindparam("ws"),
+            FollowUpTally.follow_up_date <= today,
+        )
+        .subquery()
+    )
+    left_out = (
+        select(
             func.count(case((due_today, 1))).label("due_today"),
             func.count(case((overdue, 1))).label("overdue"),
-        ).subquery()
-
-    in_range = (*pending, Interaction.follow_up_date <= today)
-    every = counts(select(Interaction).where(*in_range))
-    left_out = counts(
-        select(left_out_cte)
+        )
+        .select_from(left_out_cte)
         .join(Interaction, Interaction.contact_id == left_out_cte.c.contact_id)
-        .where(*in_range)
+        .where(*pending, Interaction.follow_up_date <= today)
+        .subquery()
     )
     totals = (
         select(

@@ -9,7 +9,7 @@ leads, returning frozen dataclasses a renderer can show without further I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from typing import Any
 
@@ -33,7 +33,7 @@ from core.activity.last_touch import lead_touch_as_of
 from core.common.business_days import business_day_cutoff
 from core.common.enums import STALE_CANDIDATE_STATUSES
 from core.common.local_dates import local_date, local_midnight, local_today
-from core.models import Contact, Interaction, Lead, Workspace
+from core.models import Contact, Interaction, Lead, TouchTally, Workspace
 from core.platform.column_types import UTCDateTime
 from core.reports.left_out import left_out_contacts
 from core.reports.rows import (
@@ -99,7 +99,17 @@ def stale_leads(
     cutoff = business_day_cutoff(today, n, workspace.holiday_country)
     stale_before = local_midnight(workspace, cutoff + timedelta(days=1))
 
-    params = {"ws": ws, "now": now, "stale_before": stale_before, "today": today}
+    # The UTC day `stale_before` falls in: the tallies count the days before it, the index the
+    # part of it before `stale_before`.
+    stale_day = stale_before.astimezone(UTC).date()
+    params = {
+        "ws": ws,
+        "now": now,
+        "stale_before": stale_before,
+        "today": today,
+        "stale_day": stale_day,
+        "stale_day_start": datetime.combine(stale_day, time(), UTC),
+    }
     if limit is not None:
         params["limit"] = limit
     limited = limit is not None
@@ -139,8 +149,9 @@ def _page_statement(*, limited: bool, as_of_history: bool) -> Select[Any]:
 
     `last_touch_at` (core/activity/last_touch.py) is kept with every interaction write, so the
     page is, per status, the first `limit` rows of the (workspace_id, status, last_touch_at)
-    index in order, and the total a count of a range of it: no stale lead beyond the page is
-    sorted (docs/performance.md). Leads touched after `now` (a report for a past time) are
+    index in order: no stale lead beyond the page is sorted (docs/performance.md). For the
+    present the total is summed from `touch_tallies` whatever the book's size, for a past time
+    counted from a range of the index. Leads touched after `now` (a report for a past time) are
     judged on their history up to `now`, computed for those few rows alone: only
     `as_of_history` carries that part, since planning it cost more than the rest of the
     statement took to run, and a report for the present has no such lead. Every row says in
@@ -198,20 +209,19 @@ def _page_statement(*, limited: bool, as_of_history: bool) -> Select[Any]:
             )
         )
     merged = union_all(*(part.subquery().select() for part in parts)).subquery("merged")
-    # The total counts the range of the index, less the few leads of contacts the reports
-    # leave out (found from those contacts, not by probing each stale lead's), plus those
-    # touched after `now`. Separate counts: in one, the planner charged every stale lead the
-    # history subqueries only the few touched after `now` run, and that estimate turned on
-    # Postgres's JIT compiler, which took seconds (docs/performance.md).
+    # The total is the stale candidates (tallied for the present, a range of the index for a
+    # past time), less the few leads of contacts the reports leave out (found from those
+    # contacts, not by probing each stale lead's), plus those touched after `now`. Separate
+    # counts: in one, the planner charged every stale lead the history subqueries only the few
+    # touched after `now` run, and that estimate turned on Postgres's JIT compiler, which took
+    # seconds (docs/performance.md).
     in_status = Lead.status.in_(STALE_CANDIDATE_STATUSES)
-
-    def count(*where: ColumnElement[bool]) -> ColumnElement[int]:
-        return select(func.count()).select_from(Lead).where(*where).scalar_subquery()
-
     in_range = (Lead.workspace_id == bindparam("ws"), in_status, by_column, not_snoozed)
-    total = count(*in_range) - count(*in_range, Lead.contact_id.in_(left_out))
+    left_out_count = _count(*in_range, Lead.contact_id.in_(left_out))
     if as_of_history:
-        total = total + count(*candidates(in_status, by_history))
+        total = _count(*in_range) - left_out_count + _count(*candidates(in_status, by_history))
+    else:
+        total = _tallied_total(by_column) - left_out_count
     stale = select(merged, total.label("total")).order_by(
         merged.c.last_touch, merged.c.created_at, merged.c.lead_id
     )
@@ -241,6 +251,39 @@ def _page_statement(*, limited: bool, as_of_history: bool) -> Select[Any]:
         .select_from(flag.outerjoin(named, true()))
         .order_by(named.c.last_touch, named.c.created_at, named.c.lead_id)
     )
+
+
+def _count(*where: ColumnElement[bool]) -> ColumnElement[int]:
+    return select(func.count()).select_from(Lead).where(*where).scalar_subquery()
+
+
+def _tallied_total(by_column: ColumnElement[bool]) -> ColumnElement[int]:
+    """The candidates touched before `stale_before` that are not snoozed, for a report at the
+    present (no candidate touched after `now`), whatever their number: the tallies of the whole
+    UTC days before `stale_day`, plus the index's count of the part of that day before
+    `stale_before`, less the few leads snoozed now, found from `ix_leads_snoozed`.
+    """
+    in_status = Lead.status.in_(STALE_CANDIDATE_STATUSES)
+    tallied = (
+        select(func.coalesce(func.sum(TouchTally.leads), 0))
+        .where(
+            TouchTally.workspace_id == bindparam("ws"),
+            TouchTally.status.in_(STALE_CANDIDATE_STATUSES),
+            TouchTally.touch_day < bindparam("stale_day", type_=Date()),
+        )
+        .scalar_subquery()
+    )
+    day_start = bindparam("stale_day_start", type_=UTCDateTime())
+    partial_day = _count(
+        Lead.workspace_id == bindparam("ws"), in_status, by_column, Lead.last_touch_at >= day_start
+    )
+    snoozed = _count(
+        Lead.workspace_id == bindparam("ws"),
+        Lead.snoozed_until >= bindparam("today", type_=Date()),
+        in_status,
+        by_column,
+    )
+    return tallied + partial_day - snoozed
 
 
 def _newest_touches(

@@ -2,10 +2,10 @@
 
 A follow-up set for Friday must show before Friday (issue 15): `upcoming_followups` is
 `/followups upcoming` and the App Home's "Coming up" (pending, due after today and within
-`UPCOMING_DAYS`, paged in SQL with its total counted by a window); `next_followups` is the line
-on a lead or contact card (each record's earliest pending follow-up, overdue ones included, one
-statement for any number of records). Rows are `core.reports.followups` items, so every list
-and card words a follow-up the same way.
+`UPCOMING_DAYS`, paged in SQL with its total summed from the follow-up tallies);
+`next_followups` is the line on a lead or contact card (each record's earliest pending
+follow-up, overdue ones included, one statement for any number of records). Rows are
+`core.reports.followups` items, so every list and card words a follow-up the same way.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Date, Integer, Select, String, bindparam, func, or_, select
+from sqlalchemy import Date, Integer, ScalarSelect, Select, String, bindparam, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from core.common.enums import FollowUpStatus
 from core.common.local_dates import local_today
-from core.models import Interaction, Workspace
+from core.models import FollowUpTally, Interaction, Workspace
 from core.reports.followups import FollowUpItem, followup_item, item_rows
 
 __all__ = [
@@ -78,12 +78,13 @@ def upcoming(
 @cache
 def _upcoming_statement() -> Select[Any]:
     """One page with its total, built once (building it per call cost several times more than
-    running it); parameters `ws`, `today`, `until`, `limit` and `offset`."""
+    running it); parameters `ws`, `today`, `until`, `limit` and `offset`.
+
+    The total is summed from `followup_tallies` (a row per date), not counted over every
+    follow-up of the week (docs/performance.md).
+    """
     ranked = (
-        select(
-            Interaction.interaction_id.label("ranked_id"),
-            func.count().over().label("total"),
-        )
+        select(Interaction.interaction_id.label("ranked_id"), _tallied().label("total"))
         .where(
             Interaction.workspace_id == bindparam("ws"),
             Interaction.follow_up_status == FollowUpStatus.pending,
@@ -91,26 +92,35 @@ def _upcoming_statement() -> Select[Any]:
             Interaction.follow_up_date <= bindparam("until", type_=Date()),
         )
         .order_by(*_IN_ORDER)
-        .limit(bindparam("limit", type_=Integer()))
+        # A literal, as in stale_leads.py: bound, Postgres planned every call.
+        .limit(bindparam("limit", type_=Integer(), literal_execute=True))
         .offset(bindparam("offset", type_=Integer()))
         .subquery("ranked")
     )
     return item_rows(ranked).order_by(*_IN_ORDER)
 
 
+def _tallied() -> ScalarSelect[Any]:
+    """SQL: the pending follow-ups due after `today` and up to `until`, from the tallies."""
+    return (
+        select(func.coalesce(func.sum(FollowUpTally.follow_ups), 0))
+        .where(
+            FollowUpTally.workspace_id == bindparam("ws"),
+            FollowUpTally.follow_up_date > bindparam("today", type_=Date()),
+            FollowUpTally.follow_up_date <= bindparam("until", type_=Date()),
+        )
+        .scalar_subquery()
+    )
+
+
 def _count_upcoming(
     session: Session, workspace: Workspace, today: date, until: date, offset: int
 ) -> int:
-    """A page past the end has no row to carry the total: count it (only then)."""
+    """A page past the end has no row to carry the total: sum it (only then)."""
     if offset == 0:
         return 0
-    query = select(func.count()).where(
-        Interaction.workspace_id == workspace.workspace_id,
-        Interaction.follow_up_status == FollowUpStatus.pending,
-        Interaction.follow_up_date > today,
-        Interaction.follow_up_date <= until,
-    )
-    return int(session.scalar(query) or 0)
+    params = {"ws": workspace.workspace_id, "today": today, "until": until}
+    return int(session.scalar(select(_tallied()), params) or 0)
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,17 @@ from core.leads.inquiries import InquiryInput, capture_inquiry
 from core.leads.opportunities import set_opportunity_stage
 from core.leads.planning import set_deal_amount, set_estimated_value
 from core.leads.service import convert_lead, disqualify_lead, set_lead_stage, snooze_lead
-from core.models import Contact, DealTally, Interaction, Lead, LeadTally, Opportunity, Workspace
+from core.models import (
+    Contact,
+    DealTally,
+    FollowUpTally,
+    Interaction,
+    Lead,
+    LeadTally,
+    Opportunity,
+    TouchTally,
+    Workspace,
+)
 from core.platform.tallies import fold_tallies
 from core.reports.summaries import WEEK, _figures_statement, pipeline_summary
 from core.workspaces.service import update_settings
@@ -320,6 +330,10 @@ def test_folding_keeps_every_sum_and_leaves_one_row_per_key(
         oracle.deal_tallies(session, ws.workspace_id),
     )
     rows_before = _rows(session, LeadTally) + _rows(session, DealTally)
+    # The follow-up tallies fold too (the moves' notes touch the leads): their rows apart.
+    followup_foldable = _foldable_rows(
+        session, TouchTally.leads, TouchTally.status, TouchTally.touch_day
+    ) + _foldable_rows(session, FollowUpTally.follow_ups, FollowUpTally.follow_up_date)
 
     removed = fold_tallies(session)
 
@@ -343,7 +357,8 @@ def test_folding_keeps_every_sum_and_leaves_one_row_per_key(
     ]
     assert [(str(s), n) for s, n in deal_keys] == [("won", 1)]
     assert _rows(session, LeadTally) + _rows(session, DealTally) == 3
-    assert removed == rows_before - 1  # all but the won deal's row, already alone and not zero
+    # All but the won deal's row, already alone and not zero.
+    assert removed == rows_before - 1 + followup_foldable
     assert fold_tallies(session) == 0  # nothing left to fold
     assert_tallies_agree(session, ws)
 
@@ -354,6 +369,19 @@ def make_opportunity_at(session: Session, ws: Workspace, contact: Contact) -> Op
 
 def _rows(session: Session, model: Any) -> int:
     return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def _foldable_rows(session: Session, summed: Any, *keys: Any) -> int:
+    """The rows of the keys a fold rewrites: more than one row, or one of zero."""
+    per_key = (
+        select(func.count().label("rows"), func.sum(summed).label("total"))
+        .group_by(*keys)
+        .subquery()
+    )
+    foldable = select(func.coalesce(func.sum(per_key.c.rows), 0)).where(
+        (per_key.c.rows > 1) | (per_key.c.total == 0)
+    )
+    return int(session.scalar(foldable) or 0)
 
 
 def test_deleted_rows_leave_the_tallies(session: Session, ws: Workspace) -> None:
