@@ -11,7 +11,7 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, event
@@ -26,22 +26,44 @@ from core.reports.stale_leads import stale_leads
 from core.reports.summaries import pipeline_summary
 from core.reports.win_loss import previous_month, win_loss
 
+# The contacts the reports leave out (do not contact, merged into one, archived).
+_LEFT_OUT = """left_out AS MATERIALIZED (
+  SELECT contact_id FROM contacts
+  WHERE do_not_contact OR (archived AND merged_into_contact_id IS NULL)
+  UNION
+  SELECT c.contact_id FROM contacts c JOIN contacts s ON s.contact_id = c.merged_into_contact_id
+  WHERE s.do_not_contact)"""
 _STALE_WHERE = """l.workspace_id = %(ws)s AND l.last_touch_at < %(before)s
   AND (l.snoozed_until IS NULL OR l.snoozed_until < %(today)s)"""
-# Per status the first ten of the (workspace_id, status, last_touch_at) index in order, and the
-# count of its range: no stale lead beyond the page is sorted.
+# The same answer as ours: per status the first ten of the (workspace_id, status,
+# last_touch_at) index in order, none of a contact the lists leave out, each named as ours
+# names it (a merged contact's survivor); the total from the touch tallies (whole UTC days
+# before the cut-off's, plus the index's count of that day before the cut-off), less the leads
+# snoozed now and the left-out contacts' leads.
 _STALE_PAGE = f"""
-SELECT p.*, c.first_name, c.last_name,
-       (SELECT count(*) FROM leads l
-        WHERE l.status IN ('new', 'working') AND {_STALE_WHERE}) AS total
+WITH {_LEFT_OUT}
+SELECT p.*, coalesce(s.contact_id, c.contact_id), coalesce(s.first_name, c.first_name),
+       coalesce(s.last_name, c.last_name),
+       (SELECT coalesce(sum(leads), 0) FROM touch_tallies WHERE workspace_id = %(ws)s
+          AND status IN ('new', 'working') AND touch_day < %(before_day)s)
+       + (SELECT count(*) FROM leads l WHERE l.status IN ('new', 'working') AND {_STALE_WHERE}
+            AND l.last_touch_at >= %(before_day_start)s)
+       - (SELECT count(*) FROM leads l WHERE l.workspace_id = %(ws)s
+            AND l.status IN ('new', 'working') AND l.snoozed_until >= %(today)s
+            AND l.last_touch_at < %(before)s)
+       - (SELECT count(*) FROM left_out o JOIN leads l ON l.contact_id = o.contact_id
+          WHERE l.status IN ('new', 'working') AND {_STALE_WHERE}) AS total
 FROM ((SELECT l.lead_id, l.title, l.created_at, l.owner, l.last_touch_at, l.contact_id FROM leads l
        WHERE l.status = 'new' AND {_STALE_WHERE}
+         AND NOT EXISTS (SELECT 1 FROM left_out o WHERE o.contact_id = l.contact_id)
        ORDER BY l.last_touch_at, l.created_at, l.lead_id LIMIT 10)
       UNION ALL
       (SELECT l.lead_id, l.title, l.created_at, l.owner, l.last_touch_at, l.contact_id FROM leads l
        WHERE l.status = 'working' AND {_STALE_WHERE}
+         AND NOT EXISTS (SELECT 1 FROM left_out o WHERE o.contact_id = l.contact_id)
        ORDER BY l.last_touch_at, l.created_at, l.lead_id LIMIT 10)) p
 LEFT JOIN contacts c ON c.contact_id = p.contact_id
+LEFT JOIN contacts s ON s.contact_id = c.merged_into_contact_id
 ORDER BY p.last_touch_at, p.created_at, p.lead_id LIMIT 10
 """
 _STALE_TOUCHES = """
@@ -54,13 +76,7 @@ WHERE l.lead_id = ANY(%(ids)s)
 # The same answer as ours: today's and the most overdue follow-ups, ten each, with the lead
 # or job and the contact each names (a merged contact's survivor), leaving out the contacts
 # the lists leave out (do not contact, merged into one, archived); and the two totals, each
-# every pending follow-up in the range less those of the contacts left out.
-_LEFT_OUT = """left_out AS MATERIALIZED (
-  SELECT contact_id FROM contacts
-  WHERE do_not_contact OR (archived AND merged_into_contact_id IS NULL)
-  UNION
-  SELECT c.contact_id FROM contacts c JOIN contacts s ON s.contact_id = c.merged_into_contact_id
-  WHERE s.do_not_contact)"""
+# the pending follow-ups tallied in the range less those of the contacts left out.
 _FOLLOWUP_PAGE = """
   (SELECT i.interaction_id FROM interactions i
    WHERE i.workspace_id = %(ws)s AND i.follow_up_status = 'pending'
@@ -84,10 +100,9 @@ LEFT JOIN contacts s ON s.contact_id = c.merged_into_contact_id
 _FOLLOWUP_COUNTS = f"""
 WITH {_LEFT_OUT}
 SELECT every.due_today - gone.due_today, every.overdue - gone.overdue
-FROM (SELECT count(*) FILTER (WHERE follow_up_date = %(today)s) AS due_today,
-             count(*) FILTER (WHERE follow_up_date < %(today)s) AS overdue
-      FROM interactions WHERE workspace_id = %(ws)s AND follow_up_status = 'pending'
-        AND follow_up_date <= %(today)s) every,
+FROM (SELECT coalesce(sum(follow_ups) FILTER (WHERE follow_up_date = %(today)s), 0) AS due_today,
+             coalesce(sum(follow_ups) FILTER (WHERE follow_up_date < %(today)s), 0) AS overdue
+      FROM followup_tallies WHERE workspace_id = %(ws)s AND follow_up_date <= %(today)s) every,
      (SELECT count(*) FILTER (WHERE i.follow_up_date = %(today)s) AS due_today,
              count(*) FILTER (WHERE i.follow_up_date < %(today)s) AS overdue
       FROM left_out o JOIN interactions i ON i.contact_id = o.contact_id
@@ -222,6 +237,8 @@ class FloorResult:
 def _params(workspace: Workspace, page: Any) -> dict[str, Any]:
     today = local_today(workspace, NOW)
     month_start, month_end = previous_month(today)
+    before = local_midnight(workspace, page.cutoff + timedelta(days=1))
+    before_day = before.astimezone(UTC).date()  # the touch tallies' day of the cut-off
     return {
         "month_start": month_start,
         "month_end": month_end,
@@ -234,7 +251,9 @@ def _params(workspace: Workspace, page: Any) -> dict[str, Any]:
         "week_day": today - timedelta(days=7),
         "today_number": (today - date(1970, 1, 1)).days,
         "zone": workspace.timezone,
-        "before": local_midnight(workspace, page.cutoff + timedelta(days=1)),
+        "before": before,
+        "before_day": before_day,
+        "before_day_start": datetime(before_day.year, before_day.month, before_day.day, tzinfo=UTC),
         "ids": [item.lead_id for item in page.items],
     }
 
