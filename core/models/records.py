@@ -105,6 +105,7 @@ class Company(Timestamped, Base):
 
 _LEFT_OUT = "do_not_contact OR (archived AND merged_into_contact_id IS NULL)"
 _REPLIES = "type IN ('email_outbound', 'sms')"  # the pipeline summary's REPLY_TYPES
+_PENDING = "follow_up_status = 'pending'"  # FollowUpStatus.pending
 
 
 class Contact(Timestamped, Base):
@@ -320,6 +321,18 @@ class Interaction(Timestamped, Base):
             "workspace_id",
             "follow_up_status",
             "follow_up_date",
+        ),
+        # The follow-up lists' pages in their order, and their left-out counts, from the few
+        # pending follow-ups alone (migration 0021).
+        Index(
+            "ix_interactions_pending",
+            "workspace_id",
+            "follow_up_date",
+            "timestamp",
+            "interaction_id",
+            "contact_id",
+            postgresql_where=text(_PENDING),
+            sqlite_where=text(_PENDING),
         ),
         Index("ix_interactions_thread", "workspace_id", "external_thread_id"),
         Index("ix_interactions_message", "workspace_id", "external_message_id"),

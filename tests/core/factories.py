@@ -266,6 +266,7 @@ class StatementCount:
 
     def __init__(self) -> None:
         self.statements: list[str] = []
+        self.parameters: list[Any] = []  # each statement's, as the driver got them
 
     @property
     def n(self) -> int:
@@ -282,8 +283,9 @@ def count_statements(session: Session) -> Iterator[StatementCount]:
     engine = session.connection().engine
     counter = StatementCount()
 
-    def _count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    def _count(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
         counter.statements.append(statement)
+        counter.parameters.append(parameters)
 
     event.listen(engine, "before_cursor_execute", _count)
     try:
@@ -313,3 +315,12 @@ def won_token(
     session.add(confirmation)
     session.flush()
     return confirmation.token
+
+
+def rows_read(plan: dict[str, Any], table: str) -> int:
+    """Rows a plan node (and those under it) read from `table`: returned plus filtered out."""
+    read = 0
+    if plan.get("Relation Name") == table:
+        read += plan.get("Actual Rows", 0) * plan.get("Actual Loops", 1)
+        read += plan.get("Rows Removed by Filter", 0)
+    return read + sum(rows_read(child, table) for child in plan.get("Plans", []))

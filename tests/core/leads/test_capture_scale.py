@@ -13,7 +13,13 @@ from sqlalchemy.orm import Session
 from core.leads.inquiries import capture_quick_lead
 from core.models import Workspace
 from tests.conftest import STAFF
-from tests.core.factories import count_statements, make_contact, make_interaction, make_lead
+from tests.core.factories import (
+    count_statements,
+    make_contact,
+    make_interaction,
+    make_lead,
+    rows_read,
+)
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 NEW_CALLER = "Bench Caller, 212-555-0199, boiler service via phone $300"
@@ -50,15 +56,6 @@ def test_quick_capture_sends_the_same_statements_at_3_and_300_contacts(
             session.rollback()
     assert sent[3] == sent[300]
     assert len(sent[3]) <= 13  # the locks, the contact probe, the writes, the touch
-
-
-def _rows_read(plan: dict[str, Any], table: str) -> int:
-    """Rows a plan node (and those under it) read from `table`: returned plus filtered out."""
-    read = 0
-    if plan.get("Relation Name") == table:
-        read += plan.get("Actual Rows", 0) * plan.get("Actual Loops", 1)
-        read += plan.get("Rows Removed by Filter", 0)
-    return read + sum(_rows_read(child, table) for child in plan.get("Plans", []))
 
 
 def test_touching_an_interactions_leads_reads_those_leads_alone(
@@ -111,4 +108,4 @@ def test_touching_an_interactions_leads_reads_those_leads_alone(
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters)
     plan = cursor.fetchone()[0][0]["Plan"]
-    assert _rows_read(plan, "leads") < 20, plan
+    assert rows_read(plan, "leads") < 20, plan
