@@ -36,6 +36,7 @@ from core.leads.handoffs import (
     emit_handoff,
     opportunity_document,
 )
+from core.leads.lock_order import lock_after_contact
 from core.leads.service import check_close_date
 from core.leads.won_confirmations import consume_won_confirmation
 from core.models import Company, Contact, Opportunity, Reminder, Workspace
@@ -49,6 +50,7 @@ __all__ = [
     "LostDeal",
     "WonDeal",
     "get_opportunity",
+    "lock_opportunity",
     "mark_lost",
     "mark_won",
     "set_opportunity_close_date",
@@ -91,10 +93,16 @@ def get_opportunity(session: Session, *, workspace: Workspace, opportunity_id: s
     )
 
 
+def lock_opportunity(session: Session, *, workspace: Workspace, opportunity_id: str) -> Opportunity:
+    """The deal, row-locked after its contact, for an edit (`core.leads.lock_order`)."""
+    deal = get_opportunity(session, workspace=workspace, opportunity_id=opportunity_id)
+    return lock_after_contact(session, deal)
+
+
 def _open_opportunity(
     session: Session, workspace: Workspace, opportunity_id: str, doing: str
 ) -> Opportunity:
-    opportunity = get_opportunity(session, workspace=workspace, opportunity_id=opportunity_id)
+    opportunity = lock_opportunity(session, workspace=workspace, opportunity_id=opportunity_id)
     if opportunity.stage not in OPEN_STAGES:
         _refuse_closed(opportunity, doing)
     return opportunity

@@ -23,7 +23,7 @@ from core.common.validation import clean_text, parse_choice
 from core.errors import InvalidTransition
 from core.leads.opportunities import (
     OPEN_STAGES,
-    get_opportunity,
+    lock_opportunity,
     set_opportunity_close_date,
     set_opportunity_stage,
 )
@@ -122,7 +122,7 @@ def _open_lead(session: Session, workspace: Workspace, lead_id: str) -> Lead:
 
 
 def _open_deal(session: Session, workspace: Workspace, opportunity_id: str) -> Opportunity:
-    deal = get_opportunity(session, workspace=workspace, opportunity_id=opportunity_id)
+    deal = lock_opportunity(session, workspace=workspace, opportunity_id=opportunity_id)
     if deal.stage not in OPEN_STAGES:
         raise InvalidTransition(f"{deal.name} is already {deal.stage.value}, so I can't change it.")
     return deal

@@ -9,7 +9,6 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.activity.service import BODY_LIMIT, log_system_note
@@ -32,6 +31,7 @@ from core.leads.handoffs import (
     lead_document,
     opportunity_document,
 )
+from core.leads.lock_order import lock_after_contact
 from core.models import Contact, Lead, Opportunity, Workspace, new_id
 from core.platform.audit import audit, snapshot
 from core.platform.transitions import apply_transition
@@ -76,34 +76,8 @@ def get_lead(session: Session, *, workspace: Workspace, lead_id: str) -> Lead:
 
 
 def lock_lead(session: Session, *, workspace: Workspace, lead_id: str) -> Lead:
-    """The lead, re-read and row-locked (Postgres) after its contact, for an edit.
-
-    Contact before lead is the one order every write takes them in: an interaction's last
-    touch updates the contact, then its leads (core/activity/last_touch.py), and so does the
-    first-reply trigger. An edit notes itself in the history, so it would take the contact
-    after the lead it changed; two requests at once on leads of one contact (a stage change
-    and a call logged) would then wait for each other, and Postgres would abort one
-    (docs/reliability.md, "One lock order"). FOR NO KEY UPDATE is what the edit's UPDATE takes
-    anyway, and lets other transactions insert interactions that reference both rows.
-    """
-    contact_id = get_lead(session, workspace=workspace, lead_id=lead_id).contact_id
-    if contact_id is not None:
-        session.execute(
-            select(Contact.contact_id)
-            .where(Contact.contact_id == contact_id)
-            .with_for_update(key_share=True)
-        )
-    lead = session.scalars(
-        select(Lead)
-        .where(Lead.lead_id == lead_id)
-        .with_for_update(key_share=True, of=Lead)
-        .execution_options(populate_existing=True)
-    ).one()
-    if lead.contact_id != contact_id:  # a merge moved it between the two reads: not locked
-        raise InvalidTransition(
-            f"The {lead.title} lead was just moved to another contact; try again."
-        )
-    return lead
+    """The lead, row-locked after its contact, for an edit (`core.leads.lock_order`)."""
+    return lock_after_contact(session, get_lead(session, workspace=workspace, lead_id=lead_id))
 
 
 def _open_lead(session: Session, workspace: Workspace, lead_id: str, doing: str) -> Lead:

@@ -14,15 +14,13 @@ there (the same operations run in the rest of the suite).
 
 from __future__ import annotations
 
-import os
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from secrets import token_hex
 
 import pytest
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.activity.service import log_call_with, log_interaction
@@ -31,31 +29,14 @@ from core.errors import InvalidTransition
 from core.leads.planning import set_estimated_value
 from core.leads.service import set_lead_stage
 from core.models import AuditEntry, Contact, Interaction, Lead, Workspace
-from core.platform.db import make_engine, make_sessions
 from core.workspaces.service import WorkspaceDefaults, ensure_workspace
-from tests.conftest import OWNER, drop_postgres_database, migrated_database_url
+from tests.conftest import OWNER
 from tests.core.factories import make_contact, make_lead, utc
 from tests.core.reports import pipeline_oracle as oracle
 
 NOW = utc(2026, 11, 30, 13)
 LEADS, LOGGERS, OPERATIONS = 4, 4, 12
 STAGES = (PipelineStage.needs_analysis, PipelineStage.estimate_sent, PipelineStage.follow_up)
-
-
-@pytest.fixture(scope="module")
-def race_sessions(
-    backend: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[sessionmaker[Session]]:
-    """A database of its own whose rows are really committed (dropped at the end)."""
-    if backend == "sqlite":
-        pytest.skip("SQLite runs one writer at a time: the race is proven on Postgres")
-    url = migrated_database_url(
-        backend, tmp_path_factory.mktemp("lock_order"), f"locks_{os.getpid()}_{token_hex(3)}"
-    )
-    engine: Engine = make_engine(url, pool_size=LEADS + LOGGERS + 2)
-    yield make_sessions(engine)
-    engine.dispose()
-    drop_postgres_database(url)
 
 
 def _at(thread: int, step: int) -> timedelta:
