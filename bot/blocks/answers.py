@@ -31,12 +31,13 @@ from bot.blocks.log_choices import log_lead_choice
 from bot.ids import ActionId, BlockId
 from core.activity.flows import LoggedWith
 from core.common.english import joined
+from core.contacts.found import FoundContact
 from core.contacts.lookups import LastTouch
 from core.contacts.person_lookup import LastTouchLookup, LeadLookup, PersonLookup
 from core.contacts.service import AddedContact
 from core.drafts.compose import FollowUpDraft
 from core.leads.decisions import Conversion
-from core.models import Contact, Interaction, Lead, Reminder
+from core.models import Interaction, Lead, Reminder
 from core.reports.wording import TOUCH_WORDS, days, friendly_date, render_last_touchpoint
 
 REVIEW_NOTICE = "Draft sent to the owners for review."
@@ -89,7 +90,12 @@ def lead_lookup_message(
 
 
 def people_choice(
-    people: Sequence[Contact], name: str, *, action_id: ActionId, label: str, region: str = "US"
+    people: Sequence[FoundContact],
+    name: str,
+    *,
+    action_id: ActionId,
+    label: str,
+    region: str = "US",
 ) -> Message:
     """Everyone a name could mean, one button each; or that it means no one."""
     if not people:
@@ -97,7 +103,7 @@ def people_choice(
     return contact_choice(people, name=name, action_id=action_id, label=label, region=region)
 
 
-def log_call_answer(people: Sequence[Contact], name: str, *, region: str = "US") -> Message:
+def log_call_answer(people: Sequence[FoundContact], name: str, *, region: str = "US") -> Message:
     """ "Log a call with Dana": the procedure's question for the one Dana, else a choice."""
     if len(people) == 1:
         return log_call_prompt(people[0], region=region)
@@ -164,7 +170,7 @@ def reminder_done_text(reminder: Reminder) -> str:
     return f"Reminder done: {reminder.note}"
 
 
-def log_call_prompt(contact: Contact, *, region: str = "US") -> Message:
+def log_call_prompt(contact: FoundContact, *, region: str = "US") -> Message:
     """ "Log a call with [name]": the procedure's question and a button opening the form."""
     question = "How did it go? Any next steps or follow-up needed?"
     blocks = [

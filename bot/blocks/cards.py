@@ -38,10 +38,11 @@ from core.common.enums import (
     in_words,
 )
 from core.common.money import format_money
+from core.contacts.found import Person
 from core.contacts.history import ContactCard
 from core.contacts.input import friendly_phone
 from core.leads.inquiries import SOURCE_IN_WORDS, CapturedInquiry
-from core.models import Contact, Lead, Opportunity
+from core.models import Lead, Opportunity
 from core.reports.followups import FollowUpItem
 from core.reports.upcoming import NextFollowUps
 from core.reports.wording import TOUCH_WORDS, days, friendly_date, next_follow_up_line
@@ -76,7 +77,7 @@ def reach_text(value: str, region: str) -> str:
     return value if "@" in value else phone_text(value, region)
 
 
-def reach_line(contact: Contact | None, region: str) -> str:
+def reach_line(contact: Person | None, region: str) -> str:
     """`Dana Smith · (555) 201-3344 · dana@example.com` (escaped for mrkdwn)."""
     if contact is None:
         return "_no contact linked_"

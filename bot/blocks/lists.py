@@ -37,9 +37,10 @@ from bot.ids import ActionId, BlockId
 from bot.values import LogEntryChoice
 from core.activity.reminders import DueReminders
 from core.common.enums import in_words
+from core.contacts.found import FoundContact
 from core.contacts.lookups import CustomerSummary
 from core.leads.quick_capture import LogEntry
-from core.models import Contact, Lead, Opportunity, Reminder
+from core.models import Lead, Opportunity, Reminder
 from core.reports.followups import FollowUpItem, FollowUpList
 from core.reports.stale_leads import StaleLead, StaleLeadReport
 from core.reports.upcoming import UPCOMING_DAYS
@@ -60,7 +61,7 @@ PART_PAGE_SIZE = 22  # records on a page of one part (`/followups stale 2`)
 
 
 def contact_choice(
-    people: Sequence[Contact],
+    people: Sequence[FoundContact],
     *,
     name: str,
     action_id: ActionId,
@@ -148,7 +149,9 @@ def log_entry_value(contact_id: str, entry: LogEntry) -> str:
     return chosen.encode()
 
 
-def log_entry_choice(people: Sequence[Contact], entry: LogEntry, *, region: str = "US") -> Message:
+def log_entry_choice(
+    people: Sequence[FoundContact], entry: LogEntry, *, region: str = "US"
+) -> Message:
     """`/log` naming several people: choose one and the entry is logged for them as typed.
 
     A summary too long for a button value (2,000 characters) is not carried: the buttons

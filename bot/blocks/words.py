@@ -17,10 +17,10 @@ from bot.ids import ActionId, BlockId
 from bot.values import WordsChoice
 from core.common.enums import in_words
 from core.common.money import format_money
+from core.contacts.found import FoundContact
 from core.contacts.person_lookup import LeadLookup
 from core.leads.intents import IntentRow
 from core.leads.quotes import Quotes
-from core.models import Contact
 from core.reports.wording import friendly_date
 
 _MENTIONS = re.compile(r"<@[^>\s]{1,40}>\s*")
@@ -60,7 +60,7 @@ def job_choice_for(
 
 
 def people_choice_for(
-    people: Sequence[Contact], name: str, *, kind: str, label: str, region: str = "US"
+    people: Sequence[FoundContact], name: str, *, kind: str, label: str, region: str = "US"
 ) -> Message:
     """Several people fit the name: one button each, carrying the request; or nobody."""
     if not people:

@@ -16,12 +16,13 @@ from sqlalchemy.orm import Session
 from core.activity.service import log_interaction
 from core.common.enums import InteractionType, Outcome
 from core.common.local_dates import local_today
+from core.contacts.found import FoundContact
 from core.contacts.history import get_contact
 from core.contacts.search import open_leads_of, resolve_person
 from core.leads.opportunities import get_opportunity
 from core.leads.quick_capture import LogEntry, parse_log_text
 from core.leads.service import get_lead
-from core.models import Contact, Interaction, Lead, Workspace
+from core.models import Interaction, Lead, Workspace
 
 #: Open leads a "which lead?" question offers; more are left to `/lead find`.
 LEADS_ASKED = 10
@@ -37,7 +38,7 @@ class LoggedWith:
     today: date
     interaction: Interaction | None = None
     contact_name: str | None = None
-    candidates: list[Contact] = field(default_factory=list)
+    candidates: list[FoundContact] = field(default_factory=list)
     entry: LogEntry | None = None  # the `/log` line as read, to carry onto a choice
     contact_id: str | None = None  # the one person meant, when only their lead is in question
     leads: list[Lead] = field(default_factory=list)  # their open leads, when several

@@ -10,8 +10,8 @@ from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Select, String, bindparam, func, literal_column, select
-from sqlalchemy.orm import Session, aliased, lazyload
+from sqlalchemy import Row, Select, String, bindparam, func, literal_column, select, true
+from sqlalchemy.orm import Session, aliased, joinedload, lazyload
 
 from core.common.enums import OPEN_LEAD_STATUSES
 from core.common.local_dates import local_today
@@ -37,8 +37,12 @@ def load_contact(session: Session, workspace: Workspace, contact_id: str) -> Con
     are never deleted), else by its key: the same object either way."""
     contact = session.get(Contact, contact_id)
     if contact is None or contact.workspace_id != workspace.workspace_id:
-        raise NotFound(f"There is no contact {contact_id} in this workspace.", field="contact_id")
+        raise _no_contact(contact_id)
     return contact
+
+
+def _no_contact(contact_id: str) -> NotFound:
+    return NotFound(f"There is no contact {contact_id} in this workspace.", field="contact_id")
 
 
 def get_contact(session: Session, *, workspace: Workspace, contact_id: str) -> Contact:
@@ -72,14 +76,11 @@ def contact_card(
     """What `/customer` shows: details, company, open leads and the last touchpoint.
 
     Each statement is built once per process (building them per call cost more than running
-    them); the contact itself usually comes from the session, where the lookup left it.
+    them); the contact comes with its points, company and last merge in the first.
     """
-    contact = get_contact(session, workspace=workspace, contact_id=contact_id)
+    contact, company_name, merge_id, merged = _card_contact(session, workspace, contact_id)
     params = {"ws": workspace.workspace_id, "contact_id": contact.contact_id}
     open_leads = list(session.scalars(_open_leads_statement(), params).unique())
-    company_name, merge_id, merged = session.execute(
-        _company_and_merge_statement(), params | {"company_id": contact.company_id}
-    ).one()
     last_merge = (merge_id, merged) if merge_id else None
     newest = newest_interaction_with(
         session, workspace=workspace, contact_id=contact.contact_id, now=now
@@ -103,6 +104,32 @@ def contact_card(
     return ContactCard(contact, company_name, open_leads, touch, days, last_merge, promised)
 
 
+def _card_contact(
+    session: Session, workspace: Workspace, contact_id: str
+) -> Row[tuple[Contact, str | None, str | None, str | None]]:
+    """The contact (or the one it was merged into, as `get_contact`) with its points, its
+    company's name and its newest merge not undone: one statement, more only after a merge.
+
+    The lookup before a card reads rows, not entities (core/contacts/found.py), so the card
+    loads the contact itself, in the statement it reads the company and merge with."""
+    row = _card_contact_row(session, workspace, contact_id)
+    for _ in range(9):  # merges re-point earlier merges, so one hop is the rule
+        if row[0].merged_into_contact_id is None:
+            break
+        row = _card_contact_row(session, workspace, row[0].merged_into_contact_id)
+    return row
+
+
+def _card_contact_row(
+    session: Session, workspace: Workspace, contact_id: str
+) -> Row[tuple[Contact, str | None, str | None, str | None]]:
+    params = {"ws": workspace.workspace_id, "contact_id": contact_id}
+    row = session.execute(_card_contact_statement(), params).unique().one_or_none()
+    if row is None:
+        raise _no_contact(contact_id)
+    return row
+
+
 @cache
 def _open_leads_statement() -> Select[tuple[Lead]]:
     """The contact's open leads, newest first: parameters `ws`, `contact_id`. Their contact is
@@ -120,15 +147,16 @@ def _open_leads_statement() -> Select[tuple[Lead]]:
 
 
 @cache
-def _company_and_merge_statement() -> Select[tuple[str | None, str | None, str | None]]:
-    """The company's name and the newest merge not undone (its id and the merged contact's
-    name), in one row: parameters `ws`, `contact_id`, `company_id`."""
-    company = select(Company.name).where(
-        Company.workspace_id == bindparam("ws"),
-        Company.company_id == bindparam("company_id", type_=String()),
+def _card_contact_statement() -> Select[tuple[Contact, str | None, str | None, str | None]]:
+    """The contact with its points, its company's name and the newest merge into it not undone
+    (its id and the merged contact's name), in one row: parameters `ws`, `contact_id`."""
+    company = (
+        select(Company.name)
+        .where(Company.workspace_id == bindparam("ws"), Company.company_id == Contact.company_id)
+        .scalar_subquery()
     )
     newest_merge = (
-        select(ContactMerge)
+        select(ContactMerge.merge_id, ContactMerge.other_id)
         .where(
             ContactMerge.workspace_id == bindparam("ws"),
             ContactMerge.survivor_id == bindparam("contact_id"),
@@ -145,7 +173,11 @@ def _company_and_merge_statement() -> Select[tuple[str | None, str | None, str |
         .scalar_subquery()
     )
     return (
-        select(company.scalar_subquery(), newest_merge.c.merge_id, merged_name)
-        .select_from(select(literal_column("1")).subquery())
-        .outerjoin(newest_merge, literal_column("1") == literal_column("1"))
+        select(Contact, company, newest_merge.c.merge_id, merged_name)
+        .outerjoin(newest_merge, true())
+        .where(
+            Contact.workspace_id == bindparam("ws"),
+            Contact.contact_id == bindparam("contact_id", type_=String()),
+        )
+        .options(joinedload(Contact.points))
     )

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from core.activity.last_touch import refresh_last_touch
 from core.activity.service import log_system_note
 from core.common.enums import LifecycleStage
+from core.contacts.found import FoundContact
 from core.contacts.history import load_contact
 from core.contacts.input import NOTES_LIMIT, join_notes, merge_tags
 from core.contacts.matching import set_contact_points
@@ -178,7 +179,7 @@ def merge_candidates(
     contact_id: str,
     query: str,
     limit: int = MERGE_CANDIDATES,
-) -> list[Contact]:
+) -> list[FoundContact]:
     """The live contacts `query` could mean that `contact_id` can be merged into, best first.
 
     The project's contact search (by phone, email or name), without archived and merged

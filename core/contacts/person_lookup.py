@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from core.contacts.found import FoundContact
 from core.contacts.history import ContactCard, contact_card
 from core.contacts.lookups import LastTouch, last_touchpoint
 from core.contacts.search import (
@@ -21,7 +22,7 @@ from core.contacts.search import (
     resolve_person,
     search_contacts,
 )
-from core.models import Contact, Lead, Opportunity, Workspace
+from core.models import Lead, Opportunity, Workspace
 
 __all__ = [
     "LastTouchLookup",
@@ -44,7 +45,7 @@ class PersonLookup:
 
     query: str
     card: ContactCard | None = None
-    candidates: list[Contact] = field(default_factory=list)
+    candidates: list[FoundContact] = field(default_factory=list)
     near_misses: bool = False  # no one is called that; these are close spellings
 
 
@@ -80,7 +81,7 @@ class LeadLookup:
 
     name: str
     leads: list[Lead] = field(default_factory=list)
-    people: list[Contact] = field(default_factory=list)
+    people: list[FoundContact] = field(default_factory=list)
     deals: list[Opportunity] = field(default_factory=list)
 
     @property
@@ -117,7 +118,7 @@ class LastTouchLookup:
     """ "How long since we talked to Dana?": the last touchpoint, when the name meant one person."""
 
     name: str
-    people: list[Contact]
+    people: list[FoundContact]
     last: LastTouch | None = None
 
 

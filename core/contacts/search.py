@@ -6,7 +6,9 @@ exactly is a btree probe (`exact_name_match`); otherwise a name is matched fuzzi
 probe, on SQLite every name (`core/contacts/name_search.py`); either way one narrow query, so
 a search is a fixed number of statements however many contacts there are. When a name could
 mean several people, `resolve_person` returns them all so the bot offers a choice rather than
-guessing.
+guessing. The people found are read as rows (`FoundContact`, core/contacts/found.py), not
+loaded as entities: a lookup changes no one, and a request that goes on to change someone
+loads them by id.
 """
 
 from __future__ import annotations
@@ -15,13 +17,22 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from rapidfuzz import fuzz, process, utils
 from sqlalchemy import Select, and_, bindparam, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from core.common.enums import OPEN_LEAD_STATUSES, OpportunityStage
-from core.contacts.matching import find_matching_contacts
+from core.contacts.found import (
+    FoundContact,
+    Person,
+    found_columns,
+    point_alias,
+    read_found,
+    read_rows,
+)
+from core.contacts.matching import find_contacts_by_points
 from core.contacts.name_search import exact_name_match, name_candidates
 from core.contacts.points import (
     Found,
@@ -66,7 +77,7 @@ MAX_QUERY = 500
 class ContactHit:
     """One contact found, how sure the match is (0-100) and what it matched on."""
 
-    contact: Contact
+    contact: FoundContact
     score: float
     matched_on: str  # "phone", "email", "phone, email" or "name"
 
@@ -139,34 +150,36 @@ def _fuzzy(
     return [(cid, float(score)) for _full, score, cid in found]
 
 
-def _load(session: Session, workspace: Workspace, ids: Sequence[str]) -> list[Contact]:
-    """The contacts with these ids, in that order, with their points: one statement."""
+def _load(session: Session, workspace: Workspace, ids: Sequence[str]) -> list[FoundContact]:
+    """The contacts with these ids, in that order, with their points: one statement, read
+    as rows (core/contacts/found.py)."""
     if not ids:
         return []
-    rows = session.scalars(
-        _load_statement(), {"ws": workspace.workspace_id, "ids": list(ids)}
-    ).unique()
-    by_id = {contact.contact_id: contact for contact in rows}
+    rows = read_rows(session, _load_statement(), {"ws": workspace.workspace_id, "ids": list(ids)})
+    by_id = read_found(rows)
     return [by_id[cid] for cid in ids if cid in by_id]
 
 
 @cache
-def _load_statement() -> Select[tuple[Contact]]:
-    """Built once: parameters `ws` and `ids`."""
+def _load_statement() -> Select[Any]:
+    """Built once, of table columns (Core): parameters `ws` and `ids`."""
+    contacts, point = Contact.__table__, point_alias("point")
     return (
-        select(Contact)
+        select(*found_columns(point))
+        .select_from(contacts)
+        .outerjoin(point, point.c.contact_id == contacts.c.contact_id)
         .where(
-            Contact.workspace_id == bindparam("ws"),
-            Contact.contact_id.in_(bindparam("ids", expanding=True)),
+            contacts.c.workspace_id == bindparam("ws"),
+            contacts.c.contact_id.in_(bindparam("ids", expanding=True)),
         )
-        .options(joinedload(Contact.points))
+        .order_by(point.c.position, point.c.id)
     )
 
 
 def _probe_hits(
     session: Session, workspace: Workspace, probe: _Probe, *, include_archived: bool
 ) -> list[ContactHit]:
-    matches = find_matching_contacts(
+    matches = find_contacts_by_points(
         session,
         workspace_id=workspace.workspace_id,
         phones=probe.phones,
@@ -209,7 +222,7 @@ def search_contacts(
     return [ContactHit(c, scores[c.contact_id], "name") for c in contacts]
 
 
-def resolve_person(session: Session, *, workspace: Workspace, name: str) -> list[Contact]:
+def resolve_person(session: Session, *, workspace: Workspace, name: str) -> list[FoundContact]:
     """The contacts a typed name could mean; one only when there is no doubt."""
     text = " ".join(name.split())[:MAX_QUERY]
     if not text:
@@ -275,7 +288,7 @@ def open_leads_for_person(session: Session, *, workspace: Workspace, name: str) 
 
 
 def open_leads_of(
-    session: Session, *, workspace: Workspace, people: Sequence[Contact], limit: int | None = None
+    session: Session, *, workspace: Workspace, people: Sequence[Person], limit: int | None = None
 ) -> list[Lead]:
     """The open leads of these people, newest first (the first `limit` of them)."""
     if not people:
@@ -295,7 +308,7 @@ def open_leads_of(
 
 
 def open_deals_of(
-    session: Session, *, workspace: Workspace, people: Sequence[Contact]
+    session: Session, *, workspace: Workspace, people: Sequence[Person]
 ) -> list[Opportunity]:
     """The open jobs (opportunities not yet won or lost) of these people, newest first."""
     if not people:

@@ -18,10 +18,10 @@ from bot.blocks.modals.inputs import ModalMeta, state_value
 from bot.ids import BlockId
 from core.activity.flows import LoggedWith
 from core.common.enums import InteractionType, LeadSource, Outcome
+from core.contacts.found import FoundContact
 from core.contacts.input import ContactInput
 from core.errors import InvalidInput
 from core.leads.inquiries import InquiryInput
-from core.models import Contact
 
 View = Mapping[str, Any]
 
@@ -153,7 +153,7 @@ def parse_log_interaction(view: View) -> LogInteractionForm:
     )
 
 
-def _labelled(contact: Contact, region: str) -> str:
+def _labelled(contact: FoundContact, region: str) -> str:
     """`Dana Smith ((555) 201-3344)`: a name with what tells two Danas apart."""
     if contact.phones:
         return f"{contact.full_name} ({phone_text(contact.phones[0], region)})"

@@ -27,6 +27,7 @@ from bot.blocks.modals.inputs import (
 from bot.ids import ActionId, BlockId, ViewId
 from core.common.enums import CompanyStatus, CompanyType, LifecycleStage, in_words
 from core.contacts.edits import ContactEdit
+from core.contacts.found import FoundContact
 from core.contacts.merges import MergePreview
 from core.errors import InvalidInput
 from core.models import Company, Contact
@@ -270,10 +271,10 @@ def merge_into_modal(other: Contact, *, meta: ModalMeta) -> View:
     )
 
 
-def merge_options(candidates: Sequence[Contact], *, region: str) -> list[Block]:
+def merge_options(candidates: Sequence[FoundContact], *, region: str) -> list[Block]:
     """The search's options: name and a phone or email, so two Dana Smiths are told apart."""
 
-    def label(contact: Contact) -> str:
+    def label(contact: FoundContact) -> str:
         reach = contact.phones[:1] or contact.emails[:1]
         shown = phone_text(reach[0], region) if reach and "@" not in reach[0] else "".join(reach)
         return " · ".join(part for part in (contact.full_name, shown) if part)

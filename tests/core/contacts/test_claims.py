@@ -317,21 +317,23 @@ def test_a_json_import_and_a_capture_of_one_number_make_one_contact(
 def test_no_module_matches_or_creates_contacts_around_the_gate() -> None:
     """A new entry path (web form, Gmail...) must go through `claim_contact_points`.
 
-    Matching by phone or email for a write happens only in the gate; `search` reads for
-    lookups. A contact is written only by the add-customer and inquiry operations (after a
-    claim) and by the two imports (after a claim, in bulk).
+    Matching by phone or email for a write happens only in the gate; `search` reads rows for
+    lookups (the same probe, which changes nothing). A contact is written only by the
+    add-customer and inquiry operations (after a claim) and by the two imports (after a
+    claim, in bulk).
     """
     core_root = Path(core.__file__).parent
-    uses: dict[str, set[str]] = {"find_matching_contacts": set(), "create_contact": set()}
+    uses: dict[str, set[str]] = {
+        "find_matching_contacts": set(),
+        "find_contacts_by_points": set(),
+        "create_contact": set(),
+    }
     for path in core_root.rglob("*.py"):
         source = path.read_text("utf-8")
         module = ".".join(path.relative_to(core_root).with_suffix("").parts)
         for name, users in uses.items():
             if re.search(rf"\b{name}\(", source):
                 users.add(module)
-    assert uses["find_matching_contacts"] == {
-        "contacts.matching",
-        "contacts.claims",
-        "contacts.search",
-    }
+    assert uses["find_matching_contacts"] == {"contacts.matching", "contacts.claims"}
+    assert uses["find_contacts_by_points"] == {"contacts.matching", "contacts.search"}
     assert uses["create_contact"] == {"contacts.service", "leads.inquiries"}
