@@ -38,8 +38,9 @@ def find_matching_contacts(
     """Contacts with any of these (already normalized) phones or emails, best match first, as
     ORM entities for the write paths that change them (claims, imports, inquiries).
 
-    A merged contact is returned only with `include_archived` (callers skip it). One statement
-    (each contact's points come in the same one), built once.
+    A merged contact comes only with `include_archived`, and callers skip it: its survivor,
+    which was given its points, is where the history now lives. One statement (each contact's
+    points come in the same one), built once.
     """
     if not phones and not emails:
         return []
