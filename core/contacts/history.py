@@ -33,8 +33,8 @@ if TYPE_CHECKING:  # imported at run time inside `contact_card` (an import cycle
 def load_contact(session: Session, workspace: Workspace, contact_id: str) -> Contact:
     """The contact row itself (merged or not), or NotFound outside this workspace.
 
-    From the session when this transaction has it already (a lookup just found it; contacts
-    are never deleted), else by its key: the same object either way."""
+    From the session when this transaction has loaded it already (contacts are never
+    deleted), else by its key: the same object either way."""
     contact = session.get(Contact, contact_id)
     if contact is None or contact.workspace_id != workspace.workspace_id:
         raise _no_contact(contact_id)
