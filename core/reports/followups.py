@@ -168,8 +168,8 @@ def _followups_statement(*, limited: bool) -> Select[Any]:
     """Built once (building it per call cost more than running it); parameters `ws`, `today`
     and `limit`.
 
-    Each list is the first `limit` of a range of `ix_interactions_followups` in date order
-    (sorted within a date by time), and its total the sum of `followup_tallies` over those
+    Each list is the first `limit` of a range of `ix_interactions_pending` in its order (date,
+    time, id), and its total the sum of `followup_tallies` over those
     dates, less the few follow-ups of the contacts the lists leave out (found from those
     contacts): ranking every due row read each one's row, thousands in a big backlog.
     """
@@ -177,7 +177,16 @@ def _followups_statement(*, limited: bool) -> Select[Any]:
     in_order = (Interaction.follow_up_date, Interaction.timestamp, Interaction.interaction_id)
     pending = (
         Interaction.workspace_id == bindparam("ws"),
-        Interaction.follow_up_status == FollowUpStatus.pending,
+        # A literal: then Postgres's generic plan for the prepared statement can use the
+        # partial index of the pending follow-ups (a bound status matches any, so it planned
+        # every call instead, about 1 ms).
+        Interaction.follow_up_status
+        == bindparam(
+            "pending",
+            FollowUpStatus.pending,
+            type_=Interaction.follow_up_status.type,
+            literal_execute=True,
+        ),
     )
     left_out_cte = left_out_contacts()  # read once by every filter and count below
 
