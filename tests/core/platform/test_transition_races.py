@@ -12,16 +12,15 @@ concurrent read-then-write to race (the same code runs there in the rest of the 
 
 from __future__ import annotations
 
-import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from secrets import token_hex
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.activity.reminders import complete_reminder
@@ -36,9 +35,8 @@ from core.leads.opportunities import mark_lost, mark_won
 from core.leads.service import convert_lead, disqualify_lead, qualify_lead, snooze_lead
 from core.leads.won_confirmations import confirm_won
 from core.models import AuditEntry, Lead, Opportunity, Workspace
-from core.platform.db import make_engine, make_sessions
 from core.workspaces.service import WorkspaceDefaults, ensure_workspace, get_workspace
-from tests.conftest import OWNER, drop_postgres_database, migrated_database_url
+from tests.conftest import OWNER
 from tests.core.factories import (
     make_contact,
     make_interaction,
@@ -49,25 +47,6 @@ from tests.core.factories import (
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 CLICKS = 6
-
-
-@pytest.fixture(scope="module")
-def race_sessions(
-    backend: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[sessionmaker[Session]]:
-    """A database of its own whose rows are really committed (dropped at the end)."""
-    if backend == "sqlite":
-        pytest.skip(
-            "SQLite serializes writers on a database-wide lock, so concurrent transitions "
-            "cannot race there; the race is proven on Postgres"
-        )
-    url = migrated_database_url(
-        backend, tmp_path_factory.mktemp("races"), f"races_{os.getpid()}_{token_hex(3)}"
-    )
-    engine: Engine = make_engine(url, pool_size=CLICKS + 2)
-    yield make_sessions(engine)
-    engine.dispose()
-    drop_postgres_database(url)
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,10 @@ others fold must neither wait on each other's tally rows nor lose a delta.
 
 from __future__ import annotations
 
-import os
 import random
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from secrets import token_hex
 from typing import Any
 
 import pytest
@@ -45,7 +42,6 @@ from core.contacts.merges import merge_contacts
 from core.errors import CRMError
 from core.leads.service import disqualify_lead, qualify_lead, set_lead_stage, snooze_lead
 from core.models import Contact, FollowUpTally, Interaction, Lead, TouchTally, Workspace
-from core.platform.db import make_engine, make_sessions
 from core.platform.tallies import fold_tallies
 from core.reports.dashboard import followups_now
 from core.reports.followups import followups
@@ -53,7 +49,7 @@ from core.reports.left_out import left_out_contacts
 from core.reports.stale_leads import stale_leads
 from core.reports.upcoming import UPCOMING_DAYS, upcoming
 from core.workspaces.service import WorkspaceDefaults, ensure_workspace, get_workspace
-from tests.conftest import OWNER, STAFF, TEAM, drop_postgres_database, migrated_database_url
+from tests.conftest import OWNER, STAFF, TEAM
 from tests.core.factories import (
     count_statements,
     make_contact,
@@ -377,31 +373,15 @@ def test_followups_now_is_a_fixed_number_of_statements(
     assert due.upcoming.total == old_upcoming_total(session, ws.workspace_id)
 
 
-@pytest.fixture
-def committed(backend: str, tmp_path: Any) -> Iterator[sessionmaker[Session]]:
-    """Sessions on a database of its own whose commits are real, as the app's are."""
-    if backend != "postgres":
-        pytest.skip("SQLite has one writer: there is no concurrency to try")
-    url = migrated_database_url(backend, tmp_path, f"tallies_{os.getpid()}_{token_hex(3)}")
-    engine = make_engine(url, pool_size=12, max_overflow=4)
-    sessions = make_sessions(engine)
-    with sessions.begin() as session:
-        ensure_workspace(session, TEAM, WorkspaceDefaults(owner_ids=[OWNER]))
-    try:
-        yield sessions
-    finally:
-        engine.dispose()
-        drop_postgres_database(url)
-
-
 def test_writers_and_folds_at_once_neither_wait_on_each_other_nor_lose_a_delta(
-    committed: sessionmaker[Session],
+    race_sessions: sessionmaker[Session],
 ) -> None:
     """8 writers x 20 operations, each its own transaction, on tally keys they all share, while
     two threads fold the tallies over and over."""
     writers_n, folders_n, operations = 8, 2, 20
     own: dict[int, list[str]] = {}
-    with committed.begin() as session:
+    with race_sessions.begin() as session:
+        ensure_workspace(session, TEAM, WorkspaceDefaults(owner_ids=[OWNER]))
         for t in range(writers_n):
             contact = make_contact(session, TEAM, first_name=f"T{t}")
             own[t] = [
@@ -418,7 +398,7 @@ def test_writers_and_folds_at_once_neither_wait_on_each_other_nor_lose_a_delta(
         try:
             start.wait()
             for i in range(operations):
-                with committed.begin() as session:
+                with race_sessions.begin() as session:
                     ws = get_workspace(session, TEAM)
                     step = (
                         rng.choice(("log", "backdated", "complete", "reschedule", "qualify")),
@@ -434,7 +414,7 @@ def test_writers_and_folds_at_once_neither_wait_on_each_other_nor_lose_a_delta(
         try:
             start.wait()
             while writing.is_set():
-                with committed.begin() as session:
+                with race_sessions.begin() as session:
                     fold_tallies(session)
         except BaseException as error:  # noqa: BLE001 - surfaced by the assert below
             errors.append(error)
@@ -449,7 +429,7 @@ def test_writers_and_folds_at_once_neither_wait_on_each_other_nor_lose_a_delta(
     for thread in folders:
         thread.join(timeout=30)
     assert errors == []
-    with committed() as session:
+    with race_sessions() as session:
         assert_tallies_agree(session, TEAM)
         assert sum(followup_tallies(session, TEAM).values()) > 0
 

@@ -11,17 +11,13 @@ there (the same triggers run in the rest of the suite).
 
 from __future__ import annotations
 
-import os
 import random
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
-from secrets import token_hex
 from typing import Any
 
-import pytest
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.activity.service import log_interaction
@@ -29,32 +25,15 @@ from core.common.enums import InteractionType, OpportunityStage, PipelineStage
 from core.errors import CRMError
 from core.leads.inquiries import InquiryInput, capture_inquiry
 from core.models import DealTally, Interaction, Lead, LeadTally, Opportunity, Workspace
-from core.platform.db import make_engine, make_sessions
 from core.platform.tallies import fold_tallies
 from core.workspaces.service import WorkspaceDefaults, ensure_workspace, update_settings
-from tests.conftest import OWNER, drop_postgres_database, migrated_database_url
+from tests.conftest import OWNER
 from tests.core.factories import make_opportunity, utc
 from tests.core.reports import pipeline_oracle as oracle
 
 NOW = utc(2026, 11, 30, 13)
 WRITERS, OPERATIONS, FOLDERS = 8, 20, 2
 TEAM = "T0RACE"
-
-
-@pytest.fixture(scope="module")
-def race_sessions(
-    backend: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[sessionmaker[Session]]:
-    """A database of its own whose rows are really committed (dropped at the end)."""
-    if backend == "sqlite":
-        pytest.skip("SQLite runs one writer at a time: the race is proven on Postgres")
-    url = migrated_database_url(
-        backend, tmp_path_factory.mktemp("tallies"), f"tallies_{os.getpid()}_{token_hex(3)}"
-    )
-    engine: Engine = make_engine(url, pool_size=WRITERS + FOLDERS + 2)
-    yield make_sessions(engine)
-    engine.dispose()
-    drop_postgres_database(url)
 
 
 def _workspace(session: Session) -> Workspace:
