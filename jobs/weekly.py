@@ -7,7 +7,7 @@ from typing import Unpack
 
 from sqlalchemy.orm import Session
 
-from bot.blocks.digests import pipeline_digest_messages
+from bot.blocks.digests import PAST_DUE_SHOWN, pipeline_digest_messages
 from core.models import Workspace
 from core.reports.summaries import pipeline_summary
 from jobs.chart import chart_data, render_chart
@@ -18,7 +18,7 @@ from jobs.runner import JobOutcome, RunOptions, run_job
 
 def render_weekly(session: Session, workspace: Workspace, now: datetime) -> list[Post]:
     """The summary message(s) for the week before `now`, and the chart after them."""
-    summary = pipeline_summary(session, workspace=workspace, now=now)
+    summary = pipeline_summary(session, workspace=workspace, now=now, past_due_limit=PAST_DUE_SHOWN)
     channel = workspace.pipeline_channel
     posts = [
         Post(channel=channel, text=message["text"], blocks=message["blocks"])

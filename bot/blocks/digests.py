@@ -184,12 +184,13 @@ def _report_messages(text: str) -> list[Message]:
 
 
 def pipeline_digest_messages(summary: PipelineSummary) -> list[Message]:
-    """The procedure's pipeline lines exactly; past-expected-close leads cut at PAST_DUE_SHOWN."""
-    past = summary.past_expected_close
-    shown = PAST_DUE_SHOWN if len(past) > PAST_DUE_SHOWN else len(past)
-    text = render_pipeline_summary(replace(summary, past_expected_close=past[:shown]))
-    if len(past) > shown:
-        text += f"\n…and {len(past) - shown} more past their expected close date."
+    """The procedure's pipeline lines exactly; past-expected-close leads cut at PAST_DUE_SHOWN
+    (the summary need load only those) and counted from their total."""
+    shown = summary.past_expected_close[:PAST_DUE_SHOWN]
+    text = render_pipeline_summary(replace(summary, past_expected_close=shown))
+    more = summary.past_expected_close_total - len(shown)
+    if more > 0:
+        text += f"\n…and {more} more past their expected close date."
     return _report_messages(text)
 
 

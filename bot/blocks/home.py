@@ -101,8 +101,8 @@ def home_view(
     figures = render_pipeline_summary(replace(summary, past_expected_close=()))
     first, _, rest = figures.partition("\n")
     blocks: list[Block] = [header(first), mrkdwn_section(escape(rest.strip()))]
-    if summary.past_expected_close:
-        n = len(summary.past_expected_close)
+    if summary.past_expected_close_total:
+        n = summary.past_expected_close_total
         blocks.append(context(f"{n} past their expected close date — type `/pipeline`."))
     if board.unconfirmed is not None and board.unconfirmed.total:
         blocks += _unconfirmed_blocks(board.unconfirmed, shown, zone, region)

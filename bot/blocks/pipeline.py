@@ -1,5 +1,6 @@
 """The pipeline summary (`/pipeline`, "what's our pipeline?"): the procedure's lines, then the
-leads past their expected close date, each with its next-step buttons."""
+leads past their expected close date, each with its next-step buttons, a page at a time (the
+summary comes loaded with that page, `past_due_page`, and their total)."""
 
 from __future__ import annotations
 
@@ -17,14 +18,21 @@ from bot.blocks.limits import (
     mrkdwn_sections,
 )
 from bot.ids import BlockId
-from core.reports.summaries import PipelineSummary
+from core.reports.summaries import PastDueLead, PipelineSummary
 from core.reports.wording import days, friendly_date, render_pipeline_summary
 
 PAST_DUE_SHOWN = 20  # 2 blocks each: with the figures, well inside 50 blocks
 
 
-def past_due_line(summary: PipelineSummary, index: int) -> str:
-    lead = summary.past_expected_close[index]
+def past_due_page(page: int) -> dict[str, int]:
+    """`pipeline_summary`'s arguments that load the leads `pipeline_message` shows on `page`."""
+    return {
+        "past_due_limit": PAST_DUE_SHOWN,
+        "past_due_offset": (max(page, 1) - 1) * PAST_DUE_SHOWN,
+    }
+
+
+def past_due_line(summary: PipelineSummary, lead: PastDueLead) -> str:
     who = escape(lead.contact_name or "unknown contact")
     expected = friendly_date(lead.expected_close_date, summary.today)
     return f"— {who}: *{escape(lead.title)}* — expected {expected} ({days(lead.days_past)} past)"
@@ -44,18 +52,23 @@ def pipeline_message(summary: PipelineSummary, *, page: int = 1) -> Message:
                 block_id=f"{BlockId.LEAD_ACTIONS}-oldest-{oldest.lead_id}",
             )
         )
-    past = summary.past_expected_close
-    if past:
+    total = summary.past_expected_close_total
+    shown: tuple[PastDueLead, ...] = ()
+    if total:
         page = max(page, 1)
-        start = min((page - 1) * PAST_DUE_SHOWN, len(past))
-        shown = range(start, min(start + PAST_DUE_SHOWN, len(past)))
-        title = f"*Past expected close ({len(past)}):*"
+        start = min((page - 1) * PAST_DUE_SHOWN, total)
+        stop = min(start + PAST_DUE_SHOWN, total)
+        # Positions among all of them; the summary holds those from its offset on.
+        loaded_from = summary.past_expected_close_offset
+        shown = summary.past_expected_close[
+            max(start - loaded_from, 0) : max(stop - loaded_from, 0)
+        ]
+        title = f"*Past expected close ({total}):*"
         blocks.append(mrkdwn_section(title if page == 1 else f"{title} page {page}"))
-        for index in shown:
-            lead = past[index]
-            blocks.append(mrkdwn_section(past_due_line(summary, index)))
+        for lead in shown:
+            blocks.append(mrkdwn_section(past_due_line(summary, lead)))
             blocks.append(lead_actions(lead.lead_id, stage=lead.stage))
-        rest_count = len(past) - shown.stop
+        rest_count = total - stop
         if rest_count > 0:
             blocks.append(
                 context(
@@ -65,4 +78,4 @@ def pipeline_message(summary: PipelineSummary, *, page: int = 1) -> Message:
             )
         elif not shown:
             blocks.append(context("No more leads past their expected close date."))
-    return message(render_pipeline_summary(summary), blocks)
+    return message(render_pipeline_summary(replace(summary, past_expected_close=shown)), blocks)

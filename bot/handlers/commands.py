@@ -36,7 +36,7 @@ from bot.blocks.lists import (
 from bot.blocks.modals.capture import log_interaction_modal, new_customer_modal, new_lead_modal
 from bot.blocks.modals.decisions import settings_modal
 from bot.blocks.modals.inputs import ModalMeta
-from bot.blocks.pipeline import pipeline_message
+from bot.blocks.pipeline import past_due_page, pipeline_message
 from bot.blocks.prompts import captured_lead_reply
 from bot.blocks.upcoming import upcoming_list
 from bot.blocks.web_form import form_message
@@ -191,7 +191,9 @@ def pipeline_command(ctx: BotContext) -> Listener:
     def pipeline(command: Command, client: WebClient, respond: Respond) -> None:
         _, page = parse_followups_args(typed_text(command))
         with ctx.transaction(command["team_id"]) as (session, workspace):
-            summary = pipeline_summary(session, workspace=workspace, now=ctx.now())
+            summary = pipeline_summary(
+                session, workspace=workspace, now=ctx.now(), **past_due_page(page)
+            )
             shown = pipeline_message(summary, page=page)
         _answer(respond, shown)
 

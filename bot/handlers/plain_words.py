@@ -22,7 +22,7 @@ from bot.blocks.drafts import draft_requested_message
 from bot.blocks.help import help_message
 from bot.blocks.limits import Message
 from bot.blocks.lists import newest_customers_list
-from bot.blocks.pipeline import pipeline_message
+from bot.blocks.pipeline import past_due_page, pipeline_message
 from bot.blocks.words import not_understood
 from bot.context import BotContext
 from bot.handlers.actions.drafts import show_requested_draft
@@ -101,7 +101,9 @@ def _log_call(request: Request) -> Answer:
 
 
 def _pipeline(request: Request) -> Answer:
-    summary = pipeline_summary(request.session, workspace=request.workspace, now=request.now)
+    summary = pipeline_summary(
+        request.session, workspace=request.workspace, now=request.now, **past_due_page(1)
+    )
     return Answer(pipeline_message(summary))
 
 

@@ -95,7 +95,8 @@ def dashboard(
         stale_limit=stale_limit,
         upcoming_limit=upcoming_limit,
     )
-    summary = pipeline_summary(session, workspace=workspace, now=now)
+    # The Home shows how many leads are past their expected close date, none of them.
+    summary = pipeline_summary(session, workspace=workspace, now=now, past_due_limit=0)
     unconfirmed = drafts = None
     if viewer is not None and workspace.is_owner(viewer):
         unconfirmed = unconfirmed_sends(

@@ -109,19 +109,32 @@ class PipelineSummary:
     won_value: Decimal
     lost_count: int
     oldest_open_lead: OldestOpenLead | None
+    # The page of them asked for (`pipeline_summary`'s `past_due_limit` and `past_due_offset`),
+    # how many there are in all, and where the page starts among them.
     past_expected_close: tuple[PastDueLead, ...]
+    past_expected_close_total: int
     # Leads created in the window that got a first reply (email or text), and the average
     # hours from the inquiry to it; None when no such lead got one.
     replied_leads: int = 0
     response_avg_hours: Decimal | None = None
+    past_expected_close_offset: int = 0
 
 
-def pipeline_summary(session: Session, *, workspace: Workspace, now: datetime) -> PipelineSummary:
+def pipeline_summary(
+    session: Session,
+    *,
+    workspace: Workspace,
+    now: datetime,
+    past_due_limit: int | None = None,
+    past_due_offset: int = 0,
+) -> PipelineSummary:
     """The pipeline over the 7 x 24 hours before `now`; three statements, each built once.
 
     New leads: created_at in (now - 7 days, now]. Won / lost: close_date is a date, so the
     window in dates is every D with local_date(now - 7 days) < D <= today. Snapshot figures
     (follow-up, proposals out, oldest, past expected close) count open leads created by `now`.
+    Of the leads past their expected close date it loads only the `past_due_limit` after the
+    first `past_due_offset` (None: all), and counts them all: a book can have thousands.
     """
     today = local_today(workspace, now)
     window_start = now - WEEK
@@ -136,6 +149,9 @@ def pipeline_summary(session: Session, *, workspace: Workspace, now: datetime) -
         "zone": workspace.timezone,
     }
     figures = session.execute(_figures_statement(), params).one()
+    past_due = _past_expected_close(
+        session, workspace, params, limit=past_due_limit, offset=past_due_offset
+    )
     return PipelineSummary(
         today=today,
         window_start=window_start,
@@ -156,7 +172,9 @@ def pipeline_summary(session: Session, *, workspace: Workspace, now: datetime) -
             Decimal(str(figures.response_seconds)) / 3600, figures.replied_leads
         ),
         oldest_open_lead=_oldest_open_lead(session, workspace, params),
-        past_expected_close=_past_expected_close(session, workspace, params),
+        past_expected_close=past_due,
+        past_expected_close_total=figures.past_due_count,
+        past_expected_close_offset=past_due_offset,
     )
 
 
@@ -303,12 +321,19 @@ def _figures_statement() -> Select[Any]:
         )
         .subquery("closed")
     )
+    # As `_past_due_statement` picks them: a range of the expected-close index per open status.
+    past_due = (
+        select(func.count().label("past_due_count"))
+        .where(_open_at_now(Lead.expected_close_date < today))
+        .subquery("past_due")
+    )
     return (
-        select(*new_leads.c, *open_leads.c, *proposals.c, *closed.c)
+        select(*new_leads.c, *open_leads.c, *proposals.c, *closed.c, *past_due.c)
         .select_from(new_leads)
         .join(open_leads, true())
         .join(proposals, true())
         .join(closed, true())
+        .join(past_due, true())
     )
 
 
@@ -357,9 +382,19 @@ def _oldest_statement() -> Select[Any]:
 
 
 def _past_expected_close(
-    session: Session, workspace: Workspace, params: dict[str, Any]
+    session: Session,
+    workspace: Workspace,
+    params: dict[str, Any],
+    *,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> tuple[PastDueLead, ...]:
     today: date = params["today"]
+    if limit is None:
+        statement, params = _past_due_statement(paged=False), params
+    else:
+        statement = _past_due_statement(paged=True)
+        params = {**params, "limit": max(limit, 0), "offset": max(offset, 0)}
     return tuple(
         PastDueLead(
             lead_id=row.lead_id,
@@ -370,23 +405,30 @@ def _past_expected_close(
             expected_close_date=row.expected_close_date,
             days_past=(today - row.expected_close_date).days,
         )
-        for row in session.execute(_past_due_statement(), params)
+        for row in session.execute(statement, params)
     )
 
 
 @cache
-def _past_due_statement() -> Select[Any]:
+def _past_due_statement(*, paged: bool) -> Select[Any]:
     """Open leads past their expected close date, oldest date first: a range of the
-    (workspace, status, expected_close_date) index per open status."""
+    (workspace, status, expected_close_date) index per open status. `paged`: only the `limit`
+    after the first `offset`, both written into the SQL (as `_ONE`), so Postgres keeps one plan
+    for the statement instead of planning the whole range on every call."""
     shown = ShownContact()
     query = select(
         Lead.lead_id, Lead.title, Lead.pipeline_stage, Lead.expected_close_date, *shown.columns
     )
-    return (
+    statement = (
         shown.join(query, Lead.contact_id)
         .where(_open_at_now(Lead.expected_close_date < bindparam("today", type_=Date())))
         .order_by(Lead.expected_close_date, Lead.created_at, Lead.lead_id)
     )
+    if paged:
+        statement = statement.limit(
+            bindparam("limit", type_=Integer(), literal_execute=True)
+        ).offset(bindparam("offset", type_=Integer(), literal_execute=True))
+    return statement
 
 
 def leads_past_expected_close(

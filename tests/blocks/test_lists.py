@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
 from bot.blocks import lists
+from bot.blocks.digests import PAST_DUE_SHOWN, pipeline_digest_messages
 from bot.blocks.limit_check import limit_violations
 from bot.blocks.lists import FollowUpPart, followups_list, parse_followups_args
 from bot.blocks.pipeline import pipeline_message
@@ -259,6 +261,7 @@ def summary(past: int = 0, title: str = "Faucet") -> PipelineSummary:
             )
             for n in range(past)
         ),
+        past_expected_close_total=past,
     )
 
 
@@ -297,6 +300,26 @@ def test_a_long_past_due_list_is_paged() -> None:
     last = pipeline_message(summary(past=45), page=3)
     assert "*Past expected close (45):* page 3" in block_texts(last["blocks"])
     assert len([b for b in iter_buttons(last["blocks"]) if b["text"]["text"] == "Snooze"]) == 6
+
+
+def test_the_pipeline_pages_count_from_the_total_of_late_leads() -> None:
+    # `/pipeline 2`: the summary holds the second page of 20 from 45 late leads.
+    loaded = replace(summary(past=20), past_expected_close_total=45, past_expected_close_offset=20)
+    second = pipeline_message(loaded, page=2)
+    shown = block_texts(second["blocks"])
+    assert "*Past expected close (45):* page 2" in shown
+    assert len([b for b in iter_buttons(second["blocks"]) if b["text"]["text"] == "Snooze"]) == 21
+    assert shown[-1] == (
+        "…and 5 more past their expected close date — type `/pipeline 3` to list them."
+    )
+    assert second["text"].count("— Dana Smith: Faucet") == 20
+    # The weekly digest: the first PAST_DUE_SHOWN of 1,000 and how many more.
+    digest = pipeline_digest_messages(
+        replace(summary(past=PAST_DUE_SHOWN), past_expected_close_total=1000)
+    )
+    text = digest[0]["text"]
+    assert text.count("— Dana Smith: Faucet") == PAST_DUE_SHOWN
+    assert text.endswith(f"…and {1000 - PAST_DUE_SHOWN} more past their expected close date.")
 
 
 def test_followups_lists_cut_by_a_limit_count_from_their_totals() -> None:

@@ -266,6 +266,25 @@ def test_pipeline_now(slack: SlackHarness) -> None:
     assert "*Past expected close (1):*" in seen
 
 
+def test_pipeline_pages_the_leads_past_their_expected_close(slack: SlackHarness) -> None:
+    with slack.sessions.begin() as session:
+        for n in range(45):
+            make_lead(
+                session,
+                TEAM,
+                make_contact(session, TEAM, "Late", f"Number{n:02}"),
+                title=f"Job {n:02}",
+                created_at=slack.now - timedelta(days=60, minutes=-n),
+                expected_close_date=date(2026, 2, 1),
+            )
+    slack.command("pipeline", "3")
+    seen = block_texts(only_reply(slack)["blocks"])
+    assert "*Past expected close (45):* page 3" in seen
+    jobs = [line for line in seen if line.startswith("— Late Number")]
+    assert [line.split("*")[1] for line in jobs] == [f"Job {n}" for n in range(40, 45)]
+    assert not [line for line in seen if "more past their expected close" in line]
+
+
 def test_followups_lists_due_overdue_and_stale(slack: SlackHarness) -> None:
     with slack.sessions.begin() as session:
         dana = make_contact(session, TEAM, "Dana", "Smith")

@@ -221,6 +221,7 @@ def _summary(**changes: object) -> PipelineSummary:
             "ld_1", "Roof", "ct_1", "Dana Smith", 42, PipelineStage.follow_up
         ),
         past_expected_close=(),
+        past_expected_close_total=0,
     )
     return replace(summary, **changes)  # type: ignore[arg-type]
 

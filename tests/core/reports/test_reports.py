@@ -307,11 +307,81 @@ def test_pipeline_summary_is_three_statements(session: Session, ws: Workspace, r
 
     assert (summary.new_leads, summary.follow_up_count, summary.won_count) == (rows, rows, rows)
     assert summary.follow_up_avg_age_days == Decimal("5.0")
-    assert len(summary.past_expected_close) == rows
+    assert len(summary.past_expected_close) == summary.past_expected_close_total == rows
     assert statements.n == 3
-    # Limits are written into the SQL, not bound: with `LIMIT $n` Postgres's generic plan
-    # guessed a tenth of the rows and it planned the statement again on every call.
-    assert not [s for s in statements.statements if re.search(r"LIMIT\s+(%\(|\?|\$)", s)]
+
+    # A page of them: still three statements, the page loaded and every one counted.
+    with count_statements(session) as statements:
+        page = pipeline_summary(session, workspace=ws, now=NOW, past_due_limit=20)
+    assert statements.n == 3
+    assert len(page.past_expected_close) == min(rows, 20)
+    assert page.past_expected_close_total == rows
+    # Limits and offsets are written into the SQL, not bound: with `LIMIT $n` Postgres's generic
+    # plan guessed a tenth of the rows and it planned the statement again on every call. (SQLite's
+    # compiler binds an `OFFSET 0` of its own after every LIMIT; it keeps no plans.)
+    bound = r"LIMIT\s+(%\(|\?|\$)|OFFSET\s+(%\(|\$)"
+    assert not [s for s in statements.statements if re.search(bound, s)]
+
+
+def test_the_past_due_list_is_loaded_a_page_at_a_time(session: Session, ws: Workspace) -> None:
+    wid = ws.workspace_id
+    for n in range(45):
+        make_lead(
+            session,
+            wid,
+            title=f"Late {n:02}",
+            contact=make_contact(session, wid, f"Person {n}"),
+            created_at=ny(2026, 10, 1, 9) + timedelta(minutes=n),
+            expected_close_date=date(2026, 11, 1) + timedelta(days=n // 10),
+        )
+    # Not counted: closed, created after `now`, an archived contact's, not yet due.
+    make_lead(
+        session,
+        wid,
+        title="Won",
+        status=LeadStatus.converted,
+        created_at=ny(2026, 10, 1),
+        expected_close_date=date(2026, 11, 1),
+    )
+    make_lead(
+        session,
+        wid,
+        title="Later",
+        created_at=NOW + timedelta(hours=1),
+        expected_close_date=date(2026, 11, 1),
+    )
+    gone = make_contact(session, wid, "Gone")
+    gone.archived = True
+    make_lead(
+        session,
+        wid,
+        title="Archived",
+        contact=gone,
+        created_at=ny(2026, 10, 1),
+        expected_close_date=date(2026, 11, 1),
+    )
+    make_lead(
+        session,
+        wid,
+        title="Due today",
+        created_at=ny(2026, 10, 1),
+        expected_close_date=date(2026, 11, 30),
+    )
+    session.flush()
+
+    every = pipeline_summary(session, workspace=ws, now=NOW)
+    titles = [lead.title for lead in every.past_expected_close]
+    assert titles == [f"Late {n:02}" for n in range(45)]
+    assert every.past_expected_close_total == 45
+
+    first = pipeline_summary(session, workspace=ws, now=NOW, past_due_limit=20)
+    assert [lead.title for lead in first.past_expected_close] == titles[:20]
+    assert first.past_expected_close_total == 45
+    last = pipeline_summary(session, workspace=ws, now=NOW, past_due_limit=20, past_due_offset=40)
+    assert [lead.title for lead in last.past_expected_close] == titles[40:]
+    assert (last.past_expected_close_total, last.past_expected_close_offset) == (45, 40)
+    counted = pipeline_summary(session, workspace=ws, now=NOW, past_due_limit=0)
+    assert (counted.past_expected_close, counted.past_expected_close_total) == ((), 45)
 
 
 # --- win / loss -------------------------------------------------------------------------------
