@@ -177,7 +177,8 @@ def _response_time(summary: PipelineSummary) -> str:
 
 
 def render_pipeline_summary(summary: PipelineSummary) -> str:
-    """The procedure's weekly pipeline block, then leads past their expected close date."""
+    """The procedure's weekly pipeline block, then the leads past their expected close date the
+    summary was loaded with (a page of them: the callers say how many more)."""
     avg = summary.follow_up_avg_age_days
     lines = [
         f"Pipeline — {summary.today:%A}, {summary.today:%B} {summary.today.day}, "

@@ -331,6 +331,8 @@ def test_the_past_due_list_is_loaded_a_page_at_a_time(session: Session, ws: Work
             wid,
             title=f"Late {n:02}",
             contact=make_contact(session, wid, f"Person {n}"),
+            # Each status's leads are read apart, so the page mixes them.
+            status=(LeadStatus.new, LeadStatus.working, LeadStatus.qualified)[n * 7 % 3],
             created_at=ny(2026, 10, 1, 9) + timedelta(minutes=n),
             expected_close_date=date(2026, 11, 1) + timedelta(days=n // 10),
         )
@@ -380,6 +382,8 @@ def test_the_past_due_list_is_loaded_a_page_at_a_time(session: Session, ws: Work
     last = pipeline_summary(session, workspace=ws, now=NOW, past_due_limit=20, past_due_offset=40)
     assert [lead.title for lead in last.past_expected_close] == titles[40:]
     assert (last.past_expected_close_total, last.past_expected_close_offset) == (45, 40)
+    middle = pipeline_summary(session, workspace=ws, now=NOW, past_due_limit=20, past_due_offset=7)
+    assert [lead.title for lead in middle.past_expected_close] == titles[7:27]
     counted = pipeline_summary(session, workspace=ws, now=NOW, past_due_limit=0)
     assert (counted.past_expected_close, counted.past_expected_close_total) == ((), 45)
 
