@@ -109,8 +109,8 @@ class PipelineSummary:
     won_value: Decimal
     lost_count: int
     oldest_open_lead: OldestOpenLead | None
-    # The page of them asked for (`pipeline_summary`'s `past_due_limit` and `past_due_offset`),
-    # how many there are in all, and where the page starts among them.
+    # The page of them asked for (`pipeline_summary`'s `past_due_limit` and `past_due_offset`)
+    # and how many there are in all; `past_expected_close_offset` is where the page starts.
     past_expected_close: tuple[PastDueLead, ...]
     past_expected_close_total: int
     # Leads created in the window that got a first reply (email or text), and the average
@@ -398,10 +398,8 @@ def _past_expected_close(
     offset: int = 0,
 ) -> tuple[PastDueLead, ...]:
     today: date = params["today"]
-    if limit is None:
-        statement, params = _past_due_statement(paged=False), params
-    else:
-        statement = _past_due_statement(paged=True)
+    statement = _past_due_statement(paged=limit is not None)
+    if limit is not None:
         limit, offset = max(limit, 0), max(offset, 0)
         params = {**params, "limit": limit, "offset": offset, "reach": offset + limit}
     return tuple(

@@ -88,6 +88,7 @@ def _figures(session: Session, workspace: Workspace, now: Any, statement: Callab
             "window_start": now - WEEK,
             "first_close_date": local_date(workspace, now - WEEK) + timedelta(days=1),
             "today": today,
+            "due_before": today,  # the count of leads past their expected close date
             "today_number": (today - EPOCH).days,
             "zone": workspace.timezone,
         },
