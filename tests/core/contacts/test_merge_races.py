@@ -23,9 +23,7 @@ from core.models import AuditEntry, Contact, ContactMerge, Interaction, Lead
 from core.workspaces.service import WorkspaceDefaults, ensure_workspace, get_workspace
 from tests.conftest import OWNER
 from tests.core.factories import make_contact, make_interaction, make_lead
-from tests.core.platform.test_transition_races import CLICKS, race, race_sessions
-
-__all__ = ["race_sessions"]  # the module's database fixture, used here
+from tests.core.platform.test_transition_races import CLICKS, race
 
 
 def _count(session: Session, team: str, action: str) -> int:
