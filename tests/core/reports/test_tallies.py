@@ -11,9 +11,9 @@ others fold must neither wait on each other's tally rows nor lose a delta.
 from __future__ import annotations
 
 import random
-import threading
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -57,6 +57,7 @@ from tests.core.factories import (
     make_lead,
     utc,
 )
+from tests.core.reports.fold_races import write_while_folding
 from tests.hostile_text import with_database
 
 NOW = utc(2026, 11, 30, 15)  # Monday; stale is untouched since before Nov 25 05:00 UTC
@@ -388,46 +389,23 @@ def test_writers_and_folds_at_once_neither_wait_on_each_other_nor_lose_a_delta(
                 make_lead(session, TEAM, contact=contact, created_at=EDGES[i % 4]).lead_id
                 for i in range(3)
             ]
-    start = threading.Barrier(writers_n + folders_n)
-    writing = threading.Event()
-    writing.set()
-    errors: list[BaseException] = []
 
     def write(t: int) -> None:
         rng = random.Random(t)
-        try:
-            start.wait()
-            for i in range(operations):
-                with race_sessions.begin() as session:
-                    ws = get_workspace(session, TEAM)
-                    step = (
-                        rng.choice(("log", "backdated", "complete", "reschedule", "qualify")),
-                        rng.randrange(10**6),
-                        NOW - timedelta(minutes=rng.randrange(20 * 24 * 60)),
-                        rng.randrange(-5, 5),
-                    )
-                    _own_step(session, ws, step, own[t], i)
-        except BaseException as error:  # noqa: BLE001 - surfaced by the assert below
-            errors.append(error)
+        for i in range(operations):
+            with race_sessions.begin() as session:
+                ws = get_workspace(session, TEAM)
+                step = (
+                    rng.choice(("log", "backdated", "complete", "reschedule", "qualify")),
+                    rng.randrange(10**6),
+                    NOW - timedelta(minutes=rng.randrange(20 * 24 * 60)),
+                    rng.randrange(-5, 5),
+                )
+                _own_step(session, ws, step, own[t], i)
 
-    def fold() -> None:
-        try:
-            start.wait()
-            while writing.is_set():
-                with race_sessions.begin() as session:
-                    fold_tallies(session)
-        except BaseException as error:  # noqa: BLE001 - surfaced by the assert below
-            errors.append(error)
-
-    writers = [threading.Thread(target=write, args=(t,)) for t in range(writers_n)]
-    folders = [threading.Thread(target=fold) for _ in range(folders_n)]
-    for thread in (*writers, *folders):
-        thread.start()
-    for thread in writers:
-        thread.join(timeout=120)
-    writing.clear()
-    for thread in folders:
-        thread.join(timeout=30)
+    errors = write_while_folding(
+        race_sessions, [partial(write, t) for t in range(writers_n)], folders_n
+    )
     assert errors == []
     with race_sessions() as session:
         assert_tallies_agree(session, TEAM)

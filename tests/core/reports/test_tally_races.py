@@ -12,9 +12,9 @@ there (the same triggers run in the rest of the suite).
 from __future__ import annotations
 
 import random
-import threading
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -30,6 +30,7 @@ from core.workspaces.service import WorkspaceDefaults, ensure_workspace, update_
 from tests.conftest import OWNER
 from tests.core.factories import make_opportunity, utc
 from tests.core.reports import pipeline_oracle as oracle
+from tests.core.reports.fold_races import write_while_folding
 
 NOW = utc(2026, 11, 30, 13)
 WRITERS, OPERATIONS, FOLDERS = 8, 20, 2
@@ -108,42 +109,19 @@ def test_writers_and_folds_at_once_keep_every_tally(
 ) -> None:
     with race_sessions.begin() as session:
         ensure_workspace(session, TEAM, WorkspaceDefaults(owner_ids=[OWNER]))
-    errors: list[BaseException] = []
-    start = threading.Barrier(WRITERS + FOLDERS)
-    writing = threading.Event()
-    writing.set()
 
     def write(writer: int) -> None:
         rng = random.Random(writer)
-        start.wait()
         for step in range(OPERATIONS):
             try:
                 with race_sessions.begin() as session:
                     _operate(session, rng, writer, step)
             except CRMError:
                 pass  # refused in words (already at that stage...): nothing written
-            except BaseException as error:  # noqa: BLE001 - collected, the test fails on it
-                errors.append(error)
 
-    def fold() -> None:
-        start.wait()
-        while writing.is_set():
-            try:
-                with race_sessions.begin() as session:
-                    fold_tallies(session)
-            except BaseException as error:  # noqa: BLE001 - collected, the test fails on it
-                errors.append(error)
-                return
-
-    writers = [threading.Thread(target=write, args=(n,)) for n in range(WRITERS)]
-    folders = [threading.Thread(target=fold) for _ in range(FOLDERS)]
-    for thread in (*writers, *folders):
-        thread.start()
-    for thread in writers:
-        thread.join(timeout=120)
-    writing.clear()
-    for thread in folders:
-        thread.join(timeout=30)
+    errors = write_while_folding(
+        race_sessions, [partial(write, n) for n in range(WRITERS)], FOLDERS
+    )
 
     assert errors == []
     with race_sessions.begin() as session:
