@@ -170,7 +170,9 @@ def test_archive_and_restore(session: Session, ws: Workspace) -> None:
     with pytest.raises(InvalidTransition, match="undo the merge"):
         restore_contact(session=session, workspace=ws, actor=STAFF, contact_id=pat.contact_id)
     actions = session.scalars(
-        select(AuditEntry.action).where(AuditEntry.entity_id == dana.contact_id)
+        select(AuditEntry.action)
+        .where(AuditEntry.entity_id == dana.contact_id)
+        .order_by(AuditEntry.id)
     ).all()
     assert actions[:2] == ["archive_contact", "restore_contact"]
 
