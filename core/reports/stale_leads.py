@@ -2,7 +2,7 @@
 
 A lead is stale when at least `stale_after_business_days` business days (weekends and the
 workspace country's public holidays excluded) passed since its last touchpoint: the newest of
-its creation and every interaction linked to it or to its contact. Two statements however many
+its creation and every interaction linked to it or to its contact. One statement however many
 leads, returning frozen dataclasses a renderer can show without further I/O.
 """
 
@@ -33,7 +33,7 @@ from core.activity.last_touch import lead_touch_as_of
 from core.common.business_days import business_day_cutoff
 from core.common.enums import STALE_CANDIDATE_STATUSES
 from core.common.local_dates import local_date, local_midnight, local_today
-from core.models import Contact, Interaction, Lead, TouchTally, Workspace
+from core.models import Interaction, Lead, TouchTally, Workspace
 from core.platform.column_types import UTCDateTime
 from core.reports.left_out import left_out_contacts
 from core.reports.rows import (
@@ -86,8 +86,8 @@ def stale_leads(
 
     A lead is stale when its last touch (the newest of its creation and every interaction
     linked to it or its contact: `Lead.last_touch_at`) falls on or before the business-day
-    cutoff date, i.e. before local midnight starting the day after. Two statements: the page
-    with the total, then the newest touchpoint of each lead listed; three when some lead was
+    cutoff date, i.e. before local midnight starting the day after. One statement: the page
+    with the total and the newest touchpoint of each lead listed; two when some lead was
     touched after `now` (a report for a past time), whose page is read again judging those
     leads on their history up to `now`.
     """
@@ -123,7 +123,6 @@ def stale_leads(
     page = [row for row in rows if row.lead_id is not None]
     total = page[0].total if page else 0
 
-    touches = _newest_touches(session, workspace, now, [row.lead_id for row in page])
     items = tuple(
         StaleLead(
             lead_id=row.lead_id,
@@ -133,13 +132,18 @@ def stale_leads(
             created_on=local_date(workspace, row.created_at),
             last_touch_at=row.last_touch,
             days_since=(today - local_date(workspace, row.last_touch)).days,
-            last_touch=touches.get(row.lead_id),
+            last_touch=read_touchpoint(workspace, row) if row.interaction_id else None,
             today=today,
             owner=row.owner,
         )
         for row in page
     )
     return StaleLeadReport(today=today, cutoff=cutoff, business_days=n, items=items, total=total)
+
+
+# Today written in, as in followups.py: bound, the generic plan Postgres keeps for the prepared
+# statement read the leads' indexes for any snooze date and ran a third slower.
+_TODAY = bindparam("today", type_=Date(), literal_execute=True)
 
 
 @cache
@@ -164,9 +168,7 @@ def _page_statement(*, limited: bool, as_of_history: bool) -> Select[Any]:
     by_column = and_(Lead.last_touch_at <= now, Lead.last_touch_at < stale_before)
     by_history = and_(Lead.last_touch_at > now, last_touch < stale_before)
 
-    not_snoozed = or_(
-        Lead.snoozed_until.is_(None), Lead.snoozed_until < bindparam("today", type_=Date())
-    )
+    not_snoozed = or_(Lead.snoozed_until.is_(None), Lead.snoozed_until < _TODAY)
 
     left_out_cte = left_out_contacts()  # read once by every filter and count below
     left_out = select(left_out_cte.c.contact_id)
@@ -233,6 +235,27 @@ def _page_statement(*, limited: bool, as_of_history: bool) -> Select[Any]:
     named = shown.join(
         select(listed, *shown.columns).select_from(listed), listed.c.lead_contact_id
     ).subquery("named")
+    # The newest touchpoint of each lead listed (on it, its contact or the contact's
+    # survivor), found in the same statement: a second statement for them cost more in
+    # round trip and handling than the query did. An id probe per listed row; SQLite has no
+    # LATERAL.
+    touched_by = aliased(Interaction)
+    newest_touch = (
+        select(touched_by.interaction_id)
+        .where(
+            touched_by.workspace_id == bindparam("ws"),
+            touched_by.timestamp <= now,
+            or_(
+                touched_by.lead_id == named.c.lead_id,
+                touched_by.contact_id == named.c.lead_contact_id,
+                touched_by.contact_id == named.c.contact_id,
+            ),
+        )
+        .order_by(touched_by.timestamp.desc(), touched_by.interaction_id.desc())
+        .limit(1)
+        .correlate(named)
+        .scalar_subquery()
+    )
     # Whether any candidate was touched after `now`: the newest touch of each status, one
     # backward step of the same index each whatever the plan (as an EXISTS, the generic plan
     # Postgres reuses for a prepared statement scanned the whole table when none was).
@@ -247,8 +270,12 @@ def _page_statement(*, limited: bool, as_of_history: bool) -> Select[Any]:
     )
     flag = select(touched.label("touched_after")).subquery("flag")
     return (
-        select(flag.c.touched_after, *named.c)
-        .select_from(flag.outerjoin(named, true()))
+        select(flag.c.touched_after, *named.c, *TOUCH_COLUMNS)
+        .select_from(
+            flag.outerjoin(named, true()).outerjoin(
+                Interaction, Interaction.interaction_id == newest_touch
+            )
+        )
         .order_by(named.c.last_touch, named.c.created_at, named.c.lead_id)
     )
 
@@ -279,7 +306,7 @@ def _tallied_total(by_column: ColumnElement[bool]) -> ColumnElement[int]:
     )
     snoozed = _count(
         Lead.workspace_id == bindparam("ws"),
-        Lead.snoozed_until >= bindparam("today", type_=Date()),
+        Lead.snoozed_until >= _TODAY,
         # Always true; bounded on both sides, the range reads as narrow to the generic plan
         # Postgres keeps for the prepared statement (one bound guesses a third of the leads),
         # so it can keep one plan instead of planning every call (docs/performance.md).
@@ -288,51 +315,3 @@ def _tallied_total(by_column: ColumnElement[bool]) -> ColumnElement[int]:
         by_column,
     )
     return tallied + partial_day - snoozed
-
-
-def _newest_touches(
-    session: Session, workspace: Workspace, now: datetime, lead_ids: list[str]
-) -> dict[str, Touchpoint]:
-    """The newest interaction of each lead or its contact, in one windowed statement."""
-    params = {"ws": workspace.workspace_id, "now": now, "lead_ids": lead_ids}
-    rows = session.connection().execute(_touches_statement(), params).all()
-    return {row.for_lead: read_touchpoint(workspace, row) for row in rows}
-
-
-@cache
-def _touches_statement() -> Select[Any]:
-    """Built once; parameters `ws`, `now` and `lead_ids`."""
-    contact = aliased(Contact)
-    leads = (
-        select(Lead.lead_id, Lead.contact_id, contact.merged_into_contact_id)
-        .outerjoin(contact, contact.contact_id == Lead.contact_id)
-        .where(
-            Lead.workspace_id == bindparam("ws"),
-            Lead.lead_id.in_(bindparam("lead_ids", expanding=True)),
-        )
-        .subquery("page")
-    )
-    newest_first = (Interaction.timestamp.desc(), Interaction.interaction_id.desc())
-    ranked = (
-        select(
-            leads.c.lead_id.label("for_lead"),
-            *TOUCH_COLUMNS,
-            func.row_number()
-            .over(partition_by=leads.c.lead_id, order_by=newest_first)
-            .label("rank"),
-        )
-        .join(
-            Interaction,
-            and_(
-                Interaction.workspace_id == bindparam("ws"),
-                Interaction.timestamp <= bindparam("now", type_=UTCDateTime()),
-                or_(
-                    Interaction.lead_id == leads.c.lead_id,
-                    Interaction.contact_id == leads.c.contact_id,
-                    Interaction.contact_id == leads.c.merged_into_contact_id,
-                ),
-            ),
-        )
-        .subquery("ranked")
-    )
-    return select(ranked).where(ranked.c.rank == 1)
