@@ -141,7 +141,9 @@ def run_size(run: SizeRun, admin_url: str, database: str, args: argparse.Namespa
             log(f"  export: {run.children['export']}")
             return
         engine = make_engine(url)
-        run.floors = measure_floors(engine, make_sessions(engine), run.size.contacts, args.tries)
+        run.floors = measure_floors(
+            engine, make_sessions(engine), run.size.contacts, args.floor_tries
+        )
         engine.dispose()
         for floor in run.floors:
             log(
@@ -212,7 +214,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--opportunities", type=int, default=30_000)
     parser.add_argument("--interactions", type=int, default=2_000_000)
     parser.add_argument("--small-contacts", type=int, default=1_000, help="the small size")
-    parser.add_argument("--tries", type=int, default=20, help="tries per request and query")
+    parser.add_argument("--tries", type=int, default=20, help="tries per request")
+    parser.add_argument(
+        "--floor-tries",
+        type=int,
+        default=200,
+        help="tries per query next to its floor (a sub-millisecond ratio needs many)",
+    )
     parser.add_argument("--csv-rows", type=int, default=100_000)
     parser.add_argument(
         "--admin-url",
