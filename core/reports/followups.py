@@ -22,7 +22,6 @@ from sqlalchemy import (
     Subquery,
     bindparam,
     case,
-    exists,
     func,
     select,
     true,
@@ -40,7 +39,7 @@ from core.common.enums import (
 )
 from core.common.local_dates import local_today
 from core.models import FollowUpTally, Interaction, Lead, Opportunity, Workspace
-from core.reports.left_out import left_out_contacts
+from core.reports.left_out import left_out_contacts, not_left_out
 from core.reports.rows import (
     TOUCH_COLUMNS,
     ShownContact,
@@ -244,7 +243,7 @@ def _followups_statement(*, limited: bool) -> Select[Any]:
                 *pending,
                 dated,
                 # None of a contact marked do not contact, merged into one, or archived.
-                ~exists().where(left_out_cte.c.contact_id == Interaction.contact_id),
+                not_left_out(left_out_cte, Interaction.contact_id),
             )
             .order_by(*in_order)
         )

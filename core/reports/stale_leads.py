@@ -20,7 +20,6 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
-    exists,
     func,
     or_,
     select,
@@ -35,7 +34,7 @@ from core.common.enums import STALE_CANDIDATE_STATUSES
 from core.common.local_dates import local_date, local_midnight, local_today
 from core.models import Interaction, Lead, TouchTally, Workspace
 from core.platform.column_types import UTCDateTime
-from core.reports.left_out import left_out_contacts
+from core.reports.left_out import left_out_contacts, not_left_out
 from core.reports.rows import (
     TOUCH_COLUMNS,
     ShownContact,
@@ -179,7 +178,7 @@ def _page_statement(*, limited: bool, as_of_history: bool) -> Select[Any]:
             *where,
             not_snoozed,
             # No nudge to chase someone who asked to be left alone, nor an archived contact.
-            ~exists().where(left_out_cte.c.contact_id == Lead.contact_id),
+            not_left_out(left_out_cte, Lead.contact_id),
         ]
 
     columns = (
