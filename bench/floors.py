@@ -310,7 +310,8 @@ def _paired_medians(
     for _ in range(WARM_UP_RUNS):
         ours()
         floor()
-    ours_samples, floor_samples = [], []
+    ours_samples: list[float] = []
+    floor_samples: list[float] = []
     for _ in range(tries):
         for run, samples in ((ours, ours_samples), (floor, floor_samples)):
             started = time.perf_counter()

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -178,25 +179,44 @@ def requests_for(contacts: int, open_leads: list[str]) -> dict[str, Any]:
     }
 
 
-def measure_replies(url: str, contacts: int, open_leads: list[str], tries: int) -> list[Timing]:
-    """p50/p99 of each request kind, after one warm-up try each."""
-    timings = []
-    with LocalSlackAPI(team_id=WORKSPACE) as api:
-        served = _Served(url, api)
-        try:
-            client = _Client(served, api)
-            for request, make in requests_for(contacts, open_leads).items():
-                samples = []
-                for n in range(tries + 1):
-                    kind, *args = make(n)
+@dataclass(frozen=True)
+class Book:
+    """A database replies are measured against, with what its requests need of it."""
+
+    url: str
+    contacts: int
+    open_leads: list[str]
+
+
+def measure_replies(books: list[Book], tries: int) -> list[list[Timing]]:
+    """p50/p99 of each request kind on each book (a timing list per book, in order), after one
+    warm-up try each.
+
+    Each book is served at once by its own `crm serve`, and they take turns request by
+    request: a full/small ratio taken from two sizes measured minutes apart moved by half
+    with the machine's load (its other tenants), a load that now falls on each alike.
+    """
+    with ExitStack() as stack:
+        apis = [stack.enter_context(LocalSlackAPI(team_id=WORKSPACE)) for _ in books]
+        clients = []
+        for book, api in zip(books, apis, strict=True):
+            site = _Served(book.url, api)
+            stack.callback(site.stop)
+            clients.append(_Client(site, api))
+        kinds = [requests_for(book.contacts, book.open_leads) for book in books]
+        timings: list[list[Timing]] = [[] for _ in books]
+        for request in kinds[0]:
+            samples: list[list[float]] = [[] for _ in books]
+            for n in range(tries + 1):
+                for client, made, taken in zip(clients, kinds, samples, strict=True):
+                    kind, *args = made[request](n)
                     elapsed, _shown = getattr(client, kind)(*args)
                     if n:  # the first try warms caches and the connection pool
-                        samples.append(elapsed)
-                timings.append(Timing(request, tuple(samples)))
+                        taken.append(elapsed)
+            for timing, taken, api in zip(timings, samples, apis, strict=True):
+                timing.append(Timing(request, tuple(taken)))
                 api.clear()
-        finally:
-            served.stop()
-    return timings
+        return timings
 
 
 def sample_reply(url: str, contacts: int, line: str) -> str:

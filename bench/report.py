@@ -35,7 +35,8 @@ def _replies(small: SizeRun, full: SizeRun) -> list[str]:
         "From sending the request to the answer (the acknowledgement when it carries it, as "
         "`/lead` does; else the first message the app posts back arriving at the Slack "
         "stand-in); "
-        f"{len(full.replies[0].samples) if full.replies else 0} tries each after a warm-up.",
+        f"{len(full.replies[0].samples) if full.replies else 0} tries each after a warm-up, the "
+        "two sizes served at once (a `crm serve` each) and asked in turn, request by request.",
         "",
         "| request | small p50 | small p99 | full p50 | full p99 | full/small p50 | budget met |",
         "| --- | --- | --- | --- | --- | --- | --- |",

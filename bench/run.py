@@ -4,11 +4,12 @@ At two sizes (1,000 contacts with the rest in proportion, then the full size fro
 it makes a database of its own, generates deterministic data with COPY (bench/data.py; or, for
 the full size, copies one made earlier by `python -m bench.data NAME`: `--full-from NAME`), then
 measures, in this order: each report and query next to its hand-written floor with both plans
-(bench/floors.py); the three jobs and the export in child processes (bench/children.py); reply
-times of signed requests into `crm serve` (bench/replies.py); at full size the CSV import of 100,000
-contacts. The export runs once more at a tenth of the full size, to compare its memory. It
-drops each database afterwards (unless `--keep`) and writes the measured half of
-docs/performance.md (below its marker line) with a PNG plot of reply time against data size.
+(bench/floors.py); the three jobs and the export in child processes (bench/children.py); at
+full size, reply times of signed requests into `crm serve` at both sizes, served at once and
+asked in turn (bench/replies.py), then the CSV import of 100,000 contacts. The export runs
+once more at a tenth of the full size, to compare its memory. It drops each database afterwards
+(unless `--keep`) and writes the measured half of docs/performance.md (below its marker line)
+with a PNG plot of reply time against data size.
 Not part of the test suite.
 """
 
@@ -31,7 +32,7 @@ from sqlalchemy import make_url, select, text
 
 from bench.data import WORKSPACE, Size, generate
 from bench.floors import FloorResult, measure_floors
-from bench.replies import Timing, measure_replies
+from bench.replies import Book, Timing, measure_replies
 from bench.report import write_report
 from core.models import Lead
 from core.platform.db import make_engine, make_sessions
@@ -52,6 +53,7 @@ class SizeRun:
     children: dict[str, dict[str, Any]] = field(default_factory=dict)
     interactions_exported: int = 0
     copied_from: str = ""
+    url: str = ""
 
 
 def log(line: str) -> None:
@@ -116,8 +118,17 @@ def _copy_database(admin_url: str, source: str, database: str, url: str, size: S
     return time.perf_counter() - started
 
 
-def run_size(run: SizeRun, admin_url: str, database: str, args: argparse.Namespace) -> None:
+def run_size(
+    run: SizeRun,
+    admin_url: str,
+    database: str,
+    args: argparse.Namespace,
+    small: SizeRun | None = None,
+) -> None:
+    """Measure `run` at its size; the full size measures its replies with the small size's
+    (`small`, whose database `main` keeps until then), the two served at once."""
     url = make_url(admin_url).set(database=database).render_as_string(hide_password=False)
+    run.url = url
     copy = run.label == "full" and args.full_from
     if copy and args.full_from == database:
         raise SystemExit(
@@ -155,11 +166,19 @@ def run_size(run: SizeRun, admin_url: str, database: str, args: argparse.Namespa
             log(f"  {what}: {run.children[what]}")
         # The requests write leads and touches at the real clock, after the data's report time,
         # which the reports and jobs above must not see (they would be a report for a past day).
-        run.replies = measure_replies(
-            url, run.size.contacts, _open_leads(url, args.tries + 1), args.tries
-        )
-        for timing in run.replies:
-            log(f"  {timing.request}: p50 {timing.p50:.1f} ms, p99 {timing.p99:.1f} ms")
+        if small is not None:
+            sizes = [small, run]
+            books = [
+                Book(size.url, size.size.contacts, _open_leads(size.url, args.tries + 1))
+                for size in sizes
+            ]
+            for size, timings in zip(sizes, measure_replies(books, args.tries), strict=True):
+                size.replies = timings
+                for timing in timings:
+                    log(
+                        f"  {size.label} {timing.request}: p50 {timing.p50:.1f} ms, "
+                        f"p99 {timing.p99:.1f} ms"
+                    )
         # The import rolls back its 100,000 contacts: the dead rows it leaves make planning
         # slower on those tables until autovacuum has been, so it comes after everything else.
         if run.label == "full":
@@ -169,7 +188,7 @@ def run_size(run: SizeRun, admin_url: str, database: str, args: argparse.Namespa
             run.children["csv-import"] = _child("csv-import", url, "--rows", str(args.csv_rows))
             log(f"  csv-import: {run.children['csv-import']}")
     finally:
-        if not args.keep:
+        if not args.keep and run.label != "small":
             _admin(admin_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
@@ -244,8 +263,13 @@ def main(argv: list[str] | None = None) -> None:
     # The export's memory is compared at a tenth of the full size (200,000 interactions by
     # default) and at full size: flat when it streams.
     runs = [SizeRun("small", small), SizeRun("export", _scaled(full, 0.1)), SizeRun("full", full)]
-    for run in runs:
-        run_size(run, args.admin_url, f"{args.database}_{run.label}", args)
+    try:
+        for run in runs:
+            beside = runs[0] if run.label == "full" else None
+            run_size(run, args.admin_url, f"{args.database}_{run.label}", args, beside)
+    finally:
+        if not args.keep:
+            _admin(args.admin_url, f'DROP DATABASE IF EXISTS "{args.database}_small" WITH (FORCE)')
     load = f"load average {load_before[1]:.1f} at the start, {os.getloadavg()[1]:.1f} at the end"
     command = "python -m bench " + shlex.join(sys.argv[1:] if argv is None else argv)
     out = Path(args.out)
