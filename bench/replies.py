@@ -27,6 +27,7 @@ from console.local_slack import LocalSlackAPI
 from console.signed_requests import RequestSigner, SlackPayloads
 
 SECRET = "bench-signing-secret"
+SETTLE_S = 0.1  # after each request, before the next
 CHANNEL = "C0BENCH"
 
 
@@ -210,11 +211,13 @@ def measure_replies(books: list[Book], tries: int) -> list[list[Timing]]:
             samples: list[list[float]] = [[] for _ in books]
             for n in range(tries + 1):
                 turns = list(zip(clients, kinds, samples, strict=True))
-                # Each first every other try: a request's work after its reply (a post, the
-                # audit) overlaps the next request, whichever book that is.
+                # Each first every other try, and a pause after each request: what the app
+                # does after its reply (the rest of a lazy listener's work) would otherwise
+                # overlap the next request, always the other book's. People type seconds apart.
                 for client, made, taken in turns if n % 2 else reversed(turns):
                     kind, *args = made[request](n)
                     elapsed, _shown = getattr(client, kind)(*args)
+                    time.sleep(SETTLE_S)
                     if n:  # the first try warms caches and the connection pool
                         taken.append(elapsed)
             for timing, taken, api in zip(timings, samples, apis, strict=True):
