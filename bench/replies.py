@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -27,7 +28,7 @@ from console.local_slack import LocalSlackAPI
 from console.signed_requests import RequestSigner, SlackPayloads
 
 SECRET = "bench-signing-secret"
-SETTLE_S = 0.1  # after each request, before the next
+SETTLE_S = (0.05, 0.25)  # after each request, before the next: seconds, at random
 CHANNEL = "C0BENCH"
 
 
@@ -207,17 +208,20 @@ def measure_replies(books: list[Book], tries: int) -> list[list[Timing]]:
             clients.append(_Client(site, api))
         kinds = [requests_for(book.contacts, book.open_leads) for book in books]
         timings: list[list[Timing]] = [[] for _ in books]
+        pauses = random.Random(0)  # the same pauses every run
         for request in kinds[0]:
             samples: list[list[float]] = [[] for _ in books]
             for n in range(tries + 1):
                 turns = list(zip(clients, kinds, samples, strict=True))
                 # Each first every other try, and a pause after each request: what the app
                 # does after its reply (the rest of a lazy listener's work) would otherwise
-                # overlap the next request, always the other book's. People type seconds apart.
+                # overlap the next request, always the other book's. People type seconds apart,
+                # and at no fixed beat: a pause of one length fell in step with Postgres's
+                # background writers, and one book's /lead waited on them every time.
                 for client, made, taken in turns if n % 2 else reversed(turns):
                     kind, *args = made[request](n)
                     elapsed, _shown = getattr(client, kind)(*args)
-                    time.sleep(SETTLE_S)
+                    time.sleep(pauses.uniform(*SETTLE_S))
                     if n:  # the first try warms caches and the connection pool
                         taken.append(elapsed)
             for timing, taken, api in zip(timings, samples, apis, strict=True):
