@@ -2,7 +2,7 @@
 
 A lead is stale when at least `stale_after_business_days` business days (weekends and the
 workspace country's public holidays excluded) passed since its last touchpoint: the newest of
-its creation and every interaction linked to it or to its contact. One statement however many
+its creation and every interaction linked to it or to its contact. Two statements however many
 leads, returning frozen dataclasses a renderer can show without further I/O.
 """
 
@@ -32,7 +32,7 @@ from core.activity.last_touch import lead_touch_as_of
 from core.common.business_days import business_day_cutoff
 from core.common.enums import STALE_CANDIDATE_STATUSES
 from core.common.local_dates import local_date, local_midnight, local_today
-from core.models import Interaction, Lead, TouchTally, Workspace
+from core.models import Contact, Interaction, Lead, TouchTally, Workspace
 from core.platform.column_types import UTCDateTime
 from core.reports.left_out import left_out_contacts, not_left_out
 from core.reports.rows import (
@@ -85,8 +85,8 @@ def stale_leads(
 
     A lead is stale when its last touch (the newest of its creation and every interaction
     linked to it or its contact: `Lead.last_touch_at`) falls on or before the business-day
-    cutoff date, i.e. before local midnight starting the day after. One statement: the page
-    with the total and the newest touchpoint of each lead listed; two when some lead was
+    cutoff date, i.e. before local midnight starting the day after. Two statements: the page
+    with the total, then the newest touchpoint of each lead listed; three when some lead was
     touched after `now` (a report for a past time), whose page is read again judging those
     leads on their history up to `now`.
     """
@@ -122,6 +122,7 @@ def stale_leads(
     page = [row for row in rows if row.lead_id is not None]
     total = page[0].total if page else 0
 
+    touches = _newest_touches(session, workspace, now, [row.lead_id for row in page])
     items = tuple(
         StaleLead(
             lead_id=row.lead_id,
@@ -131,7 +132,7 @@ def stale_leads(
             created_on=local_date(workspace, row.created_at),
             last_touch_at=row.last_touch,
             days_since=(today - local_date(workspace, row.last_touch)).days,
-            last_touch=read_touchpoint(workspace, row) if row.interaction_id else None,
+            last_touch=touches.get(row.lead_id),
             today=today,
             owner=row.owner,
         )
@@ -234,27 +235,6 @@ def _page_statement(*, limited: bool, as_of_history: bool) -> Select[Any]:
     named = shown.join(
         select(listed, *shown.columns).select_from(listed), listed.c.lead_contact_id
     ).subquery("named")
-    # The newest touchpoint of each lead listed (on it, its contact or the contact's
-    # survivor), found in the same statement: a second statement for them cost more in
-    # round trip and handling than the query did. An id probe per listed row; SQLite has no
-    # LATERAL.
-    touched_by = aliased(Interaction)
-    newest_touch = (
-        select(touched_by.interaction_id)
-        .where(
-            touched_by.workspace_id == bindparam("ws"),
-            touched_by.timestamp <= now,
-            or_(
-                touched_by.lead_id == named.c.lead_id,
-                touched_by.contact_id == named.c.lead_contact_id,
-                touched_by.contact_id == named.c.contact_id,
-            ),
-        )
-        .order_by(touched_by.timestamp.desc(), touched_by.interaction_id.desc())
-        .limit(1)
-        .correlate(named)
-        .scalar_subquery()
-    )
     # Whether any candidate was touched after `now`: the newest touch of each status, one
     # backward step of the same index each whatever the plan (as an EXISTS, the generic plan
     # Postgres reuses for a prepared statement scanned the whole table when none was).
@@ -269,12 +249,8 @@ def _page_statement(*, limited: bool, as_of_history: bool) -> Select[Any]:
     )
     flag = select(touched.label("touched_after")).subquery("flag")
     return (
-        select(flag.c.touched_after, *named.c, *TOUCH_COLUMNS)
-        .select_from(
-            flag.outerjoin(named, true()).outerjoin(
-                Interaction, Interaction.interaction_id == newest_touch
-            )
-        )
+        select(flag.c.touched_after, *named.c)
+        .select_from(flag.outerjoin(named, true()))
         .order_by(named.c.last_touch, named.c.created_at, named.c.lead_id)
     )
 
@@ -314,3 +290,51 @@ def _tallied_total(by_column: ColumnElement[bool]) -> ColumnElement[int]:
         by_column,
     )
     return tallied + partial_day - snoozed
+
+
+def _newest_touches(
+    session: Session, workspace: Workspace, now: datetime, lead_ids: list[str]
+) -> dict[str, Touchpoint]:
+    """The newest interaction of each lead or its contact, in one windowed statement."""
+    params = {"ws": workspace.workspace_id, "now": now, "lead_ids": lead_ids}
+    rows = session.connection().execute(_touches_statement(), params).all()
+    return {row.for_lead: read_touchpoint(workspace, row) for row in rows}
+
+
+@cache
+def _touches_statement() -> Select[Any]:
+    """Built once; parameters `ws`, `now` and `lead_ids`."""
+    contact = aliased(Contact)
+    leads = (
+        select(Lead.lead_id, Lead.contact_id, contact.merged_into_contact_id)
+        .outerjoin(contact, contact.contact_id == Lead.contact_id)
+        .where(
+            Lead.workspace_id == bindparam("ws"),
+            Lead.lead_id.in_(bindparam("lead_ids", expanding=True)),
+        )
+        .subquery("page")
+    )
+    newest_first = (Interaction.timestamp.desc(), Interaction.interaction_id.desc())
+    ranked = (
+        select(
+            leads.c.lead_id.label("for_lead"),
+            *TOUCH_COLUMNS,
+            func.row_number()
+            .over(partition_by=leads.c.lead_id, order_by=newest_first)
+            .label("rank"),
+        )
+        .join(
+            Interaction,
+            and_(
+                Interaction.workspace_id == bindparam("ws"),
+                Interaction.timestamp <= bindparam("now", type_=UTCDateTime()),
+                or_(
+                    Interaction.lead_id == leads.c.lead_id,
+                    Interaction.contact_id == leads.c.contact_id,
+                    Interaction.contact_id == leads.c.merged_into_contact_id,
+                ),
+            ),
+        )
+        .subquery("ranked")
+    )
+    return select(ranked).where(ranked.c.rank == 1)
