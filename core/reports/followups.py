@@ -16,7 +16,6 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
-    Date,
     Integer,
     Select,
     Subquery,
@@ -41,6 +40,7 @@ from core.common.local_dates import local_today
 from core.models import FollowUpTally, Interaction, Lead, Opportunity, Workspace
 from core.reports.left_out import left_out_contacts, not_left_out
 from core.reports.rows import (
+    TODAY,
     TOUCH_COLUMNS,
     ShownContact,
     display_name,
@@ -172,11 +172,6 @@ def _followups_statement(*, limited: bool) -> Select[Any]:
     dates, less the few follow-ups of the contacts the lists leave out (found from those
     contacts): ranking every due row read each one's row, thousands in a big backlog.
     """
-    # Today written in, as in summaries.py: bound, Postgres's generic plan for the prepared
-    # statement guessed a third of the pending follow-ups overdue and cost more than a custom
-    # plan, so it planned the statement again on every call (1.2 ms, more than the rest of the
-    # report). Written in, the statement is one text a day whose kept plan is the custom one.
-    today = bindparam("today", type_=Date(), literal_execute=True)
     in_order = (Interaction.follow_up_date, Interaction.timestamp, Interaction.interaction_id)
     pending = (
         Interaction.workspace_id == bindparam("ws"),
@@ -196,20 +191,20 @@ def _followups_statement(*, limited: bool) -> Select[Any]:
     # Both lists' totals: the tallies of the dates up to today (docs/performance.md),
     # less the follow-ups of the left-out contacts, found from those contacts (probing each
     # follow-up's contact read every one of their rows: 2,000 at full size).
-    due_today, overdue = Interaction.follow_up_date == today, Interaction.follow_up_date < today
+    due_today, overdue = Interaction.follow_up_date == TODAY, Interaction.follow_up_date < TODAY
     tallied = FollowUpTally.follow_ups
     every = (
         select(
             func.coalesce(
-                func.sum(case((FollowUpTally.follow_up_date == today, tallied))), 0
+                func.sum(case((FollowUpTally.follow_up_date == TODAY, tallied))), 0
             ).label("due_today"),
-            func.coalesce(func.sum(case((FollowUpTally.follow_up_date < today, tallied))), 0).label(
+            func.coalesce(func.sum(case((FollowUpTally.follow_up_date < TODAY, tallied))), 0).label(
                 "overdue"
             ),
         )
         .where(
             FollowUpTally.workspace_id == bindparam("ws"),
-            FollowUpTally.follow_up_date <= today,
+            FollowUpTally.follow_up_date <= TODAY,
         )
         .subquery()
     )
@@ -220,7 +215,7 @@ def _followups_statement(*, limited: bool) -> Select[Any]:
         )
         .select_from(left_out_cte)
         .join(Interaction, Interaction.contact_id == left_out_cte.c.contact_id)
-        .where(*pending, Interaction.follow_up_date <= today)
+        .where(*pending, Interaction.follow_up_date <= TODAY)
         .subquery()
     )
     totals = (

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func, select
+from sqlalchemy import ColumnElement, Date, Select, bindparam, exists, func, select
 from sqlalchemy.orm import aliased
 
 from core.common.enums import InteractionType
@@ -22,6 +22,7 @@ from core.models import Contact, Interaction, Workspace
 
 __all__ = [
     "SUMMARY_LIMIT",
+    "TODAY",
     "TOUCH_COLUMNS",
     "ShownContact",
     "Touchpoint",
@@ -34,6 +35,12 @@ __all__ = [
 ]
 
 SUMMARY_LIMIT = 120
+
+#: The parameter `today` of a report statement, written into its SQL (so each statement is one
+#: text a day, whose plan Postgres keeps). Bound, the generic plan Postgres keeps for a prepared
+#: statement guessed a third of a date range: it planned the follow-up lists again on every call
+#: (1.2 ms, more than the rest of the report), and ran the stale page a third slower.
+TODAY = bindparam("today", type_=Date(), literal_execute=True)
 
 #: The interaction columns a touchpoint is read from.
 TOUCH_COLUMNS = (

@@ -36,6 +36,7 @@ from core.models import Contact, Interaction, Lead, TouchTally, Workspace
 from core.platform.column_types import UTCDateTime
 from core.reports.left_out import left_out_contacts, not_left_out
 from core.reports.rows import (
+    TODAY,
     TOUCH_COLUMNS,
     ShownContact,
     Touchpoint,
@@ -141,11 +142,6 @@ def stale_leads(
     return StaleLeadReport(today=today, cutoff=cutoff, business_days=n, items=items, total=total)
 
 
-# Today written in, as in followups.py: bound, the generic plan Postgres keeps for the prepared
-# statement read the leads' indexes for any snooze date and ran a third slower.
-_TODAY = bindparam("today", type_=Date(), literal_execute=True)
-
-
 @cache
 def _page_statement(*, limited: bool, as_of_history: bool) -> Select[Any]:
     """The page of stale leads with the total, built once (building it per call cost more than
@@ -168,7 +164,7 @@ def _page_statement(*, limited: bool, as_of_history: bool) -> Select[Any]:
     by_column = and_(Lead.last_touch_at <= now, Lead.last_touch_at < stale_before)
     by_history = and_(Lead.last_touch_at > now, last_touch < stale_before)
 
-    not_snoozed = or_(Lead.snoozed_until.is_(None), Lead.snoozed_until < _TODAY)
+    not_snoozed = or_(Lead.snoozed_until.is_(None), Lead.snoozed_until < TODAY)
 
     left_out_cte = left_out_contacts()  # read once by every filter and count below
     left_out = select(left_out_cte.c.contact_id)
@@ -281,7 +277,7 @@ def _tallied_total(by_column: ColumnElement[bool]) -> ColumnElement[int]:
     )
     snoozed = _count(
         Lead.workspace_id == bindparam("ws"),
-        Lead.snoozed_until >= _TODAY,
+        Lead.snoozed_until >= TODAY,
         # Always true; bounded on both sides, the range reads as narrow to the generic plan
         # Postgres keeps for the prepared statement (one bound guesses a third of the leads),
         # so it can keep one plan instead of planning every call (docs/performance.md).
