@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import psycopg
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
@@ -320,8 +321,15 @@ def _paired_medians(
     return statistics.median(ours_samples), statistics.median(floor_samples)
 
 
+def _cursor(raw: Any, params: Any) -> Any:
+    """A cursor for a statement as sent: ours read through the driver (core/platform/
+    driver_rows.py) come with `$1` placeholders and a tuple; the rest with `%(name)s` ones."""
+    return psycopg.RawCursor(raw) if isinstance(params, tuple) else raw.cursor()
+
+
 def _explain(session: Session, sql: str, params: Any) -> str:
-    cursor: Any = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    raw: Any = session.connection().connection.driver_connection  # type: ignore[union-attr]
+    cursor = _cursor(raw, params)
     cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
     return "\n".join(row[0] for row in cursor.fetchall())
 
@@ -377,7 +385,7 @@ def measure_floors(engine: Engine, sessions: Any, contacts: int, tries: int) -> 
 
 
 def _timed(raw: Any, sql: str, params: Any) -> float:
-    cursor = raw.cursor()
+    cursor = _cursor(raw, params)
     started = time.perf_counter()
     cursor.execute(sql, params)
     if cursor.description:

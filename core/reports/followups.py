@@ -12,16 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
-    Integer,
     Select,
     Subquery,
     bindparam,
     case,
     func,
+    literal_column,
     select,
     true,
     union_all,
@@ -38,13 +38,15 @@ from core.common.enums import (
 )
 from core.common.local_dates import local_today
 from core.models import FollowUpTally, Interaction, Lead, Opportunity, Workspace
+from core.platform.driver_rows import read_rows
 from core.reports.left_out import left_out_contacts, not_left_out
 from core.reports.rows import (
-    TODAY,
     TOUCH_COLUMNS,
     ShownContact,
     display_name,
     shorten,
+    written_count,
+    written_day,
 )
 
 __all__ = [
@@ -144,13 +146,11 @@ def followups(
     if limit is not None and limit < 1:
         raise ValueError("limit must be at least 1 (or None for every follow-up)")
     today = local_today(workspace, now)
-    params: dict[str, Any] = {"ws": workspace.workspace_id, "today": today}
-    if limit is not None:
-        params["limit"] = limit
-    # Core rows (no ORM entity is loaded): the ORM's result handling cost more than it gave.
-    statement = _followups_statement(limited=limit is not None)
-    rows = session.connection().execute(statement, params).all()
-    items = [(followup_item(row, today), row.total) for row in rows]
+    # Rows through the driver on Postgres (core/platform/driver_rows.py): no ORM entity, and
+    # neither the ORM's nor SQLAlchemy Core's result handling, which cost more than they gave.
+    statement = _followups_statement(today=today, limit=limit)
+    rows = read_rows(session.connection(), statement, {"ws": workspace.workspace_id})
+    items = [(followup_item(row, today), row[_ITEM_COLUMNS]) for row in rows]
     due = [(item, total) for item, total in items if item.days_overdue == 0]
     overdue = [(item, total) for item, total in items if item.days_overdue > 0]
     return FollowUpList(
@@ -162,10 +162,10 @@ def followups(
     )
 
 
-@cache
-def _followups_statement(*, limited: bool) -> Select[Any]:
-    """Built once (building it per call cost more than running it); parameters `ws`, `today`
-    and `limit`.
+@lru_cache(maxsize=8)
+def _followups_statement(*, today: date, limit: int | None) -> Select[Any]:
+    """Built once a day for each limit, with both written in (core/reports/rows.py: building it
+    per call cost more than running it); parameter `ws`.
 
     Each list is the first `limit` of a range of `ix_interactions_pending` in its order (date,
     time, id), and its total the sum of `followup_tallies` over those
@@ -178,33 +178,28 @@ def _followups_statement(*, limited: bool) -> Select[Any]:
         # A literal: then Postgres's generic plan for the prepared statement can use the
         # partial index of the pending follow-ups (a bound status matches any, so it planned
         # every call instead, about 1 ms).
-        Interaction.follow_up_status
-        == bindparam(
-            "pending",
-            FollowUpStatus.pending,
-            type_=Interaction.follow_up_status.type,
-            literal_execute=True,
-        ),
+        Interaction.follow_up_status == literal_column(f"'{FollowUpStatus.pending.value}'"),
     )
+    on_day = written_day(today)
     left_out_cte = left_out_contacts()  # read once by every filter and count below
 
     # Both lists' totals: the tallies of the dates up to today (docs/performance.md),
     # less the follow-ups of the left-out contacts, found from those contacts (probing each
     # follow-up's contact read every one of their rows: 2,000 at full size).
-    due_today, overdue = Interaction.follow_up_date == TODAY, Interaction.follow_up_date < TODAY
+    due_today, overdue = Interaction.follow_up_date == on_day, Interaction.follow_up_date < on_day
     tallied = FollowUpTally.follow_ups
     every = (
         select(
             func.coalesce(
-                func.sum(case((FollowUpTally.follow_up_date == TODAY, tallied))), 0
+                func.sum(case((FollowUpTally.follow_up_date == on_day, tallied))), 0
             ).label("due_today"),
-            func.coalesce(func.sum(case((FollowUpTally.follow_up_date < TODAY, tallied))), 0).label(
-                "overdue"
-            ),
+            func.coalesce(
+                func.sum(case((FollowUpTally.follow_up_date < on_day, tallied))), 0
+            ).label("overdue"),
         )
         .where(
             FollowUpTally.workspace_id == bindparam("ws"),
-            FollowUpTally.follow_up_date <= TODAY,
+            FollowUpTally.follow_up_date <= on_day,
         )
         .subquery()
     )
@@ -215,7 +210,7 @@ def _followups_statement(*, limited: bool) -> Select[Any]:
         )
         .select_from(left_out_cte)
         .join(Interaction, Interaction.contact_id == left_out_cte.c.contact_id)
-        .where(*pending, Interaction.follow_up_date <= TODAY)
+        .where(*pending, Interaction.follow_up_date <= on_day)
         .subquery()
     )
     totals = (
@@ -242,8 +237,8 @@ def _followups_statement(*, limited: bool) -> Select[Any]:
             )
             .order_by(*in_order)
         )
-        if limited:  # a literal, as in stale_leads.py
-            part = part.limit(bindparam("limit", type_=Integer(), literal_execute=True))
+        if limit is not None:
+            part = part.limit(written_count(limit))
         parts.append(part.subquery().select())
     ranked = union_all(*parts).subquery("ranked")
     return item_rows(ranked).order_by(*in_order)

@@ -9,11 +9,22 @@ every report joins the contact and, through `merged_into_contact_id`, its surviv
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Select, bindparam, exists, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    Select,
+    String,
+    exists,
+    func,
+    literal_column,
+    select,
+)
 from sqlalchemy.orm import aliased
 
 from core.common.enums import InteractionType
@@ -22,7 +33,6 @@ from core.models import Contact, Interaction, Workspace
 
 __all__ = [
     "SUMMARY_LIMIT",
-    "TODAY",
     "TOUCH_COLUMNS",
     "ShownContact",
     "Touchpoint",
@@ -32,15 +42,38 @@ __all__ = [
     "read_touchpoint",
     "shorten",
     "summarize",
+    "touchpoint",
+    "written_count",
+    "written_day",
+    "written_text",
 ]
 
 SUMMARY_LIMIT = 120
 
-#: The parameter `today` of a report statement, written into its SQL (so each statement is one
-#: text a day, whose plan Postgres keeps). Bound, the generic plan Postgres keeps for a prepared
-#: statement guessed a third of a date range: it planned the follow-up lists again on every call
-#: (1.2 ms, more than the rest of the report), and ran the stale page a third slower.
-TODAY = bindparam("today", type_=Date(), literal_execute=True)
+# A report statement is built once a day for each limit, with today and the limit written into
+# its SQL (`written_day`, `written_count`). Postgres then keeps one plan for the text: bound, the
+# generic plan of a prepared statement guessed a third of a date range and planned the follow-up
+# lists again on every call (1.2 ms, more than the rest of the report), ran the stale page a
+# third slower, and guessed a bound limit to keep a tenth of the rows. Written in when the
+# statement is built, SQLAlchemy has nothing left to render on each call (`literal_execute`
+# rewrote the whole text every time, a tenth of the stale report's time: docs/performance.md).
+
+
+def written_day(day: date) -> ColumnElement[date]:
+    """SQL: a calendar day as a literal, as both databases compare it with a DATE column."""
+    return literal_column(f"'{day.isoformat()}'", Date())
+
+
+def written_text(value: str) -> ColumnElement[str]:
+    """SQL: a string (an enum's value) as a literal, as in an IN list rendered once, not per
+    call."""
+    return literal_column("'" + value.replace("'", "''") + "'", String())
+
+
+def written_count(count: int) -> ColumnElement[int]:
+    """SQL: a whole number (a LIMIT) as a literal."""
+    return literal_column(str(int(count)), Integer())
+
 
 #: The interaction columns a touchpoint is read from.
 TOUCH_COLUMNS = (
@@ -134,10 +167,17 @@ def summarize(ai_summary: str | None, subject: str | None, body: str | None) -> 
 
 def read_touchpoint(workspace: Workspace, row: Any) -> Touchpoint:
     """A touchpoint from a row of `TOUCH_COLUMNS` or an `Interaction`."""
+    values = (row.interaction_id, row.type, row.timestamp, row.ai_summary, row.subject, row.body)
+    return touchpoint(workspace, values)
+
+
+def touchpoint(workspace: Workspace, values: Sequence[Any]) -> Touchpoint:
+    """A touchpoint from the values of `TOUCH_COLUMNS`, in their order."""
+    interaction_id, type_, timestamp, ai_summary, subject, body = values
     return Touchpoint(
-        interaction_id=row.interaction_id,
-        type=InteractionType(row.type),
-        timestamp=row.timestamp,
-        local_date=local_date(workspace, row.timestamp),
-        summary=summarize(row.ai_summary, row.subject, row.body),
+        interaction_id=interaction_id,
+        type=InteractionType(type_),
+        timestamp=timestamp,
+        local_date=local_date(workspace, timestamp),
+        summary=summarize(ai_summary, subject, body),
     )

@@ -20,6 +20,8 @@ from sqlalchemy import JSON, Connection, Table, insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from core.platform.driver_rows import announce
+
 __all__ = ["insert_rows"]
 
 
@@ -45,7 +47,7 @@ def insert_rows(session: Session, table: Table, rows: Iterable[Mapping[str, Any]
     quote = connection.dialect.identifier_preparer.quote
     statement = f"COPY {quote(table.name)} ({', '.join(map(quote, names))}) FROM STDIN"
     cursor: Any = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    _announce(connection, "before_cursor_execute", cursor, statement)
+    announce(connection, "before_cursor_execute", cursor, statement)
     dbapi_error = connection.dialect.loaded_dbapi.Error
     try:
         with cursor, cursor.copy(statement) as copy:
@@ -57,7 +59,7 @@ def insert_rows(session: Session, table: Table, rows: Iterable[Mapping[str, Any]
                 write(values)
     except dbapi_error as error:  # as SQLAlchemy raises it for any statement (IntegrityError...)
         raise DBAPIError.instance(statement, None, error, dbapi_error) from error
-    _announce(connection, "after_cursor_execute", cursor, statement)
+    announce(connection, "after_cursor_execute", cursor, statement)
 
 
 def _converter(connection: Connection, table: Table, name: str) -> Callable[[Any], Any] | None:
@@ -67,10 +69,3 @@ def _converter(connection: Connection, table: Table, name: str) -> Callable[[Any
         null = None if column_type.none_as_null else "null"
         return lambda value: null if value is None else json.dumps(value)
     return column_type.bind_processor(connection.dialect)
-
-
-def _announce(connection: Connection, event: str, cursor: Any, statement: str) -> None:
-    """Tell the engine's listeners (statement counts, timings) of the COPY, which goes to the
-    driver directly, as they are told of every other statement."""
-    for listener in getattr(connection.dispatch, event):
-        listener(connection, cursor, statement, None, None, False)

@@ -142,7 +142,8 @@ def test_stale_nudges_stop_for_a_contact_marked_do_not_contact(
         report = stale_leads(session, workspace=ws, now=MON_NOV_30)
     assert [item.lead_id for item in report.items] == [bo_lead]
     assert report.total == 1
-    assert statements.n == 2  # the same two statements as without the flag
+    # The same statements as without the flag: the page with its touches (apart on SQLite).
+    assert statements.n == (1 if session.get_bind().dialect.name == "postgresql" else 2)
 
     clear_do_not_contact(session, workspace=ws, contact_id=dana_id, actor=OWNER)
     assert stale_leads(session, workspace=ws, now=MON_NOV_30).total == 2

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 import holidays
+import psycopg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -346,9 +347,11 @@ def test_no_stale_leads_renders_plainly(session: Session, ws: Workspace) -> None
 
 
 @pytest.mark.parametrize("rows", [3, 300])
-def test_stale_leads_is_two_statements_however_many_leads(
+def test_stale_leads_is_one_statement_however_many_leads(
     session: Session, ws: Workspace, rows: int
 ) -> None:
+    # On Postgres the page carries each lead's newest touch (LATERAL); SQLite reads them apart.
+    touches = 0 if session.get_bind().dialect.name == "postgresql" else 1
     for n in range(rows):
         person = make_contact(session, ws.workspace_id, f"Person {n}")
         row = make_lead(
@@ -376,12 +379,12 @@ def test_stale_leads_is_two_statements_however_many_leads(
 
     assert report.total == rows
     assert all(i.last_touch is not None for i in report.items)
-    assert statements.n == 2
+    assert statements.n == 1 + touches
     # A report for a past time, when every lead was touched since: judged on history, read again.
     with count_statements(session) as statements:
         past = stale_leads(session, workspace=ws, now=ny(2026, 11, 11), limit=10)
     assert (past.total, len(past.items)) == (0, 0)  # each touched on Nov 10, the day before
-    assert statements.n == 3
+    assert statements.n == 2 + touches
 
 
 # --- today's follow-ups -----------------------------------------------------------------------
@@ -562,7 +565,8 @@ def test_a_page_reads_its_follow_ups_not_the_backlog(
         result = followups(session, workspace=ws, now=MON_NOV_30, limit=10)
 
     assert (len(result.overdue), result.overdue_count) == (10, 2000)
-    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    raw = session.connection().connection.driver_connection
+    cursor = psycopg.RawCursor(raw)  # the statement as sent, with `$1` placeholders
     cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sent.statements[0], sent.parameters[0])
     plan = cursor.fetchone()[0][0]["Plan"]
     assert rows_read(plan, "interactions") < 100, plan

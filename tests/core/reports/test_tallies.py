@@ -365,7 +365,8 @@ def test_followups_now_is_a_fixed_number_of_statements(
         due = followups_now(
             session, workspace=ws, now=NOW, stale_limit=10, followup_limit=10, upcoming_limit=1
         )
-    assert statements.n == 4  # the week ahead, the follow-ups, the stale page and its touches
+    # The week ahead, the follow-ups, the stale page with its touches (apart on SQLite).
+    assert statements.n == (3 if session.get_bind().dialect.name == "postgresql" else 4)
     assert due.stale.total == old_stale_total(session, ws.workspace_id)
     assert (due.followups.due_today_count, due.followups.overdue_count) == old_followup_totals(
         session, ws.workspace_id
