@@ -180,10 +180,13 @@ def build_scheduler(
         )
     scheduler.add_job(
         warm_up,
+        # At start-up, then hourly: each new day's report statements are built before its
+        # first digest (jobs/warm.py).
+        IntervalTrigger(hours=1, timezone=UTC),
         kwargs={"sessions": sessions},
         id="crm-warm-up",
         name="warm up the daily digest",
-        next_run_time=datetime.now(UTC),  # once, at start-up
+        next_run_time=datetime.now(UTC),
         replace_existing=True,
     )
     scheduler.add_job(

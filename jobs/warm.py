@@ -1,14 +1,17 @@
-"""Warm-up at worker start: the daily digest rendered once, unposted, so the morning run finds
-its statements (the ledger's too) built and compiled, its connection open and the holiday
-calendars loaded.
+"""Warm-up at worker start and every hour: the daily digest rendered, unposted, so the morning
+run finds its statements (the ledger's too) built and compiled, its connection open and the
+holiday calendars loaded.
 
 Built once per process, these cost several times the run itself (docs/performance.md: the
-daily job); a worker lives for days, so paying them at start keeps them out of every post.
+daily job); a worker lives for days, so paying them at start keeps them out of every post. The
+report statements have the day written in (core/reports/rows.py) and are built again for each
+new day: the hourly warm-up builds a day's before its first digest.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,15 +26,15 @@ log = logging.getLogger(__name__)
 __all__ = ["warm_up"]
 
 
-def warm_up(*, sessions: sessionmaker[Session]) -> None:
-    """Render the first workspace's daily digest and throw it away, and take a made-up run of
-    the ledger through claim, retry, record and finish in a transaction rolled back: nothing
-    is written or posted."""
+def warm_up(*, sessions: sessionmaker[Session], now: datetime | None = None) -> None:
+    """Render the first workspace's daily digest as of `now` (the wall clock by default) and
+    throw it away, and take a made-up run of the ledger through claim, retry, record and finish
+    in a transaction rolled back: nothing is written or posted."""
     try:
         with sessions() as session:
             workspace = session.scalars(select(Workspace).limit(1)).first()
             if workspace is not None:
-                now = utcnow()
+                now = now or utcnow()
                 render_daily(session, workspace, now)
                 key = {"workspace_id": workspace.workspace_id, "job": JobKind.daily.value}
                 key["period"] = "warm-up"  # no real period is named so

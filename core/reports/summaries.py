@@ -149,7 +149,7 @@ def pipeline_summary(
         "today_number": (today - EPOCH).days,
         "zone": workspace.timezone,
     }
-    figures = session.execute(_figures_statement(), params).one()
+    figures = session.connection().execute(_figures_statement(), params).one()
     past_due = _past_expected_close(
         session, workspace, params, limit=past_due_limit, offset=past_due_offset
     )
@@ -348,7 +348,7 @@ def _figures_statement() -> Select[Any]:
 def _oldest_open_lead(
     session: Session, workspace: Workspace, params: dict[str, Any]
 ) -> OldestOpenLead | None:
-    row = session.execute(_oldest_statement(), params).first()
+    row = session.connection().execute(_oldest_statement(), params).first()
     if row is None:
         return None
     return OldestOpenLead(
@@ -412,7 +412,7 @@ def _past_expected_close(
             expected_close_date=row.expected_close_date,
             days_past=(today - row.expected_close_date).days,
         )
-        for row in session.execute(statement, params)
+        for row in session.connection().execute(statement, params)
     )
 
 

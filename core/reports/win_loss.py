@@ -102,7 +102,7 @@ def win_loss(session: Session, *, workspace: Workspace, now: datetime) -> WinLos
     ws = workspace.workspace_id
     month_start, month_end = previous_month(local_today(workspace, now))
 
-    leads = session.execute(
+    leads = session.connection().execute(
         select(
             Lead.status,
             Lead.disqualification_reason,
@@ -129,7 +129,7 @@ def win_loss(session: Session, *, workspace: Workspace, now: datetime) -> WinLos
     days_to_win = day_number(Opportunity.close_date) - local_day_number(
         Lead.created_at, workspace.timezone
     )
-    closed = session.execute(
+    closed = session.connection().execute(
         select(
             Opportunity.stage,
             Opportunity.loss_reason,

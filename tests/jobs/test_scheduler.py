@@ -480,6 +480,8 @@ def test_the_scheduler_registers_one_ticking_job_per_kind(clock: FixedClock) -> 
     assert jobs["crm-forget-consent-states"].trigger.interval == timedelta(hours=1)
     assert jobs["crm-fold-tallies"].trigger.interval == timedelta(minutes=1)
     assert jobs["crm-outbox"].trigger.interval == timedelta(seconds=3)
+    # A new day's report statements are built before its first digest.
+    assert jobs["crm-warm-up"].trigger.interval == timedelta(hours=1)
     daily = jobs["crm-digest-daily"]
     assert daily.args == (JobKind.daily,)
     assert daily.trigger.interval == timedelta(minutes=1)
@@ -487,8 +489,9 @@ def test_the_scheduler_registers_one_ticking_job_per_kind(clock: FixedClock) -> 
     started = datetime.now(UTC)
     assert abs(daily.next_run_time - started) < timedelta(seconds=5)
     assert daily.next_run_time != clock.now
-    # Work a stopped worker left in the outbox is picked up at start-up too.
+    # Work a stopped worker left in the outbox is picked up at start-up too, and it warms up.
     assert abs(jobs["crm-outbox"].next_run_time - started) < timedelta(seconds=5)
+    assert abs(jobs["crm-warm-up"].next_run_time - started) < timedelta(seconds=5)
 
 
 def test_old_event_ids_are_forgotten_after_a_day_recent_ones_kept(
