@@ -114,7 +114,8 @@ def main() -> None:
         from jobs.warm import warm_up
 
         warming = time.perf_counter()
-        warm_up(sessions=sessions, now=NOW)  # the day measured, as a worker warms up for its day
+        # For the day measured, as a worker warms up for its day.
+        warm_up(sessions=sessions, now=NOW, freeze_heap=True)
         warm_up_s = time.perf_counter() - warming
     csv_file = _csv_file(sessions, args.rows) if args.what == "csv-import" else ""
     before = _rss_mb()

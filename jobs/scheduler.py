@@ -181,9 +181,9 @@ def build_scheduler(
     scheduler.add_job(
         warm_up,
         # At start-up, then hourly: each new day's report statements are built before its
-        # first digest (jobs/warm.py).
+        # first digest; the first also freezes the start-up heap (jobs/warm.py).
         IntervalTrigger(hours=1, timezone=UTC),
-        kwargs={"sessions": sessions},
+        kwargs={"sessions": sessions, "freeze_heap": True},
         id="crm-warm-up",
         name="warm up the daily digest",
         next_run_time=datetime.now(UTC),

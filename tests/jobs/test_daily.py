@@ -7,9 +7,11 @@ at 08:00. Business days are counted by hand in the comments.
 
 from __future__ import annotations
 
+import gc
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
 from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,6 +20,7 @@ from bot.blocks.limit_check import limit_violations
 from console.local_slack import LocalSlackAPI
 from core.common.enums import InteractionType, JobRunStatus, LeadStatus
 from core.models import JobRun, Workspace
+from jobs import warm
 from jobs.daily import render_daily, run_daily
 from jobs.runner import OutcomeStatus
 from tests.core.factories import (
@@ -363,6 +366,15 @@ def test_with_no_owner_set_the_unconfirmed_sends_go_to_the_pipeline_channel(
     run_daily(sessions=sessions, slack=slack, now=MON_NOV_30, workspace_id=ws)
     assert {m["channel"] for m in slack_api.messages} == {PIPELINE}
     assert slack_api.messages[-1]["text"] == "Messages that may not have gone out: 1"
+
+
+def test_the_worker_freezes_its_start_up_heap_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    frozen: list[bool] = []
+    monkeypatch.setattr(warm, "_heap_frozen", False)
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
+    warm.freeze_start_up_heap()
+    warm.freeze_start_up_heap()  # the hourly warm-ups after the first freeze nothing more
+    assert frozen == [True]
 
 
 def test_the_worker_warm_up_renders_without_posting_or_writing(

@@ -482,6 +482,7 @@ def test_the_scheduler_registers_one_ticking_job_per_kind(clock: FixedClock) -> 
     assert jobs["crm-outbox"].trigger.interval == timedelta(seconds=3)
     # A new day's report statements are built before its first digest.
     assert jobs["crm-warm-up"].trigger.interval == timedelta(hours=1)
+    assert jobs["crm-warm-up"].kwargs["freeze_heap"] is True
     daily = jobs["crm-digest-daily"]
     assert daily.args == (JobKind.daily,)
     assert daily.trigger.interval == timedelta(minutes=1)
