@@ -21,7 +21,6 @@ from sqlalchemy import (
     bindparam,
     case,
     func,
-    literal_column,
     select,
     true,
     union_all,
@@ -47,6 +46,7 @@ from core.reports.rows import (
     shorten,
     written_count,
     written_day,
+    written_text,
 )
 
 __all__ = [
@@ -178,7 +178,7 @@ def _followups_statement(*, today: date, limit: int | None) -> Select[Any]:
         # A literal: then Postgres's generic plan for the prepared statement can use the
         # partial index of the pending follow-ups (a bound status matches any, so it planned
         # every call instead, about 1 ms).
-        Interaction.follow_up_status == literal_column(f"'{FollowUpStatus.pending.value}'"),
+        Interaction.follow_up_status == written_text(FollowUpStatus.pending.value),
     )
     on_day = written_day(today)
     left_out_cte = left_out_contacts()  # read once by every filter and count below

@@ -123,12 +123,16 @@ def stale_leads(
     rows = read_rows(connection, page_statement(as_of_history=False), params)
     if rows[0][0]:  # touched after `now`: a report for a past time, judged on history
         rows = read_rows(connection, page_statement(as_of_history=True), params)
-    page = [row for row in rows if row[1] is not None]  # a row of NULLs when none is stale
-    total = page[0][7] if page else 0
+    page = [row for row in rows if row[_LEAD_ID] is not None]  # NULLs when none is stale
+    total = page[0][_TOTAL] if page else 0
     if lateral:
-        touches = {row[1]: touchpoint(workspace, row[11:]) for row in page if row[11] is not None}
+        touches = {
+            row[_LEAD_ID]: touchpoint(workspace, row[_TOUCH:])
+            for row in page
+            if row[_TOUCH] is not None
+        }
     else:
-        touches = _newest_touches(session, workspace, now, [row[1] for row in page])
+        touches = _newest_touches(session, workspace, now, [row[_LEAD_ID] for row in page])
     items = tuple(_stale_lead(row, workspace, today, touches) for row in page)
     return StaleLeadReport(today=today, cutoff=cutoff, business_days=n, items=items, total=total)
 
@@ -155,6 +159,9 @@ def _stale_lead(
         owner=owner,
     )
 
+
+#: Where a row of `_page_statement` has the lead's id, the total, and (with `lateral`) the touch.
+_LEAD_ID, _TOTAL, _TOUCH = 1, 7, 11
 
 #: The candidate statuses as an IN list written into the SQL (bound, SQLAlchemy rendered the list
 #: on every call, and `read_rows` takes only statements it need not render per call).
@@ -307,7 +314,7 @@ def _count(*where: ColumnElement[bool]) -> ColumnElement[int]:
 
 
 def _tallied_total(
-    by_column: ColumnElement[bool], today: ColumnElement[date]
+    by_column: ColumnElement[bool], on_day: ColumnElement[date]
 ) -> ColumnElement[int]:
     """The candidates touched before `stale_before` that are not snoozed, for a report at the
     present (no candidate touched after `now`), whatever their number: the tallies of the whole
@@ -330,7 +337,7 @@ def _tallied_total(
     )
     snoozed = _count(
         Lead.workspace_id == bindparam("ws"),
-        Lead.snoozed_until >= today,
+        Lead.snoozed_until >= on_day,
         # Always true; bounded on both sides, the range reads as narrow to the generic plan
         # Postgres keeps for the prepared statement (one bound guesses a third of the leads),
         # so it can keep one plan instead of planning every call (docs/performance.md).
