@@ -3,7 +3,7 @@
 A report Postgres answers in under a millisecond spent more in SQLAlchemy's execution (the
 compiled-cache lookup, parameter and result handling) and in psycopg's rewriting of `%(name)s`
 placeholders (cached only for texts up to 4,096 characters) than in Postgres
-(docs/performance.md). `read_rows` compiles such a statement once, with Postgres's own `$1`
+(docs/performance.md). `report_rows` compiles such a statement once, with Postgres's own `$1`
 placeholders, and runs it on the session connection's psycopg cursor: in the session's
 transaction, with each parameter and column processed by its SQLAlchemy type as SQLAlchemy
 would, the engine's listeners told of it as of any statement, and a driver error raised as
@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Select
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.exc import DBAPIError, StatementError
 
-__all__ = ["announce", "read_rows"]
+__all__ = ["announce", "report_rows"]
 
 _Process = Callable[[Any], Any]
 
@@ -43,7 +43,7 @@ class _DriverStatement:
     columns: tuple[tuple[int, _Process], ...]  # a column's type's processing, where it has one
 
 
-def read_rows(
+def report_rows(
     connection: Connection, statement: Select[Any], params: Mapping[str, Any]
 ) -> Sequence[Sequence[Any]]:
     """The rows of `statement`, values as SQLAlchemy would give them, read by position."""

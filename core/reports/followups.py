@@ -37,7 +37,7 @@ from core.common.enums import (
 )
 from core.common.local_dates import local_today
 from core.models import FollowUpTally, Interaction, Lead, Opportunity, Workspace
-from core.platform.driver_rows import read_rows
+from core.platform.driver_rows import report_rows
 from core.reports.left_out import left_out_contacts, not_left_out
 from core.reports.rows import (
     TOUCH_COLUMNS,
@@ -149,7 +149,7 @@ def followups(
     # Rows through the driver on Postgres (core/platform/driver_rows.py): no ORM entity, and
     # neither the ORM's nor SQLAlchemy Core's result handling, which cost more than they gave.
     statement = _followups_statement(today=today, limit=limit)
-    rows = read_rows(session.connection(), statement, {"ws": workspace.workspace_id})
+    rows = report_rows(session.connection(), statement, {"ws": workspace.workspace_id})
     items = [(followup_item(row, today), row[_ITEM_COLUMNS]) for row in rows]
     due = [(item, total) for item, total in items if item.days_overdue == 0]
     overdue = [(item, total) for item, total in items if item.days_overdue > 0]

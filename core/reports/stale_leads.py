@@ -34,7 +34,7 @@ from core.common.enums import STALE_CANDIDATE_STATUSES
 from core.common.local_dates import local_date, local_midnight, local_today
 from core.models import Contact, Interaction, Lead, TouchTally, Workspace
 from core.platform.column_types import UTCDateTime
-from core.platform.driver_rows import read_rows
+from core.platform.driver_rows import report_rows
 from core.reports.left_out import left_out_contacts, not_left_out
 from core.reports.rows import (
     TOUCH_COLUMNS,
@@ -120,9 +120,9 @@ def stale_leads(
     # SQLite lacks; SQLite reads them in a second one).
     lateral = connection.dialect.name == "postgresql"
     page_statement = partial(_page_statement, today=today, limit=limit, lateral=lateral)
-    rows = read_rows(connection, page_statement(as_of_history=False), params)
+    rows = report_rows(connection, page_statement(as_of_history=False), params)
     if rows[0][0]:  # touched after `now`: a report for a past time, judged on history
-        rows = read_rows(connection, page_statement(as_of_history=True), params)
+        rows = report_rows(connection, page_statement(as_of_history=True), params)
     page = [row for row in rows if row[_LEAD_ID] is not None]  # NULLs when none is stale
     total = page[0][_TOTAL] if page else 0
     if lateral:
@@ -164,7 +164,7 @@ def _stale_lead(
 _LEAD_ID, _TOTAL, _TOUCH = 1, 7, 11
 
 #: The candidate statuses as an IN list written into the SQL (bound, SQLAlchemy rendered the list
-#: on every call, and `read_rows` takes only statements it need not render per call).
+#: on every call, and `report_rows` takes only statements it need not render per call).
 _CANDIDATES = [written_text(status.value) for status in STALE_CANDIDATE_STATUSES]
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from core.common.enums import InteractionType, LeadStatus
 from core.models import Interaction, Lead, Workspace
 from core.platform.column_types import UTCDateTime
-from core.platform.driver_rows import read_rows
+from core.platform.driver_rows import report_rows
 from core.reports.stale_leads import _page_statement
 from tests.core.factories import count_statements, make_contact, make_interaction, make_lead
 
@@ -65,7 +65,7 @@ def test_rows_are_the_ones_sqlalchemy_reads(session: Session, ws: Workspace) -> 
     params = {"ws": ws.workspace_id, "now": NOW}
     expected = [tuple(row) for row in session.connection().execute(_ROWS, params)]
 
-    rows = [tuple(row) for row in read_rows(session.connection(), _ROWS, params)]
+    rows = [tuple(row) for row in report_rows(session.connection(), _ROWS, params)]
 
     assert rows == expected
     assert len(rows) == 2  # the working leads only: the enum the statement carries was sent
@@ -80,7 +80,7 @@ def test_timestamps_come_back_in_utc_whatever_the_connections_zone(
     if session.get_bind().dialect.name == "postgresql":  # SQLite keeps no zone
         session.connection().exec_driver_sql("SET LOCAL TIME ZONE 'America/New_York'")
 
-    rows = read_rows(session.connection(), _ROWS, {"ws": ws.workspace_id, "now": NOW})
+    rows = report_rows(session.connection(), _ROWS, {"ws": ws.workspace_id, "now": NOW})
 
     assert [row[4] for row in rows] == [
         datetime(2026, 11, 2, 10, tzinfo=UTC),
@@ -94,10 +94,10 @@ def test_parameters_are_processed_by_their_type(session: Session, ws: Workspace)
     new_york = timezone(timedelta(hours=-5))
     # 05:30 in New York is 10:30 UTC: after the Nov 2 touch at 10:00 UTC, as sent in UTC.
     params = {"ws": ws.workspace_id, "now": datetime(2026, 11, 2, 5, 30, tzinfo=new_york)}
-    assert len(read_rows(session.connection(), _ROWS, params)) == 1
+    assert len(report_rows(session.connection(), _ROWS, params)) == 1
 
     with pytest.raises(StatementError, match="timezone-aware"):
-        read_rows(
+        report_rows(
             session.connection(), _ROWS, {"ws": ws.workspace_id, "now": datetime(2026, 11, 2)}
         )
 
@@ -113,7 +113,7 @@ def test_values_the_statement_carries_go_through_their_type(
         Lead.workspace_id == bindparam("ws"), Lead.estimated_value >= Decimal("150.00")
     )
 
-    rows = read_rows(session.connection(), worth_it, {"ws": ws.workspace_id})
+    rows = report_rows(session.connection(), worth_it, {"ws": ws.workspace_id})
 
     assert sorted(row[0] for row in rows) == [Decimal("150.00"), Decimal("420.50")]
 
@@ -121,7 +121,7 @@ def test_values_the_statement_carries_go_through_their_type(
 def test_listeners_hear_of_the_statement(session: Session, ws: Workspace) -> None:
     _book(session, ws)
     with count_statements(session) as sent:
-        read_rows(session.connection(), _ROWS, {"ws": ws.workspace_id, "now": NOW})
+        report_rows(session.connection(), _ROWS, {"ws": ws.workspace_id, "now": NOW})
     assert sent.n == 1
     assert "FROM leads" in sent.statements[0]
 
@@ -129,16 +129,16 @@ def test_listeners_hear_of_the_statement(session: Session, ws: Workspace) -> Non
 def test_a_driver_error_is_raised_as_sqlalchemy_raises_one(session: Session) -> None:
     failing = select(literal_column("x")).select_from(table("no_such_table"))
     with pytest.raises(DBAPIError, match="no_such_table"):
-        read_rows(session.connection(), failing, {})
+        report_rows(session.connection(), failing, {})
 
 
 def test_a_statement_rendered_per_call_is_refused_on_postgres(session: Session) -> None:
     listed = select(Lead.lead_id).where(Lead.status.in_([LeadStatus.new, LeadStatus.working]))
     if session.get_bind().dialect.name != "postgresql":
-        assert read_rows(session.connection(), listed, {}) == []  # SQLAlchemy reads it
+        assert report_rows(session.connection(), listed, {}) == []  # SQLAlchemy reads it
         return
     with pytest.raises(ValueError, match="render nothing per call"):
-        read_rows(session.connection(), listed, {})
+        report_rows(session.connection(), listed, {})
 
 
 def test_the_driver_reads_the_sql_sqlalchemy_would_send(session: Session, ws: Workspace) -> None:
@@ -148,7 +148,7 @@ def test_the_driver_reads_the_sql_sqlalchemy_would_send(session: Session, ws: Wo
         pytest.skip("the driver's own path is Postgres's")
     statement = _page_statement(today=NOW.date(), limit=10, as_of_history=False, lateral=True)
     with count_statements(session) as sent:
-        read_rows(session.connection(), statement, _stale_params(ws))
+        report_rows(session.connection(), statement, _stale_params(ws))
     ours = str(statement.compile(dialect=session.get_bind().dialect))
 
     def without_placeholders(sql: str) -> str:
