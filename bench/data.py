@@ -280,8 +280,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args(argv)
     with psycopg.connect(args.admin_url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')  # type: ignore[arg-type]
-        connection.execute(f'CREATE DATABASE "{args.database}"')  # type: ignore[arg-type]
+        connection.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{args.database}"')
     url = make_url(args.admin_url).set(database=args.database)
     size = Size(args.contacts, args.leads, args.opportunities, args.interactions)
     seconds = generate(url.render_as_string(hide_password=False), size)

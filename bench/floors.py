@@ -328,7 +328,7 @@ def _cursor(raw: Any, params: Any) -> Any:
 
 
 def _explain(session: Session, sql: str, params: Any) -> str:
-    raw: Any = session.connection().connection.driver_connection  # type: ignore[union-attr]
+    raw: Any = session.connection().connection.driver_connection
     cursor = _cursor(raw, params)
     cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
     return "\n".join(row[0] for row in cursor.fetchall())

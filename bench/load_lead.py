@@ -272,11 +272,8 @@ def main() -> int:
                     "GROUP BY workspace_id, value HAVING count(DISTINCT contact_id) > 1) AS s"
                 )
             ).scalar_one()
-            outbox = dict(
-                session.execute(
-                    select(OutboxItem.status, func.count()).group_by(OutboxItem.status)
-                ).all()
-            )
+            by_status = select(OutboxItem.status, func.count()).group_by(OutboxItem.status)
+            outbox = {status: n for status, n in session.execute(by_status)}
         notices = [m for m in api.messages if str(m.get("text", "")).startswith("New inquiry")]
     finally:
         for child in children:

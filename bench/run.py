@@ -62,7 +62,7 @@ def log(line: str) -> None:
 
 def _admin(url: str, sql: str) -> None:
     with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(sql)  # type: ignore[arg-type]
+        connection.execute(sql)
 
 
 def _child(what: str, url: str, *extra: str) -> dict[str, Any]:
