@@ -15,7 +15,8 @@ Other databases run the statement through SQLAlchemy.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -25,7 +26,7 @@ from sqlalchemy import Connection, Select
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.exc import DBAPIError, StatementError
 
-__all__ = ["announce", "report_rows"]
+__all__ = ["report_rows", "sent_to_driver"]
 
 _Process = Callable[[Any], Any]
 
@@ -56,20 +57,9 @@ def report_rows(
         raise StatementError(str(error), compiled.sql, params, error) from error
     driver: Any = connection.connection.driver_connection
     cursor: Any = RawCursor(driver)
-    dbapi_error = connection.dialect.loaded_dbapi.Error
-    announce(connection, "before_cursor_execute", cursor, compiled.sql, values)
-    try:
-        with cursor:
-            cursor.execute(compiled.sql, values)
-            rows: list[tuple[Any, ...]] = cursor.fetchall()
-    except dbapi_error as error:  # as SQLAlchemy raises it for any statement
-        invalidated = connection.dialect.is_disconnect(error, driver, cursor)
-        if invalidated:
-            connection.invalidate(error)
-        raise DBAPIError.instance(
-            compiled.sql, values, error, dbapi_error, connection_invalidated=invalidated
-        ) from error
-    announce(connection, "after_cursor_execute", cursor, compiled.sql, values)
+    with cursor, sent_to_driver(connection, cursor, compiled.sql, values):
+        cursor.execute(compiled.sql, values)
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
     if not compiled.columns:
         return rows
     processed = []
@@ -113,10 +103,30 @@ def _driver_statement(statement: Select[Any]) -> _DriverStatement:
     return _DriverStatement(compiled.string, names, defaults, bind, columns)
 
 
-def announce(
-    connection: Connection, event: str, cursor: Any, statement: str, parameters: Any = None
+@contextmanager
+def sent_to_driver(
+    connection: Connection, cursor: Any, statement: str, parameters: Any = None
+) -> Iterator[None]:
+    """Around a statement sent to the driver directly (`report_rows`, a COPY): the engine's
+    listeners (statement counts, timings) told of it as of every other statement, and a driver
+    error raised as SQLAlchemy raises one, the connection invalidated if it was lost."""
+    _announce(connection, "before_cursor_execute", cursor, statement, parameters)
+    dbapi_error = connection.dialect.loaded_dbapi.Error
+    try:
+        yield
+    except dbapi_error as error:
+        driver = connection.connection.driver_connection
+        invalidated = connection.dialect.is_disconnect(error, driver, cursor)
+        if invalidated:
+            connection.invalidate(error)
+        raise DBAPIError.instance(
+            statement, parameters, error, dbapi_error, connection_invalidated=invalidated
+        ) from error
+    _announce(connection, "after_cursor_execute", cursor, statement, parameters)
+
+
+def _announce(
+    connection: Connection, event: str, cursor: Any, statement: str, parameters: Any
 ) -> None:
-    """Tell the engine's listeners (statement counts, timings) of a statement sent to the
-    driver directly, as they are told of every other statement."""
     for listener in getattr(connection.dispatch, event):
         listener(connection, cursor, statement, parameters, None, False)

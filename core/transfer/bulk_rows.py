@@ -17,10 +17,9 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Table, insert
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from core.platform.driver_rows import announce
+from core.platform.driver_rows import sent_to_driver
 
 __all__ = ["insert_rows"]
 
@@ -47,19 +46,13 @@ def insert_rows(session: Session, table: Table, rows: Iterable[Mapping[str, Any]
     quote = connection.dialect.identifier_preparer.quote
     statement = f"COPY {quote(table.name)} ({', '.join(map(quote, names))}) FROM STDIN"
     cursor: Any = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    announce(connection, "before_cursor_execute", cursor, statement)
-    dbapi_error = connection.dialect.loaded_dbapi.Error
-    try:
-        with cursor, cursor.copy(statement) as copy:
-            write = copy.write_row
-            for row in chain((first,), stream):
-                values = list(values_of(row))
-                for index, process in convert:  # only the columns whose type changes the value
-                    values[index] = process(values[index])
-                write(values)
-    except dbapi_error as error:  # as SQLAlchemy raises it for any statement (IntegrityError...)
-        raise DBAPIError.instance(statement, None, error, dbapi_error) from error
-    announce(connection, "after_cursor_execute", cursor, statement)
+    with cursor, sent_to_driver(connection, cursor, statement), cursor.copy(statement) as copy:
+        write = copy.write_row
+        for row in chain((first,), stream):
+            values = list(values_of(row))
+            for index, process in convert:  # only the columns whose type changes the value
+                values[index] = process(values[index])
+            write(values)
 
 
 def _converter(connection: Connection, table: Table, name: str) -> Callable[[Any], Any] | None:
